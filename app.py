@@ -1,0 +1,57 @@
+"""Chalice wiring only: each route or event parses nothing itself and calls chalicelib.
+chalicelib modules are imported inside the handlers so a cold start loads only what the
+invoked function needs (see benchmarks/cold_start.py)."""
+import logging
+
+from chalice import Chalice, Rate
+
+from chalicelib.clock import now
+
+app = Chalice(app_name="complaint-hotline")
+app.log.setLevel(logging.INFO)
+FORM = ["application/x-www-form-urlencoded"]
+
+
+@app.route("/complaints/new", methods=["GET"])
+def new_complaint_form():
+    from chalicelib import web
+
+    return web.new_form(app.current_request)
+
+
+@app.route("/complaints", methods=["POST"], content_types=FORM)
+def submit_complaint():
+    from chalicelib import web
+
+    return web.submit_form(app.current_request, now())
+
+
+@app.route("/complaints/status", methods=["GET"])
+def complaint_status():
+    from chalicelib import web
+
+    return web.status_page(app.current_request, now())
+
+
+@app.route("/complaints/status", methods=["POST"], content_types=FORM)
+def complaint_status_lookup():
+    from chalicelib import web
+
+    return web.status_page(app.current_request, now())
+
+
+@app.route("/api/complaints", methods=["POST"], content_types=["application/json"])
+def api_submit_complaint():
+    from chalicelib import web
+
+    return web.api_submit(app.current_request, now())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def sla_sweep(event):
+    from chalicelib import context
+    from chalicelib.sweep import run_sweep
+
+    result = run_sweep(context.store(), context.institution(), now())
+    app.log.info("sla_sweep %s", result)
+    return result

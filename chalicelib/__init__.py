@@ -1,0 +1,1 @@
+"""The complaint hotline: everything except the Chalice wiring in app.py."""

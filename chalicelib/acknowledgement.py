@@ -1,0 +1,34 @@
+"""The acknowledgement a complainant receives: reference and expected handling time, by SMS
+when we have their phone, by email when we have their email, in their language."""
+from datetime import datetime
+
+from .complaint import Case
+from .institution import Institution
+from .outbox import OutboundMessage, new_message_id
+from .rendering import local_time, render_message, text
+
+
+def acknowledgement_messages(case: Case, institution: Institution, now: datetime,
+                             status_url: str) -> list[OutboundMessage]:
+    language = case.complainant.language
+    zone = institution.calendar.timezone
+    expected = case.expected_response_by()
+    common = dict(case_reference=case.reference, purpose="acknowledgement", language=language,
+                  created_at=now, next_attempt_at=now)
+    messages = []
+    if case.complainant.phone:
+        body = render_message(
+            "acknowledgement_sms", language, institution=institution.name.in_(language),
+            reference=case.reference, expected=local_time(expected, zone, language, short=True))
+        messages.append(OutboundMessage(id=new_message_id(now), channel="sms",
+                                        to=case.complainant.phone, body=body, **common))
+    if case.complainant.email:
+        body = render_message(
+            "acknowledgement_email", language, institution=institution.name.in_(language),
+            reference=case.reference, name=case.complainant.name,
+            received=local_time(case.received_at, zone, language),
+            expected=local_time(expected, zone, language), status_url=status_url)
+        messages.append(OutboundMessage(
+            id=new_message_id(now), channel="email", to=case.complainant.email, body=body,
+            subject=text(language, "email_subject_ack", reference=case.reference), **common))
+    return messages

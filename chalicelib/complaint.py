@@ -1,0 +1,91 @@
+"""The complaint register's records: a new complaint as intake builds it, the stored case, its
+clocks and its append-only timeline events."""
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from .language import Language
+from .lifecycle import Status
+from .working_time import DurationUnit
+
+Channel = Literal[
+    "web", "api", "sms", "voice", "email", "walk_in", "letter", "fax", "referral", "internal_transfer",
+]
+ComplaintType = Literal["complaint", "suggestion", "inquiry"]
+Severity = Literal["general", "serious", "major", "critical"]
+ClockName = Literal["acknowledge", "respond", "resolve"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Complainant(Record):
+    name: str | None = None
+    phone: str | None = None  # E.164
+    email: str | None = None
+    language: Language = "zh"
+    anonymous: bool = False
+
+    def contacts(self) -> list[str]:
+        return [contact for contact in (self.phone, self.email) if contact]
+
+
+class Attachment(Record):
+    name: str
+    content_type: str
+    size: int
+    location: str  # s3://bucket/key
+
+
+class NewComplaint(Record):
+    """What every channel adapter produces; the intake turns it into a case."""
+
+    channel: Channel
+    complainant: Complainant
+    description: str = Field(min_length=1)
+    type: ComplaintType = "complaint"
+    category: str | None = None
+    occurred: str | None = None  # when it happened, as the complainant says it
+    location: str | None = None
+    subject: str | None = None  # the unit or person complained about
+    demands: str | None = None
+    severity: Severity = "general"
+    attachments: list[Attachment] = []
+
+
+class Clock(Record):
+    name: ClockName
+    amount: int
+    unit: DurationUnit
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    stopped_at: AwareDatetime | None = None
+
+
+class Case(NewComplaint):
+    reference: str
+    status: Status = "received"
+    received_at: AwareDatetime
+    assignee: str | None = None
+    clocks: list[Clock] = []
+    version: int = 1
+
+    def clock(self, name: ClockName) -> Clock | None:
+        return next((clock for clock in self.clocks if clock.name == name), None)
+
+    def expected_response_by(self) -> datetime | None:
+        clock = self.clock("respond") or self.clock("resolve")
+        return clock.due_at if clock else None
+
+
+class Event(Record):
+    """One line of a case's timeline. Never updated, never deleted."""
+
+    at: AwareDatetime
+    actor: str  # "complainant", "system", "staff:<id>"
+    kind: str
+    public: bool = False  # shown to the complainant on the status page
+    text: str | None = None
+    data: dict[str, Any] = {}

@@ -1,0 +1,32 @@
+"""Parsing of phone numbers and email addresses, with errors a complainant can act on."""
+
+
+class InvalidContact(ValueError):
+    """Carries a message key for the page (translated there) and the field it concerns."""
+
+    def __init__(self, field: str, message_key: str):
+        super().__init__(f"{field}: {message_key}")
+        self.field, self.message_key = field, message_key
+
+
+def normalise_phone(raw: str, default_region: str = "CN") -> str:
+    """Any way a person writes a number -> E.164, or InvalidContact."""
+    import phonenumbers  # imported where used: keeps cold start small
+
+    try:
+        number = phonenumbers.parse(raw.strip(), default_region)
+    except phonenumbers.NumberParseException:
+        raise InvalidContact("phone", "phone_invalid") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidContact("phone", "phone_invalid")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidContact("email", "email_invalid") from None
+    return result.normalized.lower()

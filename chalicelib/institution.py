@@ -1,0 +1,121 @@
+"""The institution's configuration: what differs between a bank, a hospital and a property
+manager lives here, not in code. Validated with pydantic; stored in the table by
+`python -m infra sync` and read by the app (cached briefly per container)."""
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .language import Language
+from .references import PREFIX_PATTERN
+from .working_time import DurationUnit, WorkCalendar
+
+
+class Strict(BaseModel):
+    """Config typos must fail loudly: an unknown key is an error that names it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def in_(self, language: Language) -> str:
+        return getattr(self, language)
+
+
+class Duration(Strict):
+    amount: int = Field(gt=0)
+    unit: DurationUnit
+
+
+class ClockPolicy(Strict):
+    acknowledge: Duration = Duration(amount=24, unit="hours")
+    respond: Duration = Duration(amount=3, unit="working_days")
+    resolve: Duration = Duration(amount=7, unit="working_days")
+
+
+class CalendarConfig(Strict):
+    timezone: str = "Asia/Shanghai"
+    weekend: list[int] = [5, 6]
+    official_calendar: Literal["CN"] | None = None
+    holidays: list[date] = []
+    make_up_workdays: list[date] = []
+    business_hours: tuple[time, time] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Shanghai)")
+        return value
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(day not in range(7) for day in value):
+            raise ValueError("weekend days are numbers 0 (Monday) to 6 (Sunday)")
+        return value
+
+    def work_calendar(self) -> WorkCalendar:
+        return WorkCalendar(
+            timezone=self.timezone,
+            weekend=frozenset(self.weekend),
+            holidays=frozenset(self.holidays),
+            make_up_workdays=frozenset(self.make_up_workdays),
+            official_calendar=self.official_calendar,
+            business_hours=self.business_hours,
+        )
+
+
+class Category(Strict):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    name: Text
+
+
+class IntakePolicy(Strict):
+    allow_anonymous: bool = True
+    require_contact: bool = False  # some institutions require real contact details
+    default_phone_region: str = "CN"
+    max_text_chars: int = Field(default=5000, gt=0, le=20000)
+    submissions_per_source_per_hour: int = Field(default=10, gt=0)
+
+
+class Channels(Strict):
+    sms_number: str | None = None  # the hotline's Twilio number, E.164
+    email_address: str | None = None  # the complaint mailbox, also the sender of our emails
+
+
+class Institution(Strict):
+    slug: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
+    name: Text
+    reference_prefix: str
+    default_language: Language = "zh"
+    calendar: CalendarConfig = CalendarConfig()
+    clocks: ClockPolicy = ClockPolicy()
+    categories: list[Category] = []
+    intake: IntakePolicy = IntakePolicy()
+    channels: Channels = Channels()
+
+    @field_validator("reference_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not PREFIX_PATTERN.match(value):
+            raise ValueError("reference_prefix must be 2 or 3 capital letters, e.g. CB")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_categories(self):
+        codes = [category.code for category in self.categories]
+        duplicates = sorted({code for code in codes if codes.count(code) > 1})
+        if duplicates:
+            raise ValueError(f"categories: duplicate codes {duplicates}")
+        return self
+
+    def category(self, code: str | None) -> Category | None:
+        return next((category for category in self.categories if category.code == code), None)

@@ -1,0 +1,38 @@
+"""The status lifecycle of a case, enforced here and nowhere else."""
+from typing import Literal
+
+Status = Literal[
+    "received", "acknowledged", "in_progress", "awaiting_complainant", "responded",
+    "resolved", "closed", "not_accepted", "reopened",
+]
+
+_WORKING = {"in_progress", "awaiting_complainant", "responded", "resolved", "not_accepted"}
+ALLOWED: dict[str, frozenset[str]] = {
+    "received": frozenset(_WORKING | {"acknowledged"}),
+    "acknowledged": frozenset(_WORKING),
+    "in_progress": frozenset(_WORKING - {"in_progress"}),
+    # Refusing a case is decided before the complainant is asked for more.
+    "awaiting_complainant": frozenset({"in_progress", "responded", "resolved"}),
+    "responded": frozenset({"in_progress", "awaiting_complainant", "resolved"}),
+    "resolved": frozenset({"closed", "reopened"}),
+    "closed": frozenset({"reopened"}),  # a callback finds the problem persists
+    "not_accepted": frozenset({"reopened"}),  # an appeal
+    "reopened": frozenset(_WORKING | {"acknowledged"}),
+}
+OPEN_STATUSES = frozenset(ALLOWED) - {"resolved", "closed", "not_accepted"}
+
+
+class InvalidTransition(ValueError):
+    def __init__(self, current: str, target: str):
+        super().__init__(f"a case that is {current} cannot become {target}")
+        self.current, self.target = current, target
+
+
+def transition(current: Status, target: Status) -> Status:
+    if target not in ALLOWED[current]:
+        raise InvalidTransition(current, target)
+    return target
+
+
+def is_open(status: Status) -> bool:
+    return status in OPEN_STATUSES

@@ -1,0 +1,138 @@
+"""Sending what the outbox holds: SMS through the Twilio REST API, email through SES.
+A message is claimed (leased) before sending so that it never goes out twice; a failed attempt
+is rescheduled with backoff, and after the last attempt it is kept as `gave_up` with a timeline
+event on its case, so staff can see who was never reached."""
+import logging
+import os
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from . import context
+from .complaint import Event
+from .institution import Institution
+from .outbox import MAX_ATTEMPTS, OutboundMessage, retry_delay
+from .privacy import log_event, mask_text
+from .store import Store
+
+logger = logging.getLogger(__name__)
+
+
+class PermanentFailure(Exception):
+    """The provider refused the message for good (an invalid number, say): retrying cannot help."""
+
+
+class TemporaryFailure(Exception):
+    pass
+
+
+def deliver(store: Store, institution: Institution, message_ids: list[str], now: datetime) -> int:
+    """Attempts each message that is due and not being sent by someone else; returns how many went."""
+    sent = 0
+    for message_id in message_ids:
+        message = store.claim_message(message_id, now)
+        if message is None:
+            continue
+        try:
+            provider_id = _send(message, institution)
+        except PermanentFailure as error:
+            _give_up(store, message, str(error), now)
+        except Exception as error:  # noqa: BLE001 - any other failure is worth another try
+            reason = f"{type(error).__name__}: {error}"
+            if message.attempts >= MAX_ATTEMPTS:
+                _give_up(store, message, reason, now)
+            else:
+                store.record_send_result(message.id, "pending", error=mask_text(reason)[:500],
+                                         retry_at=now + retry_delay(message.attempts))
+                log_event(logger, "send_retry_scheduled", message=message.id, attempts=message.attempts,
+                          error=reason)
+        else:
+            store.record_send_result(message.id, "sent", provider_id=provider_id)
+            log_event(logger, "message_sent", message=message.id, channel=message.channel, to=message.to)
+            sent += 1
+    return sent
+
+
+def _give_up(store: Store, message: OutboundMessage, reason: str, now: datetime) -> None:
+    store.record_send_result(message.id, "gave_up", error=mask_text(reason)[:500])
+    log_event(logger, "send_gave_up", message=message.id, error=reason)
+    if message.case_reference:
+        store.append_event(message.case_reference, Event(
+            at=now, actor="system", kind="message_not_delivered",
+            text=f"{message.channel} to complainant could not be delivered: {mask_text(reason)[:300]}",
+            data={"message_id": message.id, "channel": message.channel}))
+
+
+def _send(message: OutboundMessage, institution: Institution) -> str:
+    if message.channel == "sms":
+        return send_sms(message.to, message.body, institution)
+    return send_email(message, institution)
+
+
+# -- Twilio ---------------------------------------------------------------------------------
+_twilio = {}
+
+
+def twilio_client():
+    """The Twilio REST client, created once per container. TWILIO_API_BASE points it at a local
+    stand-in (sandbox and tests); in production it is unset and Twilio's own hosts are used."""
+    if "client" not in _twilio:
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        class RedirectingHttpClient(TwilioHttpClient):
+            def __init__(self, base: str):
+                super().__init__(timeout=10)
+                self.base = base.rstrip("/")
+
+            def request(self, method, url, *args, **kwargs):
+                return super().request(method, re.sub(r"^https://[^/]+", self.base, url), *args, **kwargs)
+
+        base = os.environ.get("TWILIO_API_BASE")
+        _twilio["client"] = Client(
+            context.setting("TWILIO_ACCOUNT_SID"), context.setting("TWILIO_AUTH_TOKEN"),
+            http_client=RedirectingHttpClient(base) if base else TwilioHttpClient(timeout=10))
+    return _twilio["client"]
+
+
+def send_sms(to: str, body: str, institution: Institution) -> str:
+    from twilio.base.exceptions import TwilioRestException
+
+    sender = institution.channels.sms_number or context.setting("TWILIO_FROM")
+    try:
+        return twilio_client().messages.create(to=to, from_=sender, body=body).sid
+    except TwilioRestException as error:
+        # 4xx other than rate limiting: Twilio refuses this message (bad number, opted out ...)
+        if 400 <= error.status < 500 and error.status != 429:
+            raise PermanentFailure(f"Twilio {error.status} code {error.code}: {error.msg}") from None
+        raise TemporaryFailure(f"Twilio {error.status} code {error.code}") from None
+
+
+# -- SES --------------------------------------------------------------------------------------
+def build_email(message: OutboundMessage, institution: Institution) -> EmailMessage:
+    sender = institution.channels.email_address or context.setting("MAIL_FROM")
+    email = EmailMessage()
+    email["From"] = formataddr((institution.name.in_(message.language), sender))
+    email["To"] = message.to
+    email["Subject"] = message.subject or ""
+    email["Message-ID"] = make_msgid(idstring=message.id, domain=sender.partition("@")[2] or None)
+    if message.case_reference:
+        email["X-Complaint-Reference"] = message.case_reference
+    email["Auto-Submitted"] = "auto-generated"  # tells other robots not to answer ours
+    email.set_content(message.body)
+    return email
+
+
+def send_email(message: OutboundMessage, institution: Institution) -> str:
+    email = build_email(message, institution)
+    ses = context.aws_client("ses")
+    try:
+        result = ses.send_raw_email(RawMessage={"Data": email.as_bytes()})
+    except ses.exceptions.MessageRejected as error:
+        raise PermanentFailure(f"SES rejected: {error}") from None
+    return result["MessageId"]
+
+
+def sweep_outbox(store: Store, institution: Institution, now: datetime) -> int:
+    return deliver(store, institution, list(store.due_message_ids(now)), now)

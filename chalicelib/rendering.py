@@ -1,0 +1,69 @@
+"""Pages and message texts from `templates/`, in Chinese and English. Jinja2 with autoescape:
+every page escapes what it shows. Jinja2 is imported on first use, not at cold start."""
+import json
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .language import Language
+
+_HERE = Path(__file__).resolve().parent
+# In the repository templates/ sits beside chalicelib/; the packaging step copies it into
+# chalicelib/templates/ because Chalice deploys only app.py, chalicelib/ and vendor/.
+TEMPLATE_DIRS = [path for path in (_HERE.parent / "templates", _HERE / "templates") if path.is_dir()]
+
+
+@cache
+def _catalog(language: Language) -> dict:
+    for directory in TEMPLATE_DIRS:
+        path = directory / "texts" / f"{language}.json"
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise FileNotFoundError(f"no texts for language {language!r} in {TEMPLATE_DIRS}")
+
+
+def text(language: Language, key: str, **values) -> str:
+    template = _catalog(language).get(key)
+    if template is None:
+        raise KeyError(f"text {key!r} missing for language {language!r}")
+    return template.format(**values) if values else template
+
+
+def local_time(moment: datetime, timezone: str, language: Language, short: bool = False) -> str:
+    """To the minute, with the weekday, in the institution's zone (as the register requires).
+    The short form, for text messages, leaves out the year."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    weekday = _catalog(language)["weekdays"][local.weekday()]
+    if language == "zh":
+        day = f"{local.month}月{local.day}日" if short else f"{local.year}年{local.month}月{local.day}日 "
+        return f"{day}{weekday} {local:%H:%M}" if not short else f"{day}{local:%H:%M}"
+    return f"{weekday} {local.day} {local:%b %H:%M}" if short else f"{weekday} {local.day} {local:%b %Y %H:%M}"
+
+
+@cache
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in TEMPLATE_DIRS]),
+        # Pages are HTML and always escaped; message bodies (.txt) are plain text for SMS/email.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render_page(name: str, language: Language, **context) -> str:
+    def t(key: str, **values) -> str:
+        return text(language, key, **values)
+
+    return _environment().get_template(f"pages/{name}.html").render(lang=language, t=t, **context)
+
+
+def render_message(template: str, language: Language, **context) -> str:
+    """A message body (SMS or email text): plain text, so nothing is HTML-escaped, and trimmed."""
+    template = _environment().get_template(f"messages/{template}.{language}.txt")
+    return template.render(**context).strip()

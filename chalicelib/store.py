@@ -1,0 +1,313 @@
+"""The only module that talks to DynamoDB. One table per institution, single-table design:
+
+| item                       | PK                       | SK                       |
+|----------------------------|--------------------------|--------------------------|
+| case                       | CASE#<ref>               | CASE                     |
+| timeline event             | CASE#<ref>               | EV#<utc time>#<random>   |
+| case of a phone or email   | CONTACT#<e164 or email>  | CASE#<ref>               |
+| idempotency key (TTL)      | IDEM#<scope>#<key>       | IDEM                     |
+| outbound message           | MSG#<id>                 | MSG                      |
+| reference counter          | COUNTER#REF#<yymm>       | COUNTER                  |
+| rate-limit window (TTL)    | RATE#<source>#<window>   | RATE                     |
+| quarantined submission     | QUARANTINE#<channel>     | <utc time>#<random>      |
+| institution config         | CONFIG                   | INSTITUTION              |
+
+The sparse index `due` (due_shard, due_at) holds only work that is due: pending outbound messages
+now, case clocks with the deadline engine. Sweeps query it by shard and read nothing else.
+"""
+import json
+import secrets
+import time as _time
+import zlib
+from datetime import datetime, timedelta
+from typing import Any, Iterator
+
+from .clock import iso
+from .complaint import Case, Event
+from .outbox import SEND_LEASE, OutboundMessage
+
+DUE_INDEX = "due"
+DUE_SHARDS = 8
+IDEMPOTENCY_TTL = timedelta(days=7)
+
+
+class DuplicateSubmission(Exception):
+    def __init__(self, reference: str):
+        super().__init__(reference)
+        self.reference = reference
+
+
+def table_definition(name: str) -> dict:
+    """The table's keys and indexes; used by the sandbox, the tests and the CloudFormation render."""
+    string = "S"
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": attr, "AttributeType": string}
+            for attr in ("PK", "SK", "due_shard", "due_at")
+        ],
+        "KeySchema": [
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [{
+            "IndexName": DUE_INDEX,
+            "KeySchema": [
+                {"AttributeName": "due_shard", "KeyType": "HASH"},
+                {"AttributeName": "due_at", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        }],
+    }
+
+
+def create_table(client, name: str) -> None:
+    """Idempotent: an existing table is kept, data and all."""
+    try:
+        client.create_table(**table_definition(name))
+    except client.exceptions.ResourceInUseException:
+        return
+    client.get_waiter("table_exists").wait(TableName=name)
+    client.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+
+
+def _shard(key: str) -> str:
+    return f"DUE#{zlib.crc32(key.encode()) % DUE_SHARDS}"
+
+
+def _clean(value: Any) -> Any:
+    """JSON-shaped data -> what DynamoDB accepts: no None, no empty strings or sets, no floats."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None and v != ""}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, float):
+        raise TypeError("floats are not stored; use integers or strings")
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB's Decimals -> ints, so that pydantic and json see plain numbers."""
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    return value
+
+
+class Store:
+    def __init__(self, table):
+        self.table = table
+        self.client = table.meta.client  # a resource client: takes and returns Python values
+        self.name = table.name
+
+    # -- institution config ---------------------------------------------------------------
+    def put_institution(self, document: dict) -> None:
+        self.table.put_item(Item={"PK": "CONFIG", "SK": "INSTITUTION", "document": json.dumps(document)})
+
+    def get_institution(self) -> dict | None:
+        item = self.table.get_item(Key={"PK": "CONFIG", "SK": "INSTITUTION"}).get("Item")
+        return json.loads(item["document"]) if item else None
+
+    # -- cases ------------------------------------------------------------------------------
+    def next_reference_sequence(self, month: str) -> int:
+        """Atomic counter: concurrent intakes never get the same number."""
+        result = self.table.update_item(
+            Key={"PK": f"COUNTER#REF#{month}", "SK": "COUNTER"},
+            UpdateExpression="ADD #seq :one",
+            ExpressionAttributeNames={"#seq": "seq"},
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["seq"])
+
+    def reference_for_idempotency_key(self, scope: str, key: str) -> str | None:
+        item = self.table.get_item(
+            Key={"PK": f"IDEM#{scope}#{key}", "SK": "IDEM"}, ConsistentRead=True
+        ).get("Item")
+        return item["reference"] if item else None
+
+    def create_case(
+        self,
+        case: Case,
+        events: list[Event],
+        messages: list[OutboundMessage],
+        idempotency: tuple[str, str] | None,
+        now: datetime,
+    ) -> None:
+        """One transaction: the case, its first events, its contact links, its outbound messages
+        and its idempotency key. A second delivery of the same key raises DuplicateSubmission."""
+        pk = f"CASE#{case.reference}"
+        puts: list[dict] = [{
+            "Item": {"PK": pk, "SK": "CASE", **_clean(case.model_dump(mode="json"))},
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }]
+        if idempotency:
+            scope, key = idempotency
+            puts.append({
+                "Item": {
+                    "PK": f"IDEM#{scope}#{key}", "SK": "IDEM", "reference": case.reference,
+                    "expires_at": int((now + IDEMPOTENCY_TTL).timestamp()),
+                },
+                "ConditionExpression": "attribute_not_exists(PK)",
+            })
+        puts += [{"Item": self._event_item(case.reference, event)} for event in events]
+        puts += [
+            {"Item": {"PK": f"CONTACT#{contact}", "SK": pk, "received_at": iso(case.received_at),
+                      "open": True}}
+            for contact in case.complainant.contacts()
+        ]
+        puts += [{"Item": self._message_item(message), "ConditionExpression": "attribute_not_exists(PK)"}
+                 for message in messages]
+        try:
+            self.client.transact_write_items(
+                TransactItems=[{"Put": {"TableName": self.name, **put}} for put in puts]
+            )
+        except self.client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            if idempotency and len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+                existing = self.reference_for_idempotency_key(*idempotency)
+                if existing:
+                    raise DuplicateSubmission(existing) from None
+            raise
+
+    def get_case(self, reference: str) -> Case | None:
+        item = self.table.get_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"}).get("Item")
+        return Case.model_validate(_plain(item)) if item else None
+
+    def timeline(self, reference: str) -> list[Event]:
+        return [Event.model_validate(_plain(item["event"]))
+                for item in self._query_all(
+                    KeyConditionExpression="PK = :pk AND begins_with(SK, :ev)",
+                    ExpressionAttributeValues={":pk": f"CASE#{reference}", ":ev": "EV#"})]
+
+    def append_event(self, reference: str, event: Event) -> None:
+        self.table.put_item(Item=self._event_item(reference, event),
+                            ConditionExpression="attribute_not_exists(PK)")
+
+    def open_cases_for_contact(self, contact: str) -> list[str]:
+        items = self._query_all(
+            KeyConditionExpression="PK = :pk",
+            FilterExpression="#open = :yes",
+            ExpressionAttributeNames={"#open": "open"},
+            ExpressionAttributeValues={":pk": f"CONTACT#{contact}", ":yes": True})
+        return [item["SK"].removeprefix("CASE#") for item in items]
+
+    @staticmethod
+    def _event_item(reference: str, event: Event) -> dict:
+        return {"PK": f"CASE#{reference}", "SK": f"EV#{iso(event.at)}#{secrets.token_hex(3)}",
+                "event": _clean(event.model_dump(mode="json"))}
+
+    # -- outbox -----------------------------------------------------------------------------
+    @staticmethod
+    def _message_item(message: OutboundMessage) -> dict:
+        key = f"MSG#{message.id}"
+        item = {"PK": key, "SK": "MSG", **_clean(message.model_dump(mode="json"))}
+        if message.status == "pending":
+            item |= {"due_shard": _shard(key), "due_at": f"{iso(message.next_attempt_at or message.created_at)}#{key}"}
+        return item
+
+    def get_message(self, message_id: str) -> OutboundMessage | None:
+        item = self.table.get_item(Key={"PK": f"MSG#{message_id}", "SK": "MSG"}).get("Item")
+        return OutboundMessage.model_validate(_plain(item)) if item else None
+
+    def claim_message(self, message_id: str, now: datetime) -> OutboundMessage | None:
+        """Takes a lease on a pending message that is due, so that a request and a sweep (or two
+        sweeps) never send it twice. None when someone else holds it or it is no longer pending."""
+        key = f"MSG#{message_id}"
+        lease = iso(now + SEND_LEASE)
+        try:
+            result = self.table.update_item(
+                Key={"PK": key, "SK": "MSG"},
+                UpdateExpression="SET next_attempt_at = :lease, due_at = :due ADD attempts :one",
+                ConditionExpression="#status = :pending AND (attribute_not_exists(next_attempt_at) "
+                                    "OR next_attempt_at <= :now)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":lease": lease, ":due": f"{lease}#{key}", ":one": 1,
+                                           ":pending": "pending", ":now": iso(now)},
+                ReturnValues="ALL_NEW",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return None
+        return OutboundMessage.model_validate(_plain(result["Attributes"]))
+
+    def record_send_result(self, message_id: str, status: str, *, provider_id: str | None = None,
+                           error: str | None = None, retry_at: datetime | None = None) -> None:
+        """After an attempt: sent (leaves the due index), or pending again at retry_at, or gave_up."""
+        key = f"MSG#{message_id}"
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":status": status}
+        sets = ["#status = :status"]
+        for attr, value in (("provider_id", provider_id), ("last_error", error)):
+            if value is not None:
+                sets.append(f"{attr} = :{attr}")
+                values[f":{attr}"] = value
+        if retry_at is not None:
+            sets += ["next_attempt_at = :retry", "due_at = :due"]
+            values |= {":retry": iso(retry_at), ":due": f"{iso(retry_at)}#{key}"}
+            removes = ""
+        else:
+            removes = " REMOVE due_shard, due_at, next_attempt_at"
+        self.table.update_item(
+            Key={"PK": key, "SK": "MSG"},
+            UpdateExpression="SET " + ", ".join(sets) + removes,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def due_message_ids(self, now: datetime, limit: int = 100) -> Iterator[str]:
+        """Pending messages whose next attempt is due, shard by shard, oldest first."""
+        bound = iso(now) + "#~"
+        for shard in range(DUE_SHARDS):
+            for item in self._query_all(
+                IndexName=DUE_INDEX,
+                KeyConditionExpression="due_shard = :shard AND due_at <= :bound",
+                ExpressionAttributeValues={":shard": f"DUE#{shard}", ":bound": bound},
+                Limit=limit,
+            ):
+                if item["PK"].startswith("MSG#"):
+                    yield item["PK"].removeprefix("MSG#")
+
+    def messages_for_case(self, reference: str) -> list[OutboundMessage]:
+        """For the sandbox and tests; outbound messages are found from the case's timeline events."""
+        ids = [event.data["message_id"] for event in self.timeline(reference) if "message_id" in event.data]
+        return [message for message in map(self.get_message, ids) if message]
+
+    # -- abuse protection -------------------------------------------------------------------
+    def count_in_window(self, source: str, window: str, ttl_seconds: int) -> int:
+        result = self.table.update_item(
+            Key={"PK": f"RATE#{source}#{window}", "SK": "RATE"},
+            UpdateExpression="ADD #count :one SET expires_at = if_not_exists(expires_at, :ttl)",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={":one": 1, ":ttl": int(_time.time()) + ttl_seconds},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["count"])
+
+    def quarantine(self, channel: str, reason: str, payload: dict, now: datetime) -> None:
+        """Suspected spam is kept for an administrator to look at, never thrown away."""
+        self.table.put_item(Item={
+            "PK": f"QUARANTINE#{channel}", "SK": f"{iso(now)}#{secrets.token_hex(3)}",
+            "reason": reason, "payload": json.dumps(payload, ensure_ascii=False),
+        })
+
+    def quarantined(self, channel: str) -> list[dict]:
+        return [{"reason": item["reason"], "payload": json.loads(item["payload"])}
+                for item in self._query_all(KeyConditionExpression="PK = :pk",
+                                            ExpressionAttributeValues={":pk": f"QUARANTINE#{channel}"})]
+
+    def _query_all(self, **kwargs) -> list[dict]:
+        items: list[dict] = []
+        while True:
+            page = self.table.query(**kwargs)
+            items += page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,1 @@
+"""Administration: institution config files and the admin CLI (`python -m infra --help`)."""

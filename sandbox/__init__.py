@@ -1,0 +1,1 @@
+"""Local stand-ins and the sandbox runner (DynamoDB Local, Twilio REST stand-in, moto server)."""

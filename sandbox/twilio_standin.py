@@ -1,0 +1,108 @@
+"""A local stand-in for the Twilio Messages REST API: answers `messages.create` the way Twilio
+does (201 with an SM sid, or Twilio's JSON error with its code), checks the account's basic
+auth, and records what it was sent so that the sandbox page and the tests can see it.
+Failures can be scripted per destination number to exercise retries."""
+import base64
+import json
+import re
+import secrets
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+_MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class TwilioStandIn:
+    def __init__(self, account_sid: str, auth_token: str, port: int = 0):
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.messages: list[dict] = []
+        self.failures: dict[str, list[int]] = {}  # to-number -> HTTP statuses to answer, in order
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.on_message = None  # the sandbox prints each message as it arrives
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> "TwilioStandIn":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, to: str, *statuses: int) -> None:
+        with self.lock:
+            self.failures.setdefault(to, []).extend(statuses)
+
+    def sent_to(self, to: str) -> list[dict]:
+        with self.lock:
+            return [message for message in self.messages if message["to"] == to]
+
+    def _handler(self):
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def _answer(self, status: int, document: dict) -> None:
+                body = json.dumps(document).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _error(self, status: int, code: int, message: str) -> None:
+                self._answer(status, {"code": code, "message": message, "status": status,
+                                      "more_info": f"https://www.twilio.com/docs/errors/{code}"})
+
+            def do_GET(self):
+                if self.path == "/messages":
+                    with standin.lock:
+                        return self._answer(200, {"messages": list(standin.messages)})
+                self._error(404, 20404, "The requested resource was not found")
+
+            def do_POST(self):
+                match = _MESSAGES.match(self.path)
+                if not match:
+                    return self._error(404, 20404, "The requested resource was not found")
+                expected = base64.b64encode(f"{standin.account_sid}:{standin.auth_token}".encode()).decode()
+                if match.group(1) != standin.account_sid or self.headers.get("Authorization") != f"Basic {expected}":
+                    return self._error(401, 20003, "Authenticate")
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                to, sender, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
+                if not to:
+                    return self._error(400, 21604, "A 'To' phone number is required.")
+                if not _E164.match(to):
+                    return self._error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+                if not body:
+                    return self._error(400, 21602, "Message body is required.")
+                with standin.lock:
+                    scripted = standin.failures.get(to)
+                    failure = scripted.pop(0) if scripted else None
+                if failure:
+                    return self._error(failure, 20500 if failure >= 500 else 21610, "scripted failure")
+                now = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
+                record = {"sid": "SM" + secrets.token_hex(16), "account_sid": standin.account_sid,
+                          "to": to, "from": sender, "body": body, "status": "queued",
+                          "status_callback": form.get("StatusCallback"), "date_created": now,
+                          "date_updated": now, "direction": "outbound-api", "num_segments": "1",
+                          "price": None, "error_code": None, "error_message": None,
+                          "uri": f"/2010-04-01/Accounts/{standin.account_sid}/Messages/x.json"}
+                record["uri"] = record["uri"].replace("x.json", record["sid"] + ".json")
+                with standin.lock:
+                    standin.messages.append(record)
+                if standin.on_message:
+                    standin.on_message(record)
+                self._answer(201, record)
+
+        return Handler

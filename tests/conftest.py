@@ -1,0 +1,128 @@
+"""Shared fixtures: environment, the institution, moto-backed and DynamoDB Local-backed tables,
+the Twilio stand-in, and Chalice's test client."""
+import json
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TWILIO_SID = "AC" + "0" * 31 + "1"
+TWILIO_TOKEN = "test-auth-token-not-a-secret"
+
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1", "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+    "TWILIO_FROM": "+15005550006", "PUBLIC_BASE_URL": "https://hotline.example.org",
+    "MAIL_FROM": "complaints@harbourcitybank.example", "TABLE_NAME": "unset-by-fixture",
+})
+for variable in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
+    del os.environ[variable]
+
+
+@pytest.fixture(scope="session")
+def institution():
+    from infra import config
+
+    return config.load("harbour-city-bank")
+
+
+@pytest.fixture(scope="session")
+def twilio_standin():
+    from sandbox.twilio_standin import TwilioStandIn
+
+    standin = TwilioStandIn(TWILIO_SID, TWILIO_TOKEN).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def twilio(twilio_standin, monkeypatch):
+    """The Twilio stand-in with an empty record, and the app pointed at it."""
+    from chalicelib import notify
+
+    with twilio_standin.lock:
+        twilio_standin.messages.clear()
+        twilio_standin.failures.clear()
+    monkeypatch.setenv("TWILIO_API_BASE", twilio_standin.base_url)
+    notify._twilio.clear()
+    yield twilio_standin
+    notify._twilio.clear()
+
+
+def _prepare_table(client, resource, name: str, institution) -> "Store":
+    from chalicelib import context
+    from chalicelib.store import Store, create_table
+
+    create_table(client, name)
+    store = Store(resource.Table(name))
+    store.put_institution(json.loads(institution.model_dump_json()))
+    context.reset()
+    return store
+
+
+@pytest.fixture
+def moto_store(institution, monkeypatch):
+    """A small moto table for unit tests, with the institution synced and SES ready to send."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        name = "hotline-unit"
+        monkeypatch.setenv("TABLE_NAME", name)
+        ses = boto3.client("ses")
+        ses.verify_domain_identity(Domain="harbourcitybank.example")
+        store = _prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
+        yield store
+    from chalicelib import context
+
+    context.reset()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local():
+    """One DynamoDB Local for the whole test session; each test gets its own table in it."""
+    from sandbox.dynamodb_local import DynamoDBLocal
+
+    server = DynamoDBLocal().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def local_store(dynamodb_local, institution, monkeypatch):
+    """A fresh table on DynamoDB Local (the real engine), with the institution synced. SES stays
+    on moto (it is not what these tests exercise); DynamoDB calls go to the real engine."""
+    import boto3
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local.endpoint)
+    name = f"hotline-{secrets.token_hex(4)}"
+    monkeypatch.setenv("TABLE_NAME", name)
+    with mock_aws(config={"core": {"passthrough": {"urls": [dynamodb_local.endpoint + ".*"]}}}):
+        boto3.client("ses").verify_domain_identity(Domain="harbourcitybank.example")
+        store = _prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
+        yield store
+    from chalicelib import context
+
+    context.reset()
+
+
+@pytest.fixture
+def client():
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+def form_body(**fields) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(fields)
+
+
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
