@@ -3,9 +3,10 @@ clocks and its append-only timeline events."""
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .language import Language
+from .utc import UtcTime
 from .lifecycle import Status
 from .working_time import DurationUnit
 
@@ -59,15 +60,15 @@ class Clock(Record):
     name: ClockName
     amount: int
     unit: DurationUnit
-    started_at: AwareDatetime
-    due_at: AwareDatetime
-    stopped_at: AwareDatetime | None = None
+    started_at: UtcTime
+    due_at: UtcTime
+    stopped_at: UtcTime | None = None
 
 
 class Case(NewComplaint):
     reference: str
     status: Status = "received"
-    received_at: AwareDatetime
+    received_at: UtcTime
     assignee: str | None = None
     clocks: list[Clock] = []
     version: int = 1
@@ -83,7 +84,7 @@ class Case(NewComplaint):
 class Event(Record):
     """One line of a case's timeline. Never updated, never deleted."""
 
-    at: AwareDatetime
+    at: UtcTime
     actor: str  # "complainant", "system", "staff:<id>"
     kind: str
     public: bool = False  # shown to the complainant on the status page

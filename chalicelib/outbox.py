@@ -4,7 +4,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
+
+from .utc import UtcTime
 
 MessageChannel = Literal["sms", "email"]
 MessageStatus = Literal[
@@ -32,8 +34,8 @@ class OutboundMessage(BaseModel):
     language: str
     status: MessageStatus = "pending"
     attempts: int = 0
-    created_at: AwareDatetime
-    next_attempt_at: AwareDatetime | None = None
+    created_at: UtcTime
+    next_attempt_at: UtcTime | None = None
     provider_id: str | None = None
     last_error: str | None = None
 

@@ -3,7 +3,8 @@ import json
 import logging
 import re
 
-_PHONE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+# A whole run of 8 to 18 digits (spaces and dashes allowed), not part of a reference like HCB-261100427.
+_PHONE = re.compile(r"(?<![\w-])\+?\d[\d\s-]{6,16}\d(?![\d\w])")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+)")
 
 

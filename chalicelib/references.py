@@ -5,6 +5,7 @@ wrong digit and every swap of two adjacent digits before any lookup reaches the 
 With a 3-letter prefix a reference is 13 characters up to 9,999 cases a month, 14 up to 99,999.
 """
 import re
+import unicodedata
 from datetime import datetime
 
 # Damm's quasigroup of order 10 (Damm 2004): weakly totally anti-symmetric.
@@ -49,8 +50,8 @@ def normalise_reference(text: str) -> str | None:
     reference, or None when it cannot be one (wrong shape or failed check digit)."""
     if not text:
         return None
-    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    cleaned = "".join(str(int(ch)) if ch.isdigit() else ch for ch in cleaned)  # full-width digits
+    # NFKC folds full-width letters and digits (typed with a Chinese input method) to ASCII.
+    cleaned = "".join(ch for ch in unicodedata.normalize("NFKC", text).upper() if ch.isascii() and ch.isalnum())
     match = re.match(r"^([A-Z]{2,3})(\d{9,})$", cleaned)
     if not match:
         return None

@@ -277,7 +277,7 @@ class Store:
 
     def messages_for_case(self, reference: str) -> list[OutboundMessage]:
         """For the sandbox and tests; outbound messages are found from the case's timeline events."""
-        ids = [event.data["message_id"] for event in self.timeline(reference) if "message_id" in event.data]
+        ids = dict.fromkeys(event.data["message_id"] for event in self.timeline(reference) if "message_id" in event.data)
         return [message for message in map(self.get_message, ids) if message]
 
     # -- abuse protection -------------------------------------------------------------------

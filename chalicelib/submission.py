@@ -124,6 +124,8 @@ def validate_submission(data: dict, institution: Institution) -> Submission:
             else:
                 field = str(problem["loc"][0]) if problem["loc"] else "description"
                 key = _ERROR_KEYS.get(problem["type"], problem["type"])
+                if problem.get("input") is None and problem["type"].endswith("_type"):
+                    key = "required"  # a blank required field arrives as None
                 values = {"max": context["max_length"]} if "max_length" in context else context
                 fields.setdefault(field, (key, values))
         raise Rejected(fields, sorted(unknown)) from None

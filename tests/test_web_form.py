@@ -64,3 +64,110 @@ def test_filed_complaint_is_stored_acknowledged_and_found_by_status_lookup(clien
     assert "Received" in shown and reference in shown
     assert "complaint received, ref " + reference in shown  # the acknowledgement is a public update
     assert "skimmer" not in shown  # internal notes never reach the complainant
+
+
+def test_validation_errors_are_shown_next_to_fields_in_english_keeping_what_was_typed(client, store):
+    response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
+        description="", phone="12345", email="not-an-email", name="Wang <b>Fang</b>", location="Harbour Rd"))
+    assert response.status_code == 422
+    page = response.body.decode()
+    assert "Please correct the fields marked below" in page
+    assert 'id="description-error">Please fill this in.' in page
+    assert 'id="phone-error">This does not look like a valid phone number.' in page
+    assert 'id="email-error">This does not look like a valid email address.' in page
+    assert 'value="Harbour Rd"' in page and 'value="12345"' in page  # nothing typed is lost
+    assert "Wang &lt;b&gt;Fang&lt;/b&gt;" in page
+
+
+def test_validation_errors_are_shown_in_chinese(client, store):
+    response = client.http.post("/complaints?lang=zh", headers=FORM_HEADERS,
+                                body=form_body(description="太短", phone="abc"))
+    page = response.body.decode()
+    assert response.status_code == 422
+    assert "请修改下面标出的内容" in page
+    assert "请再多写一些。" in page and "手机号码格式不正确。" in page
+
+
+def test_chinese_complaint_gets_chinese_acknowledgement(client, store, twilio):
+    response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
+        description="柜台工作人员态度恶劣，排队两个小时无人处理。", phone="+86 139 0000 1111"))
+    reference = _reference(response.body.decode())
+    assert "您的投诉已受理" in response.body.decode()
+    assert "您的投诉已受理，编号" + reference in twilio.sent_to("+8613900001111")[0]["body"]
+
+
+def test_received_time_is_shown_to_the_minute_with_weekday_in_institution_zone(client, store, twilio):
+    import time_machine
+
+    with time_machine.travel("2026-11-20T10:05:00Z", tick=False):  # Friday 18:05 in Shanghai
+        response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS,
+                                    body=form_body(description="Card blocked without notice", language="en"))
+    page = response.body.decode()
+    assert 'id="received">Fri 20 Nov 2026 18:05<' in page
+    assert 'id="expected">Wed 25 Nov 2026 18:05<' in page  # 3 working days
+
+
+def test_html_in_every_field_is_shown_escaped(client, store, twilio):
+    attack = '<script>alert("x")</script>'
+    response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
+        description=attack, occurred=attack, location=attack, subject=attack, demands=attack, name=attack,
+        phone=attack, email=attack))
+    page = response.body.decode()
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    filed = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
+        description=attack + " is what they wrote on my receipt", phone="13800138001"))
+    reference = _reference(filed.body.decode())
+    lookup = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
+                              body=form_body(ref=reference, contact="13800138001"))
+    assert "<script>" not in lookup.body.decode()
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_status_lookup_gives_the_same_answer_for_a_wrong_contact_and_an_unknown_reference(client, store, twilio):
+    filed = client.http.post("/complaints?lang=en", headers=FORM_HEADERS,
+                             body=form_body(description="Overcharged on my loan fee", phone="13800138002"))
+    reference = _reference(filed.body.decode())
+    wrong_contact = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
+                                     body=form_body(ref=reference, contact="13800138003"))
+    digits = reference.split("-")[1]
+    unknown = "HCB-" + str(int(digits[:-1]) + 1).zfill(len(digits) - 1)
+    from chalicelib.references import damm_digit
+
+    unknown += str(damm_digit(unknown.split("-")[1]))
+    unknown_reference = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
+                                         body=form_body(ref=unknown, contact="13800138003"))
+    assert wrong_contact.status_code == unknown_reference.status_code == 404
+    strip = lambda page: re.sub(r'name="ref" value="[^"]*"', "", page.decode())  # noqa: E731
+    assert strip(wrong_contact.body) == strip(unknown_reference.body)
+    assert "Overcharged" not in wrong_contact.body.decode()
+
+
+def test_honeypot_submission_is_quarantined_not_filed_and_not_acknowledged(client, store, twilio):
+    response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
+        description="Buy cheap watches at example dot com", phone="13800138004", website="http://spam.example"))
+    assert response.status_code == 200 and "Your message has been received." in response.body.decode()
+    assert twilio.sent_to("+8613800138004") == []
+    kept = store.quarantined("web")
+    assert len(kept) == 1 and kept[0]["payload"]["description"].startswith("Buy cheap watches")
+
+
+def test_too_many_submissions_from_one_source_get_429_with_the_text_kept(client, store, twilio, institution):
+    limit = institution.intake.submissions_per_source_per_hour
+    for number in range(limit):
+        ok = client.http.post("/complaints?lang=en", headers=FORM_HEADERS,
+                              body=form_body(description=f"Complaint number {number} about fees"))
+        assert ok.status_code == 200
+    refused = client.http.post("/complaints?lang=en", headers=FORM_HEADERS,
+                               body=form_body(description="One more complaint about fees"))
+    assert refused.status_code == 429
+    assert "One more complaint about fees" in refused.body.decode()
+
+
+def test_double_submission_of_the_same_form_makes_one_case(client, store, twilio):
+    page = client.http.get("/complaints/new?lang=en").body.decode()
+    body = form_body(form_token=_token(page), description="Double-clicked the submit button", phone="13800138005")
+    first = _reference(client.http.post("/complaints", headers=FORM_HEADERS, body=body).body.decode())
+    second = _reference(client.http.post("/complaints", headers=FORM_HEADERS, body=body).body.decode())
+    assert first == second
+    assert len(twilio.sent_to("+8613800138005")) == 1

@@ -1,0 +1,103 @@
+"""The JSON intake API used by institution websites and apps."""
+import json
+import threading
+from datetime import datetime, timezone
+
+import pytest
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture(params=["moto_store", "local_store"])
+def store(request, twilio):
+    return request.getfixturevalue(request.param)
+
+
+def _post(client, document, **headers):
+    return client.http.post("/api/complaints", headers={**JSON, **headers}, body=json.dumps(document))
+
+
+def test_api_files_a_complaint_and_returns_201_with_the_reference(client, store, twilio):
+    response = _post(client, {"description": "Mobile app charged me twice for one transfer",
+                              "phone": "+8613800138010", "category": "channel", "language": "en"})
+    assert response.status_code == 201
+    answer = json.loads(response.body)
+    case = store.get_case(answer["reference"])
+    assert case.channel == "api" and case.category == "channel"
+    assert answer["acknowledgements"] == ["sms"]
+    assert answer["reference"] in twilio.sent_to("+8613800138010")[0]["body"]
+
+
+def test_same_idempotency_key_delivered_twice_yields_one_case(client, store, twilio):
+    document = {"description": "Branch closed early without notice", "phone": "13800138011"}
+    first = _post(client, document, **{"Idempotency-Key": "order-7781-complaint"})
+    second = _post(client, document, **{"Idempotency-Key": "order-7781-complaint"})
+    assert first.status_code == 201 and second.status_code == 200
+    assert json.loads(first.body)["reference"] == json.loads(second.body)["reference"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert len(twilio.sent_to("+8613800138011")) == 1
+
+
+def test_unknown_fields_are_refused_with_400_naming_them(client, store):
+    response = _post(client, {"description": "Fee too high", "colour": "red", "priority": 1})
+    assert response.status_code == 400
+    answer = json.loads(response.body)
+    assert answer["fields"] == ["colour", "priority"]
+    assert "colour" in answer["message"] and "priority" in answer["message"]
+
+
+def test_invalid_fields_are_named_with_a_reason(client, store):
+    response = _post(client, {"description": "x", "email": "nobody@", "type": "praise"})
+    assert response.status_code == 422
+    fields = json.loads(response.body)["fields"]
+    assert fields["email"]["code"] == "email_invalid"
+    assert fields["description"]["code"] == "too_short"
+    assert fields["type"]["code"] == "choice_invalid"
+
+
+def _file_from_threads(table_name, institution, complaints, idempotency=None) -> list[str]:
+    """Each thread has its own boto3 session and store, as separate Lambda containers would."""
+    import boto3
+
+    from chalicelib.intake import file_complaint
+    from chalicelib.store import Store
+
+    references, errors = [], []
+    barrier = threading.Barrier(len(complaints))
+
+    def submit(complaint):
+        try:
+            store = Store(boto3.session.Session().resource("dynamodb").Table(table_name))
+            barrier.wait()
+            filed = file_complaint(store, institution, complaint, datetime.now(timezone.utc),
+                                   "https://hotline.example.org", idempotency)
+            references.append(filed.case.reference)
+        except Exception as error:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit, args=(complaint,)) for complaint in complaints]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return references
+
+
+def _complaint(text, phone=None):
+    from chalicelib.complaint import Complainant, NewComplaint
+
+    return NewComplaint(channel="api", description=text, complainant=Complainant(phone=phone, language="en"))
+
+
+def test_concurrent_submissions_get_distinct_references_on_dynamodb_local(local_store, institution, twilio):
+    references = _file_from_threads(local_store.name, institution,
+                                    [_complaint(f"Queue complaint from customer {n}") for n in range(8)])
+    assert len(references) == 8 and len(set(references)) == 8
+
+
+def test_concurrent_duplicates_of_one_idempotency_key_make_one_case_on_dynamodb_local(local_store, institution, twilio):
+    complaint = _complaint("Retrying app sends the same complaint", "+8613800138012")
+    references = _file_from_threads(local_store.name, institution, [complaint] * 6, ("api", "app-retry-0001"))
+    assert len(references) == 6 and len(set(references)) == 1
+    assert len(twilio.sent_to("+8613800138012")) == 1

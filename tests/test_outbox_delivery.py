@@ -1,0 +1,70 @@
+"""A failed send is retried, never dropped; a message is never sent twice."""
+import json
+
+import time_machine
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _file(client, phone="+8613800138020"):
+    response = client.http.post("/api/complaints", headers=JSON, body=json.dumps(
+        {"description": "Teller refused to let me withdraw cash", "phone": phone, "language": "en"}))
+    return json.loads(response.body)["reference"]
+
+
+def _sweep(client):
+    event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
+    return client.lambda_.invoke("sla_sweep", event).payload
+
+
+def test_acknowledgement_that_fails_is_retried_by_the_sweep(client, moto_store, twilio):
+    twilio.fail_next("+8613800138020", 503)
+    with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
+        reference = _file(client)
+        [message] = moto_store.messages_for_case(reference)
+        assert message.status == "pending" and message.attempts == 1 and "503" in message.last_error
+        assert twilio.sent_to("+8613800138020") == []
+        assert _sweep(client) == {"messages_sent": 0}  # not due yet: backoff
+        traveller.shift(61)
+        assert _sweep(client) == {"messages_sent": 1}
+        assert _sweep(client) == {"messages_sent": 0}  # and never twice
+    [message] = moto_store.messages_for_case(reference)
+    assert message.status == "sent" and message.attempts == 2
+    assert [sent["body"] for sent in twilio.sent_to("+8613800138020")][0].count(reference) == 1
+
+
+def test_message_refused_for_good_is_kept_and_shown_on_the_case(client, moto_store, twilio):
+    twilio.fail_next("+8613800138021", 400)
+    reference = _file(client, "+8613800138021")
+    [message] = moto_store.messages_for_case(reference)
+    assert message.status == "gave_up" and "21610" in message.last_error
+    events = [event for event in moto_store.timeline(reference) if event.kind == "message_not_delivered"]
+    assert len(events) == 1 and events[0].data["message_id"] == message.id
+
+
+def test_message_keeps_being_retried_until_attempts_run_out_then_is_flagged(client, moto_store, twilio):
+    from chalicelib.outbox import MAX_ATTEMPTS
+
+    twilio.fail_next("+8613800138022", *([500] * MAX_ATTEMPTS))
+    with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
+        reference = _file(client, "+8613800138022")
+        for _ in range(MAX_ATTEMPTS - 1):
+            traveller.shift(3 * 3600)
+            _sweep(client)
+    [message] = moto_store.messages_for_case(reference)
+    assert message.status == "gave_up" and message.attempts == MAX_ATTEMPTS
+    assert any(event.kind == "message_not_delivered" for event in moto_store.timeline(reference))
+
+
+def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, institution, twilio):
+    from datetime import datetime, timezone
+
+    from chalicelib.outbox import OutboundMessage
+
+    now = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
+    message = OutboundMessage(id="m1", channel="sms", to="+8613800138023", body="hello", purpose="test",
+                              language="en", created_at=now, next_attempt_at=now)
+    moto_store.client.put_item(TableName=moto_store.name, Item=moto_store._message_item(message))
+    assert moto_store.claim_message("m1", now) is not None
+    assert moto_store.claim_message("m1", now) is None  # the lease holds
+    assert list(moto_store.due_message_ids(now)) == []
