@@ -17,6 +17,8 @@ from .privacy import log_event, mask_text
 from .store import Store
 
 logger = logging.getLogger(__name__)
+# The Twilio client logs whole requests at INFO, complainants' numbers and texts included.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 class PermanentFailure(Exception):

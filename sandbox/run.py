@@ -1,0 +1,182 @@
+"""The local sandbox: the whole product on one machine.
+
+DynamoDB Local (data kept in .sandbox/ across restarts; --clean starts afresh), moto's server for
+SES/S3/SNS, the Twilio stand-in, `chalice local` serving the app, the scheduled sweep run every
+minute (chalice local does not run schedules), and every outbound SMS and email printed to the
+console and listed on a local page.
+"""
+import argparse
+import html
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from email import message_from_string, policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Local stand-in credentials: not secrets, they open nothing outside this machine.
+TWILIO_SID, TWILIO_TOKEN = "AC" + "5a" * 16, "sandbox-auth-token"
+PORTS = {"app": 8000, "dynamodb": 8001, "twilio": 8002, "aws": 8003, "outbox": 8025}
+
+
+def use_ports(base: int) -> None:
+    """--port-base moves every port together (the sandbox's own test runs beside a live sandbox)."""
+    for offset, name in enumerate(("app", "dynamodb", "twilio", "aws", "outbox")):
+        PORTS[name] = base + offset
+
+
+def environment(table: str) -> dict[str, str]:
+    aws = f"http://127.0.0.1:{PORTS['aws']}"
+    return {
+        "TABLE_NAME": table, "PUBLIC_BASE_URL": f"http://localhost:{PORTS['app']}",
+        "AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{PORTS['dynamodb']}",
+        "AWS_ENDPOINT_URL_SES": aws, "AWS_ENDPOINT_URL_S3": aws, "AWS_ENDPOINT_URL_SNS": aws,
+        "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_FROM": "+15005550006",
+        "TWILIO_API_BASE": f"http://127.0.0.1:{PORTS['twilio']}", "MAIL_FROM": "complaints@sandbox.example",
+    }
+
+
+def sent_emails() -> list[dict]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    emails = []
+    for message in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages:
+        parsed = message_from_string(getattr(message, "raw_data", ""), policy=policy.default)
+        body = parsed.get_body(("plain",))
+        emails.append({"to": parsed["To"], "subject": parsed["Subject"], "from": parsed["From"],
+                       "body": body.get_content() if body else ""})
+    return emails
+
+
+def outbox_page(twilio) -> bytes:
+    rows = [f"<tr><td>{html.escape(m['date_created'])}</td><td>SMS</td><td>{html.escape(m['to'])}</td>"
+            f"<td>{html.escape(m['body'])}</td></tr>" for m in reversed(twilio.messages)]
+    rows += [f"<tr><td></td><td>Email</td><td>{html.escape(str(e['to']))}</td>"
+             f"<td><b>{html.escape(str(e['subject']))}</b><br>{html.escape(e['body'])}</td></tr>"
+             for e in reversed(sent_emails())]
+    return f"""<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+<title>Sandbox outbox</title><style>body{{font-family:system-ui;margin:1rem}}td{{border-top:1px solid #ccc;
+padding:.4rem;vertical-align:top;white-space:pre-wrap}}</style>
+<h1>Sandbox outbox</h1><p>Every SMS (sent to the Twilio stand-in) and email (sent to SES on moto), newest first.
+The complaint form: <a href="http://localhost:{PORTS['app']}/complaints/new">http://localhost:{PORTS['app']}/complaints/new</a></p>
+<table><tr><th>When (UTC)</th><th>Channel</th><th>To</th><th>Message</th></tr>{''.join(rows)}</table>""".encode()
+
+
+def serve_outbox_page(twilio) -> ThreadingHTTPServer:
+    class Page(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = json.dumps({"sms": twilio.messages, "email": sent_emails()}).encode() \
+                if self.path == "/messages.json" else outbox_page(twilio)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json" if self.path.endswith(".json") else "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", PORTS["outbox"]), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def tick_scheduler(stop: threading.Event, interval: float) -> None:
+    """What EventBridge does in AWS: invoke sla_sweep every minute."""
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as client:
+        while not stop.wait(interval):
+            event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
+            try:
+                result = client.lambda_.invoke("sla_sweep", event).payload
+                print(f"[scheduler] sla_sweep {result}", flush=True)
+            except Exception as error:  # noqa: BLE001 - the sandbox keeps ticking
+                print(f"[scheduler] sla_sweep failed: {error}", flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clean", action="store_true", help="start with an empty database")
+    parser.add_argument("--institution", default="harbour-city-bank", help="config under infra/institutions/")
+    parser.add_argument("--tick", type=float, default=60, help="seconds between scheduled sweeps")
+    parser.add_argument("--state", type=Path, default=ROOT / ".sandbox", help="where the data is kept")
+    parser.add_argument("--port-base", type=int, help="use this port and the four after it")
+    args = parser.parse_args(argv)
+    if args.port_base:
+        use_ports(args.port_base)
+    state = args.state
+    if args.clean and state.exists():
+        shutil.rmtree(state)
+    state.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.WARNING)
+    sys.path.insert(0, str(ROOT))
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from infra import config
+    from sandbox.dynamodb_local import DynamoDBLocal
+    from sandbox.twilio_standin import TwilioStandIn
+
+    institution = config.load(args.institution)
+    table = f"hotline-{institution.slug}"
+    os.environ.update(environment(table))
+    dynamodb = DynamoDBLocal(port=PORTS["dynamodb"], db_path=state / "dynamodb").start()
+    aws = ThreadedMotoServer(ip_address="127.0.0.1", port=PORTS["aws"], verbose=False)
+    aws.start()
+    twilio = TwilioStandIn(TWILIO_SID, TWILIO_TOKEN, port=PORTS["twilio"]).start()
+    twilio.on_message = lambda m: print(f"[sms -> {m['to']}] {m['body']}", flush=True)
+
+    from chalicelib.store import Store, create_table
+
+    create_table(boto3.client("dynamodb"), table)
+    Store(boto3.resource("dynamodb").Table(table)).put_institution(json.loads(institution.model_dump_json()))
+    sender_domain = (institution.channels.email_address or os.environ["MAIL_FROM"]).partition("@")[2]
+    boto3.client("ses").verify_domain_identity(Domain=sender_domain)
+    page = serve_outbox_page(twilio)
+
+    stop = threading.Event()
+    threading.Thread(target=tick_scheduler, args=(stop, args.tick), daemon=True).start()
+    seen_emails = 0
+    print(f"""
+Sandbox for {institution.name.en} is running (data in {state}; --clean starts afresh):
+  complaint form     http://localhost:{PORTS['app']}/complaints/new
+  status lookup      http://localhost:{PORTS['app']}/complaints/status
+  outbound messages  http://localhost:{PORTS['outbox']}/
+Press Ctrl-C to stop.
+""", flush=True)
+    app = subprocess.Popen(
+        [str(Path(sys.executable).with_name("chalice")), "local", "--port", str(PORTS["app"]), "--no-autoreload"],
+        cwd=ROOT, env=os.environ.copy())
+    try:
+        while app.poll() is None:
+            time.sleep(1)
+            emails = sent_emails()
+            for email in emails[seen_emails:]:
+                print(f"[email -> {email['to']}] {email['subject']}", flush=True)
+            seen_emails = len(emails)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if app.poll() is None:
+            app.terminate()
+        page.shutdown()
+        twilio.stop()
+        aws.stop()
+        dynamodb.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
