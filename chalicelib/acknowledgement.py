@@ -4,7 +4,7 @@ from datetime import datetime
 
 from .complaint import Case
 from .institution import Institution
-from .outbox import OutboundMessage, new_message_id
+from .outbox import SEND_LEASE, OutboundMessage, new_message_id
 from .rendering import local_time, render_message, text
 
 
@@ -13,8 +13,10 @@ def acknowledgement_messages(case: Case, institution: Institution, now: datetime
     language = case.complainant.language
     zone = institution.calendar.timezone
     expected = case.expected_response_by()
+    # Created already leased to the intake that sends them at once (one write fewer per message);
+    # if that intake dies, the sweep picks them up when the lease runs out.
     common = dict(case_reference=case.reference, purpose="acknowledgement", language=language,
-                  created_at=now, next_attempt_at=now)
+                  created_at=now, attempts=1, next_attempt_at=now + SEND_LEASE)
     messages = []
     if case.complainant.phone:
         body = render_message(

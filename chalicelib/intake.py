@@ -54,7 +54,8 @@ def file_complaint(store: Store, institution: Institution, complaint: NewComplai
         return _replay(store, duplicate.reference)
     log_event(logger, "case_filed", reference=reference, channel=complaint.channel,
               contacts=case.complainant.contacts())
-    notify.deliver(store, institution, [message.id for message in messages], now)
+    for message in messages:
+        notify.attempt(store, institution, message, now)
     return Filed(case=case, messages=messages, replayed=False)
 
 

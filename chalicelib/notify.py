@@ -30,30 +30,32 @@ class TemporaryFailure(Exception):
 
 
 def deliver(store: Store, institution: Institution, message_ids: list[str], now: datetime) -> int:
-    """Attempts each message that is due and not being sent by someone else; returns how many went."""
-    sent = 0
-    for message_id in message_ids:
-        message = store.claim_message(message_id, now)
-        if message is None:
-            continue
-        try:
-            provider_id = _send(message, institution)
-        except PermanentFailure as error:
-            _give_up(store, message, str(error), now)
-        except Exception as error:  # noqa: BLE001 - any other failure is worth another try
-            reason = f"{type(error).__name__}: {error}"
-            if message.attempts >= MAX_ATTEMPTS:
-                _give_up(store, message, reason, now)
-            else:
-                store.record_send_result(message.id, "pending", error=mask_text(reason)[:500],
-                                         retry_at=now + retry_delay(message.attempts))
-                log_event(logger, "send_retry_scheduled", message=message.id, attempts=message.attempts,
-                          error=reason)
+    """Claims each message that is due and not being sent by someone else, and attempts it;
+    returns how many went."""
+    claimed = (store.claim_message(message_id, now) for message_id in message_ids)
+    return sum(attempt(store, institution, message, now) for message in claimed if message)
+
+
+def attempt(store: Store, institution: Institution, message: OutboundMessage, now: datetime) -> bool:
+    """One send of a message this process holds the lease on, and the record of how it went."""
+    try:
+        provider_id = _send(message, institution)
+    except PermanentFailure as error:
+        _give_up(store, message, str(error), now)
+    except Exception as error:  # noqa: BLE001 - any other failure is worth another try
+        reason = f"{type(error).__name__}: {error}"
+        if message.attempts >= MAX_ATTEMPTS:
+            _give_up(store, message, reason, now)
         else:
-            store.record_send_result(message.id, "sent", provider_id=provider_id)
-            log_event(logger, "message_sent", message=message.id, channel=message.channel, to=message.to)
-            sent += 1
-    return sent
+            store.record_send_result(message.id, "pending", error=mask_text(reason)[:500],
+                                     retry_at=now + retry_delay(message.attempts))
+            log_event(logger, "send_retry_scheduled", message=message.id, attempts=message.attempts,
+                      error=reason)
+    else:
+        store.record_send_result(message.id, "sent", provider_id=provider_id)
+        log_event(logger, "message_sent", message=message.id, channel=message.channel, to=message.to)
+        return True
+    return False
 
 
 def _give_up(store: Store, message: OutboundMessage, reason: str, now: datetime) -> None:

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from .language import Language
 
 _HERE = Path(__file__).resolve().parent
-# In the repository templates/ sits beside chalicelib/; the packaging step copies it into
-# chalicelib/templates/ because Chalice deploys only app.py, chalicelib/ and vendor/.
-TEMPLATE_DIRS = [path for path in (_HERE.parent / "templates", _HERE / "templates") if path.is_dir()]
+# templates/ sits beside chalicelib/ in the repository and in the deployment zip: Chalice deploys
+# only app.py, chalicelib/ and vendor/, and vendor/templates is a link to ../templates whose
+# contents Chalice puts at the root of the zip.
+TEMPLATE_DIRS = [_HERE.parent / "templates"]
 
 
 @cache

@@ -39,6 +39,14 @@ def _sync(args) -> int:
     return 0
 
 
+def _package(args) -> int:
+    from .package import build
+
+    bundle = build(args.stage, args.out)
+    print(f"{bundle}: {bundle.stat().st_size / 1e6:.2f} MB")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra", description="Administer institution stacks.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("institution")
     sync.add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
     sync.set_defaults(run=_sync)
+    package = commands.add_parser("package", help="build the deployment zip and CloudFormation template")
+    package.add_argument("--stage", default="dev")
+    package.add_argument("--out", default="build/package")
+    package.set_defaults(run=_package)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -68,3 +68,17 @@ def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, inst
     assert moto_store.claim_message("m1", now) is not None
     assert moto_store.claim_message("m1", now) is None  # the lease holds
     assert list(moto_store.due_message_ids(now)) == []
+
+
+def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_after_the_lease(client, moto_store, twilio, monkeypatch):
+    from chalicelib import notify
+    from chalicelib.outbox import SEND_LEASE
+
+    with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
+        with monkeypatch.context() as crash:
+            crash.setattr(notify, "attempt", lambda *args: None)  # the intake dies after its transaction
+            reference = _file(client, "+8613800138024")
+        assert _sweep(client) == {"messages_sent": 0}  # the intake's lease still holds
+        traveller.shift(SEND_LEASE.total_seconds() + 1)
+        assert _sweep(client) == {"messages_sent": 1}
+    assert reference in twilio.sent_to("+8613800138024")[0]["body"]

@@ -1,0 +1,39 @@
+"""The deployment zip Chalice builds carries the templates and everything the code imports:
+unzipped into an empty folder, it renders pages and loads the Twilio client with no site-packages."""
+import subprocess
+import sys
+import zipfile
+
+from conftest import ROOT
+
+PROBE = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+import app
+from chalicelib.rendering import render_page, render_message
+from chalicelib.institution import Institution
+from twilio.rest import Client
+from twilio.request_validator import RequestValidator
+assert app.app.app_name == "complaint-hotline"
+page = render_page("new", "zh", root="./", institution_name="<测试>", values={}, errors={}, banner=None,
+                   categories=[], allow_anonymous=True, max_text=5000, form_token="t")
+assert "我要投诉" in page and "&lt;测试&gt;" in page, page[:300]
+assert "HCB-1" in render_message("acknowledgement_sms", "en", institution="X", reference="HCB-1", expected="Mon")
+print("packaged app OK", Client.__name__, RequestValidator.__name__)
+"""
+
+
+def test_deployment_zip_renders_pages_from_its_own_templates(tmp_path):
+    from infra.package import build
+
+    bundle = build("dev", tmp_path / "out")
+    unpacked = tmp_path / "task"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(unpacked)
+        names = archive.namelist()
+    assert "templates/pages/new.html" in names and "templates/texts/zh.json" in names
+    assert not any(name.startswith("aiohttp/") for name in names)
+    result = subprocess.run([sys.executable, "-S", "-c", PROBE, str(unpacked)], cwd=unpacked,
+                            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "packaged app OK" in result.stdout
