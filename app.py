@@ -52,6 +52,6 @@ def sla_sweep(event):
     from chalicelib import context
     from chalicelib.sweep import run_sweep
 
-    result = run_sweep(context.store(), context.institution(), now())
+    result = run_sweep(context.store(), context.institution(), now(), context.setting("PUBLIC_BASE_URL"))
     app.log.info("sla_sweep %s", result)
     return result

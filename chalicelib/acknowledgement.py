@@ -8,8 +8,17 @@ from .outbox import SEND_LEASE, OutboundMessage, new_message_id
 from .rendering import local_time, render_message, text
 
 
-def acknowledgement_messages(case: Case, institution: Institution, now: datetime,
-                             status_url: str) -> list[OutboundMessage]:
+def sms_acknowledgement(case: Case, institution: Institution) -> str:
+    """At most 1 segment in English and 2 in Chinese (tests/test_sms_segments.py checks)."""
+    language = case.complainant.language
+    return render_message(
+        "acknowledgement_sms", language, institution=institution.sms_name(language), reference=case.reference,
+        expected=local_time(case.expected_response_by(), institution.calendar.timezone, language, short=True))
+
+
+def acknowledgement_messages(case: Case, institution: Institution, now: datetime, status_url: str,
+                             sms: bool = True) -> list[OutboundMessage]:
+    """sms=False when the acknowledgement text goes back in the webhook's own reply instead."""
     language = case.complainant.language
     zone = institution.calendar.timezone
     expected = case.expected_response_by()
@@ -18,12 +27,9 @@ def acknowledgement_messages(case: Case, institution: Institution, now: datetime
     common = dict(case_reference=case.reference, purpose="acknowledgement", language=language,
                   created_at=now, attempts=1, next_attempt_at=now + SEND_LEASE)
     messages = []
-    if case.complainant.phone:
-        body = render_message(
-            "acknowledgement_sms", language, institution=institution.name.in_(language),
-            reference=case.reference, expected=local_time(expected, zone, language, short=True))
-        messages.append(OutboundMessage(id=new_message_id(now), channel="sms",
-                                        to=case.complainant.phone, body=body, **common))
+    if case.complainant.phone and sms:
+        messages.append(OutboundMessage(id=new_message_id(now), channel="sms", to=case.complainant.phone,
+                                        body=sms_acknowledgement(case, institution), **common))
     if case.complainant.email:
         body = render_message(
             "acknowledgement_email", language, institution=institution.name.in_(language),

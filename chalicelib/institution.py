@@ -89,11 +89,45 @@ class IntakePolicy(Strict):
 class Channels(Strict):
     sms_number: str | None = None  # the hotline's Twilio number, E.164
     email_address: str | None = None  # the complaint mailbox, also the sender of our emails
+    hotline_display: str | None = None  # how the hotline number is written in help texts
+
+
+class Voice(Strict):
+    greeting: Text | None = None  # said first, in both languages
+    menu: list[str] = Field(default=[], max_length=9)  # category codes offered as keys 1-9
+    max_recording_seconds: int = Field(default=300, ge=10, le=3600)
+
+
+class StaffMember(Strict):
+    """One person of the staff directory. Texts from their phone are staff commands, never
+    complaints. (Roles, chain and rosters come with the deadline engine.)"""
+
+    id: str = Field(pattern=r"^[a-z0-9_.-]{1,40}$")
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    unit: str | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        from .contacts import InvalidContact, normalise_phone
+
+        if value is None:
+            return None
+        try:
+            normalised = normalise_phone(value)
+        except InvalidContact:
+            raise ValueError(f"not a valid phone number: {value!r} (write it in E.164, e.g. +8613800138000)")
+        if normalised != value:
+            raise ValueError(f"write phone numbers in E.164: {normalised!r}, not {value!r}")
+        return value
 
 
 class Institution(Strict):
     slug: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
     name: Text
+    short_name: Text | None = None  # the sender name in text messages, where space is short
     reference_prefix: str
     default_language: Language = "zh"
     calendar: CalendarConfig = CalendarConfig()
@@ -101,6 +135,8 @@ class Institution(Strict):
     categories: list[Category] = []
     intake: IntakePolicy = IntakePolicy()
     channels: Channels = Channels()
+    voice: Voice = Voice()
+    staff: list[StaffMember] = []
 
     @field_validator("reference_prefix")
     @classmethod
@@ -117,5 +153,18 @@ class Institution(Strict):
             raise ValueError(f"categories: duplicate codes {duplicates}")
         return self
 
+    @model_validator(mode="after")
+    def _voice_menu_categories(self):
+        unknown = [code for code in self.voice.menu if self.category(code) is None]
+        if unknown:
+            raise ValueError(f"voice.menu: {unknown} are not codes under categories")
+        return self
+
     def category(self, code: str | None) -> Category | None:
         return next((category for category in self.categories if category.code == code), None)
+
+    def staff_with_phone(self, phone: str) -> StaffMember | None:
+        return next((member for member in self.staff if member.phone == phone), None)
+
+    def sms_name(self, language: Language) -> str:
+        return (self.short_name or self.name).in_(language)

@@ -7,14 +7,14 @@ from datetime import datetime
 from urllib.parse import quote
 
 from . import notify
-from .acknowledgement import acknowledgement_messages
+from .acknowledgement import acknowledgement_messages, sms_acknowledgement
 from .complaint import Case, Event, NewComplaint
 from .deadlines import opening_clocks
 from .institution import Institution
 from .outbox import OutboundMessage
 from .privacy import log_event
 from .references import format_reference, month_key
-from .store import DuplicateSubmission, Store
+from .store import DuplicateSubmission, Once, Store
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ class Filed:
     case: Case
     messages: list[OutboundMessage]
     replayed: bool  # the same submission was delivered before: this is the case it made
+    reply: str | None = None  # the acknowledgement, when it goes back in the webhook's own answer
 
 
 def status_url(base_url: str, reference: str) -> str:
@@ -31,34 +32,42 @@ def status_url(base_url: str, reference: str) -> str:
 
 
 def file_complaint(store: Store, institution: Institution, complaint: NewComplaint, now: datetime,
-                   base_url: str, idempotency: tuple[str, str] | None = None) -> Filed:
-    if idempotency:
-        existing = store.reference_for_idempotency_key(*idempotency)
-        if existing:
-            return _replay(store, existing)
+                   base_url: str, once: Once | None = None, reply_inline: bool = False,
+                   extra_events: list[Event] = ()) -> Filed:
+    """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued."""
+    if once and (earlier := store.seen(once)):
+        return _replay(store, earlier)
     local = now.astimezone(institution.calendar.work_calendar().zone)
     reference = format_reference(institution.reference_prefix, local,
                                  store.next_reference_sequence(month_key(local)))
     case = Case(**complaint.model_dump(), reference=reference, received_at=now,
                 clocks=opening_clocks(institution, now))
-    messages = acknowledgement_messages(case, institution, now, status_url(base_url, reference))
+    messages = acknowledgement_messages(case, institution, now, status_url(base_url, reference),
+                                        sms=not reply_inline)
+    reply = sms_acknowledgement(case, institution) if reply_inline else None
     events = [Event(at=now, actor="complainant", kind="received", public=False,
-                    text=complaint.description, data={"channel": complaint.channel})]
+                    text=complaint.description, data={"channel": complaint.channel}), *extra_events]
+    if reply:
+        events.append(Event(at=now, actor="system", kind="acknowledgement_replied", public=True, text=reply,
+                            data={"channel": "sms"}))
     events += [Event(at=now, actor="system", kind="acknowledgement_queued", public=True,
                      text=message.body if message.channel == "sms" else message.subject,
                      data={"message_id": message.id, "channel": message.channel})
                for message in messages]
+    if once and reply:
+        once = Once(once.scope, once.key, response=reply)
     try:
-        store.create_case(case, events, messages, idempotency, now)
-    except DuplicateSubmission as duplicate:
-        return _replay(store, duplicate.reference)
+        store.create_case(case, events, messages, once, now)
+    except DuplicateSubmission as earlier:
+        return _replay(store, earlier)
     log_event(logger, "case_filed", reference=reference, channel=complaint.channel,
               contacts=case.complainant.contacts())
     for message in messages:
-        notify.attempt(store, institution, message, now)
-    return Filed(case=case, messages=messages, replayed=False)
+        notify.attempt(store, institution, message, now, base_url)
+    return Filed(case=case, messages=messages, replayed=False, reply=reply)
 
 
-def _replay(store: Store, reference: str) -> Filed:
-    case = store.get_case(reference)
-    return Filed(case=case, messages=store.messages_for_case(reference), replayed=True)
+def _replay(store: Store, earlier: DuplicateSubmission) -> Filed:
+    case = store.get_case(earlier.reference)
+    return Filed(case=case, messages=store.messages_for_case(earlier.reference), replayed=True,
+                 reply=earlier.response)

@@ -29,17 +29,22 @@ class TemporaryFailure(Exception):
     pass
 
 
-def deliver(store: Store, institution: Institution, message_ids: list[str], now: datetime) -> int:
+def deliver(store: Store, institution: Institution, message_ids: list[str], now: datetime, base_url: str) -> int:
     """Claims each message that is due and not being sent by someone else, and attempts it;
     returns how many went."""
     claimed = (store.claim_message(message_id, now) for message_id in message_ids)
-    return sum(attempt(store, institution, message, now) for message in claimed if message)
+    return sum(attempt(store, institution, message, now, base_url) for message in claimed if message)
 
 
-def attempt(store: Store, institution: Institution, message: OutboundMessage, now: datetime) -> bool:
+def attempt(store: Store, institution: Institution, message: OutboundMessage, now: datetime, base_url: str) -> bool:
     """One send of a message this process holds the lease on, and the record of how it went."""
+    if message.channel == "sms" and store.is_opted_out(message.to):
+        store.record_send_result(message.id, "opted_out")
+        _note_on_case(store, message, now, "message_suppressed_opt_out",
+                      "SMS to complainant not sent: the number has opted out (STOP)")
+        return False
     try:
-        provider_id = _send(message, institution)
+        provider_id = _send(message, institution, base_url)
     except PermanentFailure as error:
         _give_up(store, message, str(error), now)
     except Exception as error:  # noqa: BLE001 - any other failure is worth another try
@@ -61,17 +66,51 @@ def attempt(store: Store, institution: Institution, message: OutboundMessage, no
 def _give_up(store: Store, message: OutboundMessage, reason: str, now: datetime) -> None:
     store.record_send_result(message.id, "gave_up", error=mask_text(reason)[:500])
     log_event(logger, "send_gave_up", message=message.id, error=reason)
+    _note_on_case(store, message, now, "message_not_delivered",
+                  f"{message.channel} to complainant could not be delivered: {mask_text(reason)[:300]}")
+
+
+def _note_on_case(store: Store, message: OutboundMessage, now: datetime, kind: str, text: str) -> None:
+    """What the deadline engine and staff see: this complainant was not reached."""
     if message.case_reference:
         store.append_event(message.case_reference, Event(
-            at=now, actor="system", kind="message_not_delivered",
-            text=f"{message.channel} to complainant could not be delivered: {mask_text(reason)[:300]}",
-            data={"message_id": message.id, "channel": message.channel}))
+            at=now, actor="system", kind=kind, text=text, data={"message_id": message.id, "channel": message.channel}))
 
 
-def _send(message: OutboundMessage, institution: Institution) -> str:
+def _send(message: OutboundMessage, institution: Institution, base_url: str) -> str:
     if message.channel == "sms":
-        return send_sms(message.to, message.body, institution)
+        from .twilio_webhook import action_url
+
+        return send_sms(message.to, message.body, institution,
+                        status_callback=action_url(base_url, "/twilio/status", m=message.id))
     return send_email(message, institution)
+
+
+# -- delivery reports ---------------------------------------------------------------------------
+# Twilio's message statuses in the order they happen; a report never moves a message backwards.
+_DELIVERY_RANK = {"accepted": 1, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
+                  "failed": 4, "read": 5}
+
+
+def record_delivery_report(store: Store, institution: Institution, message_id: str, params: dict[str, str],
+                           now: datetime, base_url: str) -> None:
+    """A status callback for one of our texts. Undelivered or failed: the complainant was not
+    reached, which the case shows, and the text is tried again with backoff."""
+    status = params.get("MessageStatus") or params.get("SmsStatus") or ""
+    rank = _DELIVERY_RANK.get(status)
+    if rank is None:
+        return
+    message = store.record_delivery_status(message_id, params.get("MessageSid", ""), status,
+                                           params.get("ErrorCode"), rank)
+    if message is None or status not in ("undelivered", "failed"):
+        return  # stale, repeated, or good news
+    reason = f"Twilio reported {status} (error {params.get('ErrorCode') or 'none'})"
+    _note_on_case(store, message, now, "message_not_delivered", f"{message.channel} to complainant {status}: "
+                  f"error {params.get('ErrorCode') or 'none'}")
+    if message.attempts >= MAX_ATTEMPTS:
+        store.record_send_result(message.id, "gave_up", error=reason)
+    else:
+        store.record_send_result(message.id, "pending", error=reason, retry_at=now + retry_delay(message.attempts))
 
 
 # -- Twilio ---------------------------------------------------------------------------------
@@ -100,12 +139,13 @@ def twilio_client():
     return _twilio["client"]
 
 
-def send_sms(to: str, body: str, institution: Institution) -> str:
+def send_sms(to: str, body: str, institution: Institution, status_callback: str | None = None) -> str:
     from twilio.base.exceptions import TwilioRestException
 
     sender = institution.channels.sms_number or context.setting("TWILIO_FROM")
+    extra = {"status_callback": status_callback} if status_callback else {}
     try:
-        return twilio_client().messages.create(to=to, from_=sender, body=body).sid
+        return twilio_client().messages.create(to=to, from_=sender, body=body, **extra).sid
     except TwilioRestException as error:
         # 4xx other than rate limiting: Twilio refuses this message (bad number, opted out ...)
         if 400 <= error.status < 500 and error.status != 429:
@@ -138,5 +178,5 @@ def send_email(message: OutboundMessage, institution: Institution) -> str:
     return result["MessageId"]
 
 
-def sweep_outbox(store: Store, institution: Institution, now: datetime) -> int:
-    return deliver(store, institution, list(store.due_message_ids(now)), now)
+def sweep_outbox(store: Store, institution: Institution, now: datetime, base_url: str) -> int:
+    return deliver(store, institution, list(store.due_message_ids(now)), now, base_url)

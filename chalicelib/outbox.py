@@ -16,6 +16,7 @@ MessageStatus = Literal[
     "undelivered",
     "failed",
     "gave_up",  # every attempt failed: visible on the case, never silently gone
+    "opted_out",  # not sent: the number texted STOP (kept, and shown on the case)
 ]
 MAX_ATTEMPTS = 8
 SEND_LEASE = timedelta(seconds=90)  # a sender that dies mid-send is retried after this
@@ -38,6 +39,8 @@ class OutboundMessage(BaseModel):
     next_attempt_at: UtcTime | None = None
     provider_id: str | None = None
     last_error: str | None = None
+    delivery_status: str | None = None  # the provider's last report: sent, delivered, undelivered, failed
+    error_code: str | None = None
 
 
 def new_message_id(now: datetime) -> str:

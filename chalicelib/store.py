@@ -19,6 +19,7 @@ import json
 import secrets
 import time as _time
 import zlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterator
 
@@ -31,10 +32,24 @@ DUE_SHARDS = 8
 IDEMPOTENCY_TTL = timedelta(days=7)
 
 
+@dataclass(frozen=True)
+class Once:
+    """A delivery that must take effect once, e.g. ("sms", MessageSid) or ("api", Idempotency-Key).
+    `response` is what to answer when the same delivery comes again (a TwiML reply, say)."""
+
+    scope: str
+    key: str
+    response: str | None = None
+
+    @property
+    def pk(self) -> str:
+        return f"IDEM#{self.scope}#{self.key}"
+
+
 class DuplicateSubmission(Exception):
-    def __init__(self, reference: str):
+    def __init__(self, reference: str | None, response: str | None = None):
         super().__init__(reference)
-        self.reference = reference
+        self.reference, self.response = reference, response
 
 
 def table_definition(name: str) -> dict:
@@ -128,55 +143,74 @@ class Store:
         )
         return int(result["Attributes"]["seq"])
 
-    def reference_for_idempotency_key(self, scope: str, key: str) -> str | None:
-        item = self.table.get_item(
-            Key={"PK": f"IDEM#{scope}#{key}", "SK": "IDEM"}, ConsistentRead=True
-        ).get("Item")
-        return item["reference"] if item else None
+    def seen(self, once: Once) -> DuplicateSubmission | None:
+        """The earlier outcome of this delivery, if it was already taken."""
+        item = self.table.get_item(Key={"PK": once.pk, "SK": "IDEM"}, ConsistentRead=True).get("Item")
+        return DuplicateSubmission(item.get("reference"), item.get("response")) if item else None
 
-    def create_case(
-        self,
-        case: Case,
-        events: list[Event],
-        messages: list[OutboundMessage],
-        idempotency: tuple[str, str] | None,
-        now: datetime,
-    ) -> None:
+    @staticmethod
+    def _once_put(once: Once, reference: str | None, now: datetime) -> dict:
+        return {"Item": _clean({"PK": once.pk, "SK": "IDEM", "reference": reference, "response": once.response,
+                                "expires_at": int((now + IDEMPOTENCY_TTL).timestamp())}),
+                "ConditionExpression": "attribute_not_exists(PK)"}
+
+    def _transact(self, puts: list[dict], updates: list[dict], once: Once | None) -> None:
+        """All or nothing; a Once already taken raises DuplicateSubmission with its outcome."""
+        items = [{"Put": {"TableName": self.name, **put}} for put in puts]
+        items += [{"Update": {"TableName": self.name, **update}} for update in updates]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except self.client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            position = next((i for i, put in enumerate(puts) if once and put["Item"]["PK"] == once.pk), None)
+            if position is not None and len(reasons) > position and reasons[position].get("Code") == "ConditionalCheckFailed":
+                earlier = self.seen(once)
+                if earlier:
+                    raise earlier from None
+            raise
+
+    def create_case(self, case: Case, events: list[Event], messages: list[OutboundMessage],
+                    once: Once | None, now: datetime) -> None:
         """One transaction: the case, its first events, its contact links, its outbound messages
-        and its idempotency key. A second delivery of the same key raises DuplicateSubmission."""
+        and its once-key. A second delivery of the same key raises DuplicateSubmission."""
         pk = f"CASE#{case.reference}"
         puts: list[dict] = [{
             "Item": {"PK": pk, "SK": "CASE", **_clean(case.model_dump(mode="json"))},
             "ConditionExpression": "attribute_not_exists(PK)",
         }]
-        if idempotency:
-            scope, key = idempotency
-            puts.append({
-                "Item": {
-                    "PK": f"IDEM#{scope}#{key}", "SK": "IDEM", "reference": case.reference,
-                    "expires_at": int((now + IDEMPOTENCY_TTL).timestamp()),
-                },
-                "ConditionExpression": "attribute_not_exists(PK)",
-            })
+        if once:
+            puts.append(self._once_put(once, case.reference, now))
         puts += [{"Item": self._event_item(case.reference, event)} for event in events]
         puts += [
             {"Item": {"PK": f"CONTACT#{contact}", "SK": pk, "received_at": iso(case.received_at),
                       "open": True}}
             for contact in case.complainant.contacts()
         ]
-        puts += [{"Item": self._message_item(message), "ConditionExpression": "attribute_not_exists(PK)"}
-                 for message in messages]
-        try:
-            self.client.transact_write_items(
-                TransactItems=[{"Put": {"TableName": self.name, **put}} for put in puts]
-            )
-        except self.client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])
-            if idempotency and len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
-                existing = self.reference_for_idempotency_key(*idempotency)
-                if existing:
-                    raise DuplicateSubmission(existing) from None
-            raise
+        puts += self._message_puts(messages)
+        self._transact(puts, [], once)
+
+    def add_to_case(self, reference: str, events: list[Event], now: datetime, once: Once | None = None,
+                    messages: list[OutboundMessage] = (), set_fields: dict | None = None) -> None:
+        """Appends events (and queues messages, and sets case fields) once per delivery."""
+        puts = [{"Item": self._event_item(reference, event)} for event in events]
+        if once:
+            puts.insert(0, self._once_put(once, reference, now))
+        puts += self._message_puts(list(messages))
+        updates = []
+        if set_fields:
+            names = {f"#f{i}": name for i, name in enumerate(set_fields)}
+            values = {f":v{i}": value for i, value in enumerate(_clean(set_fields).values())}
+            updates.append({
+                "Key": {"PK": f"CASE#{reference}", "SK": "CASE"},
+                "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(set_fields))),
+                "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
+            })
+        self._transact(puts, updates, once)
+
+    def take_once(self, once: Once, now: datetime) -> None:
+        """Records a delivery that changes nothing else (a keyword answered, say)."""
+        self._transact([self._once_put(once, None, now)], [], once)
 
     def get_case(self, reference: str) -> Case | None:
         item = self.table.get_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"}).get("Item")
@@ -206,6 +240,10 @@ class Store:
                 "event": _clean(event.model_dump(mode="json"))}
 
     # -- outbox -----------------------------------------------------------------------------
+    def _message_puts(self, messages: list[OutboundMessage]) -> list[dict]:
+        return [{"Item": self._message_item(message), "ConditionExpression": "attribute_not_exists(PK)"}
+                for message in messages]
+
     @staticmethod
     def _message_item(message: OutboundMessage) -> dict:
         key = f"MSG#{message.id}"
@@ -262,6 +300,22 @@ class Store:
             ExpressionAttributeValues=values,
         )
 
+    def record_delivery_status(self, message_id: str, provider_id: str, status: str, error_code: str | None,
+                               rank: int) -> OutboundMessage | None:
+        """A provider's status report for the send that produced provider_id. Statuses only move
+        forward (a late "sent" never overwrites "delivered"); None when the report is stale."""
+        try:
+            result = self.table.update_item(
+                Key={"PK": f"MSG#{message_id}", "SK": "MSG"},
+                UpdateExpression="SET delivery_status = :status, delivery_rank = :rank, error_code = :code",
+                ConditionExpression="provider_id = :sid AND (attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
+                ExpressionAttributeValues={":status": status, ":rank": rank, ":code": error_code or "-", ":sid": provider_id},
+                ReturnValues="ALL_NEW",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return None
+        return OutboundMessage.model_validate(_plain(result["Attributes"]))
+
     def due_message_ids(self, now: datetime, limit: int = 100) -> Iterator[str]:
         """Pending messages whose next attempt is due, shard by shard, oldest first."""
         bound = iso(now) + "#~"
@@ -279,6 +333,18 @@ class Store:
         """For the sandbox and tests; outbound messages are found from the case's timeline events."""
         ids = dict.fromkeys(event.data["message_id"] for event in self.timeline(reference) if "message_id" in event.data)
         return [message for message in map(self.get_message, ids) if message]
+
+    # -- SMS opt-out ------------------------------------------------------------------------
+    def set_opted_out(self, phone: str, opted_out: bool, now: datetime) -> None:
+        """STOP from a number holds for every later outbound text to it until START."""
+        key = {"PK": f"OPTOUT#{phone}", "SK": "OPTOUT"}
+        if opted_out:
+            self.table.put_item(Item={**key, "since": iso(now)})
+        else:
+            self.table.delete_item(Key=key)
+
+    def is_opted_out(self, phone: str) -> bool:
+        return "Item" in self.table.get_item(Key={"PK": f"OPTOUT#{phone}", "SK": "OPTOUT"}, ConsistentRead=True)
 
     # -- abuse protection -------------------------------------------------------------------
     def count_in_window(self, source: str, window: str, ttl_seconds: int) -> int:

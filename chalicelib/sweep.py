@@ -7,5 +7,5 @@ from .institution import Institution
 from .store import Store
 
 
-def run_sweep(store: Store, institution: Institution, now: datetime) -> dict:
-    return {"messages_sent": notify.sweep_outbox(store, institution, now)}
+def run_sweep(store: Store, institution: Institution, now: datetime, base_url: str) -> dict:
+    return {"messages_sent": notify.sweep_outbox(store, institution, now, base_url)}

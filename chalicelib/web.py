@@ -15,6 +15,7 @@ from .intake import file_complaint
 from .language import Language, choose, from_accept_language, from_choice
 from .references import normalise_reference
 from .rendering import local_time, render_page, text
+from .store import Once
 from .submission import Rejected, validate_submission
 
 MAX_BODY_BYTES = 64 * 1024
@@ -121,7 +122,7 @@ def submit_form(request, now: datetime) -> Response:
     complaint = submission.to_new_complaint("web", language, institution.default_language)
     token = fields.get("form_token", "")
     filed = file_complaint(store, institution, complaint, now, context.setting("PUBLIC_BASE_URL"),
-                           idempotency=("web", token) if 16 <= len(token) <= 64 else None)
+                           once=Once("web", token) if 16 <= len(token) <= 64 else None)
     return _confirmation(request, institution, filed)
 
 
@@ -235,7 +236,7 @@ def api_submit(request, now: datetime) -> Response:
             field: {"code": key, "message": messages[field]} for field, (key, _) in rejected.fields.items()}})
     complaint = submission.to_new_complaint("api", institution.default_language, institution.default_language)
     filed = file_complaint(context.store(), institution, complaint, now, context.setting("PUBLIC_BASE_URL"),
-                           idempotency=("api", key) if key else None)
+                           once=Once("api", key) if key else None)
     case = filed.case
     expected = case.expected_response_by()
     return _json(200 if filed.replayed else 201, {

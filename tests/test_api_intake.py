@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from chalicelib.store import Once
+
 JSON = {"Content-Type": "application/json"}
 
 
@@ -55,7 +57,7 @@ def test_invalid_fields_are_named_with_a_reason(client, store):
     assert fields["type"]["code"] == "choice_invalid"
 
 
-def _file_from_threads(table_name, institution, complaints, idempotency=None) -> list[str]:
+def _file_from_threads(table_name, institution, complaints, once=None) -> list[str]:
     """Each thread has its own boto3 session and store, as separate Lambda containers would."""
     import boto3
 
@@ -70,7 +72,7 @@ def _file_from_threads(table_name, institution, complaints, idempotency=None) ->
             store = Store(boto3.session.Session().resource("dynamodb").Table(table_name))
             barrier.wait()
             filed = file_complaint(store, institution, complaint, datetime.now(timezone.utc),
-                                   "https://hotline.example.org", idempotency)
+                                   "https://hotline.example.org", once)
             references.append(filed.case.reference)
         except Exception as error:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(error)
@@ -98,6 +100,6 @@ def test_concurrent_submissions_get_distinct_references_on_dynamodb_local(local_
 
 def test_concurrent_duplicates_of_one_idempotency_key_make_one_case_on_dynamodb_local(local_store, institution, twilio):
     complaint = _complaint("Retrying app sends the same complaint", "+8613800138012")
-    references = _file_from_threads(local_store.name, institution, [complaint] * 6, ("api", "app-retry-0001"))
+    references = _file_from_threads(local_store.name, institution, [complaint] * 6, Once("api", "app-retry-0001"))
     assert len(references) == 6 and len(set(references)) == 1
     assert len(twilio.sent_to("+8613800138012")) == 1
