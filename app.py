@@ -47,6 +47,20 @@ def api_submit_complaint():
     return web.api_submit(app.current_request, now())
 
 
+@app.route("/twilio/sms", methods=["POST"], content_types=FORM)
+def twilio_sms():
+    from chalicelib import telephony
+
+    return telephony.sms_webhook(app.current_request, now())
+
+
+@app.route("/twilio/status", methods=["POST"], content_types=FORM)
+def twilio_status():
+    from chalicelib import telephony
+
+    return telephony.status_webhook(app.current_request, now())
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sla_sweep(event):
     from chalicelib import context

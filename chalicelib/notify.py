@@ -117,6 +117,12 @@ def record_delivery_report(store: Store, institution: Institution, message_id: s
 _twilio = {}
 
 
+def twilio_url(url: str) -> str:
+    """Twilio's own URL, or the same path on the local stand-in when TWILIO_API_BASE is set."""
+    base = os.environ.get("TWILIO_API_BASE")
+    return re.sub(r"^https://[^/]+", base.rstrip("/"), url) if base else url
+
+
 def twilio_client():
     """The Twilio REST client, created once per container. TWILIO_API_BASE points it at a local
     stand-in (sandbox and tests); in production it is unset and Twilio's own hosts are used."""
@@ -125,17 +131,11 @@ def twilio_client():
         from twilio.rest import Client
 
         class RedirectingHttpClient(TwilioHttpClient):
-            def __init__(self, base: str):
-                super().__init__(timeout=10)
-                self.base = base.rstrip("/")
-
             def request(self, method, url, *args, **kwargs):
-                return super().request(method, re.sub(r"^https://[^/]+", self.base, url), *args, **kwargs)
+                return super().request(method, twilio_url(url), *args, **kwargs)
 
-        base = os.environ.get("TWILIO_API_BASE")
-        _twilio["client"] = Client(
-            context.setting("TWILIO_ACCOUNT_SID"), context.setting("TWILIO_AUTH_TOKEN"),
-            http_client=RedirectingHttpClient(base) if base else TwilioHttpClient(timeout=10))
+        _twilio["client"] = Client(context.setting("TWILIO_ACCOUNT_SID"), context.setting("TWILIO_AUTH_TOKEN"),
+                                   http_client=RedirectingHttpClient(timeout=10))
     return _twilio["client"]
 
 

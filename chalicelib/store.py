@@ -287,9 +287,9 @@ class Store:
             if value is not None:
                 sets.append(f"{attr} = :{attr}")
                 values[f":{attr}"] = value
-        if retry_at is not None:
-            sets += ["next_attempt_at = :retry", "due_at = :due"]
-            values |= {":retry": iso(retry_at), ":due": f"{iso(retry_at)}#{key}"}
+        if retry_at is not None:  # back into the due index (a delivery report can follow a send)
+            sets += ["next_attempt_at = :retry", "due_at = :due", "due_shard = :shard"]
+            values |= {":retry": iso(retry_at), ":due": f"{iso(retry_at)}#{key}", ":shard": _shard(key)}
             removes = ""
         else:
             removes = " REMOVE due_shard, due_at, next_attempt_at"

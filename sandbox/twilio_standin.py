@@ -24,6 +24,7 @@ class TwilioStandIn:
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.on_message = None  # the sandbox prints each message as it arrives
+        self.media: dict[str, tuple[str, bytes]] = {}  # path -> (content type, bytes), for MMS downloads
 
     @property
     def base_url(self) -> str:
@@ -65,6 +66,13 @@ class TwilioStandIn:
                                       "more_info": f"https://www.twilio.com/docs/errors/{code}"})
 
             def do_GET(self):
+                if self.path in standin.media:
+                    content_type, content = standin.media[self.path]
+                    self.send_response(200)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(content)))
+                    self.end_headers()
+                    return self.wfile.write(content)
                 if self.path == "/messages":
                     with standin.lock:
                         return self._answer(200, {"messages": list(standin.messages)})

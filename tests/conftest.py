@@ -119,6 +119,37 @@ def client():
         yield test_client
 
 
+@pytest.fixture
+def media_bucket(moto_store, monkeypatch):
+    import boto3
+
+    monkeypatch.setenv("MAIL_BUCKET", "hotline-media-unit")
+    boto3.client("s3").create_bucket(Bucket="hotline-media-unit")
+    return "hotline-media-unit"
+
+
+def twilio_post(client, path: str, params: dict, query: dict | None = None, token: str = TWILIO_TOKEN,
+                signature: str | None = None, body: str | bytes | None = None):
+    """A webhook request signed exactly as Twilio signs it: HMAC-SHA1 over the public URL
+    (with the query string) and the sorted form fields."""
+    from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator
+
+    query_string = f"?{urlencode(query)}" if query else ""
+    url = os.environ["PUBLIC_BASE_URL"] + path + query_string
+    if signature is None:
+        signature = RequestValidator(token).compute_signature(url, params)
+    return client.http.post(path + query_string, body=urlencode(params) if body is None else body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature,
+        "User-Agent": "TwilioProxy/1.1"})
+
+
+def sms_params(sender: str, body: str, sid: str | None = None, **extra) -> dict:
+    return {"MessageSid": sid or "SM" + secrets.token_hex(16), "AccountSid": TWILIO_SID, "From": sender,
+            "To": "+8675512340000", "Body": body, "NumMedia": "0", "NumSegments": "1", **extra}
+
+
 def form_body(**fields) -> str:
     from urllib.parse import urlencode
 

@@ -1,0 +1,73 @@
+"""The /twilio/* webhooks: check the signature (403 and nothing stored when it fails), parse
+Twilio's form fields, call the channel logic, answer in TwiML."""
+import logging
+
+from chalice import Response
+
+from . import context
+from .privacy import log_event
+from .twilio_webhook import Forbidden, candidate_urls, form_params, verify
+from .web import TooLarge, body_bytes
+
+logger = logging.getLogger(__name__)
+XML = {"Content-Type": "application/xml; charset=utf-8"}
+
+
+def signed_params(request) -> dict[str, str]:
+    """The posted fields of a request Twilio really sent, or Forbidden / TooLarge."""
+    raw = body_bytes(request)
+    params = form_params(raw)
+    query = [(name, value) for name in (request.query_params or {})
+             for value in request.query_params.getlist(name)]
+    urls = candidate_urls(context.setting("PUBLIC_BASE_URL"), request.path, query)
+    verify(context.setting("TWILIO_AUTH_TOKEN"), urls, params, request.headers.get("x-twilio-signature"))
+    return params
+
+
+def handle(request, answer) -> Response:
+    """Runs answer(params, query) for a verified request; maps refusals to clear 4xx answers."""
+    from .sms import BadWebhook
+
+    try:
+        params = signed_params(request)
+    except Forbidden as refusal:
+        log_event(logger, "twilio_signature_refused", path=request.path, reason=str(refusal))
+        return Response(body="Forbidden: invalid Twilio signature\n", status_code=403,
+                        headers={"Content-Type": "text/plain"})
+    except TooLarge:
+        return Response(body="Payload too large\n", status_code=413, headers={"Content-Type": "text/plain"})
+    try:
+        return answer(params, dict(request.query_params or {}))
+    except BadWebhook as problem:
+        return Response(body=f"Bad request: {problem}\n", status_code=400, headers={"Content-Type": "text/plain"})
+
+
+def messaging_twiml(reply: str | None) -> Response:
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return Response(body=str(response), status_code=200, headers=XML)
+
+
+def sms_webhook(request, now) -> Response:
+    from .sms import handle_sms
+
+    def answer(params, _query):
+        return messaging_twiml(handle_sms(context.store(), context.institution(), params, now,
+                                          context.setting("PUBLIC_BASE_URL")))
+
+    return handle(request, answer)
+
+
+def status_webhook(request, now) -> Response:
+    from .notify import record_delivery_report
+
+    def answer(params, query):
+        if query.get("m"):
+            record_delivery_report(context.store(), context.institution(), query["m"], params, now,
+                                   context.setting("PUBLIC_BASE_URL"))
+        return Response(body="", status_code=204)
+
+    return handle(request, answer)
