@@ -3,7 +3,7 @@ chalicelib modules are imported inside the handlers so a cold start loads only w
 invoked function needs (see benchmarks/cold_start.py)."""
 import logging
 
-from chalice import Chalice, Rate
+from chalice import Chalice, Rate, Response
 
 from chalicelib.clock import now
 
@@ -52,6 +52,22 @@ def twilio_sms():
     from chalicelib import telephony
 
     return telephony.sms_webhook(app.current_request, now())
+
+
+@app.route("/twilio/voice", methods=["POST"], content_types=FORM)
+def twilio_voice():
+    from chalicelib import telephony
+
+    return telephony.voice_webhook(app.current_request, now(), "start")
+
+
+@app.route("/twilio/voice/{step}", methods=["POST"], content_types=FORM)
+def twilio_voice_step(step):
+    from chalicelib import telephony
+
+    if step not in ("language", "category", "recorded", "transcription", "status"):
+        return Response(body="Not found\n", status_code=404, headers={"Content-Type": "text/plain"})
+    return telephony.voice_webhook(app.current_request, now(), step)
 
 
 @app.route("/twilio/status", methods=["POST"], content_types=FORM)

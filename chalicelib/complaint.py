@@ -70,6 +70,7 @@ class Case(NewComplaint):
     status: Status = "received"
     received_at: UtcTime
     assignee: str | None = None
+    transcript: str | None = None  # of a voice message, when it arrives
     clocks: list[Clock] = []
     version: int = 1
 

@@ -30,3 +30,14 @@ def normalise_email(raw: str) -> str:
     except EmailNotValidError:
         raise InvalidContact("email", "email_invalid") from None
     return result.normalized.lower()
+
+
+def can_receive_texts(e164: str) -> bool:
+    """Mobile numbers (and those a numbering plan cannot tell from mobiles) take SMS; landlines do not."""
+    import phonenumbers
+
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return False
+    return kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)

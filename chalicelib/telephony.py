@@ -19,7 +19,8 @@ def signed_params(request) -> dict[str, str]:
     params = form_params(raw)
     query = [(name, value) for name in (request.query_params or {})
              for value in request.query_params.getlist(name)]
-    urls = candidate_urls(context.setting("PUBLIC_BASE_URL"), request.path, query)
+    path = request.path.format(**(request.uri_params or {}))  # "/twilio/voice/{step}" -> the real path
+    urls = candidate_urls(context.setting("PUBLIC_BASE_URL"), path, query)
     verify(context.setting("TWILIO_AUTH_TOKEN"), urls, params, request.headers.get("x-twilio-signature"))
     return params
 
@@ -68,6 +69,33 @@ def status_webhook(request, now) -> Response:
         if query.get("m"):
             record_delivery_report(context.store(), context.institution(), query["m"], params, now,
                                    context.setting("PUBLIC_BASE_URL"))
+        return Response(body="", status_code=204)
+
+    return handle(request, answer)
+
+
+def _twiml(xml: str) -> Response:
+    return Response(body=xml, status_code=200, headers=XML)
+
+
+def voice_webhook(request, now, step: str) -> Response:
+    """One step of the call flow: "start", "language", "category", "recorded", "transcription", "status"."""
+    from . import voice
+
+    def answer(params, query):
+        institution, base_url = context.institution(), context.setting("PUBLIC_BASE_URL")
+        if step == "start":
+            return _twiml(voice.greeting(institution, base_url, now))
+        if step == "language":
+            return _twiml(voice.choose_language(institution, params, base_url))
+        if step == "category":
+            return _twiml(voice.choose_category(institution, params, query, base_url))
+        if step == "recorded":
+            return _twiml(voice.recorded(context.store(), institution, params, query, now, base_url))
+        if step == "transcription":
+            voice.transcription(context.store(), institution, params, query, now)
+        else:
+            voice.call_ended(context.store(), institution, params, now, base_url)
         return Response(body="", status_code=204)
 
     return handle(request, answer)

@@ -1,0 +1,141 @@
+"""Calls to the hotline: a full signed call flow produces one case with recording and transcript."""
+import secrets
+from urllib.parse import urlsplit, parse_qsl
+from xml.etree import ElementTree
+
+import time_machine
+
+from chalicelib.references import find_references
+from conftest import TWILIO_SID, twilio_post
+
+CALLER = "+8613800138300"
+
+
+def _call(**extra):
+    return {"CallSid": "CA" + secrets.token_hex(16), "AccountSid": TWILIO_SID, "From": CALLER,
+            "To": "+8675512340000", "CallStatus": "in-progress", **extra}
+
+
+def _twiml(response):
+    assert response.status_code == 200, response.body
+    return ElementTree.fromstring(response.body)
+
+
+def _follow(client, url, params):
+    """Posts to an action URL from TwiML the way Twilio does: same URL, signed."""
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == "https://hotline.example.org"
+    return twilio_post(client, parts.path, params, query=dict(parse_qsl(parts.query)) or None)
+
+
+def _said(root) -> str:
+    return " ".join(node.text or "" for node in root.iter("Say"))
+
+
+def test_full_call_greeting_language_menu_recording_transcription_makes_one_case(client, moto_store, twilio, media_bucket):
+    call = _call()
+    greeting = _twiml(twilio_post(client, "/twilio/voice", call))
+    gather = greeting.find("Gather")
+    assert "Harbour City Bank complaint line" in _said(greeting) and "海港城市商业银行" in _said(greeting)
+    menu = _twiml(_follow(client, gather.get("action"), {**call, "Digits": "2"}))  # English
+    assert "For Service attitude, press 1." in _said(menu)
+    record = _twiml(_follow(client, menu.find("Gather").get("action"), {**call, "Digits": "2"}))  # work error
+    verb = record.find("Record")
+    assert verb.get("maxLength") == "300" and verb.get("transcribe") == "true"
+
+    recording_path = f"/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE{'4' * 32}"
+    twilio.media[recording_path] = ("audio/x-wav", b"RIFF....WAVEfmt fake recording")
+    recording = {**call, "RecordingUrl": "https://api.twilio.com" + recording_path, "RecordingSid": "RE" + "4" * 32,
+                 "RecordingDuration": "42", "Digits": "#"}
+    readback = _twiml(_follow(client, verb.get("action"), recording))
+    spoken = _said(readback)
+    [case_reference] = moto_store.open_cases_for_contact(CALLER)
+    assert ", ".join(ch for ch in case_reference if ch.isalnum()) in spoken  # read digit by digit
+    assert "sent the reference number to you by text message" in spoken
+    assert readback.find("Hangup") is not None
+
+    transcription = {**call, "RecordingSid": "RE" + "4" * 32, "TranscriptionStatus": "completed",
+                     "TranscriptionText": "The teller at Pier Road counted my cash wrong and refused to recount."}
+    for _ in range(2):  # a repeated callback adds nothing
+        assert _follow(client, verb.get("transcribeCallback"), transcription).status_code == 204
+    _follow(client, verb.get("action"), recording)  # and neither does a repeated recording webhook
+
+    case = moto_store.get_case(case_reference)
+    assert case.channel == "voice" and case.category == "work_error" and case.complainant.language == "en"
+    assert case.transcript.startswith("The teller at Pier Road") and case.description == case.transcript
+    [attachment] = case.attachments
+    assert attachment.content_type == "audio/x-wav" and attachment.location.startswith(f"s3://{media_bucket}/")
+    timeline = moto_store.timeline(case_reference)
+    assert [e.kind for e in timeline].count("transcript") == 1
+    assert moto_store.open_cases_for_contact(CALLER) == [case_reference]
+    [sms] = twilio.sent_to(CALLER)
+    assert case_reference in sms["body"]
+
+
+def test_chinese_caller_hears_chinese_and_the_case_exists_before_any_transcript(client, moto_store, twilio, media_bucket):
+    call = _call()
+    greeting = _twiml(twilio_post(client, "/twilio/voice", call))
+    menu = _twiml(_follow(client, greeting.find("Gather").get("action"), {**call, "Digits": "1"}))
+    assert "服务态度，请按1。" in _said(menu)
+    record = _twiml(_follow(client, menu.find("Gather").get("action"), {**call, "Digits": "9"}))  # not on the menu
+    verb = record.find("Record")
+    assert verb.get("transcribe") is None  # Twilio transcribes English only
+    readback = _twiml(_follow(client, verb.get("action"), {**call, "RecordingUrl": "https://api.twilio.com/missing",
+                                                           "RecordingSid": "RE" + "5" * 32, "RecordingDuration": "17"}))
+    assert "您的投诉已受理" in _said(readback)
+    case = moto_store.get_case(moto_store.open_cases_for_contact(CALLER)[0])
+    assert case.category is None and "17" in case.description and case.transcript is None
+    assert case.attachments[0].location == "https://api.twilio.com/missing"  # not fetched, still pointed at
+
+
+def test_caller_who_hangs_up_before_recording_leaves_a_call_back_case(client, moto_store, twilio):
+    call = _call()
+    twilio_post(client, "/twilio/voice", call)
+    assert twilio_post(client, "/twilio/voice/status", {**call, "CallStatus": "completed"}).status_code == 204
+    assert twilio_post(client, "/twilio/voice/status", {**call, "CallStatus": "completed"}).status_code == 204
+    [reference] = moto_store.open_cases_for_contact(CALLER)
+    case = moto_store.get_case(reference)
+    assert case.channel == "voice" and "回电" in case.description
+    assert reference in twilio.sent_to(CALLER)[0]["body"]
+
+
+def test_recording_that_arrives_after_the_call_ended_report_completes_the_same_case(client, moto_store, twilio, media_bucket):
+    call = _call()
+    twilio_post(client, "/twilio/voice/status", {**call, "CallStatus": "completed"})
+    recording = {**call, "RecordingUrl": "https://api.twilio.com/late", "RecordingSid": "RE" + "6" * 32,
+                 "RecordingDuration": "30"}
+    twilio_post(client, "/twilio/voice/recorded", recording, query={"lang": "en"})
+    [reference] = moto_store.open_cases_for_contact(CALLER)
+    case = moto_store.get_case(reference)
+    assert [a.name for a in case.attachments] == ["recording"] and "30 seconds" in case.description
+
+
+def test_silence_still_registers_the_call_and_a_landline_gets_no_text(client, moto_store, twilio):
+    call = _call(From="+861087654321")  # a Beijing landline
+    answer = _twiml(twilio_post(client, "/twilio/voice/recorded", call, query={"lang": "en"}))
+    assert "We did not hear a message" in _said(answer) and "text message" not in _said(answer)
+    [reference] = moto_store.open_cases_for_contact("+861087654321")
+    assert ", ".join(ch for ch in reference if ch.isalnum()) in _said(answer)
+    assert twilio.sent_to("+861087654321") == []
+
+
+def test_out_of_hours_callers_are_told_and_still_recorded(client, moto_store, twilio):
+    with time_machine.travel("2026-11-21T14:00:00Z", tick=False):  # Saturday night in Shanghai
+        greeting = _twiml(twilio_post(client, "/twilio/voice", _call()))
+    assert "office is closed now" in _said(greeting) and "非工作时间" in _said(greeting)
+    assert greeting.find("Gather") is not None
+    with time_machine.travel("2026-11-23T02:00:00Z", tick=False):  # Monday morning
+        assert "office is closed" not in _said(_twiml(twilio_post(client, "/twilio/voice", _call())))
+
+
+def test_transcription_for_an_unknown_call_is_kept_not_dropped(client, moto_store, twilio):
+    params = _call(RecordingSid="RE" + "7" * 32, TranscriptionStatus="completed", TranscriptionText="orphan words")
+    assert twilio_post(client, "/twilio/voice/transcription", params, query={"lang": "en"}).status_code == 204
+    assert moto_store.quarantined("voice")[0]["payload"]["TranscriptionText"] == "orphan words"
+
+
+def test_voice_webhooks_refuse_bad_signatures_and_unknown_steps(client, moto_store, twilio):
+    assert twilio_post(client, "/twilio/voice", _call(), token="wrong").status_code == 403
+    assert twilio_post(client, "/twilio/voice/recorded", _call(), token="wrong").status_code == 403
+    assert twilio_post(client, "/twilio/voice/nonsense", _call()).status_code == 404
+    assert moto_store.open_cases_for_contact(CALLER) == []
