@@ -6,7 +6,6 @@ minute (chalice local does not run schedules), and every outbound SMS and email 
 console and listed on a local page.
 """
 import argparse
-import html
 import json
 import logging
 import os
@@ -15,8 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from email import message_from_string, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,52 +37,8 @@ def environment(table: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL_SES": aws, "AWS_ENDPOINT_URL_S3": aws, "AWS_ENDPOINT_URL_SNS": aws,
         "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_FROM": "+15005550006",
         "TWILIO_API_BASE": f"http://127.0.0.1:{PORTS['twilio']}", "MAIL_FROM": "complaints@sandbox.example",
+        "MAIL_BUCKET": "hotline-media-sandbox",
     }
-
-
-def sent_emails() -> list[dict]:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    emails = []
-    for message in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages:
-        parsed = message_from_string(getattr(message, "raw_data", ""), policy=policy.default)
-        body = parsed.get_body(("plain",))
-        emails.append({"to": parsed["To"], "subject": parsed["Subject"], "from": parsed["From"],
-                       "body": body.get_content() if body else ""})
-    return emails
-
-
-def outbox_page(twilio) -> bytes:
-    rows = [f"<tr><td>{html.escape(m['date_created'])}</td><td>SMS</td><td>{html.escape(m['to'])}</td>"
-            f"<td>{html.escape(m['body'])}</td></tr>" for m in reversed(twilio.messages)]
-    rows += [f"<tr><td></td><td>Email</td><td>{html.escape(str(e['to']))}</td>"
-             f"<td><b>{html.escape(str(e['subject']))}</b><br>{html.escape(e['body'])}</td></tr>"
-             for e in reversed(sent_emails())]
-    return f"""<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="5">
-<title>Sandbox outbox</title><style>body{{font-family:system-ui;margin:1rem}}td{{border-top:1px solid #ccc;
-padding:.4rem;vertical-align:top;white-space:pre-wrap}}</style>
-<h1>Sandbox outbox</h1><p>Every SMS (sent to the Twilio stand-in) and email (sent to SES on moto), newest first.
-The complaint form: <a href="http://localhost:{PORTS['app']}/complaints/new">http://localhost:{PORTS['app']}/complaints/new</a></p>
-<table><tr><th>When (UTC)</th><th>Channel</th><th>To</th><th>Message</th></tr>{''.join(rows)}</table>""".encode()
-
-
-def serve_outbox_page(twilio) -> ThreadingHTTPServer:
-    class Page(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            body = json.dumps({"sms": twilio.messages, "email": sent_emails()}).encode() \
-                if self.path == "/messages.json" else outbox_page(twilio)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json" if self.path.endswith(".json") else "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", PORTS["outbox"]), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def tick_scheduler(stop: threading.Event, interval: float) -> None:
@@ -136,6 +89,7 @@ def main(argv=None) -> int:
     aws.start()
     twilio = TwilioStandIn(TWILIO_SID, TWILIO_TOKEN, port=PORTS["twilio"]).start()
     twilio.on_message = lambda m: print(f"[sms -> {m['to']}] {m['body']}", flush=True)
+    twilio.send_status_callbacks = True
 
     from chalicelib.store import Store, create_table
 
@@ -143,7 +97,14 @@ def main(argv=None) -> int:
     Store(boto3.resource("dynamodb").Table(table)).put_institution(json.loads(institution.model_dump_json()))
     sender_domain = (institution.channels.email_address or os.environ["MAIL_FROM"]).partition("@")[2]
     boto3.client("ses").verify_domain_identity(Domain=sender_domain)
-    page = serve_outbox_page(twilio)
+    boto3.client("s3").create_bucket(Bucket=os.environ["MAIL_BUCKET"])
+    from sandbox.page import SandboxPage, sent_emails
+    from sandbox.twilio_simulator import Phone
+
+    app_url = f"http://localhost:{PORTS['app']}"
+    phone = Phone(app_url, os.environ["PUBLIC_BASE_URL"], TWILIO_SID, TWILIO_TOKEN,
+                  institution.channels.sms_number or os.environ["TWILIO_FROM"])
+    page = SandboxPage(PORTS["outbox"], app_url, twilio, phone, Store(boto3.resource("dynamodb").Table(table)))
 
     stop = threading.Event()
     threading.Thread(target=tick_scheduler, args=(stop, args.tick), daemon=True).start()
@@ -152,7 +113,7 @@ def main(argv=None) -> int:
 Sandbox for {institution.name.en} is running (data in {state}; --clean starts afresh):
   complaint form     http://localhost:{PORTS['app']}/complaints/new
   status lookup      http://localhost:{PORTS['app']}/complaints/status
-  outbound messages  http://localhost:{PORTS['outbox']}/
+  outbound messages, a phone to text and call the hotline with: http://localhost:{PORTS['outbox']}/
 Press Ctrl-C to stop.
 """, flush=True)
     app = subprocess.Popen(

@@ -7,6 +7,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -25,6 +26,9 @@ class TwilioStandIn:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.on_message = None  # the sandbox prints each message as it arrives
         self.media: dict[str, tuple[str, bytes]] = {}  # path -> (content type, bytes), for MMS downloads
+        # The sandbox turns this on: after each message, post signed "sent" then "delivered" (or
+        # "undelivered" for numbers ending in 9999) to its StatusCallback, as Twilio does.
+        self.send_status_callbacks = False
 
     @property
     def base_url(self) -> str:
@@ -45,6 +49,20 @@ class TwilioStandIn:
     def sent_to(self, to: str) -> list[dict]:
         with self.lock:
             return [message for message in self.messages if message["to"] == to]
+
+    def _report(self, record: dict) -> None:
+        from .twilio_simulator import status_callback
+
+        final = ("undelivered", "30003") if record["to"].endswith("9999") else ("delivered", None)
+        for status, code in (("sent", None), final):
+            time.sleep(1)
+            try:
+                status_callback(record["status_callback"], record, status, self.auth_token, code)
+            except Exception as error:  # noqa: BLE001 - like Twilio, give up on an unreachable callback
+                print(f"[twilio stand-in] status callback failed: {error}", flush=True)
+                return
+            with self.lock:
+                record["status"] = status
 
     def _handler(self):
         standin = self
@@ -112,5 +130,7 @@ class TwilioStandIn:
                 if standin.on_message:
                     standin.on_message(record)
                 self._answer(201, record)
+                if standin.send_status_callbacks and record["status_callback"]:
+                    threading.Thread(target=standin._report, args=(record,), daemon=True).start()
 
         return Handler

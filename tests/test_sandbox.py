@@ -9,6 +9,7 @@ import time
 
 import requests
 
+from chalicelib.references import find_references
 from conftest import ROOT
 
 
@@ -61,6 +62,21 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
             time.sleep(0.5)
         assert reference in messages["sms"][0]["body"] and reference in messages["email"][0]["subject"]
         assert reference in requests.get(outbox).text
+
+        # The page's phone: a signed text and a signed call walk through the real webhooks.
+        requests.post(f"{outbox}/sms", data={"from": "+8613800138031", "body": "Sandbox text: fee charged twice"})
+        requests.post(f"{outbox}/call", data={"from": "+8613800138032", "language": "2", "menu": "1",
+                                              "words": "Sandbox call: rude teller"})
+        heard = requests.get(f"{outbox}/messages.json").json()["phone"]
+        [call_reference] = find_references(" ".join(heard[0]["heard"]).replace(", ", ""))
+        [text_reference] = find_references(heard[1]["heard"][0])
+        case_page = requests.get(f"{outbox}/case", params={"ref": call_reference}).text
+        assert "Sandbox call: rude teller" in case_page and "service_attitude" in case_page
+        assert "Sandbox text: fee charged twice" in requests.get(f"{outbox}/case", params={"ref": text_reference}).text
+        deadline = time.monotonic() + 20  # the stand-in reports delivery through /twilio/status
+        while time.monotonic() < deadline and requests.get(f"{outbox}/messages.json").json()["sms"][0]["status"] != "delivered":
+            time.sleep(0.5)
+        assert requests.get(f"{outbox}/messages.json").json()["sms"][0]["status"] == "delivered"
     finally:
         console = _stop(sandbox)
     assert f"[sms -> +8613800138030]" in console and "[scheduler] sla_sweep" in console

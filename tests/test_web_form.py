@@ -104,7 +104,8 @@ def test_received_time_is_shown_to_the_minute_with_weekday_in_institution_zone(c
                                     body=form_body(description="Card blocked without notice", language="en"))
     page = response.body.decode()
     assert 'id="received">Fri 20 Nov 2026 18:05<' in page
-    assert 'id="expected">Wed 25 Nov 2026 18:05<' in page  # 3 working days
+    # after closing time: the clock starts Monday 09:00; 3 working days of 09:00-17:30 end Wednesday 17:30
+    assert 'id="expected">Wed 25 Nov 2026 17:30<' in page
 
 
 def test_html_in_every_field_is_shown_escaped(client, store, twilio):

@@ -1,0 +1,136 @@
+"""The sandbox's own page: every outbound SMS and email, a phone to text and call the hotline
+with (signed webhooks), and a look at any case and its timeline."""
+import html
+import json
+import re
+import threading
+from email import message_from_string, policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+FAKE_RECORDING = "/2010-04-01/Accounts/sandbox/Recordings/RE-sandbox-recording"
+
+
+def sent_emails() -> list[dict]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    emails = []
+    for message in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages:
+        parsed = message_from_string(getattr(message, "raw_data", ""), policy=policy.default)
+        body = parsed.get_body(("plain",))
+        emails.append({"to": parsed["To"], "subject": parsed["Subject"], "from": parsed["From"],
+                       "body": body.get_content() if body else ""})
+    return emails
+
+
+class SandboxPage:
+    def __init__(self, port: int, app_url: str, twilio, phone, store):
+        self.app_url, self.twilio, self.phone, self.store = app_url, twilio, phone, store
+        self.log: list[dict] = []  # what the simulated phone sent and heard, newest first
+        twilio.media[FAKE_RECORDING] = ("audio/x-wav", b"RIFF\x24\x00\x00\x00WAVEfmt sandbox recording")
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def shutdown(self) -> None:
+        self.server.shutdown()
+
+    # -- actions ------------------------------------------------------------------------------
+    def simulate_text(self, sender: str, body: str) -> None:
+        reply = self.phone.text(sender, body)
+        self.log.insert(0, {"what": f"SMS from {sender}", "sent": body, "heard": [reply or "(no reply)"]})
+
+    def simulate_call(self, caller: str, language_key: str, menu_key: str, words: str) -> None:
+        said = self.phone.call(caller, language_key, menu_key, words, "https://api.twilio.com" + FAKE_RECORDING)
+        self.log.insert(0, {"what": f"Call from {caller} (keys {language_key}, {menu_key})", "sent": words,
+                            "heard": said})
+
+    # -- pages ----------------------------------------------------------------------------------
+    def home(self) -> bytes:
+        e = html.escape
+        log = "".join(
+            f"<li><b>{e(entry['what'])}</b>: {e(entry['sent'])}<br>"
+            + "<br>".join(f"&rarr; {_link_references(e(line))}" for line in entry["heard"]) + "</li>"
+            for entry in self.log[:20])
+        rows = [f"<tr><td>{e(m['date_created'])}</td><td>SMS</td><td>{e(m['to'])}</td>"
+                f"<td>{_link_references(e(m['body']))}</td><td>{e(m['status'])}</td></tr>"
+                for m in reversed(self.twilio.messages)]
+        rows += [f"<tr><td></td><td>Email</td><td>{e(str(m['to']))}</td><td><b>{_link_references(e(str(m['subject'])))}"
+                 f"</b><br>{e(m['body'])}</td><td>sent</td></tr>" for m in reversed(sent_emails())]
+        return f"""<!doctype html><meta charset="utf-8"><title>Sandbox</title>
+<style>body{{font-family:system-ui;margin:1rem;max-width:70rem}}td{{border-top:1px solid #ccc;padding:.4rem;
+vertical-align:top;white-space:pre-wrap}}form{{display:inline-block;vertical-align:top;margin:0 1rem 1rem 0;
+padding:.8rem;background:#f3f4f6;border-radius:.4rem}}input,textarea{{display:block;margin:.2rem 0 .6rem;width:18rem}}</style>
+<h1>Sandbox</h1>
+<p>Complaint form: <a href="{self.app_url}/complaints/new">{self.app_url}/complaints/new</a>.
+This page does not refresh itself; reload it to see new messages.</p>
+<form method="post" action="/sms"><b>Text the hotline</b>
+<label>From <input name="from" value="+8613800138000"></label>
+<label>Message <textarea name="body">The ATM at Pier Road kept my card</textarea></label>
+<button>Send SMS</button></form>
+<form method="post" action="/call"><b>Call the hotline</b>
+<label>From <input name="from" value="+8613800138001"></label>
+<label>Language key (1 中文, 2 English) <input name="language" value="2"></label>
+<label>Menu key (1-9, 0 other) <input name="menu" value="1"></label>
+<label>What you say (the transcript, English only) <textarea name="words">The teller was rude to me.</textarea></label>
+<button>Place call</button></form>
+<h2>The phone heard</h2><ol>{log or "<li>Nothing yet.</li>"}</ol>
+<h2>Outbound messages</h2><p>Numbers ending in 9999 report "undelivered", to watch retries.</p>
+<table><tr><th>When (UTC)</th><th>Channel</th><th>To</th><th>Message</th><th>Status</th></tr>{''.join(rows)}</table>""".encode()
+
+    def case(self, reference: str) -> bytes:
+        e = html.escape
+        case = self.store.get_case(reference)
+        if case is None:
+            return f"<!doctype html><meta charset='utf-8'><p>No case {e(reference)}</p>".encode()
+        events = "".join(f"<tr><td>{e(str(ev.at))}</td><td>{e(ev.actor)}</td><td>{e(ev.kind)}</td>"
+                         f"<td>{e(ev.text or '')}</td><td>{'public' if ev.public else ''}</td></tr>"
+                         for ev in self.store.timeline(reference))
+        return f"""<!doctype html><meta charset="utf-8"><title>{e(reference)}</title>
+<style>body{{font-family:system-ui;margin:1rem}}td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
+<p><a href="/">&larr; sandbox</a></p><h1>{e(reference)}</h1>
+<pre>{e(json.dumps(case.model_dump(mode="json"), ensure_ascii=False, indent=2))}</pre>
+<h2>Timeline</h2><table>{events}</table>""".encode()
+
+    def _handler(self):
+        page = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8", **headers):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                url = urlsplit(self.path)
+                if url.path == "/messages.json":
+                    document = {"sms": page.twilio.messages, "email": sent_emails(), "phone": page.log}
+                    return self._send(200, json.dumps(document, ensure_ascii=False).encode(), "application/json")
+                if url.path == "/case":
+                    return self._send(200, page.case(parse_qs(url.query).get("ref", [""])[0]))
+                self._send(200, page.home())
+
+            def do_POST(self):
+                fields = {k: v[-1] for k, v in parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                                                        .decode("utf-8", "replace")).items()}
+                try:
+                    if self.path == "/sms":
+                        page.simulate_text(fields.get("from", ""), fields.get("body", ""))
+                    elif self.path == "/call":
+                        page.simulate_call(fields.get("from", ""), fields.get("language", ""), fields.get("menu", ""),
+                                           fields.get("words", ""))
+                except Exception as error:  # noqa: BLE001 - show it on the page
+                    page.log.insert(0, {"what": "Simulation failed", "sent": "", "heard": [str(error)]})
+                self._send(303, b"", Location="/")
+
+        return Handler
+
+
+def _link_references(escaped: str) -> str:
+    return re.sub(r"(?<![A-Z])([A-Z]{2,3}-\d{9,})(?!\d)", r'<a href="/case?ref=\1">\1</a>', escaped)
