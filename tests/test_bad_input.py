@@ -66,3 +66,21 @@ def test_no_json_input_causes_a_server_error(client, moto_store, twilio, documen
         response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},
                                     body=json.dumps(body))
         assert response.status_code < 500, response.body[:500]
+
+
+TWILIO_FIELDS = ["From", "To", "Body", "MessageSid", "CallSid", "Digits", "RecordingUrl", "RecordingSid",
+                 "RecordingDuration", "TranscriptionText", "TranscriptionStatus", "CallStatus", "MessageStatus",
+                 "ErrorCode", "NumMedia", "MediaUrl0"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=st.dictionaries(st.sampled_from(TWILIO_FIELDS), st.text(max_size=40), max_size=10),
+       query=st.dictionaries(st.sampled_from(["lang", "category", "m"]), st.text(max_size=10), max_size=2))
+def test_no_signed_twilio_input_causes_a_server_error(client, moto_store, twilio, params, query):
+    from conftest import twilio_post
+
+    for path in ("/twilio/sms", "/twilio/status", "/twilio/voice", "/twilio/voice/language",
+                 "/twilio/voice/category", "/twilio/voice/recorded", "/twilio/voice/transcription",
+                 "/twilio/voice/status"):
+        response = twilio_post(client, path, params, query=query or None)
+        assert response.status_code < 500, (path, response.body[:500])
