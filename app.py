@@ -2,6 +2,7 @@
 chalicelib modules are imported inside the handlers so a cold start loads only what the
 invoked function needs (see benchmarks/cold_start.py)."""
 import logging
+import os
 
 from chalice import Chalice, Rate, Response
 
@@ -75,6 +76,15 @@ def twilio_status():
     from chalicelib import telephony
 
     return telephony.status_webhook(app.current_request, now())
+
+
+@app.on_sns_message(topic=os.environ.get("MAIL_TOPIC", "complaint-hotline-inbound-mail"))
+def inbound_email(event):
+    from chalicelib.email_intake import handle_sns
+
+    outcome = handle_sns(event.message, now())
+    app.log.info("inbound_email %s", outcome)
+    return outcome
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

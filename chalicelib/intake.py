@@ -33,9 +33,10 @@ def status_url(base_url: str, reference: str) -> str:
 
 def file_complaint(store: Store, institution: Institution, complaint: NewComplaint, now: datetime,
                    base_url: str, once: Once | None = None, reply_inline: bool = False,
-                   extra_events: list[Event] = (), text_back: bool = True) -> Filed:
+                   extra_events: list[Event] = (), text_back: bool = True, acknowledge: bool = True) -> Filed:
     """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
-    text_back=False: the phone cannot receive texts (a landline), so no SMS is queued."""
+    text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
+    acknowledge=False: no acknowledgement at all (suspected spam)."""
     if once and (earlier := store.seen(once)):
         return _replay(store, earlier)
     local = now.astimezone(institution.calendar.work_calendar().zone)
@@ -44,7 +45,7 @@ def file_complaint(store: Store, institution: Institution, complaint: NewComplai
     case = Case(**complaint.model_dump(), reference=reference, received_at=now,
                 clocks=opening_clocks(institution, now))
     messages = acknowledgement_messages(case, institution, now, status_url(base_url, reference),
-                                        sms=text_back and not reply_inline)
+                                        sms=text_back and not reply_inline) if acknowledge else []
     reply = sms_acknowledgement(case, institution) if reply_inline else None
     events = [Event(at=now, actor="complainant", kind="received", public=False,
                     text=complaint.description, data={"channel": complaint.channel}), *extra_events]

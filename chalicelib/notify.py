@@ -7,7 +7,7 @@ import os
 import re
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 
 from . import context
 from .complaint import Event
@@ -58,6 +58,8 @@ def attempt(store: Store, institution: Institution, message: OutboundMessage, no
                       error=reason)
     else:
         store.record_send_result(message.id, "sent", provider_id=provider_id)
+        if message.channel == "email":
+            store.link_provider_id(provider_id, message.id)
         log_event(logger, "message_sent", message=message.id, channel=message.channel, to=message.to)
         return True
     return False
@@ -160,7 +162,8 @@ def build_email(message: OutboundMessage, institution: Institution) -> EmailMess
     email["From"] = formataddr((institution.name.in_(message.language), sender))
     email["To"] = message.to
     email["Subject"] = message.subject or ""
-    email["Message-ID"] = make_msgid(idstring=message.id, domain=sender.partition("@")[2] or None)
+    # Our own id as the local part: a reply's In-Reply-To leads back to this message and its case.
+    email["Message-ID"] = f"<{message.id}@{sender.partition('@')[2] or 'localhost'}>"
     if message.case_reference:
         email["X-Complaint-Reference"] = message.case_reference
     email["Auto-Submitted"] = "auto-generated"  # tells other robots not to answer ours

@@ -11,6 +11,8 @@
 | rate-limit window (TTL)    | RATE#<source>#<window>   | RATE                     |
 | quarantined submission     | QUARANTINE#<channel>     | <utc time>#<random>      |
 | institution config         | CONFIG                   | INSTITUTION              |
+| provider id of a message   | PROVIDER#<provider id>   | PROVIDER                 |
+| SMS opt-out                | OPTOUT#<e164>            | OPTOUT                   |
 
 The sparse index `due` (due_shard, due_at) holds only work that is due: pending outbound messages
 now, case clocks with the deadline engine. Sweeps query it by shard and read nothing else.
@@ -299,6 +301,14 @@ class Store:
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
+
+    def link_provider_id(self, provider_id: str, message_id: str) -> None:
+        """So that a reply quoting the provider's Message-ID (SES rewrites ours) finds its message."""
+        self.table.put_item(Item={"PK": f"PROVIDER#{provider_id}", "SK": "PROVIDER", "message_id": message_id})
+
+    def message_by_provider_id(self, provider_id: str) -> OutboundMessage | None:
+        item = self.table.get_item(Key={"PK": f"PROVIDER#{provider_id}", "SK": "PROVIDER"}).get("Item")
+        return self.get_message(item["message_id"]) if item else None
 
     def record_delivery_status(self, message_id: str, provider_id: str, status: str, error_code: str | None,
                                rank: int) -> OutboundMessage | None:
