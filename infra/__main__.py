@@ -39,6 +39,19 @@ def _sync(args) -> int:
     return 0
 
 
+def _quarantine(args) -> int:
+    """What was kept aside instead of becoming a case: virus-flagged or automatic mail, spam-trap
+    form posts, transcriptions without a call. Nothing there was deleted."""
+    from chalicelib.store import Store
+
+    _, resource = _dynamodb()
+    kept = Store(resource.Table(args.table)).quarantined(args.channel)
+    for item in kept:
+        print(json.dumps(item, ensure_ascii=False))
+    print(f"{len(kept)} quarantined {args.channel} item(s)", file=sys.stderr)
+    return 0
+
+
 def _package(args) -> int:
     from .package import build
 
@@ -60,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("institution")
     sync.add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
     sync.set_defaults(run=_sync)
+    quarantine = commands.add_parser("quarantine", help="list what was quarantined on a channel")
+    quarantine.add_argument("channel", choices=["email", "web", "voice"])
+    quarantine.add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
+    quarantine.set_defaults(run=_quarantine)
     package = commands.add_parser("package", help="build the deployment zip and CloudFormation template")
     package.add_argument("--stage", default="dev")
     package.add_argument("--out", default="build/package")

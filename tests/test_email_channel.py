@@ -300,3 +300,12 @@ def test_header_injection_in_a_name_reaches_nothing(mailbox, moto_store):
     [sent] = _emails_to("injector@example.net")
     assert "victim@example.org" not in sent.destinations
     assert "\r\nBcc:" not in sent.raw_data and "\nBcc:" not in sent.raw_data
+
+
+def test_administrators_can_list_quarantined_mail(mailbox, moto_store, capsys):
+    from infra.__main__ import main
+
+    mailbox("01_gmail_plain_en", verdicts={"virus": "FAIL"})
+    assert main(["quarantine", "email", "--table", moto_store.name]) == 0
+    out, err = capsys.readouterr()
+    assert '"reason": "virus"' in out and "1 quarantined email item(s)" in err

@@ -14,6 +14,8 @@ from chalicelib.rendering import render_page, render_message
 from chalicelib.institution import Institution
 from twilio.rest import Client
 from twilio.request_validator import RequestValidator
+from chalicelib.mail import parse
+assert "hello" in parse(b"Content-Type: text/html\r\n\r\n<p>hello</p><script>x</script>").text
 assert app.app.app_name == "complaint-hotline"
 page = render_page("new", "zh", root="./", institution_name="<测试>", values={}, errors={}, banner=None,
                    categories=[], allow_anonymous=True, max_text=5000, form_token="t")
