@@ -53,7 +53,18 @@ class NewComplaint(Record):
     subject: str | None = None  # the unit or person complained about
     demands: str | None = None
     severity: Severity = "general"
+    group_size: int | None = None  # how many people complain together, when known
+    referrer_deadline: UtcTime | None = None  # a referred case carries the referrer's own deadline
     attachments: list[Attachment] = []
+
+
+class Extension(Record):
+    amount: int
+    unit: DurationUnit
+    reason: str
+    approver: str
+    at: UtcTime
+    previous_due_at: UtcTime
 
 
 class Clock(Record):
@@ -63,6 +74,28 @@ class Clock(Record):
     started_at: UtcTime
     due_at: UtcTime
     stopped_at: UtcTime | None = None
+    paused_at: UtcTime | None = None  # while the case awaits the complainant, where policy allows
+    extensions: list[Extension] = []
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None and self.paused_at is None
+
+
+class Person(Record):
+    id: str
+    name: str
+    phone: str
+
+
+class ChainMember(Record):
+    """One level of the escalation chain, copied onto the case when it opens, so later edits of
+    the directory do not rewrite escalations in flight."""
+
+    role: str
+    primary: Person
+    backup: Person | None = None
+    on_duty: list[tuple[Person, list[int]]] = []  # (person, weekdays) taking the role out of hours
 
 
 class Case(NewComplaint):
@@ -71,7 +104,10 @@ class Case(NewComplaint):
     received_at: UtcTime
     assignee: str | None = None
     transcript: str | None = None  # of a voice message, when it arrives
+    severity_reasons: list[str] = []
     clocks: list[Clock] = []
+    chain: list[ChainMember] = []
+    fired: list[str] = []  # alert steps already sent, "<clock>:<step>"
     version: int = 1
 
     def clock(self, name: ClockName) -> Clock | None:

@@ -30,16 +30,95 @@ class Duration(Strict):
     unit: DurationUnit
 
 
+ClockName = Literal["acknowledge", "respond", "resolve"]
+CLOCK_NAMES: tuple[ClockName, ...] = ("acknowledge", "respond", "resolve")
+SEVERITIES = ("general", "serious", "major", "critical")
+
+
+class ClockOverride(Strict):
+    """Other durations for some cases: every condition given must match (category, type,
+    severity, channel); later overrides win over earlier ones."""
+
+    category: str | None = None
+    type: Literal["complaint", "suggestion", "inquiry"] | None = None
+    severity: Literal["general", "serious", "major", "critical"] | None = None
+    channel: str | None = None
+    acknowledge: Duration | None = None
+    respond: Duration | None = None
+    resolve: Duration | None = None
+
+
 class ClockPolicy(Strict):
     acknowledge: Duration = Duration(amount=24, unit="hours")
     respond: Duration = Duration(amount=3, unit="working_days")
     resolve: Duration = Duration(amount=7, unit="working_days")
+    overrides: list[ClockOverride] = []
+    # The regulator pattern: a clock may be extended (with a reason, approved one level up)
+    # up to this total, and the complainant is told the new date.
+    max_extension: Duration = Duration(amount=60, unit="working_days")
+
+    def durations_for(self, category: str | None, type_: str, severity: str, channel: str) -> dict[str, Duration]:
+        chosen = {name: getattr(self, name) for name in CLOCK_NAMES}
+        for override in self.overrides:
+            wanted = {"category": override.category, "type": override.type, "severity": override.severity,
+                      "channel": override.channel}
+            actual = {"category": category, "type": type_, "severity": severity, "channel": channel}
+            if all(value is None or actual[key] == value for key, value in wanted.items()):
+                chosen |= {name: getattr(override, name) for name in CLOCK_NAMES if getattr(override, name)}
+        return chosen
+
+
+class ClockSteps(Strict):
+    remind_at_percent: list[int] = [50, 75]  # reminders to the handler, as a share of the clock's time
+    escalate_to: str  # the role alerted when the deadline passes
+    repeat_every_hours: int | None = Field(default=None, gt=0)  # while late: again, one role higher each time
+
+
+class OnDuty(Strict):
+    """Out of hours, this person takes the role (an on-duty leader)."""
+
+    staff: str
+    weekdays: list[int] = [0, 1, 2, 3, 4, 5, 6]
+
+
+class ChainLevel(Strict):
+    role: str = Field(pattern=r"^[a-z_]{2,30}$")
+    name: Text
+    primary: str  # staff id (A角)
+    backup: str | None = None  # staff id (B角)
+    on_duty: list[OnDuty] = []
+
+
+class Escalation(Strict):
+    chain: list[ChainLevel] = Field(min_length=1)
+    acknowledge: ClockSteps = ClockSteps(escalate_to="supervisor")
+    respond: ClockSteps = ClockSteps(escalate_to="manager")
+    resolve: ClockSteps = ClockSteps(escalate_to="director")
+    leadership_role: str = "director"
+    alert_leadership_from: Literal["serious", "major", "critical"] = "major"
+
+    def level(self, role: str) -> int:
+        return next(index for index, level in enumerate(self.chain) if level.role == role)
+
+
+class SeverityRule(Strict):
+    """Raises severity when the complaint's words match (media, threats, litigation, regulator),
+    when several people complain together, or when the same contact complained recently."""
+
+    name: str
+    raise_to: Literal["serious", "major", "critical"]
+    words: list[str] = []
+    group_size_at_least: int | None = None
+    repeat_within_days: int | None = None
 
 
 class CalendarConfig(Strict):
     timezone: str = "Asia/Shanghai"
     weekend: list[int] = [5, 6]
-    official_calendar: Literal["CN"] | None = None
+    official_calendar: Literal["CN"] | None = None  # read at run time (chinese-calendar, small)
+    # Any other country's public holidays (the `holidays` package) are written into `holidays`
+    # by the admin CLI when it validates or syncs, so the deployed functions never load it.
+    country: str | None = None
     holidays: list[date] = []
     make_up_workdays: list[date] = []
     business_hours: tuple[time, time] | None = None
@@ -137,6 +216,9 @@ class Institution(Strict):
     channels: Channels = Channels()
     voice: Voice = Voice()
     staff: list[StaffMember] = []
+    escalation: Escalation | None = None
+    severity_rules: list[SeverityRule] = []
+    alert_link_days: int = Field(default=7, gt=0)  # how long a staff link in an alert stays valid
 
     @field_validator("reference_prefix")
     @classmethod
@@ -154,6 +236,30 @@ class Institution(Strict):
         return self
 
     @model_validator(mode="after")
+    def _escalation_refers_to_known_people_and_roles(self):
+        if self.escalation is None:
+            return self
+        staff_ids = {member.id for member in self.staff}
+        roles = [level.role for level in self.escalation.chain]
+        problems = []
+        for index, level in enumerate(self.escalation.chain):
+            for kind, person in (("primary", level.primary), ("backup", level.backup),
+                                 *(("on_duty", duty.staff) for duty in level.on_duty)):
+                if person is not None and person not in staff_ids:
+                    problems.append(f"escalation.chain.{index}.{kind}: {person!r} is not a staff id")
+                elif person is not None and not self.staff_member(person).phone:
+                    problems.append(f"escalation.chain.{index}.{kind}: {person!r} has no phone to text")
+        for clock in CLOCK_NAMES:
+            target = getattr(self.escalation, clock).escalate_to
+            if target not in roles:
+                problems.append(f"escalation.{clock}.escalate_to: {target!r} is not a role of the chain {roles}")
+        if self.escalation.leadership_role not in roles:
+            problems.append(f"escalation.leadership_role: {self.escalation.leadership_role!r} is not a role of the chain")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
     def _voice_menu_categories(self):
         unknown = [code for code in self.voice.menu if self.category(code) is None]
         if unknown:
@@ -162,6 +268,9 @@ class Institution(Strict):
 
     def category(self, code: str | None) -> Category | None:
         return next((category for category in self.categories if category.code == code), None)
+
+    def staff_member(self, staff_id: str) -> StaffMember | None:
+        return next((member for member in self.staff if member.id == staff_id), None)
 
     def staff_with_phone(self, phone: str) -> StaffMember | None:
         return next((member for member in self.staff if member.phone == phone), None)

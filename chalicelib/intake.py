@@ -3,13 +3,15 @@ reference, its clocks, its first timeline events and its acknowledgement, in one
 then the acknowledgement is sent at once (and retried by the sweep if that fails)."""
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from . import notify
 from .acknowledgement import acknowledgement_messages, sms_acknowledgement
 from .complaint import Case, Event, NewComplaint
+from .alerts import fire_due
 from .deadlines import opening_clocks
+from .escalation import assess_severity, chain_snapshot, due_steps, next_due
 from .institution import Institution
 from .outbox import OutboundMessage
 from .privacy import log_event
@@ -42,8 +44,11 @@ def file_complaint(store: Store, institution: Institution, complaint: NewComplai
     local = now.astimezone(institution.calendar.work_calendar().zone)
     reference = format_reference(institution.reference_prefix, local,
                                  store.next_reference_sequence(month_key(local)))
-    case = Case(**complaint.model_dump(), reference=reference, received_at=now,
-                clocks=opening_clocks(institution, now))
+    severity, reasons = assess_severity(institution, complaint.description, complaint.group_size, complaint.severity,
+                                        _recent_cases(store, institution, complaint, now))
+    complaint = complaint.model_copy(update={"severity": severity})
+    case = Case(**complaint.model_dump(), reference=reference, received_at=now, severity_reasons=reasons,
+                clocks=opening_clocks(institution, now, complaint), chain=chain_snapshot(institution))
     messages = acknowledgement_messages(case, institution, now, status_url(base_url, reference),
                                         sms=text_back and not reply_inline) if acknowledge else []
     reply = sms_acknowledgement(case, institution) if reply_inline else None
@@ -59,14 +64,25 @@ def file_complaint(store: Store, institution: Institution, complaint: NewComplai
     if once and reply:
         once = Once(once.scope, once.key, response=reply)
     try:
-        store.create_case(case, events, messages, once, now)
+        store.create_case(case, events, messages, once, now, next_due=next_due(case, institution))
     except DuplicateSubmission as earlier:
         return _replay(store, earlier)
     log_event(logger, "case_filed", reference=reference, channel=complaint.channel,
               contacts=case.complainant.contacts())
     for message in messages:
         notify.attempt(store, institution, message, now, base_url)
+    if due_steps(case, institution, now):  # a severe case alerts leadership at once
+        fire_due(store, institution, [case], now, base_url)
     return Filed(case=case, messages=messages, replayed=False, reply=reply)
+
+
+def _recent_cases(store: Store, institution: Institution, complaint: NewComplaint, now: datetime) -> int:
+    """How many cases the same phone or email opened within the repeat-complaint window."""
+    windows = [rule.repeat_within_days for rule in institution.severity_rules if rule.repeat_within_days]
+    if not windows:
+        return 0
+    since = now - timedelta(days=max(windows))
+    return sum(len(store.cases_of_contact_since(contact, since)) for contact in complaint.complainant.contacts())
 
 
 def _replay(store: Store, earlier: DuplicateSubmission) -> Filed:

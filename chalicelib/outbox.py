@@ -41,6 +41,9 @@ class OutboundMessage(BaseModel):
     last_error: str | None = None
     delivery_status: str | None = None  # the provider's last report: sent, delivered, undelivered, failed
     error_code: str | None = None
+    recipient_id: str | None = None  # a staff member, for alerts
+    fallback_to: str | None = None  # an alert's backup contact (B角) when this one is not reached
+    fallback_id: str | None = None
 
 
 def new_message_id(now: datetime) -> str:

@@ -13,6 +13,8 @@
 | institution config         | CONFIG                   | INSTITUTION              |
 | provider id of a message   | PROVIDER#<provider id>   | PROVIDER                 |
 | SMS opt-out                | OPTOUT#<e164>            | OPTOUT                   |
+| alert sent (exactly once)  | ALERT#<ref>#<clock:step> | ALERT                    |
+| contact not reachable (TTL)| UNREACHABLE#<e164>       | UNREACHABLE              |
 
 The sparse index `due` (due_shard, due_at) holds only work that is due: pending outbound messages
 now, case clocks with the deadline engine. Sweeps query it by shard and read nothing else.
@@ -48,6 +50,14 @@ class Once:
         return f"IDEM#{self.scope}#{self.key}"
 
 
+class AlertsTaken(Exception):
+    """Another sweep recorded (some of) these alert steps first."""
+
+
+class StaleCase(Exception):
+    """The case changed since it was read; read it again and decide again."""
+
+
 class DuplicateSubmission(Exception):
     def __init__(self, reference: str | None, response: str | None = None):
         super().__init__(reference)
@@ -74,7 +84,8 @@ def table_definition(name: str) -> dict:
                 {"AttributeName": "due_shard", "KeyType": "HASH"},
                 {"AttributeName": "due_at", "KeyType": "RANGE"},
             ],
-            "Projection": {"ProjectionType": "KEYS_ONLY"},
+            # ALL: a sweep reads each due case once, from the index, and nothing else.
+            "Projection": {"ProjectionType": "ALL"},
         }],
     }
 
@@ -171,13 +182,20 @@ class Store:
                     raise earlier from None
             raise
 
+    @staticmethod
+    def _due_fields(reference: str, next_due: datetime | None) -> dict:
+        key = f"CASE#{reference}"
+        return {"due_shard": _shard(key), "due_at": f"{iso(next_due)}#{key}"} if next_due else {}
+
     def create_case(self, case: Case, events: list[Event], messages: list[OutboundMessage],
-                    once: Once | None, now: datetime) -> None:
-        """One transaction: the case, its first events, its contact links, its outbound messages
-        and its once-key. A second delivery of the same key raises DuplicateSubmission."""
+                    once: Once | None, now: datetime, next_due: datetime | None = None) -> None:
+        """One transaction: the case (in the due index when a clock step is pending), its first
+        events, its contact links, its outbound messages and its once-key. A second delivery of the
+        same key raises DuplicateSubmission."""
         pk = f"CASE#{case.reference}"
         puts: list[dict] = [{
-            "Item": {"PK": pk, "SK": "CASE", **_clean(case.model_dump(mode="json"))},
+            "Item": {"PK": pk, "SK": "CASE", **_clean(case.model_dump(mode="json")),
+                     **self._due_fields(case.reference, next_due)},
             "ConditionExpression": "attribute_not_exists(PK)",
         }]
         if once:
@@ -213,6 +231,94 @@ class Store:
     def take_once(self, once: Once, now: datetime) -> None:
         """Records a delivery that changes nothing else (a keyword answered, say)."""
         self._transact([self._once_put(once, None, now)], [], once)
+
+    def fire_alerts(self, fired: dict[str, tuple[list[str], datetime | None]], message: OutboundMessage | None,
+                    events: dict[str, list[Event]], now: datetime) -> None:
+        """Records alert steps exactly once, in one transaction with the message that carries them:
+        an ALERT item per (case, clock, step), conditional on not existing; the steps added to each
+        case's `fired`, and its next due time. Raises AlertsTaken if any step was already recorded."""
+        puts = [{"Item": {"PK": f"ALERT#{reference}#{key}", "SK": "ALERT", "at": iso(now),
+                          "message_id": message.id if message else "-"},
+                 "ConditionExpression": "attribute_not_exists(PK)"}
+                for reference, (keys, _) in fired.items() for key in keys]
+        puts += [{"Item": self._event_item(reference, event)} for reference, items in events.items() for event in items]
+        puts += self._message_puts([message] if message else [])
+        updates = []
+        for reference, (keys, next_due) in fired.items():
+            due = self._due_fields(reference, next_due)
+            update = {"Key": {"PK": f"CASE#{reference}", "SK": "CASE"},
+                      "UpdateExpression": "SET fired = list_append(if_not_exists(fired, :empty), :keys)"
+                                          + (", due_shard = :shard, due_at = :due" if due else "")
+                                          + ("" if due else " REMOVE due_shard, due_at"),
+                      "ExpressionAttributeValues": {":empty": [], ":keys": keys,
+                                                    **({":shard": due["due_shard"], ":due": due["due_at"]} if due else {})},
+                      "ConditionExpression": "attribute_exists(PK)"}
+            updates.append(update)
+        try:
+            self._transact(puts, updates, None)
+        except self.client.exceptions.TransactionCanceledException as error:
+            raise AlertsTaken() from error
+
+    def alert_recorded(self, reference: str, key: str) -> bool:
+        return "Item" in self.table.get_item(Key={"PK": f"ALERT#{reference}#{key}", "SK": "ALERT"}, ConsistentRead=True)
+
+    def set_next_due(self, reference: str, next_due: datetime | None) -> None:
+        due = self._due_fields(reference, next_due)
+        if due:
+            self.table.update_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"},
+                                   UpdateExpression="SET due_shard = :shard, due_at = :due",
+                                   ConditionExpression="attribute_exists(PK)",
+                                   ExpressionAttributeValues={":shard": due["due_shard"], ":due": due["due_at"]})
+        else:
+            self.table.update_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"},
+                                   UpdateExpression="REMOVE due_shard, due_at", ConditionExpression="attribute_exists(PK)")
+
+    def update_case(self, case: Case, expected_version: int, events: list[Event], next_due: datetime | None,
+                    messages: list[OutboundMessage] = ()) -> None:
+        """Writes a changed case if nobody changed it since it was read (StaleCase otherwise),
+        with its events, messages and due time, in one transaction."""
+        item = {"PK": f"CASE#{case.reference}", "SK": "CASE", **_clean(case.model_dump(mode="json")),
+                **self._due_fields(case.reference, next_due)}
+        puts = [{"Item": item, "ConditionExpression": "version = :expected",
+                 "ExpressionAttributeValues": {":expected": expected_version}}]
+        puts += [{"Item": self._event_item(case.reference, event)} for event in events]
+        puts += self._message_puts(list(messages))
+        try:
+            self._transact(puts, [], None)
+        except self.client.exceptions.TransactionCanceledException as error:
+            raise StaleCase(case.reference) from error
+
+    def due_cases(self, now: datetime, page_size: int = 200) -> Iterator[Case]:
+        """Cases with an alert step due, read from the sparse index only, shard by shard, oldest first."""
+        bound = iso(now) + "#~"
+        for shard in range(DUE_SHARDS):
+            kwargs = dict(IndexName=DUE_INDEX, KeyConditionExpression="due_shard = :shard AND due_at <= :bound",
+                          ExpressionAttributeValues={":shard": f"DUE#{shard}", ":bound": bound}, Limit=page_size)
+            while True:
+                page = self.table.query(**kwargs)
+                for item in page.get("Items", []):
+                    if item["PK"].startswith("CASE#"):
+                        yield Case.model_validate(_plain(item))
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def cases_of_contact_since(self, contact: str, since: datetime) -> list[str]:
+        items = self._query_all(KeyConditionExpression="PK = :pk", FilterExpression="received_at >= :since",
+                                ExpressionAttributeValues={":pk": f"CONTACT#{contact}", ":since": iso(since)})
+        return [item["SK"].removeprefix("CASE#") for item in items]
+
+    def mark_unreachable(self, phone: str, until: datetime) -> None:
+        self.table.put_item(Item={"PK": f"UNREACHABLE#{phone}", "SK": "UNREACHABLE", "until": iso(until),
+                                  "expires_at": int(until.timestamp())})
+
+    def unreachable(self, phones: set[str], now: datetime) -> set[str]:
+        found = set()
+        for phone in phones:
+            item = self.table.get_item(Key={"PK": f"UNREACHABLE#{phone}", "SK": "UNREACHABLE"}).get("Item")
+            if (item and item["until"] > iso(now)) or self.is_opted_out(phone):
+                found.add(phone)
+        return found
 
     def get_case(self, reference: str) -> Case | None:
         item = self.table.get_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"}).get("Item")

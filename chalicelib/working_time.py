@@ -90,6 +90,23 @@ class WorkCalendar:
             day = self._next_working_day(day)
             position = self._window(day)[0]
 
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much working time lies between two moments (zero when end is not after start)."""
+        if end <= start:
+            return timedelta(0)
+        total = timedelta(0)
+        first = start.astimezone(self.zone).date()
+        last = end.astimezone(self.zone).date()
+        day = first
+        while day <= last:
+            if self.is_working_day(day):
+                window_start, window_end = (_aware(moment, self.zone) for moment in self._window(day))
+                overlap = min(window_end, end) - max(window_start, start)
+                if overlap > timedelta(0):
+                    total += overlap
+            day += timedelta(days=1)
+        return total
+
     def is_working_time(self, moment: datetime) -> bool:
         local = moment.astimezone(self.zone).replace(tzinfo=None)
         window_start, window_end = self._window(local.date())
@@ -120,3 +137,24 @@ def add_duration(calendar: WorkCalendar, start: datetime, amount: int, unit: Dur
     if unit == "working_hours":
         return calendar.add_working_time(start, timedelta(hours=amount))
     raise ValueError(f"unknown duration unit {unit!r}")
+
+
+def is_working_unit(unit: DurationUnit) -> bool:
+    return unit in ("working_days", "working_hours")
+
+
+def remaining(calendar: WorkCalendar, unit: DurationUnit, now: datetime, due: datetime) -> timedelta:
+    """What is left of a clock at `now`, counted the way its unit counts time."""
+    if is_working_unit(unit):
+        return calendar.working_time_between(now, due)
+    return max(due - now, timedelta(0))
+
+
+def resume_due(calendar: WorkCalendar, unit: DurationUnit, paused_at: datetime, due: datetime,
+               resumed_at: datetime) -> datetime:
+    """The new deadline of a clock paused at paused_at and resumed at resumed_at: the time that
+    was left when it paused, counted again from the resumption. Never earlier than before."""
+    left = remaining(calendar, unit, paused_at, due)
+    if is_working_unit(unit):
+        return max(calendar.add_working_time(resumed_at, left), due)
+    return max(resumed_at + left, due)

@@ -12,6 +12,10 @@ def _file(client, phone="+8613800138020"):
     return json.loads(response.body)["reference"]
 
 
+def _acks(store, reference):
+    return [message for message in store.messages_for_case(reference) if message.purpose == "acknowledgement"]
+
+
 def _sweep(client):
     event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
     return client.lambda_.invoke("sla_sweep", event).payload
@@ -21,14 +25,14 @@ def test_acknowledgement_that_fails_is_retried_by_the_sweep(client, moto_store, 
     twilio.fail_next("+8613800138020", 503)
     with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
         reference = _file(client)
-        [message] = moto_store.messages_for_case(reference)
+        [message] = _acks(moto_store, reference)
         assert message.status == "pending" and message.attempts == 1 and "503" in message.last_error
         assert twilio.sent_to("+8613800138020") == []
-        assert _sweep(client) == {"messages_sent": 0}  # not due yet: backoff
+        assert _sweep(client)["messages_sent"] == 0  # not due yet: backoff
         traveller.shift(61)
-        assert _sweep(client) == {"messages_sent": 1}
-        assert _sweep(client) == {"messages_sent": 0}  # and never twice
-    [message] = moto_store.messages_for_case(reference)
+        assert _sweep(client)["messages_sent"] == 1
+        assert _sweep(client)["messages_sent"] == 0  # and never twice
+    [message] = _acks(moto_store, reference)
     assert message.status == "sent" and message.attempts == 2
     assert [sent["body"] for sent in twilio.sent_to("+8613800138020")][0].count(reference) == 1
 
@@ -36,7 +40,7 @@ def test_acknowledgement_that_fails_is_retried_by_the_sweep(client, moto_store, 
 def test_message_refused_for_good_is_kept_and_shown_on_the_case(client, moto_store, twilio):
     twilio.fail_next("+8613800138021", 400)
     reference = _file(client, "+8613800138021")
-    [message] = moto_store.messages_for_case(reference)
+    [message] = _acks(moto_store, reference)
     assert message.status == "gave_up" and "21610" in message.last_error
     events = [event for event in moto_store.timeline(reference) if event.kind == "message_not_delivered"]
     assert len(events) == 1 and events[0].data["message_id"] == message.id
@@ -51,7 +55,7 @@ def test_message_keeps_being_retried_until_attempts_run_out_then_is_flagged(clie
         for _ in range(MAX_ATTEMPTS - 1):
             traveller.shift(3 * 3600)
             _sweep(client)
-    [message] = moto_store.messages_for_case(reference)
+    [message] = _acks(moto_store, reference)
     assert message.status == "gave_up" and message.attempts == MAX_ATTEMPTS
     assert any(event.kind == "message_not_delivered" for event in moto_store.timeline(reference))
 
@@ -78,7 +82,7 @@ def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_af
         with monkeypatch.context() as crash:
             crash.setattr(notify, "attempt", lambda *args: None)  # the intake dies after its transaction
             reference = _file(client, "+8613800138024")
-        assert _sweep(client) == {"messages_sent": 0}  # the intake's lease still holds
+        assert _sweep(client)["messages_sent"] == 0  # the intake's lease still holds
         traveller.shift(SEND_LEASE.total_seconds() + 1)
-        assert _sweep(client) == {"messages_sent": 1}
+        assert _sweep(client)["messages_sent"] == 1
     assert reference in twilio.sent_to("+8613800138024")[0]["body"]

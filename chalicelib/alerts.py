@@ -1,0 +1,118 @@
+"""Sending the alert steps that are due: choose each level's person (on duty, A or B), bundle
+what one person gets in the same minute into one text, record every step exactly once (in the
+same transaction as the text that carries it), then send. Texts stay within 1 SMS segment in
+English and 2 in Chinese."""
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from . import notify
+from .complaint import Case, Event, Person
+from .escalation import Step, due_steps, next_due, recipient, stale_reminders
+from .institution import Institution
+from .outbox import SEND_LEASE, OutboundMessage, new_message_id
+from .rendering import local_time, text
+from .sms_segments import segments
+from .store import AlertsTaken, Store
+
+SEGMENT_BUDGET = {"en": 1, "zh": 2}
+
+
+def fire_due(store: Store, institution: Institution, cases: list[Case], now: datetime, base_url: str) -> int:
+    """Alerts for every step due on these cases; returns how many steps were recorded by this call."""
+    calendar = institution.calendar.work_calendar()
+    work = [(case, due_steps(case, institution, now)) for case in cases]
+    work = [(case, steps) for case, steps in work if steps]
+    involved = {person.phone for case, steps in work for step in steps
+                for person in (case.chain[step.level].primary, case.chain[step.level].backup) if person}
+    unreachable = store.unreachable(involved, now) if involved else set()
+    groups: dict[str, list[tuple[Case, Step, Person]]] = defaultdict(list)
+    for case, steps in work:
+        for step in steps:
+            member = case.chain[step.level]
+            person = recipient(member, now, calendar, unreachable)
+            groups[person.phone].append((case, step, person))
+    finals = {case.reference: _next_due_after(case, institution, now) for case, _ in work}
+    stale = {case.reference: stale_reminders(case, institution, now) for case, _ in work}
+    recorded = 0
+    for phone, items in groups.items():
+        recorded += _fire_group(store, institution, items, finals, stale, now, base_url, unreachable)
+    return recorded
+
+
+def _next_due_after(case: Case, institution: Institution, now: datetime) -> datetime | None:
+    done = {step.key for step in due_steps(case, institution, now)} | set(stale_reminders(case, institution, now))
+    return next_due(case.model_copy(update={"fired": [*case.fired, *done]}), institution)
+
+
+def _fire_group(store, institution, items, finals, stale, now, base_url, unreachable) -> int:
+    for _ in range(2):  # once, and again without the steps another sweep recorded meanwhile
+        if not items:
+            return 0
+        person = items[0][2]
+        member = items[0][0].chain[items[0][1].level]
+        backup = member.backup if member.backup and member.backup.phone != person.phone \
+            and member.backup.phone not in unreachable else None
+        message = OutboundMessage(
+            id=new_message_id(now), channel="sms", to=person.phone, body=alert_text(items, institution, now),
+            purpose="alert", language=institution.default_language, created_at=now, attempts=1,
+            next_attempt_at=now + SEND_LEASE, recipient_id=person.id,
+            fallback_to=backup.phone if backup else None, fallback_id=backup.id if backup else None)
+        fired, events = {}, defaultdict(list)
+        for case, step, _ in items:
+            keys, _ = fired.get(case.reference, ([], None))
+            fired[case.reference] = ([*keys, step.key], finals[case.reference])
+            events[case.reference].append(Event(
+                at=now, actor="system", kind="alert", text=f"{step.kind} {step.clock} -> {person.name} ({member_role(case, step)})",
+                data={"step": step.key, "to": person.id, "message_id": message.id}))
+        for reference, (keys, due) in fired.items():
+            fired[reference] = ([*keys, *stale.pop(reference, [])], due)
+        try:
+            store.fire_alerts(fired, message, dict(events), now)
+        except AlertsTaken:
+            items = [item for item in items if not store.alert_recorded(item[0].reference, item[1].key)]
+            continue
+        notify.attempt(store, institution, message, now, base_url)
+        return len(items)
+    return 0
+
+
+def member_role(case: Case, step: Step) -> str:
+    return case.chain[step.level].role
+
+
+def _duration(language: str, amount: timedelta) -> str:
+    minutes = max(int(amount.total_seconds() // 60), 0)
+    days, hours = minutes // 1440, (minutes % 1440) // 60
+    if days:
+        return text(language, "duration_days_hours", days=days, hours=hours)
+    if hours:
+        return text(language, "duration_hours", hours=hours)
+    return text(language, "duration_minutes", minutes=minutes)
+
+
+def _item(case: Case, step: Step, institution: Institution, now: datetime, language: str) -> str:
+    zone = institution.calendar.timezone
+    if step.kind == "leadership":
+        return text(language, "alert_leadership", ref=case.reference, severity=case.severity)
+    clock = text(language, f"clock_{step.clock}")
+    due = local_time(step.due_at, zone, language, short=True)
+    if step.kind == "reminder":
+        return text(language, "alert_reminder", ref=case.reference, clock=clock, due=due,
+                    left=_duration(language, step.due_at - now))
+    return text(language, "alert_late", ref=case.reference, clock=clock, due=due, late=_duration(language, now - step.due_at))
+
+
+def alert_text(items, institution: Institution, now: datetime) -> str:
+    """One alert, or several bundled, cut to the segment budget with "+N more"."""
+    language = institution.default_language
+    name = institution.sms_name(language)
+    parts = [_item(case, step, institution, now, language) for case, step, _ in items]
+    if len(parts) == 1:
+        return text(language, "alert_one", inst=name, item=parts[0])
+    separator = "; " if language == "en" else "；"
+    for shown in range(len(parts), 0, -1):
+        listed = parts[:shown] + ([text(language, "alert_more", count=len(parts) - shown)] if shown < len(parts) else [])
+        body = text(language, "alert_many", inst=name, count=len(parts), items=separator.join(listed))
+        if segments(body) <= SEGMENT_BUDGET[language]:
+            return body
+    return text(language, "alert_many", inst=name, count=len(parts), items=text(language, "alert_more", count=len(parts)))
