@@ -40,3 +40,18 @@ def acknowledgement_messages(case: Case, institution: Institution, now: datetime
             id=new_message_id(now), channel="email", to=case.complainant.email, body=body,
             subject=text(language, "email_subject_ack", reference=case.reference), **common))
     return messages
+
+
+def complainant_messages(case: Case, institution: Institution, now: datetime, body: str, purpose: str,
+                         subject: str) -> list[OutboundMessage]:
+    """A notice to the complainant by the channels we have for them: SMS and/or email."""
+    common = dict(case_reference=case.reference, purpose=purpose, language=case.complainant.language,
+                  created_at=now, next_attempt_at=now)
+    messages = []
+    if case.complainant.phone:
+        messages.append(OutboundMessage(id=new_message_id(now), channel="sms", to=case.complainant.phone,
+                                        body=body, **common))
+    if case.complainant.email:
+        messages.append(OutboundMessage(id=new_message_id(now), channel="email", to=case.complainant.email,
+                                        body=body, subject=subject, **common))
+    return messages

@@ -9,6 +9,7 @@ from email.parser import BytesHeaderParser
 from email import policy
 
 from . import context
+from .case_actions import complainant_replied
 from .complaint import Attachment, Complainant, Event, NewComplaint
 from .institution import Institution
 from .intake import file_complaint
@@ -63,8 +64,11 @@ def receive(store: Store, institution: Institution, notification: dict, now: dat
         case = store.get_case(target)
         event = Event(at=now, actor="complainant", kind="complainant_message", text=parsed.text,
                       data={**details, "attachments": [a.model_dump() for a in [raw, *attachments]]})
-        return _add(store, target, [event], once, now, "threaded",
-                    set_fields={"attachments": [a.model_dump() for a in case.attachments + [raw, *attachments]]})
+        outcome = _add(store, target, [event], once, now, "threaded",
+                       set_fields={"attachments": [a.model_dump() for a in case.attachments + [raw, *attachments]]})
+        if outcome == "threaded":
+            complainant_replied(store, institution, target, now)
+        return outcome
 
     words = "\n\n".join(part for part in (parsed.subject, parsed.text) if part) or "(empty email)"
     language = from_text(parsed.subject + " " + parsed.text) or institution.default_language

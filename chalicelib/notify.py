@@ -5,7 +5,7 @@ event on its case, so staff can see who was never reached."""
 import logging
 import os
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -94,6 +94,25 @@ _DELIVERY_RANK = {"accepted": 1, "queued": 1, "sending": 2, "sent": 3, "delivere
                   "failed": 4, "read": 5}
 
 
+UNREACHABLE_FOR = timedelta(hours=12)
+
+
+def _fall_back(store: Store, message: OutboundMessage, now: datetime) -> None:
+    """An alert that did not reach its person: they count as unreachable for a while (later alerts
+    of their level go to the backup) and this one goes to the backup (B角) at the next sweep."""
+    store.mark_unreachable(message.to, now + UNREACHABLE_FOR)
+    if not message.fallback_to:
+        return
+    copy = message.model_copy(update={
+        "id": f"{message.id}b", "to": message.fallback_to, "recipient_id": message.fallback_id, "status": "pending",
+        "attempts": 0, "next_attempt_at": now, "created_at": now, "provider_id": None, "fallback_to": None,
+        "fallback_id": None, "delivery_status": None, "error_code": None, "last_error": None})
+    try:
+        store.queue_message(copy)
+    except store.client.exceptions.ConditionalCheckFailedException:
+        pass  # the report came twice: the backup is already queued
+
+
 def record_delivery_report(store: Store, institution: Institution, message_id: str, params: dict[str, str],
                            now: datetime, base_url: str) -> None:
     """A status callback for one of our texts. Undelivered or failed: the complainant was not
@@ -107,6 +126,9 @@ def record_delivery_report(store: Store, institution: Institution, message_id: s
     if message is None or status not in ("undelivered", "failed"):
         return  # stale, repeated, or good news
     reason = f"Twilio reported {status} (error {params.get('ErrorCode') or 'none'})"
+    if message.purpose == "alert":
+        _fall_back(store, message, now)
+        return
     _note_on_case(store, message, now, "message_not_delivered", f"{message.channel} to complainant {status}: "
                   f"error {params.get('ErrorCode') or 'none'}")
     if message.attempts >= MAX_ATTEMPTS:

@@ -3,6 +3,7 @@
 same MessageSid gets the same answer and changes nothing the second time."""
 from datetime import datetime
 
+from .case_actions import complainant_replied
 from .complaint import Case, Complainant, Event, NewComplaint
 from .institution import Institution
 from .intake import file_complaint
@@ -66,6 +67,7 @@ def handle_sms(store: Store, institution: Institution, params: dict[str, str], n
                               if attachments else None)
         except DuplicateSubmission as earlier:
             return earlier.response
+        complainant_replied(store, institution, target.reference, now)
         return reply
     complaint = NewComplaint(channel="sms", description=words, attachments=attachments,
                              complainant=Complainant(phone=sender, language=language))

@@ -360,6 +360,9 @@ class Store:
             item |= {"due_shard": _shard(key), "due_at": f"{iso(message.next_attempt_at or message.created_at)}#{key}"}
         return item
 
+    def queue_message(self, message: OutboundMessage) -> None:
+        self.table.put_item(Item=self._message_item(message), ConditionExpression="attribute_not_exists(PK)")
+
     def get_message(self, message_id: str) -> OutboundMessage | None:
         item = self.table.get_item(Key={"PK": f"MSG#{message_id}", "SK": "MSG"}).get("Item")
         return OutboundMessage.model_validate(_plain(item)) if item else None

@@ -1,0 +1,187 @@
+"""A case nobody touches, watched by the every-minute sweep while time moves: who is texted,
+in what order, and exactly once. (The example bank: business hours 09:00-17:30 in Shanghai,
+handler 陈静, supervisor 李强 (backup 吴红), manager 孙丽, director 何军, on-duty leader out of hours.)"""
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+
+from conftest import twilio_post
+
+JSON = {"Content-Type": "application/json"}
+HANDLER, SUPERVISOR, SUPERVISOR_B, MANAGER, DIRECTOR = (
+    "+8613911110001", "+8613911110003", "+8613911110004", "+8613911110005", "+8613911110007")
+STAFF = {HANDLER: "handler", SUPERVISOR: "supervisor", SUPERVISOR_B: "supervisor-b", MANAGER: "manager",
+         DIRECTOR: "director", "+8613911110009": "on-duty"}
+MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
+
+
+def _file(client, description="The branch lost my passport copy", phone="+8613800138400"):
+    response = client.http.post("/api/complaints", headers=JSON, body=json.dumps(
+        {"description": description, "phone": phone, "language": "en"}))
+    assert response.status_code == 201, response.body
+    return json.loads(response.body)["reference"]
+
+
+def _sweep(client):
+    event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
+    return client.lambda_.invoke("sla_sweep", event).payload
+
+
+def _staff_texts(twilio):
+    return [(STAFF[m["to"]], m["body"]) for m in twilio.messages if m["to"] in STAFF]
+
+
+def _next_due(store):
+    from chalicelib.clock import parse_iso
+
+    items = store.table.scan(FilterExpression="attribute_exists(due_at)")["Items"]
+    return min((parse_iso(item["due_at"].split("#")[0]) for item in items), default=None)
+
+
+def _run(client, traveller, until: datetime, store=None):
+    """Moves time to each next due step (nothing happens in between) and sweeps there twice,
+    as overlapping or repeated invocations would; then on to `until`."""
+    from chalicelib import context
+
+    store = store or context.store()
+    while True:
+        due = _next_due(store)
+        now = datetime.now(timezone.utc)
+        target = until if due is None or due > until else (due if due > now else now + timedelta(minutes=1))
+        traveller.shift(target - now)
+        _sweep(client)
+        _sweep(client)
+        if target >= until:
+            return
+
+
+def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference = _file(client)
+        _run(client, traveller, MONDAY_10 + timedelta(days=10))
+    texts = _staff_texts(twilio)
+    # Staff texts are in the institution's language (Chinese for this bank).
+    assert [(who, re.sub(r"\d+天\d+小时|\d+小时|\d+分钟", "T", body)) for who, body in texts] == [
+        ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理。"),
+        ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理。"),
+        ("supervisor", f"【海港银行】{reference}确认已超时T（期限11月24日10:00），请处理。"),
+        ("handler", f"【海港银行】{reference}答复期限11月26日10:00，剩余T，请处理。"),
+        ("manager", f"【海港银行】{reference}答复已超时T（期限11月26日10:00），请处理。"),
+        ("handler", f"【海港银行】{reference}办结期限12月2日10:00，剩余T，请处理。"),
+        ("director", f"【海港银行】{reference}办结已超时T（期限12月2日10:00），请处理。"),
+    ]
+    assert "剩余12小时" in texts[0][1] and "剩余6小时" in texts[1][1]  # reminders at 50% and 75%
+    alerts = [e for e in moto_store.timeline(reference) if e.kind == "alert"]
+    assert len(alerts) == len({e.data["step"] for e in alerts}) == 7
+    case = moto_store.get_case(reference)
+    assert sorted(case.fired) == sorted(["acknowledge:r50", "acknowledge:r75", "acknowledge:late0", "respond:r75",
+                                         "respond:late0", "resolve:r75", "resolve:late0"])
+    assert "due_at" not in moto_store.table.get_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"})["Item"]
+
+
+def test_every_alert_text_fits_its_segment_budget(client, moto_store, twilio):
+    from chalicelib.sms_segments import segments
+
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        for number in range(6):
+            _file(client, f"Complaint {number} about card fees", phone=f"+861380013850{number}")
+        _run(client, traveller, MONDAY_10 + timedelta(days=4))
+    bodies = [body for _, body in _staff_texts(twilio)]
+    assert any("件投诉待您处理" in body for body in bodies)  # bundled per recipient
+    assert all(segments(body) <= 2 for body in bodies), [b for b in bodies if segments(b) > 2]
+
+
+def test_acknowledging_stops_the_acknowledge_clock_alerts_and_nothing_else(client, moto_store, twilio):
+    from chalicelib import context
+    from chalicelib.case_actions import acknowledge
+
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference = _file(client)
+        traveller.shift(timedelta(hours=1))
+        acknowledge(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
+        _run(client, traveller, MONDAY_10 + timedelta(days=10))
+    steps = [e.data["step"] for e in moto_store.timeline(reference) if e.kind == "alert"]
+    assert steps == ["respond:r75", "respond:late0", "resolve:r75", "resolve:late0"]
+    assert moto_store.get_case(reference).status == "acknowledged"
+
+
+def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference = _file(client)
+        traveller.shift(timedelta(hours=24, minutes=1))  # Tuesday 10:01: the acknowledgement is overdue
+        _sweep(client)
+        [to_supervisor] = [m for m in twilio.messages if m["to"] == SUPERVISOR]
+        alert = next(e for e in moto_store.timeline(reference) if e.data.get("step") == "acknowledge:late0")
+        twilio_post(client, "/twilio/status", {"MessageSid": to_supervisor["sid"], "MessageStatus": "undelivered",
+                                               "ErrorCode": "30003"}, query={"m": alert.data["message_id"]})
+        assert _sweep(client)["messages_sent"] == 1
+    [to_backup] = [m for m in twilio.messages if m["to"] == SUPERVISOR_B]
+    assert to_backup["body"] == to_supervisor["body"]
+
+
+def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_store, twilio):
+    from chalicelib import context
+    from chalicelib.case_actions import extend_deadline
+    from chalicelib.deadlines import ExtensionRefused
+
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference = _file(client)
+        before = moto_store.get_case(reference).clock("respond").due_at
+        case = extend_deadline(moto_store, context.institution(), reference, "respond", 2, "working_days",
+                               "Waiting for the card scheme's records", "staff:sun.li", datetime.now(timezone.utc),
+                               "https://hotline.example.org")
+        assert case.clock("respond").due_at == before + timedelta(days=4)  # Thu -> Mon, over the weekend
+        notice = twilio.sent_to("+8613800138400")[-1]["body"]
+        assert "extended to Mon 30 Nov 2026 10:00" in notice and "card scheme's records" in notice  # their language
+        with pytest.raises(ExtensionRefused, match="at most 60 working_days"):
+            extend_deadline(moto_store, context.institution(), reference, "respond", 70, "working_days", "too long",
+                            "staff:sun.li", datetime.now(timezone.utc), "https://hotline.example.org")
+        _run(client, traveller, MONDAY_10 + timedelta(days=7, hours=1))
+    late = [body for who, body in _staff_texts(twilio) if who == "manager"]
+    assert len(late) == 1 and "期限11月30日10:00" in late[0]
+
+
+def test_severe_case_alerts_leadership_at_intake(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False):
+        reference = _file(client, "A journalist from the city newspaper is writing about how you treated me")
+    case = moto_store.get_case(reference)
+    assert case.severity == "major" and case.severity_reasons == ["media -> major"]
+    [(who, body)] = _staff_texts(twilio)
+    assert who == "director" and f"{reference}为重大投诉（major）" in body
+
+
+def test_waiting_for_the_complainant_pauses_and_their_reply_resumes_without_shortening(client, moto_store, twilio):
+    from chalicelib import context
+    from chalicelib.case_actions import acknowledge, await_complainant
+    from conftest import sms_params
+
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference = _file(client)
+        acknowledge(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
+        before = moto_store.get_case(reference).clock("respond").due_at
+        traveller.shift(timedelta(hours=2))
+        await_complainant(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
+        traveller.shift(timedelta(days=1))  # Tuesday 12:00: a working day passes while paused
+        twilio_post(client, "/twilio/sms", sms_params("+8613800138400", "Here is the receipt number: 5521"))
+    case = moto_store.get_case(reference)
+    assert case.status == "in_progress"
+    assert case.clock("respond").due_at == before + timedelta(days=1)  # a working day later, not earlier
+    assert case.clock("acknowledge").stopped_at is not None
+
+
+def test_repeats_climb_one_role_at_a_time_up_to_the_top(client, moto_store, twilio, institution, monkeypatch):
+    from chalicelib import context
+
+    steps = institution.escalation.acknowledge.model_copy(update={"repeat_every_hours": 4})
+    repeating = institution.model_copy(update={"escalation": institution.escalation.model_copy(update={"acknowledge": steps})})
+    monkeypatch.setattr(context, "institution", lambda: repeating)
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference = _file(client)
+        _run(client, traveller, MONDAY_10 + timedelta(days=1, hours=12))
+    steps = [(e.data["step"], e.data["to"]) for e in moto_store.timeline(reference) if e.kind == "alert"]
+    # Tuesday 10:00 supervisor, 14:00 manager, 18:00 director level: out of hours, so the on-duty leader.
+    assert [s for s in steps if s[0].startswith("acknowledge:late")] == [
+        ("acknowledge:late0", "li.qiang"), ("acknowledge:late1", "sun.li"), ("acknowledge:late2", "duty.leader")]
