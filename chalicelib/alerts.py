@@ -2,6 +2,8 @@
 what one person gets in the same minute into one text, record every step exactly once (in the
 same transaction as the text that carries it), then send. Texts stay within 1 SMS segment in
 English and 2 in Chinese."""
+import random
+import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -12,9 +14,10 @@ from .institution import Institution
 from .outbox import SEND_LEASE, OutboundMessage, new_message_id
 from .rendering import local_time, text
 from .sms_segments import segments
-from .store import AlertsTaken, Store
+from .store import AlertsTaken, Contention, Store
 
 SEGMENT_BUDGET = {"en": 1, "zh": 2}
+MAX_STEPS_PER_TEXT = 30
 
 
 def fire_due(store: Store, institution: Institution, cases: list[Case], now: datetime, base_url: str) -> int:
@@ -35,7 +38,10 @@ def fire_due(store: Store, institution: Institution, cases: list[Case], now: dat
     stale = {case.reference: stale_reminders(case, institution, now) for case, _ in work}
     recorded = 0
     for phone, items in groups.items():
-        recorded += _fire_group(store, institution, items, finals, stale, now, base_url, unreachable)
+        # A transaction holds at most 100 items: per step an ALERT item and an event, per case an update.
+        for start in range(0, len(items), MAX_STEPS_PER_TEXT):
+            recorded += _fire_group(store, institution, items[start:start + MAX_STEPS_PER_TEXT], finals, stale, now,
+                                    base_url, unreachable)
     return recorded
 
 
@@ -45,7 +51,7 @@ def _next_due_after(case: Case, institution: Institution, now: datetime) -> date
 
 
 def _fire_group(store, institution, items, finals, stale, now, base_url, unreachable) -> int:
-    for _ in range(2):  # once, and again without the steps another sweep recorded meanwhile
+    for attempt in range(6):  # again without the steps another sweep recorded, or after a clash
         if not items:
             return 0
         person = items[0][2]
@@ -64,13 +70,18 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
             events[case.reference].append(Event(
                 at=now, actor="system", kind="alert", text=f"{step.kind} {step.clock} -> {person.name} ({member_role(case, step)})",
                 data={"step": step.key, "to": person.id, "message_id": message.id}))
-        for reference, (keys, due) in fired.items():
-            fired[reference] = ([*keys, *stale.pop(reference, [])], due)
+        skipped = {reference: stale[reference] for reference in fired if stale.get(reference)}
         try:
-            store.fire_alerts(fired, message, dict(events), now)
+            store.fire_alerts(fired, message, dict(events), now, skipped)
         except AlertsTaken:
             items = [item for item in items if not store.alert_recorded(item[0].reference, item[1].key)]
             continue
+        except Contention:  # a parallel sweep was writing these cases: step aside briefly
+            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
+            items = [item for item in items if not store.alert_recorded(item[0].reference, item[1].key)]
+            continue
+        for reference in skipped:
+            stale.pop(reference, None)
         notify.attempt(store, institution, message, now, base_url)
         return len(items)
     return 0

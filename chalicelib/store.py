@@ -54,6 +54,10 @@ class AlertsTaken(Exception):
     """Another sweep recorded (some of) these alert steps first."""
 
 
+class Contention(Exception):
+    """Another transaction was writing the same items at that moment: try again shortly."""
+
+
 class StaleCase(Exception):
     """The case changed since it was read; read it again and decide again."""
 
@@ -187,17 +191,17 @@ class Store:
         key = f"CASE#{reference}"
         return {"due_shard": _shard(key), "due_at": f"{iso(next_due)}#{key}"} if next_due else {}
 
+    def case_item(self, case: Case, next_due: datetime | None) -> dict:
+        return {"PK": f"CASE#{case.reference}", "SK": "CASE", **_clean(case.model_dump(mode="json")),
+                **self._due_fields(case.reference, next_due)}
+
     def create_case(self, case: Case, events: list[Event], messages: list[OutboundMessage],
                     once: Once | None, now: datetime, next_due: datetime | None = None) -> None:
         """One transaction: the case (in the due index when a clock step is pending), its first
         events, its contact links, its outbound messages and its once-key. A second delivery of the
         same key raises DuplicateSubmission."""
         pk = f"CASE#{case.reference}"
-        puts: list[dict] = [{
-            "Item": {"PK": pk, "SK": "CASE", **_clean(case.model_dump(mode="json")),
-                     **self._due_fields(case.reference, next_due)},
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }]
+        puts: list[dict] = [{"Item": self.case_item(case, next_due), "ConditionExpression": "attribute_not_exists(PK)"}]
         if once:
             puts.append(self._once_put(once, case.reference, now))
         puts += [{"Item": self._event_item(case.reference, event)} for event in events]
@@ -233,14 +237,17 @@ class Store:
         self._transact([self._once_put(once, None, now)], [], once)
 
     def fire_alerts(self, fired: dict[str, tuple[list[str], datetime | None]], message: OutboundMessage | None,
-                    events: dict[str, list[Event]], now: datetime) -> None:
+                    events: dict[str, list[Event]], now: datetime, skipped: dict[str, list[str]] | None = None) -> None:
         """Records alert steps exactly once, in one transaction with the message that carries them:
-        an ALERT item per (case, clock, step), conditional on not existing; the steps added to each
-        case's `fired`, and its next due time. Raises AlertsTaken if any step was already recorded."""
+        an ALERT item per (case, clock, step), conditional on not existing; the steps (and any
+        `skipped` ones, overtaken and never sent) added to each case's `fired`, and its next due time.
+        Raises AlertsTaken if any step was already recorded, Contention on a clash to retry."""
         puts = [{"Item": {"PK": f"ALERT#{reference}#{key}", "SK": "ALERT", "at": iso(now),
                           "message_id": message.id if message else "-"},
                  "ConditionExpression": "attribute_not_exists(PK)"}
                 for reference, (keys, _) in fired.items() for key in keys]
+        skipped = skipped or {}
+        fired = {reference: ([*keys, *skipped.get(reference, [])], due) for reference, (keys, due) in fired.items()}
         puts += [{"Item": self._event_item(reference, event)} for reference, items in events.items() for event in items]
         puts += self._message_puts([message] if message else [])
         updates = []
@@ -257,7 +264,10 @@ class Store:
         try:
             self._transact(puts, updates, None)
         except self.client.exceptions.TransactionCanceledException as error:
-            raise AlertsTaken() from error
+            codes = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
+            if "ConditionalCheckFailed" in codes:
+                raise AlertsTaken() from error
+            raise Contention() from error
 
     def alert_recorded(self, reference: str, key: str) -> bool:
         return "Item" in self.table.get_item(Key={"PK": f"ALERT#{reference}#{key}", "SK": "ALERT"}, ConsistentRead=True)
@@ -277,9 +287,7 @@ class Store:
                     messages: list[OutboundMessage] = ()) -> None:
         """Writes a changed case if nobody changed it since it was read (StaleCase otherwise),
         with its events, messages and due time, in one transaction."""
-        item = {"PK": f"CASE#{case.reference}", "SK": "CASE", **_clean(case.model_dump(mode="json")),
-                **self._due_fields(case.reference, next_due)}
-        puts = [{"Item": item, "ConditionExpression": "version = :expected",
+        puts = [{"Item": self.case_item(case, next_due), "ConditionExpression": "version = :expected",
                  "ExpressionAttributeValues": {":expected": expected_version}}]
         puts += [{"Item": self._event_item(case.reference, event)} for event in events]
         puts += self._message_puts(list(messages))
@@ -288,10 +296,12 @@ class Store:
         except self.client.exceptions.TransactionCanceledException as error:
             raise StaleCase(case.reference) from error
 
-    def due_cases(self, now: datetime, page_size: int = 200) -> Iterator[Case]:
-        """Cases with an alert step due, read from the sparse index only, shard by shard, oldest first."""
+    def due_cases(self, now: datetime, page_size: int = 200, first_shard: int = 0) -> Iterator[Case]:
+        """Cases with an alert step due, read from the sparse index only, shard by shard (from
+        first_shard on, so parallel sweeps start apart), oldest first within a shard."""
         bound = iso(now) + "#~"
-        for shard in range(DUE_SHARDS):
+        for offset in range(DUE_SHARDS):
+            shard = (first_shard + offset) % DUE_SHARDS
             kwargs = dict(IndexName=DUE_INDEX, KeyConditionExpression="due_shard = :shard AND due_at <= :bound",
                           ExpressionAttributeValues={":shard": f"DUE#{shard}", ":bound": bound}, Limit=page_size)
             while True:

@@ -3,6 +3,7 @@
 works within a time budget, and leaves the rest for the next minute (it is still due then).
 Overlapping or repeated sweeps never send an alert twice: each step is recorded conditionally,
 in the same transaction as the text that carries it."""
+import random
 import time
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from . import notify
 from .alerts import fire_due
 from .escalation import due_steps, next_due
 from .institution import Institution
-from .store import Store
+from .store import DUE_SHARDS, Store
 
 BATCH = 25  # cases whose alerts are bundled together per recipient
 
@@ -21,7 +22,7 @@ def run_sweep(store: Store, institution: Institution, now: datetime, base_url: s
     result = {"messages_sent": notify.sweep_outbox(store, institution, now, base_url), "cases_checked": 0,
               "alerts_recorded": 0, "complete": True}
     batch = []
-    for case in store.due_cases(now):
+    for case in store.due_cases(now, first_shard=random.randrange(DUE_SHARDS)):
         if monotonic() > stop_at:
             result["complete"] = False  # the rest is still due next minute
             break
