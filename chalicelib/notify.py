@@ -202,6 +202,3 @@ def send_email(message: OutboundMessage, institution: Institution) -> str:
         raise PermanentFailure(f"SES rejected: {error}") from None
     return result["MessageId"]
 
-
-def sweep_outbox(store: Store, institution: Institution, now: datetime, base_url: str) -> int:
-    return deliver(store, institution, list(store.due_message_ids(now)), now, base_url)

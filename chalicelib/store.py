@@ -296,9 +296,10 @@ class Store:
         except self.client.exceptions.TransactionCanceledException as error:
             raise StaleCase(case.reference) from error
 
-    def due_cases(self, now: datetime, page_size: int = 200, first_shard: int = 0) -> Iterator[Case]:
-        """Cases with an alert step due, read from the sparse index only, shard by shard (from
-        first_shard on, so parallel sweeps start apart), oldest first within a shard."""
+    def due_work(self, now: datetime, page_size: int = 200, first_shard: int = 0) -> Iterator[str | Case]:
+        """Everything due, read from the sparse index only, shard by shard (from first_shard on, so
+        parallel sweeps start apart), oldest first within a shard: the id of each outbound message
+        whose next attempt is due, and each case with an alert step due."""
         bound = iso(now) + "#~"
         for offset in range(DUE_SHARDS):
             shard = (first_shard + offset) % DUE_SHARDS
@@ -309,6 +310,8 @@ class Store:
                 for item in page.get("Items", []):
                     if item["PK"].startswith("CASE#"):
                         yield Case.model_validate(_plain(item))
+                    elif item["PK"].startswith("MSG#"):
+                        yield item["PK"].removeprefix("MSG#")
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -444,19 +447,6 @@ class Store:
         except self.client.exceptions.ConditionalCheckFailedException:
             return None
         return OutboundMessage.model_validate(_plain(result["Attributes"]))
-
-    def due_message_ids(self, now: datetime, limit: int = 100) -> Iterator[str]:
-        """Pending messages whose next attempt is due, shard by shard, oldest first."""
-        bound = iso(now) + "#~"
-        for shard in range(DUE_SHARDS):
-            for item in self._query_all(
-                IndexName=DUE_INDEX,
-                KeyConditionExpression="due_shard = :shard AND due_at <= :bound",
-                ExpressionAttributeValues={":shard": f"DUE#{shard}", ":bound": bound},
-                Limit=limit,
-            ):
-                if item["PK"].startswith("MSG#"):
-                    yield item["PK"].removeprefix("MSG#")
 
     def messages_for_case(self, reference: str) -> list[OutboundMessage]:
         """For the sandbox and tests; outbound messages are found from the case's timeline events."""

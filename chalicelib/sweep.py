@@ -19,13 +19,16 @@ BATCH = 25  # cases whose alerts are bundled together per recipient
 def run_sweep(store: Store, institution: Institution, now: datetime, base_url: str,
               budget_seconds: float = 45, monotonic=time.monotonic) -> dict:
     stop_at = monotonic() + budget_seconds
-    result = {"messages_sent": notify.sweep_outbox(store, institution, now, base_url), "cases_checked": 0,
-              "alerts_recorded": 0, "complete": True}
-    batch = []
-    for case in store.due_cases(now, first_shard=random.randrange(DUE_SHARDS)):
+    result = {"messages_sent": 0, "cases_checked": 0, "alerts_recorded": 0, "complete": True}
+    batch, message_ids = [], []
+    for work in store.due_work(now, first_shard=random.randrange(DUE_SHARDS)):
         if monotonic() > stop_at:
             result["complete"] = False  # the rest is still due next minute
             break
+        if isinstance(work, str):
+            message_ids.append(work)
+            continue
+        case = work
         result["cases_checked"] += 1
         if due_steps(case, institution, now):
             batch.append(case)
@@ -36,4 +39,5 @@ def run_sweep(store: Store, institution: Institution, now: datetime, base_url: s
             batch = []
     if batch:
         result["alerts_recorded"] += fire_due(store, institution, batch, now, base_url)
+    result["messages_sent"] = notify.deliver(store, institution, message_ids, now, base_url)
     return result

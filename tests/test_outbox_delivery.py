@@ -71,7 +71,7 @@ def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, inst
     moto_store.client.put_item(TableName=moto_store.name, Item=moto_store._message_item(message))
     assert moto_store.claim_message("m1", now) is not None
     assert moto_store.claim_message("m1", now) is None  # the lease holds
-    assert list(moto_store.due_message_ids(now)) == []
+    assert list(moto_store.due_work(now)) == []
 
 
 def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_after_the_lease(client, moto_store, twilio, monkeypatch):
