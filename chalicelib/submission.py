@@ -35,6 +35,7 @@ class Submission(BaseModel):
     email: str | None = None
     language: Language | None = None
     anonymous: bool = False
+    group_size: int | None = Field(None, ge=1, le=100_000)  # how many people complain together
 
     @field_validator("*", mode="before")
     @classmethod
@@ -82,7 +83,7 @@ class Submission(BaseModel):
             complainant=Complainant(name=self.name, phone=self.phone, email=self.email,
                                     language=language, anonymous=self.anonymous),
             **self.model_dump(include={"description", "type", "category", "occurred", "location",
-                                       "subject", "demands"}),
+                                       "subject", "demands", "group_size"}),
         )
 
 

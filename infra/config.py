@@ -31,10 +31,30 @@ def load(slug_or_path: str) -> Institution:
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     try:
-        return Institution.model_validate(document)
+        return with_country_holidays(Institution.model_validate(document))
     except ValidationError as error:
         lines = [f"{path}: {error.error_count()} problem(s)"]
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
             lines.append(f"  {where}: {problem['msg']}")
         raise ConfigError("\n".join(lines)) from None
+
+
+def with_country_holidays(institution: Institution, years_ahead: int = 2) -> Institution:
+    """`calendar.country` (any country the `holidays` package knows) becomes explicit dates in
+    `calendar.holidays`, here on the admin side, so the deployed functions never load that package.
+    Dates already listed stay; `make_up_workdays` still win over holidays."""
+    country = institution.calendar.country
+    if not country:
+        return institution
+    import datetime
+
+    import holidays
+
+    this_year = datetime.date.today().year
+    try:
+        found = holidays.country_holidays(country, years=range(this_year - 1, this_year + years_ahead + 1))
+    except NotImplementedError:
+        raise ConfigError(f"calendar.country: {country!r} is not a country the holidays package knows") from None
+    dates = sorted(set(institution.calendar.holidays) | set(found))
+    return institution.model_copy(update={"calendar": institution.calendar.model_copy(update={"holidays": dates})})

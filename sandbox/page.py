@@ -4,6 +4,7 @@ import html
 import json
 import re
 import threading
+from datetime import timedelta
 from email import message_from_string, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +29,7 @@ class SandboxPage:
     def __init__(self, port: int, app_url: str, twilio, phone, store):
         self.app_url, self.twilio, self.phone, self.store = app_url, twilio, phone, store
         self.log: list[dict] = []  # what the simulated phone sent and heard, newest first
+        self.scheduler = None  # set by the runner: moves sandbox time and runs the sweep
         twilio.media[FAKE_RECORDING] = ("audio/x-wav", b"RIFF\x24\x00\x00\x00WAVEfmt sandbox recording")
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -74,6 +76,8 @@ This page does not refresh itself; reload it to see new messages.</p>
 <label>Menu key (1-9, 0 other) <input name="menu" value="1"></label>
 <label>What you say (the transcript, English only) <textarea name="words">The teller was rude to me.</textarea></label>
 <button>Place call</button></form>
+<form method="post" action="/advance"><b>Move time on</b> (sandbox time: {e(f"{self.scheduler.now():%Y-%m-%d %H:%M} UTC") if self.scheduler else "?"})
+<label>Hours <input name="hours" value="6"></label><button>Advance and run the sweep</button></form>
 <h2>The phone heard</h2><ol>{log or "<li>Nothing yet.</li>"}</ol>
 <h2>Outbound messages</h2><p>Numbers ending in 9999 report "undelivered", to watch retries.</p>
 <table><tr><th>When (UTC)</th><th>Channel</th><th>To</th><th>Message</th><th>Status</th></tr>{''.join(rows)}</table>""".encode()
@@ -122,6 +126,11 @@ This page does not refresh itself; reload it to see new messages.</p>
                 try:
                     if self.path == "/sms":
                         page.simulate_text(fields.get("from", ""), fields.get("body", ""))
+                    elif self.path.startswith("/advance"):
+                        hours = float(fields.get("hours") or parse_qs(urlsplit(self.path).query).get("hours", ["0"])[0])
+                        result = page.scheduler.advance(timedelta(hours=hours))
+                        page.log.insert(0, {"what": f"Time moved on {hours:g} hours", "sent": "",
+                                            "heard": [f"sla_sweep: {result}"]})
                     elif self.path == "/call":
                         page.simulate_call(fields.get("from", ""), fields.get("language", ""), fields.get("menu", ""),
                                            fields.get("words", ""))

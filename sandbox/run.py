@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,18 +42,42 @@ def environment(table: str) -> dict[str, str]:
     }
 
 
-def tick_scheduler(stop: threading.Event, interval: float) -> None:
-    """What EventBridge does in AWS: invoke sla_sweep every minute."""
-    from chalice.test import Client
+class Scheduler:
+    """What EventBridge does in AWS: run the sweep every minute. It can also move time: the
+    offset (kept in the state folder) is added to "now" for the sweep, so a user can watch an
+    escalation unfold in minutes. The offset reaches only the sweep, which takes "now" as an
+    argument like every deadline computation; nothing in the product reads a fake clock."""
 
-    from app import app
+    def __init__(self, state: Path, interval: float):
+        self.path, self.interval = state / "clock_offset_seconds", interval
+        self.offset = timedelta(seconds=float(self.path.read_text())) if self.path.exists() else timedelta(0)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
 
-    with Client(app) as client:
-        while not stop.wait(interval):
-            event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
+    def now(self):
+        from chalicelib.clock import now
+
+        return now() + self.offset
+
+    def sweep(self) -> dict:
+        from chalicelib import context
+        from chalicelib.sweep import run_sweep
+
+        with self.lock:
+            result = run_sweep(context.store(), context.institution(), self.now(), os.environ["PUBLIC_BASE_URL"])
+        print(f"[scheduler] sla_sweep at {self.now():%Y-%m-%d %H:%M} UTC: {result}", flush=True)
+        return result
+
+    def advance(self, by: timedelta) -> dict:
+        self.offset += by
+        self.path.write_text(str(self.offset.total_seconds()))
+        print(f"[scheduler] time moved on by {by}; sandbox time is now {self.now():%Y-%m-%d %H:%M} UTC", flush=True)
+        return self.sweep()
+
+    def run(self) -> None:
+        while not self.stop.wait(self.interval):
             try:
-                result = client.lambda_.invoke("sla_sweep", event).payload
-                print(f"[scheduler] sla_sweep {result}", flush=True)
+                self.sweep()
             except Exception as error:  # noqa: BLE001 - the sandbox keeps ticking
                 print(f"[scheduler] sla_sweep failed: {error}", flush=True)
 
@@ -72,6 +97,7 @@ def main(argv=None) -> int:
         shutil.rmtree(state)
     state.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server: one line per AWS call
     sys.path.insert(0, str(ROOT))
 
     import boto3
@@ -106,8 +132,9 @@ def main(argv=None) -> int:
                   institution.channels.sms_number or os.environ["TWILIO_FROM"])
     page = SandboxPage(PORTS["outbox"], app_url, twilio, phone, Store(boto3.resource("dynamodb").Table(table)))
 
-    stop = threading.Event()
-    threading.Thread(target=tick_scheduler, args=(stop, args.tick), daemon=True).start()
+    scheduler = Scheduler(state, args.tick)
+    page.scheduler = scheduler
+    threading.Thread(target=scheduler.run, daemon=True).start()
     seen_emails = 0
     print(f"""
 Sandbox for {institution.name.en} is running (data in {state}; --clean starts afresh):
@@ -129,7 +156,7 @@ Press Ctrl-C to stop.
     except KeyboardInterrupt:
         pass
     finally:
-        stop.set()
+        scheduler.stop.set()
         if app.poll() is None:
             app.terminate()
         page.shutdown()

@@ -77,6 +77,14 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         while time.monotonic() < deadline and requests.get(f"{outbox}/messages.json").json()["sms"][0]["status"] != "delivered":
             time.sleep(0.5)
         assert requests.get(f"{outbox}/messages.json").json()["sms"][0]["status"] == "delivered"
+
+        # Moving time on (the CLI): a day and a half later the supervisor has been alerted.
+        moved = subprocess.run([sys.executable, "-m", "sandbox.clock", "advance", "36h", "--port-base", str(base)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert moved.returncode == 0, moved.stderr
+        assert "'alerts_recorded'" in moved.stdout
+        staff_texts = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110003"]
+        assert staff_texts and reference in " ".join(m["body"] for m in staff_texts)
     finally:
         console = _stop(sandbox)
     assert f"[sms -> +8613800138030]" in console and "[scheduler] sla_sweep" in console

@@ -1,0 +1,75 @@
+"""The institution's deadline policy: overrides, referrals, severity rules, calendars by country."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.complaint import Complainant, NewComplaint
+from chalicelib.deadlines import opening_clocks
+from chalicelib.escalation import assess_severity
+
+MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+
+
+def _complaint(**fields):
+    return NewComplaint(channel=fields.pop("channel", "web"), description=fields.pop("description", "x"),
+                        complainant=Complainant(), **fields)
+
+
+def _due(clocks, name):
+    return next(clock for clock in clocks if clock.name == name).due_at
+
+
+def test_complex_category_gets_the_longer_resolve_clock(institution):
+    general = opening_clocks(institution, MONDAY_10, _complaint(category="service_attitude"))
+    complex_ = opening_clocks(institution, MONDAY_10, _complaint(category="rule_violation"))
+    assert _due(general, "respond") == _due(complex_, "respond")
+    # 10 vs 7 working days: Wed 2 Dec -> Mon 7 Dec, over the weekend
+    assert _due(complex_, "resolve") - _due(general, "resolve") == timedelta(days=5)
+
+
+def test_critical_cases_get_the_short_clocks(institution):
+    clocks = opening_clocks(institution, MONDAY_10, _complaint(severity="critical"))
+    assert _due(clocks, "acknowledge") == MONDAY_10 + timedelta(hours=2)
+
+
+def test_a_referred_case_keeps_the_referrers_earlier_deadline(institution):
+    regulator_deadline = MONDAY_10 + timedelta(days=1)
+    clocks = opening_clocks(institution, MONDAY_10, _complaint(channel="referral", referrer_deadline=regulator_deadline))
+    assert _due(clocks, "respond") == _due(clocks, "resolve") == regulator_deadline
+    assert _due(clocks, "acknowledge") == MONDAY_10 + timedelta(hours=24)
+
+
+@pytest.mark.parametrize("words,group,recent,expected", [
+    ("你们的柜员态度差", None, 0, "general"),
+    ("我已经联系了报社记者", None, 0, "major"),
+    ("I will take you to court", None, 0, "serious"),
+    ("我们10个人一起来投诉", 12, 0, "critical"),
+    ("Second time this month", None, 1, "serious"),
+    ("The regulator and a journalist both know", None, 0, "major"),
+])
+def test_severity_rules_take_the_highest_level_that_applies(institution, words, group, recent, expected):
+    level, reasons = assess_severity(institution, words, group, "general", recent)
+    assert level == expected and (reasons != []) == (expected != "general")
+
+
+def test_api_group_size_raises_severity_and_alerts_leadership(client, moto_store, twilio):
+    import json
+
+    response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
+        {"description": "Residents of our building were all overcharged", "group_size": 6}))
+    case = moto_store.get_case(json.loads(response.body)["reference"])
+    assert case.severity == "major" and case.severity_reasons == ["group of 5 or more -> major"]
+
+
+def test_country_holidays_are_written_into_the_config_by_the_admin_side(tmp_path):
+    from infra import config
+
+    path = tmp_path / "ny.yaml"
+    path.write_text("slug: ny-clinic\nname: {zh: 纽约诊所, en: NY Clinic}\nreference_prefix: NYC\n"
+                    "calendar: {timezone: America/New_York, country: US}\n", encoding="utf-8")
+    institution = config.load(str(path))
+    assert date(2026, 11, 26) in institution.calendar.holidays  # Thanksgiving
+    assert not institution.calendar.work_calendar().is_working_day(date(2026, 11, 26))
+    path.write_text(path.read_text().replace("country: US", "country: XX"), encoding="utf-8")
+    with pytest.raises(config.ConfigError, match="calendar.country: 'XX'"):
+        config.load(str(path))
