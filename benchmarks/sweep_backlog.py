@@ -40,7 +40,7 @@ def main(open_cases: int, due: int) -> None:
         started = time.perf_counter()
         seed_open_cases(store, institution, open_cases - due, now - timedelta(minutes=5), prefix="HCB-2611")
         seed_open_cases(store, institution, due, now - timedelta(hours=25), prefix="HCB-2610")  # acknowledgement overdue
-        print(f"seeded {open_cases} open cases ({due} due) in {time.perf_counter() - started:.0f} s")
+        print(f"seeded {open_cases} open cases ({due} due) in {time.perf_counter() - started:.0f} s", flush=True)
 
         reads, requests = Counter(), Counter()
 
@@ -59,6 +59,14 @@ def main(open_cases: int, due: int) -> None:
         idle = run_sweep(store, institution, now + timedelta(minutes=1), "https://bench.example")
         idle_reads, idle_requests = dict(reads), dict(requests)
         reads.clear(), requests.clear()
+        index_reads = sweep_reads.get("Query", 0)
+        print(f"sweep: {result}")
+        print(f"sweep wall time:               {sweep_seconds:.2f} s")
+        print(f"items read from the due index: {index_reads} for {due} due ({index_reads / max(due, 1):.2f} x; target <= 1.10)")
+        print(f"all reads by the sweep:        {sweep_reads} in requests {sweep_requests}")
+        print(f"idle sweep: items read {sum(idle_reads.values())} (target 0), requests {sum(idle_requests.values())} "
+              f"{idle_requests}, result {idle}")
+        print(f"alert texts sent:              {len(twilio.messages)}", flush=True)
 
         started = time.perf_counter()
         scanned, kwargs = 0, {"Select": "COUNT"}
@@ -73,15 +81,7 @@ def main(open_cases: int, due: int) -> None:
         twilio.stop()
         dynamodb.stop()
 
-    index_reads = sweep_reads.get("Query", 0)
-    print(f"sweep: {result}")
-    print(f"sweep wall time:              {sweep_seconds:.2f} s")
-    print(f"items read from the due index: {index_reads} for {due} due ({index_reads / max(due, 1):.2f} x; target <= 1.10)")
-    print(f"all reads by the sweep:        {sweep_reads} in requests {sweep_requests}")
     print(f"full-table Scan would read:    {scanned} items ({scan_seconds:.1f} s)")
-    print(f"idle sweep: items read {sum(idle_reads.values())} (target 0), requests {sum(idle_requests.values())} "
-          f"{idle_requests}, result {idle}")
-    print(f"alert texts sent:              {len(twilio.messages)}")
 
 
 if __name__ == "__main__":

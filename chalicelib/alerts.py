@@ -71,8 +71,9 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
                 at=now, actor="system", kind="alert", text=f"{step.kind} {step.clock} -> {person.name} ({member_role(case, step)})",
                 data={"step": step.key, "to": person.id, "message_id": message.id}))
         skipped = {reference: stale[reference] for reference in fired if stale.get(reference)}
+        raised = {case.reference: step.raise_to for case, step, _ in items if step.kind == "age"}
         try:
-            store.fire_alerts(fired, message, dict(events), now, skipped)
+            store.fire_alerts(fired, message, dict(events), now, skipped, raised)
         except AlertsTaken:
             items = [item for item in items if not store.alert_recorded(item[0].reference, item[1].key)]
             continue
@@ -105,6 +106,8 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
     zone = institution.calendar.timezone
     if step.kind == "leadership":
         return text(language, "alert_leadership", ref=case.reference, severity=case.severity)
+    if step.kind == "age":
+        return text(language, "alert_age", ref=case.reference, days=(now - case.received_at).days, severity=step.raise_to)
     clock = text(language, f"clock_{step.clock}")
     due = local_time(step.due_at, zone, language, short=True)
     if step.kind == "reminder":

@@ -10,6 +10,7 @@ from typing import Literal
 
 from .complaint import Case, ChainMember, Clock, Person
 from .institution import Institution, SEVERITIES
+from .lifecycle import is_open
 from .working_time import WorkCalendar
 
 
@@ -20,8 +21,9 @@ class Step:
     key: str  # "<clock>:r50", "<clock>:late0", "<clock>:late1" ...
     at: datetime
     level: int  # index in the case's chain
-    kind: Literal["reminder", "late", "leadership"]
+    kind: Literal["reminder", "late", "leadership", "age"]
     due_at: datetime
+    raise_to: str | None = None  # for "age" steps: the severity the case reaches
 
 
 def clock_steps(case: Case, clock: Clock, institution: Institution) -> list[Step]:
@@ -44,9 +46,25 @@ def clock_steps(case: Case, clock: Clock, institution: Institution) -> list[Step
     return steps
 
 
+def age_steps(case: Case, institution: Institution) -> list[Step]:
+    """An open case left unresolved long enough is raised ("hot" after a week, "major" after a
+    month); the raise is sent to leadership when it reaches their threshold, otherwise to the handler."""
+    policy = institution.escalation
+    if policy is None or not case.chain or not is_open(case.status):
+        return []
+    roles = [member.role for member in case.chain]
+    threshold = SEVERITIES.index(policy.alert_leadership_from)
+    return [Step(case.reference, "age", f"age:{rule.unresolved_for_days}d", case.received_at + timedelta(days=rule.unresolved_for_days),
+                 roles.index(policy.leadership_role) if SEVERITIES.index(rule.raise_to) >= threshold else 0, "age",
+                 case.received_at, raise_to=rule.raise_to)
+            for rule in institution.severity_rules
+            if rule.unresolved_for_days and SEVERITIES.index(rule.raise_to) > SEVERITIES.index(case.severity)]
+
+
 def pending_steps(case: Case, institution: Institution) -> list[Step]:
     fired = set(case.fired)
     steps = [step for clock in case.clocks for step in clock_steps(case, clock, institution)]
+    steps += age_steps(case, institution)
     leadership = leadership_alert(case, institution)
     steps += [leadership] if leadership else []
     return sorted((step for step in steps if step.key not in fired), key=lambda step: step.at)

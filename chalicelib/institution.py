@@ -110,6 +110,7 @@ class SeverityRule(Strict):
     words: list[str] = []
     group_size_at_least: int | None = None
     repeat_within_days: int | None = None
+    unresolved_for_days: int | None = Field(default=None, gt=0)  # age: applied by the sweep when reached
 
 
 class CalendarConfig(Strict):

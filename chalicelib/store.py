@@ -237,11 +237,13 @@ class Store:
         self._transact([self._once_put(once, None, now)], [], once)
 
     def fire_alerts(self, fired: dict[str, tuple[list[str], datetime | None]], message: OutboundMessage | None,
-                    events: dict[str, list[Event]], now: datetime, skipped: dict[str, list[str]] | None = None) -> None:
+                    events: dict[str, list[Event]], now: datetime, skipped: dict[str, list[str]] | None = None,
+                    raised: dict[str, str] | None = None) -> None:
         """Records alert steps exactly once, in one transaction with the message that carries them:
         an ALERT item per (case, clock, step), conditional on not existing; the steps (and any
         `skipped` ones, overtaken and never sent) added to each case's `fired`, and its next due time.
-        Raises AlertsTaken if any step was already recorded, Contention on a clash to retry."""
+        `raised` sets a case's severity (the age rules). Raises AlertsTaken if any step was already
+        recorded, Contention on a clash to retry."""
         puts = [{"Item": {"PK": f"ALERT#{reference}#{key}", "SK": "ALERT", "at": iso(now),
                           "message_id": message.id if message else "-"},
                  "ConditionExpression": "attribute_not_exists(PK)"}
@@ -253,11 +255,14 @@ class Store:
         updates = []
         for reference, (keys, next_due) in fired.items():
             due = self._due_fields(reference, next_due)
+            severity = (raised or {}).get(reference)
             update = {"Key": {"PK": f"CASE#{reference}", "SK": "CASE"},
                       "UpdateExpression": "SET fired = list_append(if_not_exists(fired, :empty), :keys)"
+                                          + (", severity = :severity" if severity else "")
                                           + (", due_shard = :shard, due_at = :due" if due else "")
                                           + ("" if due else " REMOVE due_shard, due_at"),
                       "ExpressionAttributeValues": {":empty": [], ":keys": keys,
+                                                    **({":severity": severity} if severity else {}),
                                                     **({":shard": due["due_shard"], ":due": due["due_at"]} if due else {})},
                       "ConditionExpression": "attribute_exists(PK)"}
             updates.append(update)

@@ -71,15 +71,16 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
         ("handler", f"【海港银行】{reference}答复期限11月26日10:00，剩余T，请处理。"),
         ("manager", f"【海港银行】{reference}答复已超时T（期限11月26日10:00），请处理。"),
         ("handler", f"【海港银行】{reference}办结期限12月2日10:00，剩余T，请处理。"),
+        ("handler", f"【海港银行】{reference}已7天未办结，升级为serious，请处理。"),  # a week old: "hot"
         ("director", f"【海港银行】{reference}办结已超时T（期限12月2日10:00），请处理。"),
     ]
     assert "剩余12小时" in texts[0][1] and "剩余6小时" in texts[1][1]  # reminders at 50% and 75%
     alerts = [e for e in moto_store.timeline(reference) if e.kind == "alert"]
-    assert len(alerts) == len({e.data["step"] for e in alerts}) == 7
+    assert len(alerts) == len({e.data["step"] for e in alerts}) == 8
     case = moto_store.get_case(reference)
     assert sorted(case.fired) == sorted(["acknowledge:r50", "acknowledge:r75", "acknowledge:late0", "respond:r75",
-                                         "respond:late0", "resolve:r75", "resolve:late0"])
-    assert "due_at" not in moto_store.table.get_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"})["Item"]
+                                         "respond:late0", "resolve:r75", "age:7d", "resolve:late0"])
+    assert case.severity == "serious"
 
 
 def test_every_alert_text_fits_its_segment_budget(client, moto_store, twilio):
@@ -104,7 +105,7 @@ def test_acknowledging_stops_the_acknowledge_clock_alerts_and_nothing_else(clien
         acknowledge(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
         _run(client, traveller, MONDAY_10 + timedelta(days=10))
     steps = [e.data["step"] for e in moto_store.timeline(reference) if e.kind == "alert"]
-    assert steps == ["respond:r75", "respond:late0", "resolve:r75", "resolve:late0"]
+    assert steps == ["respond:r75", "respond:late0", "resolve:r75", "age:7d", "resolve:late0"]
     assert moto_store.get_case(reference).status == "acknowledged"
 
 
@@ -185,3 +186,15 @@ def test_repeats_climb_one_role_at_a_time_up_to_the_top(client, moto_store, twil
     # Tuesday 10:00 supervisor, 14:00 manager, 18:00 director level: out of hours, so the on-duty leader.
     assert [s for s in steps if s[0].startswith("acknowledge:late")] == [
         ("acknowledge:late0", "li.qiang"), ("acknowledge:late1", "sun.li"), ("acknowledge:late2", "duty.leader")]
+
+
+def test_a_case_left_unresolved_a_month_is_raised_and_leadership_is_told(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference = _file(client)
+        _run(client, traveller, MONDAY_10 + timedelta(days=31))
+    case = moto_store.get_case(reference)
+    assert case.severity == "major"
+    steps = [(e.data["step"], e.data["to"]) for e in moto_store.timeline(reference) if e.kind == "alert"]
+    assert ("age:7d", "chen.jing") in steps and ("age:30d", "he.jun") in steps
+    director = [body for who, body in _staff_texts(twilio) if who == "director"]
+    assert any("已30天未办结，升级为major" in body for body in director)
