@@ -7,7 +7,7 @@ from datetime import datetime
 from . import notify
 from .acknowledgement import complainant_messages
 from .complaint import Case, Event
-from .deadlines import extend, pause, resume
+from .deadlines import ExtensionRefused, extend, pause, resume
 from .escalation import next_due
 from .institution import Institution
 from .lifecycle import transition
@@ -69,8 +69,13 @@ def complainant_replied(store: Store, institution: Institution, reference: str, 
 
 def extend_deadline(store: Store, institution: Institution, reference: str, clock_name: str, amount: int, unit: str,
                     reason: str, approver: str, now: datetime, base_url: str) -> Case:
-    """Extends one clock within the policy's cap; the complainant is told the new date and why."""
+    """Extends one clock within the policy's cap, approved by someone above the handler in the case's
+    chain (staff:<id>); the complainant is told the new date and why."""
     case = _load(store, reference)
+    approvers = {person.id for member in case.chain[1:] for person in (member.primary, member.backup) if person}
+    approvers |= {person.id for member in case.chain[1:] for person, _ in member.on_duty}
+    if case.chain and approver.removeprefix("staff:") not in approvers:
+        raise ExtensionRefused("an extension is approved by someone above the handler in this case's chain")
     clocks = [extend(clock, institution, amount, unit, reason, approver, now) if clock.name == clock_name else clock
               for clock in case.clocks]
     extended = next(clock for clock in clocks if clock.name == clock_name)

@@ -137,6 +137,9 @@ def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_sto
         assert case.clock("respond").due_at == before + timedelta(days=4)  # Thu -> Mon, over the weekend
         notice = twilio.sent_to("+8613800138400")[-1]["body"]
         assert "extended to Mon 30 Nov 2026 10:00" in notice and "card scheme's records" in notice  # their language
+        with pytest.raises(ExtensionRefused, match="above the handler"):
+            extend_deadline(moto_store, context.institution(), reference, "respond", 1, "working_days", "self-approved",
+                            "staff:chen.jing", datetime.now(timezone.utc), "https://hotline.example.org")
         with pytest.raises(ExtensionRefused, match="at most 60 working_days"):
             extend_deadline(moto_store, context.institution(), reference, "respond", 70, "working_days", "too long",
                             "staff:sun.li", datetime.now(timezone.utc), "https://hotline.example.org")
