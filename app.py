@@ -78,6 +78,20 @@ def twilio_status():
     return telephony.status_webhook(app.current_request, now())
 
 
+@app.route("/s/{token}", methods=["GET"])
+def staff_link_page(token):
+    from chalicelib import staff_page
+
+    return staff_page.staff_page(app.current_request, token, now())
+
+
+@app.route("/s/{token}", methods=["POST"], content_types=FORM)
+def staff_link_action(token):
+    from chalicelib import staff_page
+
+    return staff_page.staff_page(app.current_request, token, now())
+
+
 @app.on_sns_message(topic=os.environ.get("MAIL_TOPIC", "complaint-hotline-inbound-mail"))
 def inbound_email(event):
     from chalicelib.email_intake import handle_sns

@@ -14,6 +14,7 @@ from .institution import Institution
 from .outbox import SEND_LEASE, OutboundMessage, new_message_id
 from .rendering import local_time, text
 from .sms_segments import segments
+from .staff_links import issue_link
 from .store import AlertsTaken, Contention, Store
 
 SEGMENT_BUDGET = {"en": 1, "zh": 2}
@@ -34,6 +35,8 @@ def fire_due(store: Store, institution: Institution, cases: list[Case], now: dat
             member = case.chain[step.level]
             person = recipient(member, now, calendar, unreachable)
             groups[person.phone].append((case, step, person))
+    for items in groups.values():  # most urgent (longest overdue, then soonest due) first
+        items.sort(key=lambda item: (item[1].kind != "late", item[1].due_at))
     finals = {case.reference: _next_due_after(case, institution, now) for case, _ in work}
     stale = {case.reference: stale_reminders(case, institution, now) for case, _ in work}
     recorded = 0
@@ -58,8 +61,10 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
         member = items[0][0].chain[items[0][1].level]
         backup = member.backup if member.backup and member.backup.phone != person.phone \
             and member.backup.phone not in unreachable else None
+        # The link opens the most urgent case of the text, for this person only.
+        link = issue_link(store, institution, items[0][0].reference, person.id, now, base_url)
         message = OutboundMessage(
-            id=new_message_id(now), channel="sms", to=person.phone, body=alert_text(items, institution, now),
+            id=new_message_id(now), channel="sms", to=person.phone, body=alert_text(items, institution, now, link),
             purpose="alert", language=institution.default_language, created_at=now, attempts=1,
             next_attempt_at=now + SEND_LEASE, recipient_id=person.id,
             fallback_to=backup.phone if backup else None, fallback_id=backup.id if backup else None)
@@ -116,17 +121,18 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
     return text(language, "alert_late", ref=case.reference, clock=clock, due=due, late=_duration(language, now - step.due_at))
 
 
-def alert_text(items, institution: Institution, now: datetime) -> str:
-    """One alert, or several bundled, cut to the segment budget with "+N more"."""
+def alert_text(items, institution: Institution, now: datetime, link: str) -> str:
+    """One alert, or several bundled (most urgent first, linked), cut to the segment budget with "+N more"."""
     language = institution.default_language
     name = institution.sms_name(language)
     parts = [_item(case, step, institution, now, language) for case, step, _ in items]
     if len(parts) == 1:
-        return text(language, "alert_one", inst=name, item=parts[0])
+        return text(language, "alert_one", inst=name, item=parts[0], link=link)
     separator = "; " if language == "en" else "；"
     for shown in range(len(parts), 0, -1):
         listed = parts[:shown] + ([text(language, "alert_more", count=len(parts) - shown)] if shown < len(parts) else [])
-        body = text(language, "alert_many", inst=name, count=len(parts), items=separator.join(listed))
+        body = text(language, "alert_many", inst=name, count=len(parts), items=separator.join(listed), link=link)
         if segments(body) <= SEGMENT_BUDGET[language]:
             return body
-    return text(language, "alert_many", inst=name, count=len(parts), items=text(language, "alert_more", count=len(parts)))
+    return text(language, "alert_many", inst=name, count=len(parts), items=text(language, "alert_more", count=len(parts)),
+                link=link)

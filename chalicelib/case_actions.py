@@ -19,10 +19,13 @@ class CaseNotFound(LookupError):
     pass
 
 
-def _load(store: Store, reference: str) -> Case:
+def _load(store: Store, reference: str, expected_version: int | None = None) -> Case:
+    """The case as stored; StaleCase when the person acted on a page showing an older version."""
     case = store.get_case(reference)
     if case is None:
         raise CaseNotFound(reference)
+    if expected_version is not None and case.version != expected_version:
+        raise StaleCase(reference)
     return case
 
 
@@ -35,9 +38,10 @@ def _save(store: Store, institution: Institution, before: Case, after: Case, eve
     return after
 
 
-def acknowledge(store: Store, institution: Institution, reference: str, actor: str, now: datetime) -> Case:
+def acknowledge(store: Store, institution: Institution, reference: str, actor: str, now: datetime,
+                expected_version: int | None = None) -> Case:
     """Stops the acknowledge clock (and only it)."""
-    case = _load(store, reference)
+    case = _load(store, reference, expected_version)
     clocks = [clock.model_copy(update={"stopped_at": now}) if clock.name == "acknowledge" and clock.stopped_at is None
               else clock for clock in case.clocks]
     status = transition(case.status, "acknowledged") if case.status in ("received", "reopened") else case.status
@@ -91,4 +95,63 @@ def extend_deadline(store: Store, institution: Institution, reference: str, cloc
     return _save(store, institution, case, case.model_copy(update={"clocks": clocks}), events, messages, now, base_url)
 
 
-__all__ = ["CaseNotFound", "StaleCase", "acknowledge", "await_complainant", "complainant_replied", "extend_deadline"]
+def _stop(case: Case, names: tuple[str, ...], now: datetime) -> list:
+    return [clock.model_copy(update={"stopped_at": now, "paused_at": None})
+            if clock.name in names and clock.stopped_at is None else clock for clock in case.clocks]
+
+
+def reply(store: Store, institution: Institution, reference: str, actor: str, words: str, now: datetime,
+          base_url: str, holding: bool = False, expected_version: int | None = None) -> Case:
+    """A reply to the complainant by their channels (SMS and/or email). The first substantive reply
+    stops the respond clock; a holding reply ("we are looking into it") does not."""
+    case = _load(store, reference, expected_version)
+    words = words.strip()
+    if not words:
+        raise ValueError("a reply needs words")
+    language = case.complainant.language
+    messages = complainant_messages(case, institution, now, f"{institution.sms_name(language)}: {words}"
+                                    if language == "en" else f"【{institution.sms_name(language)}】{words}",
+                                    purpose="reply", subject=f"[{case.reference}] {text(language, 'status_responded')}")
+    updates: dict = {}
+    if not holding:
+        updates["clocks"] = _stop(case, ("acknowledge", "respond"), now)
+        if case.status in ("received", "acknowledged", "in_progress", "reopened"):
+            updates["status"] = transition(case.status, "responded")
+    events = [Event(at=now, actor=actor, kind="reply", public=True, text=words,
+                    data={"holding": holding, "message_ids": [m.id for m in messages]})]
+    return _save(store, institution, case, case.model_copy(update=updates), events, messages, now, base_url)
+
+
+def note(store: Store, institution: Institution, reference: str, actor: str, words: str, now: datetime,
+         expected_version: int | None = None) -> Case:
+    case = _load(store, reference, expected_version)
+    if not words.strip():
+        raise ValueError("a note needs words")
+    return _save(store, institution, case, case, [Event(at=now, actor=actor, kind="note", text=words.strip())])
+
+
+def resolve(store: Store, institution: Institution, reference: str, actor: str, summary: str, validity: str,
+            cause: str, corrective_action: str, compensation: str, now: datetime, base_url: str,
+            expected_version: int | None = None) -> Case:
+    """Closes the handling: every clock stops, the findings are recorded, the complainant gets the result."""
+    case = _load(store, reference, expected_version)
+    if not summary.strip():
+        raise ValueError("a resolution needs a summary")
+    if validity not in ("valid", "unfounded"):
+        raise ValueError("validity is valid or unfounded")
+    language = case.complainant.language
+    body = f"{institution.sms_name(language)}: {summary.strip()}" if language == "en" \
+        else f"【{institution.sms_name(language)}】{summary.strip()}"
+    messages = complainant_messages(case, institution, now, body, purpose="resolution",
+                                    subject=f"[{case.reference}] {text(language, 'status_resolved')}")
+    findings = {"validity": validity, "cause": cause.strip(), "corrective_action": corrective_action.strip(),
+                "compensation": compensation.strip()}
+    events = [Event(at=now, actor=actor, kind="resolved", public=True, text=summary.strip(),
+                    data={**findings, "message_ids": [m.id for m in messages]})]
+    updated = case.model_copy(update={"status": transition(case.status, "resolved"),
+                                      "clocks": _stop(case, ("acknowledge", "respond", "resolve"), now)})
+    return _save(store, institution, case, updated, events, messages, now, base_url)
+
+
+__all__ = ["CaseNotFound", "StaleCase", "acknowledge", "await_complainant", "complainant_replied", "extend_deadline",
+           "note", "reply", "resolve"]

@@ -15,6 +15,7 @@
 | SMS opt-out                | OPTOUT#<e164>            | OPTOUT                   |
 | alert sent (exactly once)  | ALERT#<ref>#<clock:step> | ALERT                    |
 | contact not reachable (TTL)| UNREACHABLE#<e164>       | UNREACHABLE              |
+| staff link (by token hash) | LINK#<sha256 of token>   | LINK                     |
 
 The sparse index `due` (due_shard, due_at) holds only work that is due: pending outbound messages
 now, case clocks with the deadline engine. Sweeps query it by shard and read nothing else.
@@ -457,6 +458,18 @@ class Store:
         """For the sandbox and tests; outbound messages are found from the case's timeline events."""
         ids = dict.fromkeys(event.data["message_id"] for event in self.timeline(reference) if "message_id" in event.data)
         return [message for message in map(self.get_message, ids) if message]
+
+    # -- staff links ----------------------------------------------------------------------------
+    def put_link(self, link) -> None:
+        from .staff_links import link_item
+
+        self.table.put_item(Item=link_item(link), ConditionExpression="attribute_not_exists(PK)")
+
+    def get_link(self, token_hash: str):
+        from .staff_links import link_from_item
+
+        item = self.table.get_item(Key={"PK": f"LINK#{token_hash}", "SK": "LINK"}, ConsistentRead=True).get("Item")
+        return link_from_item(item) if item else None
 
     # -- SMS opt-out ------------------------------------------------------------------------
     def set_opted_out(self, phone: str, opted_out: bool, now: datetime) -> None:

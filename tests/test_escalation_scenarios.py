@@ -64,15 +64,18 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
         _run(client, traveller, MONDAY_10 + timedelta(days=10))
     texts = _staff_texts(twilio)
     # Staff texts are in the institution's language (Chinese for this bank).
-    assert [(who, re.sub(r"\d+天\d+小时|\d+小时|\d+分钟", "T", body)) for who, body in texts] == [
-        ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理。"),
-        ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理。"),
-        ("supervisor", f"【海港银行】{reference}确认已超时T（期限11月24日10:00），请处理。"),
-        ("handler", f"【海港银行】{reference}答复期限11月26日10:00，剩余T，请处理。"),
-        ("manager", f"【海港银行】{reference}答复已超时T（期限11月26日10:00），请处理。"),
-        ("handler", f"【海港银行】{reference}办结期限12月2日10:00，剩余T，请处理。"),
-        ("handler", f"【海港银行】{reference}已7天未办结，升级为serious，请处理。"),  # a week old: "hot"
-        ("director", f"【海港银行】{reference}办结已超时T（期限12月2日10:00），请处理。"),
+    link = "https://hotline.example.org/s/"
+    normalised = [(who, re.sub(r"/s/[\w-]{22}$", "/s/", re.sub(r"\d+天\d+小时|\d+小时|\d+分钟", "T", body)))
+                  for who, body in texts]
+    assert normalised == [
+        ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
+        ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
+        ("supervisor", f"【海港银行】{reference}确认已超时T（期限11月24日10:00），请处理：{link}"),
+        ("handler", f"【海港银行】{reference}答复期限11月26日10:00，剩余T，请处理：{link}"),
+        ("manager", f"【海港银行】{reference}答复已超时T（期限11月26日10:00），请处理：{link}"),
+        ("handler", f"【海港银行】{reference}办结期限12月2日10:00，剩余T，请处理：{link}"),
+        ("handler", f"【海港银行】{reference}已7天未办结，升级为serious，请处理：{link}"),  # a week old: "hot"
+        ("director", f"【海港银行】{reference}办结已超时T（期限12月2日10:00），请处理：{link}"),
     ]
     assert "剩余12小时" in texts[0][1] and "剩余6小时" in texts[1][1]  # reminders at 50% and 75%
     alerts = [e for e in moto_store.timeline(reference) if e.kind == "alert"]
@@ -201,3 +204,17 @@ def test_a_case_left_unresolved_a_month_is_raised_and_leadership_is_told(client,
     assert ("age:7d", "chen.jing") in steps and ("age:30d", "he.jun") in steps
     director = [body for who, body in _staff_texts(twilio) if who == "director"]
     assert any("已30天未办结，升级为major" in body for body in director)
+
+
+def test_the_link_in_an_alert_opens_the_case_for_that_person(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference = _file(client)
+        traveller.shift(timedelta(hours=24, minutes=1))
+        _sweep(client)
+        [alert] = [m for m in twilio.messages if m["to"] == SUPERVISOR]
+        path = "/s/" + alert["body"].rsplit("/s/", 1)[1]
+        page = client.http.get(path + "?lang=en")
+    assert page.status_code == 200 and reference in page.body.decode()
+    from chalicelib.staff_links import token_hash
+
+    assert moto_store.get_link(token_hash(path.rsplit("/", 1)[1])).staff_id == "li.qiang"

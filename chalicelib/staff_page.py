@@ -1,0 +1,143 @@
+"""The page a staff link opens: `GET /s/{token}` shows the case, `POST /s/{token}` acts on it.
+No password: the link is the key, so it is checked first and an invalid one learns nothing.
+Every action is a POST with a CSRF token bound to the link and to the case version shown, and
+is applied conditionally on that version (a second person acting at once sees the new state)."""
+from datetime import datetime
+from urllib.parse import parse_qs
+
+from chalice import Response
+
+from . import case_actions, context
+from .complaint import Event
+from .outbox import OutboundMessage, new_message_id
+from .rendering import local_time, render_page, text
+from .staff_links import Link, csrf_token, issue_link, looks_like_token, token_hash
+from .store import StaleCase
+from .web import _SECURITY_HEADERS, TooLarge, body_bytes, page_language
+from .working_time import remaining
+
+
+def _html(request, name: str, language, institution, status: int = 200, **values) -> Response:
+    body = render_page(name, language, root="../", institution_name=institution.name.in_(language), **values)
+    return Response(body=body, status_code=status, headers={"Content-Type": "text/html; charset=utf-8",
+                                                            **_SECURITY_HEADERS, "Referrer-Policy": "no-referrer"})
+
+
+def _link(token: str, now: datetime):
+    """(link, problem): the stored link for a token, or why it cannot be used."""
+    if not looks_like_token(token):
+        return None, "invalid"
+    link = context.store().get_link(token_hash(token))
+    if link is None or link.revoked:
+        return None, "invalid"
+    if link.expired(now):
+        return link, "expired"
+    return link, None
+
+
+def staff_page(request, token: str, now: datetime) -> Response:
+    institution = context.institution()
+    language = page_language(request, institution)
+    link, problem = _link(token, now)
+    if problem == "invalid":
+        return _html(request, "staff_link", language, institution, 404, message=text(language, "staff_link_invalid"),
+                     offer_fresh=False)
+    if request.method == "POST":
+        try:
+            fields = {k: v[-1] for k, v in parse_qs(body_bytes(request).decode("utf-8", "replace"),
+                                                    keep_blank_values=True).items()}
+        except TooLarge:
+            return Response(body="Payload too large\n", status_code=413, headers={"Content-Type": "text/plain"})
+        if problem == "expired":
+            if fields.get("action") == "fresh_link":
+                _text_fresh_link(link, institution, now)
+                return _html(request, "staff_link", language, institution, message=text(language, "staff_fresh_sent"),
+                             offer_fresh=False)
+        else:
+            return _act(request, token, link, fields, institution, language, now)
+    if problem == "expired":
+        return _html(request, "staff_link", language, institution, 410, message=text(language, "staff_link_expired"),
+                     offer_fresh=True)
+    return _show(request, token, link, institution, language, now)
+
+
+def _show(request, token, link, institution, language, now, banner=None, status=200) -> Response:
+    store = context.store()
+    case = store.get_case(link.reference)
+    zone = institution.calendar.timezone
+    calendar = institution.calendar.work_calendar()
+    clocks = []
+    for clock in case.clocks:
+        if clock.stopped_at:
+            state = text(language, "staff_stopped")
+        elif clock.paused_at:
+            state = text(language, "staff_paused")
+        elif clock.due_at > now:
+            left = remaining(calendar, clock.unit, now, clock.due_at)
+            state = text(language, "staff_left", time=_duration(language, left))
+        else:
+            state = text(language, "staff_overdue", time=_duration(language, now - clock.due_at))
+        clocks.append({"name": text(language, f"clock_{clock.name}"), "due": local_time(clock.due_at, zone, language),
+                       "state": state})
+    timeline = [{"at": local_time(event.at, zone, language), "actor": event.actor, "kind": event.kind, "text": event.text}
+                for event in store.timeline(case.reference)]
+    return _html(request, "staff", language, institution, status, case=case, clocks=clocks, timeline=timeline,
+                 received=local_time(case.received_at, zone, language), banner=banner,
+                 csrf=csrf_token(token, case.version), actions=case.status not in ("resolved", "closed", "not_accepted"))
+
+
+def _duration(language, amount) -> str:
+    from .alerts import _duration as duration
+
+    return duration(language, amount)
+
+
+def _act(request, token, link, fields, institution, language, now) -> Response:
+    store = context.store()
+    try:
+        version = int(fields.get("version", ""))
+    except ValueError:
+        version = -1
+    if fields.get("csrf") != csrf_token(token, version):
+        return Response(body="Forbidden: the form is not from this link\n", status_code=403,
+                        headers={"Content-Type": "text/plain"})
+    actor, base_url = f"staff:{link.staff_id}", context.setting("PUBLIC_BASE_URL")
+    action = fields.get("action")
+    try:
+        if action == "acknowledge":
+            case_actions.acknowledge(store, institution, link.reference, actor, now, expected_version=version)
+        elif action == "reply":
+            case_actions.reply(store, institution, link.reference, actor, fields.get("text", ""), now, base_url,
+                               holding=bool(fields.get("holding")), expected_version=version)
+        elif action == "note":
+            case_actions.note(store, institution, link.reference, actor, fields.get("text", ""), now, expected_version=version)
+        elif action == "resolve":
+            case_actions.resolve(store, institution, link.reference, actor, fields.get("summary", ""),
+                                 fields.get("validity", ""), fields.get("cause", ""), fields.get("corrective_action", ""),
+                                 fields.get("compensation", ""), now, base_url, expected_version=version)
+        else:
+            return _show(request, token, link, institution, language, now,
+                         text(language, "staff_problem", problem=f"unknown action {action!r}"), 400)
+    except StaleCase:
+        return _show(request, token, link, institution, language, now, text(language, "staff_stale"), 409)
+    except ValueError as problem:
+        return _show(request, token, link, institution, language, now, text(language, "staff_problem", problem=str(problem)), 422)
+    return _show(request, token, link, institution, language, now, text(language, "staff_done"))
+
+
+def _text_fresh_link(link: Link, institution, now: datetime) -> None:
+    """A new link for the same case, texted to the directory number of the same person only."""
+    member = institution.staff_member(link.staff_id)
+    if member is None or not member.phone:
+        return
+    from . import notify
+
+    store, base_url = context.store(), context.setting("PUBLIC_BASE_URL")
+    url = issue_link(store, institution, link.reference, link.staff_id, now, base_url)
+    message = OutboundMessage(id=new_message_id(now), channel="sms", to=member.phone, body=f"{link.reference}: {url}",
+                              purpose="staff_link", language=institution.default_language, created_at=now,
+                              next_attempt_at=now, case_reference=link.reference, recipient_id=member.id)
+    store.queue_message(message)
+    store.append_event(link.reference, Event(at=now, actor=f"staff:{member.id}", kind="fresh_link_sent",
+                                             data={"message_id": message.id}))
+    notify.deliver(store, institution, [message.id], now, base_url)

@@ -1,0 +1,148 @@
+"""Staff links and the page they open: each action through GET then POST with the CSRF token."""
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+import pytest
+import time_machine
+
+from conftest import FORM_HEADERS
+
+COMPLAINANT = "+8613800138600"
+MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def case_link(client, moto_store, twilio):
+    """A case filed through the API and a link for its handler (陈静), as an alert would carry."""
+    from chalicelib import context
+    from chalicelib.staff_links import issue_link
+
+    def make(description="The teller refused my withdrawal <script>alert(1)</script>", staff="chen.jing", now=None):
+        response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},
+                                    body=json.dumps({"description": description, "phone": COMPLAINANT, "language": "en"}))
+        reference = json.loads(response.body)["reference"]
+        url = issue_link(moto_store, context.institution(), reference, staff, now or datetime.now(timezone.utc),
+                         "https://hotline.example.org")
+        return reference, url.removeprefix("https://hotline.example.org")
+
+    return make
+
+
+def _form(page: str) -> dict:
+    return {"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
+            "version": re.search(r'name="version" value="([^"]+)"', page).group(1)}
+
+
+def _post(client, path, **fields):
+    return client.http.post(path + "?lang=en", headers=FORM_HEADERS, body=urlencode(fields))
+
+
+def test_the_page_shows_the_case_its_deadlines_and_escapes_what_the_complainant_wrote(client, moto_store, case_link):
+    with time_machine.travel(MONDAY_10, tick=False):
+        reference, path = case_link()
+        page = client.http.get(path + "?lang=en")
+    body = page.body.decode()
+    assert page.status_code == 200 and reference in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert(1)" not in body
+    assert "acknowledgement: Tue 24 Nov 2026 10:00 (1d 0h left)" in body
+    assert "response: Thu 26 Nov 2026 10:00 (" in body  # working time left, business hours only
+
+
+def test_acknowledge_stops_its_clock_and_is_on_the_timeline_with_the_actor(client, moto_store, case_link):
+    reference, path = case_link()
+    response = _post(client, path, action="acknowledge", **_form(client.http.get(path).body.decode()))
+    assert response.status_code == 200 and "Done." in response.body.decode()
+    case = moto_store.get_case(reference)
+    assert case.status == "acknowledged" and case.clock("acknowledge").stopped_at is not None
+    assert case.clock("respond").stopped_at is None
+    assert any(e.kind == "acknowledged" and e.actor == "staff:chen.jing" for e in moto_store.timeline(reference))
+
+
+def test_reply_goes_to_the_complainant_and_stops_the_respond_clock(client, moto_store, twilio, case_link):
+    reference, path = case_link()
+    _post(client, path, action="reply", text="We have reversed the charge; it shows within 2 days.",
+          **_form(client.http.get(path).body.decode()))
+    assert twilio.sent_to(COMPLAINANT)[-1]["body"] == "HC Bank: We have reversed the charge; it shows within 2 days."
+    case = moto_store.get_case(reference)
+    assert case.status == "responded" and case.clock("respond").stopped_at is not None
+    status = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
+                              body=urlencode({"ref": reference, "contact": COMPLAINANT})).body.decode()
+    assert "We have reversed the charge" in status  # a public reply
+
+
+def test_holding_reply_and_internal_note_leave_the_respond_clock_running(client, moto_store, twilio, case_link):
+    reference, path = case_link()
+    _post(client, path, action="reply", text="We are looking into it.", holding="yes",
+          **_form(client.http.get(path).body.decode()))
+    _post(client, path, action="note", text="Teller says the system was down", **_form(client.http.get(path).body.decode()))
+    case = moto_store.get_case(reference)
+    assert case.clock("respond").stopped_at is None and case.status == "received"
+    status = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
+                              body=urlencode({"ref": reference, "contact": COMPLAINANT})).body.decode()
+    assert "We are looking into it." in status and "system was down" not in status
+
+
+def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(client, moto_store, twilio, case_link):
+    reference, path = case_link()
+    page = _post(client, path, action="resolve", summary="Refunded in full and the teller was retrained.",
+                 validity="valid", cause="Teller error", corrective_action="Retraining", compensation="50 HKD",
+                 **_form(client.http.get(path).body.decode()))
+    case = moto_store.get_case(reference)
+    assert case.status == "resolved" and all(clock.stopped_at for clock in case.clocks)
+    resolved = next(e for e in moto_store.timeline(reference) if e.kind == "resolved")
+    assert resolved.data["validity"] == "valid" and resolved.data["compensation"] == "50 HKD"
+    assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("Refunded in full and the teller was retrained.")
+    assert 'id="resolve"' not in page.body.decode()  # nothing left to act on
+
+
+def test_two_people_resolving_at_once_produce_one_resolution(client, moto_store, twilio, case_link):
+    from chalicelib import context
+    from chalicelib.staff_links import issue_link
+
+    reference, path = case_link()
+    other = issue_link(moto_store, context.institution(), reference, "li.qiang", datetime.now(timezone.utc),
+                       "https://hotline.example.org").removeprefix("https://hotline.example.org")
+    mine, theirs = _form(client.http.get(path).body.decode()), _form(client.http.get(other).body.decode())
+    first = _post(client, path, action="resolve", summary="Resolved by the handler", validity="valid", **mine)
+    second = _post(client, other, action="resolve", summary="Resolved by the supervisor", validity="valid", **theirs)
+    assert first.status_code == 200 and second.status_code == 409
+    assert "Someone else changed this case" in second.body.decode()
+    assert [e.text for e in moto_store.timeline(reference) if e.kind == "resolved"] == ["Resolved by the handler"]
+
+
+def test_forms_from_another_link_tampered_or_guessed_tokens_are_refused_without_a_leak(client, moto_store, case_link):
+    reference, path = case_link()
+    other_reference, other_path = case_link("Another customer's complaint")
+    stolen = _post(client, path, action="resolve", summary="x", validity="valid",
+                   **_form(client.http.get(other_path).body.decode()))
+    assert stolen.status_code == 403 and moto_store.get_case(reference).status == "received"
+    token = path.rsplit("/", 1)[1]
+    tampered = "/s/" + token[:-1] + ("A" if token[-1] != "A" else "B")
+    guessed = "/s/" + "A" * len(token)
+    pages = [client.http.get(p + "?lang=en") for p in (tampered, guessed, "/s/x", "/s/" + "é" * 30)]
+    assert {p.status_code for p in pages} == {404}
+    assert len({p.body for p in pages}) == 1 and reference.encode() not in pages[0].body
+
+
+def test_tokens_are_stored_only_as_hashes(client, moto_store, case_link):
+    reference, path = case_link()
+    token = path.rsplit("/", 1)[1]
+    assert len(token) >= 22  # 128 random bits, URL-safe
+    everything = json.dumps(moto_store.table.scan()["Items"], default=str)
+    assert token not in everything
+
+
+def test_an_expired_link_offers_a_fresh_one_to_the_directory_number_only(client, moto_store, twilio, case_link):
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference, path = case_link()
+        traveller.shift(timedelta(days=8))  # links last 7 days for this bank
+        expired = client.http.get(path + "?lang=en")
+        assert expired.status_code == 410 and "This link has expired." in expired.body.decode()
+        assert reference.encode() not in expired.body
+        _post(client, path, action="fresh_link")
+    [fresh] = twilio.sent_to("+8613911110001")  # 陈静's number in the directory, nobody else's
+    assert reference in fresh["body"] and "/s/" in fresh["body"]
+    new_path = "/s/" + fresh["body"].rsplit("/s/", 1)[1]
+    assert client.http.get(new_path).status_code == 200
