@@ -14,7 +14,6 @@ from .rendering import local_time, render_page, text
 from .staff_links import Link, csrf_token, issue_link, looks_like_token, token_hash
 from .store import StaleCase
 from .web import _SECURITY_HEADERS, TooLarge, body_bytes, page_language
-from .working_time import remaining
 
 
 def _html(request, name: str, language, institution, status: int = 200, **values) -> Response:
@@ -65,16 +64,14 @@ def _show(request, token, link, institution, language, now, banner=None, status=
     store = context.store()
     case = store.get_case(link.reference)
     zone = institution.calendar.timezone
-    calendar = institution.calendar.work_calendar()
     clocks = []
     for clock in case.clocks:
         if clock.stopped_at:
             state = text(language, "staff_stopped")
         elif clock.paused_at:
             state = text(language, "staff_paused")
-        elif clock.due_at > now:
-            left = remaining(calendar, clock.unit, now, clock.due_at)
-            state = text(language, "staff_left", time=_duration(language, left))
+        elif clock.due_at > now:  # calendar time until the deadline, which is what a person plans by
+            state = text(language, "staff_left", time=_duration(language, clock.due_at - now))
         else:
             state = text(language, "staff_overdue", time=_duration(language, now - clock.due_at))
         clocks.append({"name": text(language, f"clock_{clock.name}"), "due": local_time(clock.due_at, zone, language),
