@@ -153,5 +153,72 @@ def resolve(store: Store, institution: Institution, reference: str, actor: str, 
     return _save(store, institution, case, updated, events, messages, now, base_url)
 
 
+def not_accept(store: Store, institution: Institution, reference: str, actor: str, reason: str, now: datetime,
+               base_url: str, expected_version: int | None = None) -> Case:
+    """Refusing a case is itself an outcome: it needs a reason, the complainant is told it, and the
+    case stays in the register."""
+    case = _load(store, reference, expected_version)
+    if not reason.strip():
+        raise ValueError("not accepting a case needs a reason")
+    language = case.complainant.language
+    body = f"{institution.sms_name(language)}: {reason.strip()}" if language == "en" \
+        else f"【{institution.sms_name(language)}】{reason.strip()}"
+    messages = complainant_messages(case, institution, now, body, purpose="not_accepted",
+                                    subject=f"[{case.reference}] {text(language, 'status_not_accepted')}")
+    events = [Event(at=now, actor=actor, kind="not_accepted", public=True, text=reason.strip(),
+                    data={"message_ids": [m.id for m in messages]})]
+    updated = case.model_copy(update={"status": transition(case.status, "not_accepted"),
+                                      "clocks": _stop(case, ("acknowledge", "respond", "resolve"), now)})
+    return _save(store, institution, case, updated, events, messages, now, base_url)
+
+
+def change_severity(store: Store, institution: Institution, reference: str, actor: str, severity: str, reason: str,
+                    now: datetime, expected_version: int | None = None) -> Case:
+    """Staff may raise or lower the level, with a recorded reason; a raise to leadership's threshold
+    alerts leadership at the next sweep (the intake step becomes due)."""
+    from .institution import SEVERITIES
+
+    case = _load(store, reference, expected_version)
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity is one of {', '.join(SEVERITIES)}")
+    if not reason.strip():
+        raise ValueError("changing the severity needs a reason")
+    event = Event(at=now, actor=actor, kind="severity_changed", text=reason.strip(),
+                  data={"from": case.severity, "to": severity})
+    return _save(store, institution, case, case.model_copy(update={"severity": severity}), [event])
+
+
+def reassign(store: Store, institution: Institution, reference: str, actor: str, to_staff_id: str, now: datetime,
+             base_url: str, expected_version: int | None = None) -> Case:
+    """Hands the case to another person of the directory: never to the person complained about
+    (回避), the old handler's links stop working, the new one is texted a link of their own."""
+    from .complaint import Person
+    from .outbox import OutboundMessage, new_message_id
+    from .staff_links import issue_link
+
+    case = _load(store, reference, expected_version)
+    member = institution.staff_member(to_staff_id)
+    if member is None or not member.phone:
+        raise ValueError(f"{to_staff_id!r} is not in the staff directory with a phone")
+    complained_about = (case.subject or "") + " " + case.description
+    if member.name in complained_about or member.id in complained_about:
+        raise ValueError(f"{member.name} is the person complained about and cannot handle this case (回避)")
+    previous = case.assignee or (case.chain[0].primary.id if case.chain else None)
+    chain = list(case.chain)
+    if chain:  # the handler level of the copied chain now names the new person
+        chain[0] = chain[0].model_copy(update={"primary": Person(id=member.id, name=member.name, phone=member.phone)})
+    url = issue_link(store, institution, reference, member.id, now, base_url)
+    message = OutboundMessage(id=new_message_id(now), channel="sms", to=member.phone, body=f"{reference}: {url}",
+                              purpose="assignment", language=institution.default_language, created_at=now,
+                              next_attempt_at=now, case_reference=reference, recipient_id=member.id)
+    events = [Event(at=now, actor=actor, kind="reassigned", text=f"{previous} -> {member.id}",
+                    data={"from": previous, "to": member.id, "message_id": message.id})]
+    updated = case.model_copy(update={"assignee": member.id, "chain": chain})
+    saved = _save(store, institution, case, updated, events, [message], now, base_url)
+    if previous and previous != member.id:
+        store.revoke_links(reference, previous)
+    return saved
+
+
 __all__ = ["CaseNotFound", "StaleCase", "acknowledge", "await_complainant", "complainant_replied", "extend_deadline",
-           "note", "reply", "resolve"]
+           "change_severity", "not_accept", "note", "reassign", "reply", "resolve"]

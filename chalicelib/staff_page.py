@@ -78,7 +78,8 @@ def _show(request, token, link, institution, language, now, banner=None, status=
                        "state": state})
     timeline = [{"at": local_time(event.at, zone, language), "actor": event.actor, "kind": event.kind, "text": event.text}
                 for event in store.timeline(case.reference)]
-    return _html(request, "staff", language, institution, status, case=case, clocks=clocks, timeline=timeline,
+    staff = [member for member in institution.staff if member.id != link.staff_id]
+    return _html(request, "staff", language, institution, status, case=case, clocks=clocks, timeline=timeline, staff=staff,
                  received=local_time(case.received_at, zone, language), banner=banner,
                  csrf=csrf_token(token, case.version), actions=case.status not in ("resolved", "closed", "not_accepted"))
 
@@ -112,6 +113,15 @@ def _act(request, token, link, fields, institution, language, now) -> Response:
             case_actions.resolve(store, institution, link.reference, actor, fields.get("summary", ""),
                                  fields.get("validity", ""), fields.get("cause", ""), fields.get("corrective_action", ""),
                                  fields.get("compensation", ""), now, base_url, expected_version=version)
+        elif action == "not_accept":
+            case_actions.not_accept(store, institution, link.reference, actor, fields.get("reason", ""), now, base_url,
+                                    expected_version=version)
+        elif action == "severity":
+            case_actions.change_severity(store, institution, link.reference, actor, fields.get("severity", ""),
+                                         fields.get("reason", ""), now, expected_version=version)
+        elif action == "reassign":
+            case_actions.reassign(store, institution, link.reference, actor, fields.get("to", ""), now, base_url,
+                                  expected_version=version)
         else:
             return _show(request, token, link, institution, language, now,
                          text(language, "staff_problem", problem=f"unknown action {action!r}"), 400)

@@ -461,9 +461,19 @@ class Store:
 
     # -- staff links ----------------------------------------------------------------------------
     def put_link(self, link) -> None:
+        """The link, and a pointer from its case so that a reassignment can revoke it."""
         from .staff_links import link_item
 
         self.table.put_item(Item=link_item(link), ConditionExpression="attribute_not_exists(PK)")
+        self.table.put_item(Item={"PK": f"CASE#{link.reference}", "SK": f"LINK#{link.staff_id}#{link.token_hash}"})
+
+    def revoke_links(self, reference: str, staff_id: str) -> int:
+        pointers = self._query_all(KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+                                   ExpressionAttributeValues={":pk": f"CASE#{reference}", ":sk": f"LINK#{staff_id}#"})
+        for pointer in pointers:
+            self.table.update_item(Key={"PK": f"LINK#{pointer['SK'].rsplit('#', 1)[1]}", "SK": "LINK"},
+                                   UpdateExpression="SET revoked = :yes", ExpressionAttributeValues={":yes": True})
+        return len(pointers)
 
     def get_link(self, token_hash: str):
         from .staff_links import link_from_item

@@ -146,3 +146,45 @@ def test_an_expired_link_offers_a_fresh_one_to_the_directory_number_only(client,
     assert reference in fresh["body"] and "/s/" in fresh["body"]
     new_path = "/s/" + fresh["body"].rsplit("/s/", 1)[1]
     assert client.http.get(new_path).status_code == 200
+
+
+def test_not_accepting_needs_a_reason_which_the_complainant_receives(client, moto_store, twilio, case_link):
+    reference, path = case_link()
+    refused = _post(client, path, action="not_accept", reason="", **_form(client.http.get(path).body.decode()))
+    assert refused.status_code == 422 and moto_store.get_case(reference).status == "received"
+    _post(client, path, action="not_accept", reason="This concerns another bank; please contact them directly.",
+          **_form(client.http.get(path).body.decode()))
+    case = moto_store.get_case(reference)
+    assert case.status == "not_accepted" and all(clock.stopped_at for clock in case.clocks)
+    assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("please contact them directly.")
+
+
+def test_raising_severity_records_the_reason_and_leadership_hears_at_the_next_sweep(client, moto_store, twilio, case_link):
+    reference, path = case_link()
+    _post(client, path, action="severity", severity="major", reason="Customer says a TV crew is coming",
+          **_form(client.http.get(path).body.decode()))
+    case = moto_store.get_case(reference)
+    changed = next(e for e in moto_store.timeline(reference) if e.kind == "severity_changed")
+    assert case.severity == "major" and changed.text == "Customer says a TV crew is coming"
+    event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
+    client.lambda_.invoke("sla_sweep", event)
+    steps = [e.data["step"] for e in moto_store.timeline(reference) if e.kind == "alert"]
+    assert steps == ["intake:leadership"]
+
+
+def test_reassign_revokes_the_old_link_and_texts_the_new_handler_their_own(client, moto_store, twilio, case_link):
+    reference, path = case_link()
+    _post(client, path, action="reassign", to="zhou.min", **_form(client.http.get(path).body.decode()))
+    case = moto_store.get_case(reference)
+    assert case.assignee == "zhou.min" and case.chain[0].primary.id == "zhou.min"
+    assert client.http.get(path).status_code == 404  # the old handler's link no longer opens the case
+    [text] = twilio.sent_to("+8613911110002")
+    new_path = "/s/" + text["body"].rsplit("/s/", 1)[1]
+    assert client.http.get(new_path).status_code == 200
+
+
+def test_the_person_complained_about_cannot_be_given_the_case(client, moto_store, twilio, case_link):
+    reference, path = case_link("柜员周敏态度恶劣，拒绝办理业务")
+    response = _post(client, path, action="reassign", to="zhou.min", **_form(client.http.get(path).body.decode()))
+    assert response.status_code == 422 and "回避" in response.body.decode()
+    assert moto_store.get_case(reference).assignee is None
