@@ -14,6 +14,7 @@ from .institution import Institution
 from .outbox import SEND_LEASE, OutboundMessage, new_message_id
 from .rendering import local_time, text
 from .sms_segments import segments
+from .staff_commands import CODE_LIFETIME, hint
 from .staff_links import issue_link
 from .store import AlertsTaken, Contention, Store
 
@@ -61,10 +62,11 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
         member = items[0][0].chain[items[0][1].level]
         backup = member.backup if member.backup and member.backup.phone != person.phone \
             and member.backup.phone not in unreachable else None
-        # The link opens the most urgent case of the text, for this person only.
+        # The link and the reply code open the most urgent case of the text, for this person only.
         link = issue_link(store, institution, items[0][0].reference, person.id, now, base_url)
+        code = store.allocate_code(person.phone, items[0][0].reference, now, CODE_LIFETIME)
         message = OutboundMessage(
-            id=new_message_id(now), channel="sms", to=person.phone, body=alert_text(items, institution, now, link),
+            id=new_message_id(now), channel="sms", to=person.phone, body=alert_text(items, institution, now, link, code),
             purpose="alert", language=institution.default_language, created_at=now, attempts=1,
             next_attempt_at=now + SEND_LEASE, recipient_id=person.id,
             fallback_to=backup.phone if backup else None, fallback_id=backup.id if backup else None)
@@ -121,9 +123,17 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
     return text(language, "alert_late", ref=case.reference, clock=clock, due=due, late=_duration(language, now - step.due_at))
 
 
-def alert_text(items, institution: Institution, now: datetime, link: str) -> str:
-    """One alert, or several bundled (most urgent first, linked), cut to the segment budget with "+N more"."""
+def alert_text(items, institution: Institution, now: datetime, link: str, code: int | None = None) -> str:
+    """One alert, or several bundled (most urgent first, linked), cut to the segment budget with
+    "+N more"; the reply-code hint is added where it fits."""
     language = institution.default_language
+    budget = SEGMENT_BUDGET[language]
+    body = _alert_body(items, institution, now, link, language)
+    with_hint = body + hint(code, language) if code else body
+    return with_hint if segments(with_hint) <= budget else body
+
+
+def _alert_body(items, institution: Institution, now: datetime, link: str, language: str) -> str:
     name = institution.sms_name(language)
     parts = [_item(case, step, institution, now, language) for case, step, _ in items]
     if len(parts) == 1:

@@ -100,6 +100,15 @@ def _stop(case: Case, names: tuple[str, ...], now: datetime) -> list:
             if clock.name in names and clock.stopped_at is None else clock for clock in case.clocks]
 
 
+def _to_complainant(case: Case, institution: Institution, now: datetime, words: str, purpose: str, status_key: str):
+    """Staff words to the complainant, signed with the institution's name, by their channels."""
+    language = case.complainant.language
+    name = institution.sms_name(language)
+    body = f"{name}: {words}" if language == "en" else f"【{name}】{words}"
+    return complainant_messages(case, institution, now, body, purpose=purpose,
+                                subject=f"[{case.reference}] {text(language, status_key)}")
+
+
 def reply(store: Store, institution: Institution, reference: str, actor: str, words: str, now: datetime,
           base_url: str, holding: bool = False, expected_version: int | None = None) -> Case:
     """A reply to the complainant by their channels (SMS and/or email). The first substantive reply
@@ -108,10 +117,7 @@ def reply(store: Store, institution: Institution, reference: str, actor: str, wo
     words = words.strip()
     if not words:
         raise ValueError("a reply needs words")
-    language = case.complainant.language
-    messages = complainant_messages(case, institution, now, f"{institution.sms_name(language)}: {words}"
-                                    if language == "en" else f"【{institution.sms_name(language)}】{words}",
-                                    purpose="reply", subject=f"[{case.reference}] {text(language, 'status_responded')}")
+    messages = _to_complainant(case, institution, now, words, "reply", "status_responded")
     updates: dict = {}
     if not holding:
         updates["clocks"] = _stop(case, ("acknowledge", "respond"), now)
@@ -137,13 +143,9 @@ def resolve(store: Store, institution: Institution, reference: str, actor: str, 
     case = _load(store, reference, expected_version)
     if not summary.strip():
         raise ValueError("a resolution needs a summary")
-    if validity not in ("valid", "unfounded"):
+    if validity not in ("valid", "unfounded", "unassessed"):  # unassessed: resolved by SMS code, to be reviewed
         raise ValueError("validity is valid or unfounded")
-    language = case.complainant.language
-    body = f"{institution.sms_name(language)}: {summary.strip()}" if language == "en" \
-        else f"【{institution.sms_name(language)}】{summary.strip()}"
-    messages = complainant_messages(case, institution, now, body, purpose="resolution",
-                                    subject=f"[{case.reference}] {text(language, 'status_resolved')}")
+    messages = _to_complainant(case, institution, now, summary.strip(), "resolution", "status_resolved")
     findings = {"validity": validity, "cause": cause.strip(), "corrective_action": corrective_action.strip(),
                 "compensation": compensation.strip()}
     events = [Event(at=now, actor=actor, kind="resolved", public=True, text=summary.strip(),
@@ -160,11 +162,7 @@ def not_accept(store: Store, institution: Institution, reference: str, actor: st
     case = _load(store, reference, expected_version)
     if not reason.strip():
         raise ValueError("not accepting a case needs a reason")
-    language = case.complainant.language
-    body = f"{institution.sms_name(language)}: {reason.strip()}" if language == "en" \
-        else f"【{institution.sms_name(language)}】{reason.strip()}"
-    messages = complainant_messages(case, institution, now, body, purpose="not_accepted",
-                                    subject=f"[{case.reference}] {text(language, 'status_not_accepted')}")
+    messages = _to_complainant(case, institution, now, reason.strip(), "not_accepted", "status_not_accepted")
     events = [Event(at=now, actor=actor, kind="not_accepted", public=True, text=reason.strip(),
                     data={"message_ids": [m.id for m in messages]})]
     updated = case.model_copy(update={"status": transition(case.status, "not_accepted"),

@@ -31,8 +31,11 @@ def handle_sms(store: Store, institution: Institution, params: dict[str, str], n
     body = params.get("Body", "")
     language = from_text(body) or institution.default_language
     say = _sayer(institution, language)
-    if institution.staff_with_phone(sender):
-        return _answer(store, once, now, say("sms_staff_help"))
+    member = institution.staff_with_phone(sender)
+    if member is not None:  # staff numbers give commands; they are never complaints
+        from .staff_commands import handle
+
+        return _answer(store, once, now, handle(store, institution, member, body, now, base_url))
     keyword, rest = parse(body)
     if keyword == "stop":
         store.set_opted_out(sender, True, now)

@@ -16,6 +16,7 @@
 | alert sent (exactly once)  | ALERT#<ref>#<clock:step> | ALERT                    |
 | contact not reachable (TTL)| UNREACHABLE#<e164>       | UNREACHABLE              |
 | staff link (by token hash) | LINK#<sha256 of token>   | LINK                     |
+| staff reply code (TTL)     | CODE#<e164>#<n>          | CODE                     |
 
 The sparse index `due` (due_shard, due_at) holds only work that is due: pending outbound messages
 now, case clocks with the deadline engine. Sweeps query it by shard and read nothing else.
@@ -480,6 +481,21 @@ class Store:
 
         item = self.table.get_item(Key={"PK": f"LINK#{token_hash}", "SK": "LINK"}, ConsistentRead=True).get("Item")
         return link_from_item(item) if item else None
+
+    # -- staff reply codes --------------------------------------------------------------------
+    def allocate_code(self, phone: str, reference: str, now: datetime, lifetime: timedelta) -> int:
+        """The next short code (1-99, then round again) for texts to this phone, pointing at a case."""
+        result = self.table.update_item(Key={"PK": f"CODECOUNTER#{phone}", "SK": "CODECOUNTER"},
+                                        UpdateExpression="ADD #n :one", ExpressionAttributeNames={"#n": "n"},
+                                        ExpressionAttributeValues={":one": 1}, ReturnValues="UPDATED_NEW")
+        code = (int(result["Attributes"]["n"]) - 1) % 99 + 1
+        self.table.put_item(Item={"PK": f"CODE#{phone}#{code}", "SK": "CODE", "reference": reference,
+                                  "until": iso(now + lifetime), "expires_at": int((now + lifetime).timestamp())})
+        return code
+
+    def reference_for_code(self, phone: str, code: int, now: datetime) -> str | None:
+        item = self.table.get_item(Key={"PK": f"CODE#{phone}#{code}", "SK": "CODE"}).get("Item")
+        return item["reference"] if item and item["until"] > iso(now) else None
 
     # -- SMS opt-out ------------------------------------------------------------------------
     def set_opted_out(self, phone: str, opted_out: bool, now: datetime) -> None:

@@ -1,0 +1,71 @@
+"""Staff reply codes by SMS: the code in an alert acts on its case, from that phone only."""
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import time_machine
+
+from conftest import sms_params, twilio_post
+
+SUPERVISOR = "+8613911110003"
+COMPLAINANT = "+8613800138700"
+MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+
+
+def _alerted_case(client, twilio):
+    """A case whose acknowledgement is overdue, and the code of the alert the supervisor got."""
+    response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},
+                                body=json.dumps({"description": "Nobody called me back", "phone": COMPLAINANT,
+                                                 "language": "en"}))
+    reference = json.loads(response.body)["reference"]
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(hours=24, minutes=1), tick=False):
+        event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
+        client.lambda_.invoke("sla_sweep", event)
+    [alert] = twilio.sent_to(SUPERVISOR)
+    code = re.search(r"回复(\d+)确认即受理。$", alert["body"]).group(1)
+    return reference, code
+
+
+def _text(client, body, sender=SUPERVISOR):
+    from xml.etree import ElementTree
+
+    response = twilio_post(client, "/twilio/sms", sms_params(sender, body))
+    message = ElementTree.fromstring(response.body).find("Message")
+    return None if message is None else message.text
+
+
+def test_code_a_acknowledges_and_chinese_works_too(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False):
+        reference, code = _alerted_case(client, twilio)
+        assert _text(client, f"{code}a") == f"{reference}：已完成。"
+    case = moto_store.get_case(reference)
+    assert case.status == "acknowledged"
+    assert any(e.kind == "acknowledged" and e.actor == "staff:li.qiang" for e in moto_store.timeline(reference))
+
+
+def test_code_r_replies_to_the_complainant_and_code_c_resolves(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False):
+        reference, code = _alerted_case(client, twilio)
+        _text(client, f"{code}回复 We found the missing call log and will call you today.")
+        assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("will call you today.")
+        _text(client, f"{code}c Called back, apologised, fee refunded.")
+    case = moto_store.get_case(reference)
+    assert case.status == "resolved"
+    resolved = next(e for e in moto_store.timeline(reference) if e.kind == "resolved")
+    assert resolved.text == "Called back, apologised, fee refunded." and resolved.data["validity"] == "unassessed"
+
+
+def test_a_code_works_only_from_the_phone_it_was_sent_to(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False):
+        reference, code = _alerted_case(client, twilio)
+        other_staff = _text(client, f"{code}a", sender="+8613911110005")
+        outsider = _text(client, f"{code}a", sender="+8613800138799")
+    assert other_staff.startswith("回复代码：")  # help, nothing done
+    assert "complaint received" in outsider  # a non-staff number is a complainant, never a command
+    assert moto_store.get_case(reference).status == "received"
+
+
+def test_many_unknown_codes_from_one_number_stop_getting_answers(client, moto_store, twilio):
+    answers = [_text(client, f"{n}a") for n in range(1, 13)]
+    assert all(answer and answer.startswith("回复代码：") for answer in answers[:10])
+    assert answers[-1] is None
