@@ -3,7 +3,13 @@ the Twilio stand-in, and Chalice's test client."""
 import json
 import os
 import secrets
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import requests
 
 import pytest
 
@@ -157,3 +163,35 @@ def form_body(**fields) -> str:
 
 
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+# -- the real sandbox, for the tests that run the README's first command -------------------------
+def start_sandbox(state, base):
+    """`python -m sandbox.run` in its own process group, on ports from `base`, data in `state`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TWILIO_", "TABLE_NAME"))}
+    return subprocess.Popen([sys.executable, "-m", "sandbox.run", "--state", str(state), "--port-base", str(base),
+                             "--tick", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+
+
+def wait_for(url, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not come up")
+
+
+def stop_sandbox(process):
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        return process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        return process.communicate()[0]
+
+

@@ -1,8 +1,6 @@
 """The README's first command: the sandbox serves the form, a complaint filed there is
 acknowledged on the outbox page, and the data survives a restart."""
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -10,35 +8,7 @@ import time
 import requests
 
 from chalicelib.references import find_references
-from conftest import ROOT
-
-
-def _start(state, base):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TWILIO_", "TABLE_NAME"))}
-    return subprocess.Popen([sys.executable, "-m", "sandbox.run", "--state", str(state), "--port-base", str(base),
-                             "--tick", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-
-
-def _wait_for(url, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"{url} did not come up")
-
-
-def _stop(process):
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        return process.communicate(timeout=30)[0]
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        return process.communicate()[0]
+from conftest import ROOT, start_sandbox, stop_sandbox, wait_for
 
 
 def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across_restarts(tmp_path):
@@ -46,9 +16,9 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
 
     base = 20000 + free_port() % 20000
     app, outbox = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 4}"
-    sandbox = _start(tmp_path, base)
+    sandbox = start_sandbox(tmp_path, base)
     try:
-        _wait_for(f"{app}/complaints/new")
+        wait_for(f"{app}/complaints/new")
         form = requests.get(f"{app}/complaints/new?lang=en").text
         token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
         filed = requests.post(f"{app}/complaints?lang=en", data={
@@ -86,14 +56,14 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         staff_texts = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110003"]
         assert staff_texts and reference in " ".join(m["body"] for m in staff_texts)
     finally:
-        console = _stop(sandbox)
+        console = stop_sandbox(sandbox)
     assert f"[sms -> +8613800138030]" in console and "[scheduler] sla_sweep" in console
     assert "13800138030" not in console.replace("[sms -> +8613800138030]", "")  # logs mask contacts
 
-    again = _start(tmp_path, base)
+    again = start_sandbox(tmp_path, base)
     try:
-        _wait_for(f"{app}/complaints/new")
+        wait_for(f"{app}/complaints/new")
         lookup = requests.post(f"{app}/complaints/status?lang=en", data={"ref": reference, "contact": "13800138030"})
         assert lookup.status_code == 200 and reference in lookup.text
     finally:
-        _stop(again)
+        stop_sandbox(again)

@@ -1,0 +1,63 @@
+"""A real browser on a phone-sized screen: the supervisor opens the link from their alert SMS in
+the running sandbox, acknowledges, replies and resolves. Screenshots go to test-artifacts/."""
+import re
+
+import requests
+from playwright.sync_api import sync_playwright
+
+from conftest import ROOT, start_sandbox, stop_sandbox, wait_for
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
+    from sandbox.dynamodb_local import free_port
+
+    base = 20000 + free_port() % 20000
+    app, outbox = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 4}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    sandbox = start_sandbox(tmp_path, base)
+    try:
+        wait_for(f"{app}/complaints/new")
+        filed = requests.post(f"{app}/api/complaints", json={
+            "description": "The <b>ATM</b> kept my card and the branch refused to help", "phone": "+8613800138900",
+            "language": "en"})
+        reference = filed.json()["reference"]
+        requests.post(f"{outbox}/advance", data={"hours": "25"})  # the acknowledgement is now overdue
+        [alert] = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110003"]
+        link = re.search(r"http://\S+/s/[\w-]{22}", alert["body"]).group(0)
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                        is_mobile=True, has_touch=True, locale="en-GB")
+            page = phone.new_page()
+            page.goto(link)
+            assert reference in page.text_content("h1")
+            assert page.text_content("#words") == "The <b>ATM</b> kept my card and the branch refused to help"
+            page.screenshot(path=str(ARTIFACTS / "staff-1-opened.png"), full_page=True)
+
+            page.click("#acknowledge")
+            assert page.text_content("#status") == "Acknowledged"
+            page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
+            page.click("#send-reply")
+            assert page.text_content("#status") == "Answered"
+            page.screenshot(path=str(ARTIFACTS / "staff-2-replied.png"), full_page=True)
+
+            page.fill("#summary", "Card returned; the ATM was repaired and the branch apologised.")
+            page.select_option("#validity", "valid")
+            page.fill("#cause", "ATM card reader fault")
+            page.click("#resolve")
+            assert page.text_content("#status") == "Resolved"
+            assert page.locator("#resolve").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "staff-3-resolved.png"), full_page=True)
+            browser.close()
+
+        to_complainant = [m["body"] for m in requests.get(f"{outbox}/messages.json").json()["sms"]
+                          if m["to"] == "+8613800138900"]
+        assert any("collect it at Pier Road" in body for body in to_complainant)
+        assert any("the branch apologised" in body for body in to_complainant)
+    finally:
+        stop_sandbox(sandbox)
