@@ -6,7 +6,7 @@ from datetime import datetime
 
 from . import notify
 from .acknowledgement import complainant_messages
-from .complaint import Case, Event
+from .complaint import Case, Event, ExtensionRequest
 from .deadlines import ExtensionRefused, extend, pause, resume
 from .escalation import next_due
 from .institution import Institution
@@ -170,6 +170,77 @@ def not_accept(store: Store, institution: Institution, reference: str, actor: st
     return _save(store, institution, case, updated, events, messages, now, base_url)
 
 
+def request_extension(store: Store, institution: Institution, reference: str, actor: str, clock_name: str, amount: int,
+                      unit: str, reason: str, now: datetime, base_url: str, expected_version: int | None = None) -> Case:
+    """Asks the person one level above the requester in the case's chain to approve more time; they
+    get a text with their own link, where they approve or deny."""
+    from .outbox import OutboundMessage, new_message_id
+    from .staff_links import issue_link
+
+    case = _load(store, reference, expected_version)
+    if not reason.strip():
+        raise ValueError("an extension request needs a reason")
+    if amount <= 0 or clock_name not in {clock.name for clock in case.clocks if clock.stopped_at is None}:
+        raise ValueError("choose a running clock and a positive amount")
+    requester = actor.removeprefix("staff:")
+    levels = [index for index, member in enumerate(case.chain)
+              if requester in {member.primary.id, member.backup.id if member.backup else None}]
+    above = case.chain[min((levels[0] if levels else 0) + 1, len(case.chain) - 1)] if case.chain else None
+    if above is None or above.primary.id == requester:
+        raise ValueError("there is nobody above you in this case's chain to approve an extension")
+    request = ExtensionRequest(clock=clock_name, amount=amount, unit=unit, reason=reason.strip(), requested_by=actor,
+                               approver=above.primary.id, at=now)
+    url = issue_link(store, institution, reference, above.primary.id, now, base_url)
+    message = OutboundMessage(id=new_message_id(now), channel="sms", to=above.primary.phone,
+                              body=f"{reference}: +{amount} {unit} ({reason.strip()[:40]}) {url}", purpose="extension_request",
+                              language=institution.default_language, created_at=now, next_attempt_at=now,
+                              case_reference=reference, recipient_id=above.primary.id)
+    events = [Event(at=now, actor=actor, kind="extension_requested", text=reason.strip(),
+                    data={"clock": clock_name, "amount": amount, "unit": unit, "approver": above.primary.id,
+                          "message_id": message.id})]
+    return _save(store, institution, case, case.model_copy(update={"pending_extension": request}), events, [message],
+                 now, base_url)
+
+
+def escalate_now(store: Store, institution: Institution, reference: str, actor: str, now: datetime,
+                 base_url: str) -> Case:
+    """The person alerted hands the case one level up at once (逐级上报): the next level's primary
+    gets a text with their own link."""
+    from .outbox import OutboundMessage, new_message_id
+    from .staff_links import issue_link
+
+    case = _load(store, reference)
+    asker = actor.removeprefix("staff:")
+    levels = [index for index, member in enumerate(case.chain)
+              if asker in {member.primary.id, member.backup.id if member.backup else None}]
+    if not case.chain or (levels and levels[0] + 1 >= len(case.chain)):
+        raise ValueError("there is no level above you in this case's chain")
+    above = case.chain[(levels[0] + 1) if levels else 1]
+    url = issue_link(store, institution, reference, above.primary.id, now, base_url)
+    message = OutboundMessage(id=new_message_id(now), channel="sms", to=above.primary.phone,
+                              body=f"{reference} ↑ {asker}: {url}", purpose="escalation",
+                              language=institution.default_language, created_at=now, next_attempt_at=now,
+                              case_reference=reference, recipient_id=above.primary.id)
+    events = [Event(at=now, actor=actor, kind="escalated", text=f"{asker} -> {above.primary.id} ({above.role})",
+                    data={"to": above.primary.id, "message_id": message.id})]
+    return _save(store, institution, case, case, events, [message], now, base_url)
+
+
+def decide_extension(store: Store, institution: Institution, reference: str, actor: str, approve: bool, now: datetime,
+                     base_url: str, expected_version: int | None = None) -> Case:
+    case = _load(store, reference, expected_version)
+    request = case.pending_extension
+    if request is None:
+        raise ValueError("there is no extension request to decide")
+    if approve:
+        extended = extend_deadline(store, institution, reference, request.clock, request.amount, request.unit,
+                                   request.reason, actor, now, base_url)
+        cleared = extended.model_copy(update={"pending_extension": None})
+        return _save(store, institution, extended, cleared, [])
+    event = Event(at=now, actor=actor, kind="extension_denied", text=request.reason, data={"clock": request.clock})
+    return _save(store, institution, case, case.model_copy(update={"pending_extension": None}), [event])
+
+
 def change_severity(store: Store, institution: Institution, reference: str, actor: str, severity: str, reason: str,
                     now: datetime, expected_version: int | None = None) -> Case:
     """Staff may raise or lower the level, with a recorded reason; a raise to leadership's threshold
@@ -219,4 +290,5 @@ def reassign(store: Store, institution: Institution, reference: str, actor: str,
 
 
 __all__ = ["CaseNotFound", "StaleCase", "acknowledge", "await_complainant", "complainant_replied", "extend_deadline",
-           "change_severity", "not_accept", "note", "reassign", "reply", "resolve"]
+           "change_severity", "decide_extension", "escalate_now", "not_accept", "note", "reassign", "reply", "request_extension",
+           "resolve"]

@@ -67,6 +67,16 @@ class Extension(Record):
     previous_due_at: UtcTime
 
 
+class ExtensionRequest(Record):
+    clock: str
+    amount: int
+    unit: DurationUnit
+    reason: str
+    requested_by: str
+    approver: str  # staff id of the person asked to approve (one level up)
+    at: UtcTime
+
+
 class Clock(Record):
     name: ClockName
     amount: int
@@ -108,6 +118,7 @@ class Case(NewComplaint):
     clocks: list[Clock] = []
     chain: list[ChainMember] = []
     fired: list[str] = []  # alert steps already sent, "<clock>:<step>"
+    pending_extension: ExtensionRequest | None = None
     version: int = 1
 
     def clock(self, name: ClockName) -> Clock | None:

@@ -1,7 +1,7 @@
 """Reply codes for staff in a hurry (in the style of GoAlert): every alert text carries a short
 code for its most urgent case, per recipient, e.g. "12". Staff answer "12a" (acknowledge),
-"12r <text>" (reply to the complainant), "12c <text>" (resolve, the text as the summary), or in
-Chinese "12确认", "12回复 …", "12办结 …". Only numbers in the staff directory reach this module;
+"12r <text>" (reply to the complainant), "12c <text>" (resolve, the text as the summary), "12e"
+(escalate now, one level up), or in Chinese "12确认", "12回复 …", "12办结 …", "12升级". Only numbers in the staff directory reach this module;
 a code works only from the phone it was sent to."""
 import re
 import unicodedata
@@ -13,12 +13,14 @@ from .store import StaleCase, Store
 
 CODE_LIFETIME = timedelta(days=14)
 UNKNOWN_CODES_PER_HOUR = 10
-_COMMAND = re.compile(r"^\s*(\d{1,2})\s*(a|r|c|确认|回复|办结)\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_VERBS = {"a": "acknowledge", "确认": "acknowledge", "r": "reply", "回复": "reply", "c": "resolve", "办结": "resolve"}
+_COMMAND = re.compile(r"^\s*(\d{1,2})\s*(a|r|c|e|确认|回复|办结|升级)\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_VERBS = {"a": "acknowledge", "确认": "acknowledge", "r": "reply", "回复": "reply", "c": "resolve", "办结": "resolve",
+          "e": "escalate", "升级": "escalate"}
 _HELP = {
-    "en": "Reply codes: {code}a acknowledge, {code}r <text> reply to the complainant, {code}c <text> resolve. "
-          "Or open the link in the alert.",
-    "zh": "回复代码：{code}确认（或{code}a）受理；{code}回复 内容（或{code}r）答复投诉人；{code}办结 内容（或{code}c）办结。也可打开提醒中的链接。",
+    "en": "Reply codes: {code}a acknowledge, {code}r <text> reply to the complainant, {code}c <text> resolve, "
+          "{code}e escalate. Or open the link in the alert.",
+    "zh": "回复代码：{code}确认（或{code}a）受理；{code}回复 内容（或{code}r）答复投诉人；{code}办结 内容（或{code}c）办结；"
+          "{code}升级（或{code}e）上报。也可打开提醒中的链接。",
 }
 
 
@@ -39,6 +41,8 @@ def handle(store: Store, institution: Institution, member: StaffMember, body: st
     try:
         if verb == "acknowledge":
             case_actions.acknowledge(store, institution, reference, actor, now)
+        elif verb == "escalate":
+            case_actions.escalate_now(store, institution, reference, actor, now, base_url)
         elif verb == "reply":
             case_actions.reply(store, institution, reference, actor, words, now, base_url)
         else:

@@ -12,6 +12,7 @@ from .complaint import Event
 from .outbox import OutboundMessage, new_message_id
 from .rendering import local_time, render_page, text
 from .staff_links import Link, csrf_token, issue_link, looks_like_token, token_hash
+from .deadlines import ExtensionRefused
 from .store import StaleCase
 from .web import _SECURITY_HEADERS, TooLarge, body_bytes, page_language
 
@@ -79,7 +80,8 @@ def _show(request, token, link, institution, language, now, banner=None, status=
     timeline = [{"at": local_time(event.at, zone, language), "actor": event.actor, "kind": event.kind, "text": event.text}
                 for event in store.timeline(case.reference)]
     staff = [member for member in institution.staff if member.id != link.staff_id]
-    return _html(request, "staff", language, institution, status, case=case, clocks=clocks, timeline=timeline, staff=staff,
+    deciding = case.pending_extension if case.pending_extension and case.pending_extension.approver == link.staff_id else None
+    return _html(request, "staff", language, institution, status, case=case, clocks=clocks, timeline=timeline, staff=staff, deciding=deciding,
                  received=local_time(case.received_at, zone, language), banner=banner,
                  csrf=csrf_token(token, case.version), actions=case.status not in ("resolved", "closed", "not_accepted"))
 
@@ -113,6 +115,17 @@ def _act(request, token, link, fields, institution, language, now) -> Response:
             case_actions.resolve(store, institution, link.reference, actor, fields.get("summary", ""),
                                  fields.get("validity", ""), fields.get("cause", ""), fields.get("corrective_action", ""),
                                  fields.get("compensation", ""), now, base_url, expected_version=version)
+        elif action == "request_extension":
+            amount = fields.get("amount", "")
+            case_actions.request_extension(store, institution, link.reference, actor, fields.get("clock", ""),
+                                           int(amount) if amount.isdigit() else 0, fields.get("unit", "working_days"),
+                                           fields.get("reason", ""), now, base_url, expected_version=version)
+        elif action in ("approve_extension", "deny_extension"):
+            case = store.get_case(link.reference)
+            if case.pending_extension is None or case.pending_extension.approver != link.staff_id:
+                raise ValueError("this extension request is not yours to decide")
+            case_actions.decide_extension(store, institution, link.reference, actor, action == "approve_extension", now,
+                                          base_url, expected_version=version)
         elif action == "not_accept":
             case_actions.not_accept(store, institution, link.reference, actor, fields.get("reason", ""), now, base_url,
                                     expected_version=version)
@@ -127,7 +140,7 @@ def _act(request, token, link, fields, institution, language, now) -> Response:
                          text(language, "staff_problem", problem=f"unknown action {action!r}"), 400)
     except StaleCase:
         return _show(request, token, link, institution, language, now, text(language, "staff_stale"), 409)
-    except ValueError as problem:
+    except (ValueError, ExtensionRefused) as problem:
         return _show(request, token, link, institution, language, now, text(language, "staff_problem", problem=str(problem)), 422)
     return _show(request, token, link, institution, language, now, text(language, "staff_done"))
 

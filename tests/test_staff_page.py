@@ -188,3 +188,36 @@ def test_the_person_complained_about_cannot_be_given_the_case(client, moto_store
     response = _post(client, path, action="reassign", to="zhou.min", **_form(client.http.get(path).body.decode()))
     assert response.status_code == 422 and "回避" in response.body.decode()
     assert moto_store.get_case(reference).assignee is None
+
+
+def test_extension_request_goes_to_the_level_above_who_approves_it_and_the_complainant_is_told(
+        client, moto_store, twilio, case_link):
+    with time_machine.travel(MONDAY_10, tick=False):
+        reference, path = case_link()
+        before = moto_store.get_case(reference).clock("respond").due_at
+        _post(client, path, action="request_extension", clock="respond", amount="2", unit="working_days",
+              reason="Waiting for the card network's records", **_form(client.http.get(path).body.decode()))
+        own = _post(client, path, action="approve_extension", **_form(client.http.get(path).body.decode()))
+        assert own.status_code == 422 and "not yours to decide" in own.body.decode()
+        [request] = twilio.sent_to("+8613911110003")  # the supervisor, one level above the handler
+        approver_path = "/s/" + re.search(r"/s/([\w-]{22})", request["body"]).group(1)
+        page = client.http.get(approver_path + "?lang=en").body.decode()
+        assert 'id="extension-decision"' in page and "card network" in page
+        _post(client, approver_path, action="approve_extension", **_form(page))
+    case = moto_store.get_case(reference)
+    assert case.clock("respond").due_at == before + timedelta(days=4)  # Thu -> Mon over the weekend
+    assert case.clock("respond").extensions[0].approver == "staff:li.qiang" and case.pending_extension is None
+    assert "card network's records" in twilio.sent_to(COMPLAINANT)[-1]["body"]
+
+
+def test_a_denied_extension_changes_no_deadline(client, moto_store, twilio, case_link):
+    reference, path = case_link()
+    before = moto_store.get_case(reference).clock("resolve").due_at
+    _post(client, path, action="request_extension", clock="resolve", amount="3", unit="working_days",
+          reason="Busy month", **_form(client.http.get(path).body.decode()))
+    [request] = twilio.sent_to("+8613911110003")
+    approver_path = "/s/" + re.search(r"/s/([\w-]{22})", request["body"]).group(1)
+    _post(client, approver_path, action="deny_extension", **_form(client.http.get(approver_path).body.decode()))
+    case = moto_store.get_case(reference)
+    assert case.clock("resolve").due_at == before and case.pending_extension is None
+    assert any(e.kind == "extension_denied" and e.actor == "staff:li.qiang" for e in moto_store.timeline(reference))

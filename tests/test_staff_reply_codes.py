@@ -69,3 +69,13 @@ def test_many_unknown_codes_from_one_number_stop_getting_answers(client, moto_st
     answers = [_text(client, f"{n}a") for n in range(1, 13)]
     assert all(answer and answer.startswith("回复代码：") for answer in answers[:10])
     assert answers[-1] is None
+
+
+def test_code_e_escalates_one_level_up_at_once(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False):
+        reference, code = _alerted_case(client, twilio)
+        assert _text(client, f"{code}升级") == f"{reference}：已完成。"
+    [to_manager] = twilio.sent_to("+8613911110005")  # the level above the supervisor
+    assert reference in to_manager["body"] and "/s/" in to_manager["body"]
+    escalated = next(e for e in moto_store.timeline(reference) if e.kind == "escalated")
+    assert escalated.actor == "staff:li.qiang" and escalated.data["to"] == "sun.li"
