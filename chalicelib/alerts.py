@@ -5,14 +5,14 @@ English and 2 in Chinese."""
 import random
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from . import notify
 from .complaint import Case, Event, Person
 from .escalation import Step, due_steps, next_due, recipient, stale_reminders
 from .institution import Institution
 from .outbox import SEND_LEASE, OutboundMessage, new_message_id
-from .rendering import local_time, text
+from .rendering import duration_text, local_time, text
 from .sms_segments import segments
 from .staff_commands import CODE_LIFETIME, hint
 from .staff_links import issue_link
@@ -99,16 +99,6 @@ def member_role(case: Case, step: Step) -> str:
     return case.chain[step.level].role
 
 
-def _duration(language: str, amount: timedelta) -> str:
-    minutes = max(int(amount.total_seconds() // 60), 0)
-    days, hours = minutes // 1440, (minutes % 1440) // 60
-    if days:
-        return text(language, "duration_days_hours", days=days, hours=hours)
-    if hours:
-        return text(language, "duration_hours", hours=hours)
-    return text(language, "duration_minutes", minutes=minutes)
-
-
 def _item(case: Case, step: Step, institution: Institution, now: datetime, language: str) -> str:
     zone = institution.calendar.timezone
     if step.kind == "leadership":
@@ -119,8 +109,8 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
     due = local_time(step.due_at, zone, language, short=True)
     if step.kind == "reminder":
         return text(language, "alert_reminder", ref=case.reference, clock=clock, due=due,
-                    left=_duration(language, step.due_at - now))
-    return text(language, "alert_late", ref=case.reference, clock=clock, due=due, late=_duration(language, now - step.due_at))
+                    left=duration_text(language, step.due_at - now))
+    return text(language, "alert_late", ref=case.reference, clock=clock, due=due, late=duration_text(language, now - step.due_at))
 
 
 def alert_text(items, institution: Institution, now: datetime, link: str, code: int | None = None) -> str:

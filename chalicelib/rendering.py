@@ -1,7 +1,7 @@
 """Pages and message texts from `templates/`, in Chinese and English. Jinja2 with autoescape:
 every page escapes what it shows. Jinja2 is imported on first use, not at cold start."""
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,6 +40,17 @@ def local_time(moment: datetime, timezone: str, language: Language, short: bool 
         day = f"{local.month}月{local.day}日" if short else f"{local.year}年{local.month}月{local.day}日 "
         return f"{day}{weekday} {local:%H:%M}" if not short else f"{day}{local:%H:%M}"
     return f"{weekday} {local.day} {local:%b %H:%M}" if short else f"{weekday} {local.day} {local:%b %Y %H:%M}"
+
+
+def duration_text(language: Language, amount: timedelta) -> str:
+    """"2d 3h", "5h", "40min" (or 2天3小时 ...): how long until, or since, a deadline."""
+    minutes = max(int(amount.total_seconds() // 60), 0)
+    days, hours = minutes // 1440, (minutes % 1440) // 60
+    if days:
+        return text(language, "duration_days_hours", days=days, hours=hours)
+    if hours:
+        return text(language, "duration_hours", hours=hours)
+    return text(language, "duration_minutes", minutes=minutes)
 
 
 @cache

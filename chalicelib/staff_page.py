@@ -10,17 +10,17 @@ from chalice import Response
 from . import case_actions, context
 from .complaint import Event
 from .outbox import OutboundMessage, new_message_id
-from .rendering import local_time, render_page, text
+from .rendering import duration_text, local_time, render_page, text
 from .staff_links import Link, csrf_token, issue_link, looks_like_token, token_hash
 from .deadlines import ExtensionRefused
 from .store import StaleCase
-from .web import _SECURITY_HEADERS, TooLarge, body_bytes, page_language
+from .web import SECURITY_HEADERS, TooLarge, body_bytes, page_language
 
 
 def _html(request, name: str, language, institution, status: int = 200, **values) -> Response:
     body = render_page(name, language, root="../", institution_name=institution.name.in_(language), **values)
     return Response(body=body, status_code=status, headers={"Content-Type": "text/html; charset=utf-8",
-                                                            **_SECURITY_HEADERS, "Referrer-Policy": "no-referrer"})
+                                                            **SECURITY_HEADERS, "Referrer-Policy": "no-referrer"})
 
 
 def _link(token: str, now: datetime):
@@ -72,9 +72,9 @@ def _show(request, token, link, institution, language, now, banner=None, status=
         elif clock.paused_at:
             state = text(language, "staff_paused")
         elif clock.due_at > now:  # calendar time until the deadline, which is what a person plans by
-            state = text(language, "staff_left", time=_duration(language, clock.due_at - now))
+            state = text(language, "staff_left", time=duration_text(language, clock.due_at - now))
         else:
-            state = text(language, "staff_overdue", time=_duration(language, now - clock.due_at))
+            state = text(language, "staff_overdue", time=duration_text(language, now - clock.due_at))
         clocks.append({"name": text(language, f"clock_{clock.name}"), "due": local_time(clock.due_at, zone, language),
                        "state": state})
     timeline = [{"at": local_time(event.at, zone, language), "actor": event.actor, "kind": event.kind, "text": event.text}
@@ -84,12 +84,6 @@ def _show(request, token, link, institution, language, now, banner=None, status=
     return _html(request, "staff", language, institution, status, case=case, clocks=clocks, timeline=timeline, staff=staff, deciding=deciding,
                  received=local_time(case.received_at, zone, language), banner=banner,
                  csrf=csrf_token(token, case.version), actions=case.status not in ("resolved", "closed", "not_accepted"))
-
-
-def _duration(language, amount) -> str:
-    from .alerts import _duration as duration
-
-    return duration(language, amount)
 
 
 def _act(request, token, link, fields, institution, language, now) -> Response:

@@ -22,7 +22,7 @@ MAX_BODY_BYTES = 64 * 1024
 LOOKUPS_PER_SOURCE_PER_HOUR = 30
 _FORM_FIELDS = ("description", "type", "category", "occurred", "location", "subject", "demands",
                 "name", "phone", "email", "language", "anonymous")
-_SECURITY_HEADERS = {
+SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -66,7 +66,7 @@ def _source(request) -> str:
 def _page(request, name: str, language: Language, institution: Institution, status: int = 200, **values) -> Response:
     body = render_page(name, language, root=_root(request), institution_name=institution.name.in_(language), **values)
     return Response(body=body, status_code=status,
-                    headers={"Content-Type": "text/html; charset=utf-8", **_SECURITY_HEADERS})
+                    headers={"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS})
 
 
 def message_page(request, language: Language, institution: Institution, status: int, title_key: str,
