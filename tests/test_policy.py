@@ -73,3 +73,19 @@ def test_country_holidays_are_written_into_the_config_by_the_admin_side(tmp_path
     path.write_text(path.read_text().replace("country: US", "country: XX"), encoding="utf-8")
     with pytest.raises(config.ConfigError, match="calendar.country: 'XX'"):
         config.load(str(path))
+
+
+def test_hospital_example_gives_written_complaints_15_working_days_and_its_night_roster_answers():
+    from infra import config
+    from chalicelib.escalation import chain_snapshot, recipient
+
+    hospital = config.load("riverside-hospital")
+    by_email = opening_clocks(hospital, MONDAY_10, _complaint(channel="email"))
+    by_phone = opening_clocks(hospital, MONDAY_10, _complaint(channel="voice"))
+    assert _due(by_email, "respond") == MONDAY_10 + timedelta(days=21)  # 15 working days: three weeks
+    assert _due(by_phone, "respond") == MONDAY_10 + timedelta(days=3)
+    handler = chain_snapshot(hospital)[0]
+    calendar = hospital.calendar.work_calendar()
+    night = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # Monday 23:00 in Shanghai
+    assert recipient(handler, night, calendar, set()).id == "duty.night"
+    assert recipient(handler, MONDAY_10, calendar, set()).id == "nurse.lin"
