@@ -55,6 +55,7 @@ def _next_due_after(case: Case, institution: Institution, now: datetime) -> date
 
 
 def _fire_group(store, institution, items, finals, stale, now, base_url, unreachable) -> int:
+    linked = None  # (reference, link, code): minted again only if the leading case changes on a retry
     for attempt in range(6):  # again without the steps another sweep recorded, or after a clash
         if not items:
             return 0
@@ -63,8 +64,11 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
         backup = member.backup if member.backup and member.backup.phone != person.phone \
             and member.backup.phone not in unreachable else None
         # The link and the reply code open the most urgent case of the text, for this person only.
-        link = issue_link(store, institution, items[0][0].reference, person.id, now, base_url)
-        code = store.allocate_code(person.phone, items[0][0].reference, now, CODE_LIFETIME)
+        leading = items[0][0].reference
+        if linked is None or linked[0] != leading:
+            linked = (leading, issue_link(store, institution, leading, person.id, now, base_url),
+                      store.allocate_code(person.phone, leading, now, CODE_LIFETIME))
+        _, link, code = linked
         message = OutboundMessage(
             id=new_message_id(now), channel="sms", to=person.phone, body=alert_text(items, institution, now, link, code),
             purpose="alert", language=institution.default_language, created_at=now, attempts=1,
@@ -81,11 +85,9 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
         raised = {case.reference: step.raise_to for case, step, _ in items if step.kind == "age"}
         try:
             store.fire_alerts(fired, message, dict(events), now, skipped, raised)
-        except AlertsTaken:
-            items = [item for item in items if not store.alert_recorded(item[0].reference, item[1].key)]
-            continue
-        except Contention:  # a parallel sweep was writing these cases: step aside briefly
-            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
+        except (AlertsTaken, Contention) as clash:
+            if isinstance(clash, Contention):  # a parallel sweep was writing these cases: step aside briefly
+                time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
             items = [item for item in items if not store.alert_recorded(item[0].reference, item[1].key)]
             continue
         for reference in skipped:

@@ -12,6 +12,7 @@ from .escalation import next_due
 from .institution import Institution
 from .lifecycle import transition
 from .rendering import local_time, text
+from .staff_links import link_message
 from .store import StaleCase, Store
 
 
@@ -42,8 +43,7 @@ def acknowledge(store: Store, institution: Institution, reference: str, actor: s
                 expected_version: int | None = None) -> Case:
     """Stops the acknowledge clock (and only it)."""
     case = _load(store, reference, expected_version)
-    clocks = [clock.model_copy(update={"stopped_at": now}) if clock.name == "acknowledge" and clock.stopped_at is None
-              else clock for clock in case.clocks]
+    clocks = _stop(case, ("acknowledge",), now)
     status = transition(case.status, "acknowledged") if case.status in ("received", "reopened") else case.status
     event = Event(at=now, actor=actor, kind="acknowledged", public=True,
                   text=text(case.complainant.language, "status_acknowledged"))
@@ -174,9 +174,6 @@ def request_extension(store: Store, institution: Institution, reference: str, ac
                       unit: str, reason: str, now: datetime, base_url: str, expected_version: int | None = None) -> Case:
     """Asks the person one level above the requester in the case's chain to approve more time; they
     get a text with their own link, where they approve or deny."""
-    from .outbox import OutboundMessage, new_message_id
-    from .staff_links import issue_link
-
     case = _load(store, reference, expected_version)
     if not reason.strip():
         raise ValueError("an extension request needs a reason")
@@ -190,11 +187,8 @@ def request_extension(store: Store, institution: Institution, reference: str, ac
         raise ValueError("there is nobody above you in this case's chain to approve an extension")
     request = ExtensionRequest(clock=clock_name, amount=amount, unit=unit, reason=reason.strip(), requested_by=actor,
                                approver=above.primary.id, at=now)
-    url = issue_link(store, institution, reference, above.primary.id, now, base_url)
-    message = OutboundMessage(id=new_message_id(now), channel="sms", to=above.primary.phone,
-                              body=f"{reference}: +{amount} {unit} ({reason.strip()[:40]}) {url}", purpose="extension_request",
-                              language=institution.default_language, created_at=now, next_attempt_at=now,
-                              case_reference=reference, recipient_id=above.primary.id)
+    message = link_message(store, institution, reference, above.primary.id, above.primary.phone,
+                           f"{reference}: +{amount} {unit} ({reason.strip()[:40]})", "extension_request", now, base_url)
     events = [Event(at=now, actor=actor, kind="extension_requested", text=reason.strip(),
                     data={"clock": clock_name, "amount": amount, "unit": unit, "approver": above.primary.id,
                           "message_id": message.id})]
@@ -206,9 +200,6 @@ def escalate_now(store: Store, institution: Institution, reference: str, actor: 
                  base_url: str) -> Case:
     """The person alerted hands the case one level up at once (逐级上报): the next level's primary
     gets a text with their own link."""
-    from .outbox import OutboundMessage, new_message_id
-    from .staff_links import issue_link
-
     case = _load(store, reference)
     asker = actor.removeprefix("staff:")
     levels = [index for index, member in enumerate(case.chain)
@@ -216,11 +207,8 @@ def escalate_now(store: Store, institution: Institution, reference: str, actor: 
     if not case.chain or (levels and levels[0] + 1 >= len(case.chain)):
         raise ValueError("there is no level above you in this case's chain")
     above = case.chain[(levels[0] + 1) if levels else 1]
-    url = issue_link(store, institution, reference, above.primary.id, now, base_url)
-    message = OutboundMessage(id=new_message_id(now), channel="sms", to=above.primary.phone,
-                              body=f"{reference} ↑ {asker}: {url}", purpose="escalation",
-                              language=institution.default_language, created_at=now, next_attempt_at=now,
-                              case_reference=reference, recipient_id=above.primary.id)
+    message = link_message(store, institution, reference, above.primary.id, above.primary.phone,
+                           f"{reference} ↑ {asker}:", "escalation", now, base_url)
     events = [Event(at=now, actor=actor, kind="escalated", text=f"{asker} -> {above.primary.id} ({above.role})",
                     data={"to": above.primary.id, "message_id": message.id})]
     return _save(store, institution, case, case, events, [message], now, base_url)
@@ -262,8 +250,6 @@ def reassign(store: Store, institution: Institution, reference: str, actor: str,
     """Hands the case to another person of the directory: never to the person complained about
     (回避), the old handler's links stop working, the new one is texted a link of their own."""
     from .complaint import Person
-    from .outbox import OutboundMessage, new_message_id
-    from .staff_links import issue_link
 
     case = _load(store, reference, expected_version)
     member = institution.staff_member(to_staff_id)
@@ -276,10 +262,8 @@ def reassign(store: Store, institution: Institution, reference: str, actor: str,
     chain = list(case.chain)
     if chain:  # the handler level of the copied chain now names the new person
         chain[0] = chain[0].model_copy(update={"primary": Person(id=member.id, name=member.name, phone=member.phone)})
-    url = issue_link(store, institution, reference, member.id, now, base_url)
-    message = OutboundMessage(id=new_message_id(now), channel="sms", to=member.phone, body=f"{reference}: {url}",
-                              purpose="assignment", language=institution.default_language, created_at=now,
-                              next_attempt_at=now, case_reference=reference, recipient_id=member.id)
+    message = link_message(store, institution, reference, member.id, member.phone, f"{reference}:", "assignment", now,
+                           base_url)
     events = [Event(at=now, actor=actor, kind="reassigned", text=f"{previous} -> {member.id}",
                     data={"from": previous, "to": member.id, "message_id": message.id})]
     updated = case.model_copy(update={"assignee": member.id, "chain": chain})

@@ -58,3 +58,15 @@ def issue_link(store, institution, reference: str, staff_id: str, now: datetime,
     token = new_token()
     store.put_link(Link(token_hash(token), reference, staff_id, now + timedelta(days=institution.alert_link_days)))
     return f"{base_url.rstrip('/')}/s/{token}"
+
+
+def link_message(store, institution, reference: str, staff_id: str, phone: str, words: str, purpose: str,
+                 now: datetime, base_url: str):
+    """A text to one staff member carrying a new link of their own to the case: "<words> <link>".
+    Returned, not queued, so that the caller writes it with the change that causes it."""
+    from .outbox import OutboundMessage, new_message_id
+
+    url = issue_link(store, institution, reference, staff_id, now, base_url)
+    return OutboundMessage(id=new_message_id(now), channel="sms", to=phone, body=f"{words} {url}", purpose=purpose,
+                           language=institution.default_language, created_at=now, next_attempt_at=now,
+                           case_reference=reference, recipient_id=staff_id)

@@ -9,9 +9,8 @@ from chalice import Response
 
 from . import case_actions, context
 from .complaint import Event
-from .outbox import OutboundMessage, new_message_id
 from .rendering import duration_text, local_time, render_page, text
-from .staff_links import Link, csrf_token, issue_link, looks_like_token, token_hash
+from .staff_links import Link, csrf_token, link_message, looks_like_token, token_hash
 from .deadlines import ExtensionRefused
 from .store import StaleCase
 from .web import SECURITY_HEADERS, TooLarge, body_bytes, page_language
@@ -147,10 +146,8 @@ def _text_fresh_link(link: Link, institution, now: datetime) -> None:
     from . import notify
 
     store, base_url = context.store(), context.setting("PUBLIC_BASE_URL")
-    url = issue_link(store, institution, link.reference, link.staff_id, now, base_url)
-    message = OutboundMessage(id=new_message_id(now), channel="sms", to=member.phone, body=f"{link.reference}: {url}",
-                              purpose="staff_link", language=institution.default_language, created_at=now,
-                              next_attempt_at=now, case_reference=link.reference, recipient_id=member.id)
+    message = link_message(store, institution, link.reference, member.id, member.phone, f"{link.reference}:",
+                           "staff_link", now, base_url)
     store.queue_message(message)
     store.append_event(link.reference, Event(at=now, actor=f"staff:{member.id}", kind="fresh_link_sent",
                                              data={"message_id": message.id}))

@@ -193,6 +193,13 @@ class Store:
         key = f"CASE#{reference}"
         return {"due_shard": _shard(key), "due_at": f"{iso(next_due)}#{key}"} if next_due else {}
 
+    def _due_clause(self, reference: str, next_due: datetime | None) -> tuple[str, str, dict]:
+        """(SET part, REMOVE part, values) that put a case in the due index at next_due, or take it out."""
+        due = self._due_fields(reference, next_due)
+        if due:
+            return "due_shard = :shard, due_at = :due", "", {":shard": due["due_shard"], ":due": due["due_at"]}
+        return "", "REMOVE due_shard, due_at", {}
+
     def case_item(self, case: Case, next_due: datetime | None) -> dict:
         return {"PK": f"CASE#{case.reference}", "SK": "CASE", **_clean(case.model_dump(mode="json")),
                 **self._due_fields(case.reference, next_due)}
@@ -256,18 +263,16 @@ class Store:
         puts += self._message_puts([message] if message else [])
         updates = []
         for reference, (keys, next_due) in fired.items():
-            due = self._due_fields(reference, next_due)
+            due_set, due_remove, due_values = self._due_clause(reference, next_due)
             severity = (raised or {}).get(reference)
-            update = {"Key": {"PK": f"CASE#{reference}", "SK": "CASE"},
-                      "UpdateExpression": "SET fired = list_append(if_not_exists(fired, :empty), :keys)"
-                                          + (", severity = :severity" if severity else "")
-                                          + (", due_shard = :shard, due_at = :due" if due else "")
-                                          + ("" if due else " REMOVE due_shard, due_at"),
-                      "ExpressionAttributeValues": {":empty": [], ":keys": keys,
-                                                    **({":severity": severity} if severity else {}),
-                                                    **({":shard": due["due_shard"], ":due": due["due_at"]} if due else {})},
-                      "ConditionExpression": "attribute_exists(PK)"}
-            updates.append(update)
+            sets = ["fired = list_append(if_not_exists(fired, :empty), :keys)"]
+            sets += ["severity = :severity"] if severity else []
+            sets += [due_set] if due_set else []
+            updates.append({"Key": {"PK": f"CASE#{reference}", "SK": "CASE"},
+                            "UpdateExpression": ("SET " + ", ".join(sets) + " " + due_remove).strip(),
+                            "ExpressionAttributeValues": {":empty": [], ":keys": keys, **due_values,
+                                                          **({":severity": severity} if severity else {})},
+                            "ConditionExpression": "attribute_exists(PK)"})
         try:
             self._transact(puts, updates, None)
         except self.client.exceptions.TransactionCanceledException as error:
@@ -280,15 +285,11 @@ class Store:
         return "Item" in self.table.get_item(Key={"PK": f"ALERT#{reference}#{key}", "SK": "ALERT"}, ConsistentRead=True)
 
     def set_next_due(self, reference: str, next_due: datetime | None) -> None:
-        due = self._due_fields(reference, next_due)
-        if due:
-            self.table.update_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"},
-                                   UpdateExpression="SET due_shard = :shard, due_at = :due",
-                                   ConditionExpression="attribute_exists(PK)",
-                                   ExpressionAttributeValues={":shard": due["due_shard"], ":due": due["due_at"]})
-        else:
-            self.table.update_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"},
-                                   UpdateExpression="REMOVE due_shard, due_at", ConditionExpression="attribute_exists(PK)")
+        due_set, due_remove, due_values = self._due_clause(reference, next_due)
+        self.table.update_item(Key={"PK": f"CASE#{reference}", "SK": "CASE"},
+                               UpdateExpression=f"SET {due_set}" if due_set else due_remove,
+                               ConditionExpression="attribute_exists(PK)",
+                               **({"ExpressionAttributeValues": due_values} if due_values else {}))
 
     def update_case(self, case: Case, expected_version: int, events: list[Event], next_due: datetime | None,
                     messages: list[OutboundMessage] = ()) -> None:
