@@ -30,6 +30,18 @@ def _load(store: Store, reference: str, expected_version: int | None = None) -> 
     return case
 
 
+def _level_above(case: Case, actor: str):
+    """The level of the case's chain one above this person's (someone outside the chain counts as the
+    handler level); ValueError at the top, where nobody is left to ask."""
+    person = actor.removeprefix("staff:")
+    levels = [index for index, member in enumerate(case.chain)
+              if person in {member.primary.id, member.backup.id if member.backup else None}]
+    above = (levels[0] if levels else 0) + 1
+    if above >= len(case.chain):
+        raise ValueError("there is no level above you in this case's chain")
+    return case.chain[above]
+
+
 def _save(store: Store, institution: Institution, before: Case, after: Case, events: list[Event], messages=(),
           now: datetime | None = None, base_url: str | None = None) -> Case:
     after = after.model_copy(update={"version": before.version + 1})
@@ -179,12 +191,7 @@ def request_extension(store: Store, institution: Institution, reference: str, ac
         raise ValueError("an extension request needs a reason")
     if amount <= 0 or clock_name not in {clock.name for clock in case.clocks if clock.stopped_at is None}:
         raise ValueError("choose a running clock and a positive amount")
-    requester = actor.removeprefix("staff:")
-    levels = [index for index, member in enumerate(case.chain)
-              if requester in {member.primary.id, member.backup.id if member.backup else None}]
-    above = case.chain[min((levels[0] if levels else 0) + 1, len(case.chain) - 1)] if case.chain else None
-    if above is None or above.primary.id == requester:
-        raise ValueError("there is nobody above you in this case's chain to approve an extension")
+    above = _level_above(case, actor)
     request = ExtensionRequest(clock=clock_name, amount=amount, unit=unit, reason=reason.strip(), requested_by=actor,
                                approver=above.primary.id, at=now)
     message = link_message(store, institution, reference, above.primary.id, above.primary.phone,
@@ -202,11 +209,7 @@ def escalate_now(store: Store, institution: Institution, reference: str, actor: 
     gets a text with their own link."""
     case = _load(store, reference)
     asker = actor.removeprefix("staff:")
-    levels = [index for index, member in enumerate(case.chain)
-              if asker in {member.primary.id, member.backup.id if member.backup else None}]
-    if not case.chain or (levels and levels[0] + 1 >= len(case.chain)):
-        raise ValueError("there is no level above you in this case's chain")
-    above = case.chain[(levels[0] + 1) if levels else 1]
+    above = _level_above(case, actor)
     message = link_message(store, institution, reference, above.primary.id, above.primary.phone,
                            f"{reference} ↑ {asker}:", "escalation", now, base_url)
     events = [Event(at=now, actor=actor, kind="escalated", text=f"{asker} -> {above.primary.id} ({above.role})",

@@ -3,6 +3,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import time_machine
 
 from conftest import sms_params, twilio_post
@@ -79,3 +80,21 @@ def test_code_e_escalates_one_level_up_at_once(client, moto_store, twilio):
     assert reference in to_manager["body"] and "/s/" in to_manager["body"]
     escalated = next(e for e in moto_store.timeline(reference) if e.kind == "escalated")
     assert escalated.actor == "staff:li.qiang" and escalated.data["to"] == "sun.li"
+
+
+def test_the_top_of_the_chain_has_nobody_to_escalate_to_or_ask(moto_store, institution):
+    from chalicelib.case_actions import _level_above, escalate_now
+    from chalicelib.complaint import Case, Complainant
+    from chalicelib.escalation import chain_snapshot
+
+    case = Case(reference="HCB-2611000010", channel="web", description="x", received_at=MONDAY_10,
+                complainant=Complainant(), chain=chain_snapshot(institution))
+    assert _level_above(case, "staff:chen.jing").role == "supervisor"
+    assert _level_above(case, "staff:wu.hong").role == "manager"  # a backup (B角) asks the level above theirs
+    for top in ("staff:he.jun", "staff:ma.lin"):
+        with pytest.raises(ValueError, match="no level above you"):
+            _level_above(case, top)
+    one_level = case.model_copy(update={"chain": case.chain[:1]})
+    moto_store.create_case(one_level, [], [], None, MONDAY_10)
+    with pytest.raises(ValueError, match="no level above you"):  # a clear refusal, not an IndexError
+        escalate_now(moto_store, institution, one_level.reference, "staff:nobody", MONDAY_10, "https://hotline.example.org")
