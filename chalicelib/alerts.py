@@ -9,7 +9,7 @@ from datetime import datetime
 
 from . import notify
 from .complaint import Case, Event, Person
-from .escalation import Step, due_steps, next_due, recipient, stale_reminders
+from .escalation import Step, current_rosters, due_steps, next_due, recipient, stale_reminders
 from .institution import Institution
 from .outbox import SEND_LEASE, OutboundMessage, new_message_id
 from .rendering import duration_text, local_time, text
@@ -27,14 +27,16 @@ def fire_due(store: Store, institution: Institution, cases: list[Case], now: dat
     calendar = institution.calendar.work_calendar()
     work = [(case, due_steps(case, institution, now)) for case in cases]
     work = [(case, steps) for case, steps in work if steps]
+    rosters = current_rosters(institution)
     involved = {person.phone for case, steps in work for step in steps
-                for person in (case.chain[step.level].primary, case.chain[step.level].backup) if person}
+                for person in (case.chain[step.level].primary, case.chain[step.level].backup,
+                               *(duty for duty, _ in rosters.get(case.chain[step.level].role, []))) if person}
     unreachable = store.unreachable(involved, now) if involved else set()
     groups: dict[str, list[tuple[Case, Step, Person]]] = defaultdict(list)
     for case, steps in work:
         for step in steps:
             member = case.chain[step.level]
-            person = recipient(member, now, calendar, unreachable)
+            person = recipient(member, now, calendar, unreachable, rosters.get(member.role))
             groups[person.phone].append((case, step, person))
     for items in groups.values():  # most urgent (longest overdue, then soonest due) first
         items.sort(key=lambda item: (item[1].kind != "late", item[1].due_at))

@@ -7,8 +7,10 @@ import time
 from functools import cache
 
 CONFIG_TTL_SECONDS = 60
+SECRET_TTL_SECONDS = 300  # a rotated Twilio token reaches every container within 5 minutes
 _lock = threading.Lock()
 _config_cache: dict = {}
+_secret_cache: dict = {}
 
 
 class MissingSetting(RuntimeError):
@@ -20,6 +22,40 @@ def setting(name: str, default: str | None = None) -> str:
     if value is None or value == "":
         raise MissingSetting(f"environment variable {name} is not set")
     return value
+
+
+def secret(name: str) -> str:
+    """A credential (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN): the environment variable itself in
+    the sandbox and tests; in AWS, the SSM SecureString parameter or Secrets Manager secret named by
+    `<name>_REF` (`ssm:/path` or `secretsmanager:name#key`), read once per container and cached."""
+    if os.environ.get(name):
+        return os.environ[name]
+    reference = os.environ.get(f"{name}_REF")
+    if not reference:
+        raise MissingSetting(f"neither {name} nor {name}_REF is set")
+    with _lock:
+        cached = _secret_cache.get(reference)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+    value = _read_secret(reference)
+    with _lock:
+        _secret_cache[reference] = (time.monotonic() + SECRET_TTL_SECONDS, value)
+    return value
+
+
+def _read_secret(reference: str) -> str:
+    kind, _, where = reference.partition(":")
+    if kind == "ssm":
+        return aws_client("ssm").get_parameter(Name=where, WithDecryption=True)["Parameter"]["Value"]
+    if kind == "secretsmanager":
+        import json
+
+        secret_id, _, key = where.partition("#")
+        document = json.loads(aws_client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
+        if key not in document:
+            raise MissingSetting(f"secret {secret_id} has no key {key!r}")
+        return document[key]
+    raise MissingSetting(f"{reference!r}: expected ssm:/path or secretsmanager:name#key")
 
 
 @cache
@@ -66,3 +102,4 @@ def reset() -> None:
     aws_client.cache_clear()
     store.cache_clear()
     _config_cache.clear()
+    _secret_cache.clear()

@@ -102,12 +102,21 @@ def chain_snapshot(institution: Institution) -> list[ChainMember]:
             for level in institution.escalation.chain]
 
 
-def recipient(member: ChainMember, now: datetime, calendar: WorkCalendar, unreachable: set[str]) -> Person:
-    """The on-duty person out of hours; else the primary (A角), or the backup (B角) when the primary
-    cannot be reached (opted out, or a recent text to them failed)."""
+def current_rosters(institution: Institution) -> dict[str, list[tuple[Person, list[int]]]]:
+    """Who is on duty, per role, as the directory says now. The A and B holders of a role are fixed
+    when a case opens (they own it); a duty roster is about tonight, so a swapped shift, synced,
+    reaches the cases already open."""
+    return {member.role: member.on_duty for member in chain_snapshot(institution)}
+
+
+def recipient(member: ChainMember, now: datetime, calendar: WorkCalendar, unreachable: set[str],
+              roster: list[tuple[Person, list[int]]] | None = None) -> Person:
+    """The on-duty person out of hours (from `roster` when given, else the case's copy); else the
+    primary (A角), or the backup (B角) when the primary cannot be reached (opted out, or a recent
+    text to them failed)."""
     if not calendar.is_working_time(now):
         weekday = now.astimezone(calendar.zone).weekday()
-        for person, weekdays in member.on_duty:
+        for person, weekdays in (member.on_duty if roster is None else roster):
             if weekday in weekdays and person.phone not in unreachable:
                 return person
     if member.primary.phone in unreachable and member.backup is not None:

@@ -2,7 +2,7 @@
 manager lives here, not in code. Validated with pydantic; stored in the table by
 `python -m infra sync` and read by the app (cached briefly per container)."""
 from datetime import date, time
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -69,7 +69,8 @@ class ClockPolicy(Strict):
 
 
 class ClockSteps(Strict):
-    remind_at_percent: list[int] = [50, 75]  # reminders to the handler, as a share of the clock's time
+    # reminders to the handler, as a share of the clock's time
+    remind_at_percent: list[Annotated[int, Field(gt=0, lt=100)]] = [50, 75]
     escalate_to: str  # the role alerted when the deadline passes
     repeat_every_hours: int | None = Field(default=None, gt=0)  # while late: again, one role higher each time
 
@@ -123,6 +124,9 @@ class CalendarConfig(Strict):
     holidays: list[date] = []
     make_up_workdays: list[date] = []
     business_hours: tuple[time, time] | None = None
+    # The years the listed holidays and make-up days are for: a date outside them is a typo
+    # (2062 for 2026) or a stale list, and the validator says so.
+    years: tuple[int, int] | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -141,6 +145,20 @@ class CalendarConfig(Strict):
         if any(day not in range(7) for day in value):
             raise ValueError("weekend days are numbers 0 (Monday) to 6 (Sunday)")
         return value
+
+    @model_validator(mode="after")
+    def _dates_inside_years(self):
+        listed = [("holidays", index, day) for index, day in enumerate(self.holidays)]
+        listed += [("make_up_workdays", index, day) for index, day in enumerate(self.make_up_workdays)]
+        if listed and self.years is None:
+            raise ValueError("years: required when holidays or make_up_workdays are listed, e.g. [2026, 2027]")
+        if self.years and self.years[0] > self.years[1]:
+            raise ValueError(f"years: the first year must not be after the last: {list(self.years)}")
+        outside = [f"{field}.{index}: {day} is outside the calendar's years {self.years[0]}-{self.years[1]}"
+                   for field, index, day in listed if not self.years[0] <= day.year <= self.years[1]]
+        if outside:
+            raise ValueError("; ".join(outside))
+        return self
 
     def work_calendar(self) -> WorkCalendar:
         return WorkCalendar(
@@ -178,9 +196,19 @@ class Voice(Strict):
     max_recording_seconds: int = Field(default=300, ge=10, le=3600)
 
 
+class OrgUnit(Strict):
+    """A branch, department or office. Every unit has a head: the person a case in that unit
+    ultimately answers to."""
+
+    code: str = Field(pattern=r"^[a-z0-9_.-]{1,40}$")
+    name: Text
+    head: str  # staff id
+    parent: str | None = None  # unit code
+
+
 class StaffMember(Strict):
     """One person of the staff directory. Texts from their phone are staff commands, never
-    complaints. (Roles, chain and rosters come with the deadline engine.)"""
+    complaints."""
 
     id: str = Field(pattern=r"^[a-z0-9_.-]{1,40}$")
     name: str
@@ -216,6 +244,7 @@ class Institution(Strict):
     intake: IntakePolicy = IntakePolicy()
     channels: Channels = Channels()
     voice: Voice = Voice()
+    units: list[OrgUnit] = []
     staff: list[StaffMember] = []
     escalation: Escalation | None = None
     severity_rules: list[SeverityRule] = []
@@ -256,6 +285,27 @@ class Institution(Strict):
                 problems.append(f"escalation.{clock}.escalate_to: {target!r} is not a role of the chain {roles}")
         if self.escalation.leadership_role not in roles:
             problems.append(f"escalation.leadership_role: {self.escalation.leadership_role!r} is not a role of the chain")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _units_have_heads_and_staff_belong_to_units(self):
+        staff_ids = [member.id for member in self.staff]
+        unit_codes = [unit.code for unit in self.units]
+        problems = [f"staff: duplicate ids {sorted({i for i in staff_ids if staff_ids.count(i) > 1})}"
+                    ] if len(set(staff_ids)) != len(staff_ids) else []
+        for index, unit in enumerate(self.units):
+            if unit.head not in staff_ids:
+                problems.append(f"units.{index}.head: {unit.head!r} is not a staff id (every unit needs a head "
+                                "from the staff directory)")
+            if unit.parent is not None and unit.parent not in unit_codes:
+                problems.append(f"units.{index}.parent: {unit.parent!r} is not a unit code")
+        if self.units:
+            for index, member in enumerate(self.staff):
+                if member.unit is not None and member.unit not in unit_codes:
+                    problems.append(f"staff.{index}.unit: {member.unit!r} is not a unit under units (a unit "
+                                    "without a head)")
         if problems:
             raise ValueError("; ".join(problems))
         return self

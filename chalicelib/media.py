@@ -16,8 +16,8 @@ def fetch_twilio_media(url: str) -> tuple[bytes, str]:
 
     from .notify import twilio_url
 
-    response = requests.get(twilio_url(url), auth=(context.setting("TWILIO_ACCOUNT_SID"),
-                                                   context.setting("TWILIO_AUTH_TOKEN")), timeout=10, stream=True)
+    response = requests.get(twilio_url(url), auth=(context.secret("TWILIO_ACCOUNT_SID"),
+                                                   context.secret("TWILIO_AUTH_TOKEN")), timeout=10, stream=True)
     response.raise_for_status()
     content = response.raw.read(MAX_MEDIA_BYTES + 1, decode_content=True)
     if len(content) > MAX_MEDIA_BYTES:

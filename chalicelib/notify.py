@@ -158,7 +158,7 @@ def twilio_client():
             def request(self, method, url, *args, **kwargs):
                 return super().request(method, twilio_url(url), *args, **kwargs)
 
-        _twilio["client"] = Client(context.setting("TWILIO_ACCOUNT_SID"), context.setting("TWILIO_AUTH_TOKEN"),
+        _twilio["client"] = Client(context.secret("TWILIO_ACCOUNT_SID"), context.secret("TWILIO_AUTH_TOKEN"),
                                    http_client=RedirectingHttpClient(timeout=10))
     return _twilio["client"]
 

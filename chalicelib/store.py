@@ -36,6 +36,7 @@ from .outbox import SEND_LEASE, OutboundMessage
 DUE_INDEX = "due"
 DUE_SHARDS = 8
 IDEMPOTENCY_TTL = timedelta(days=7)
+TTL_ATTRIBUTE = "expires_at"  # DynamoDB deletes an item some time after this epoch second
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def create_table(client, name: str) -> None:
         return
     client.get_waiter("table_exists").wait(TableName=name)
     client.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
     )
 
 

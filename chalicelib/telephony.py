@@ -21,7 +21,7 @@ def signed_params(request) -> dict[str, str]:
              for value in request.query_params.getlist(name)]
     path = request.path.format(**(request.uri_params or {}))  # "/twilio/voice/{step}" -> the real path
     urls = candidate_urls(context.setting("PUBLIC_BASE_URL"), path, query)
-    verify(context.setting("TWILIO_AUTH_TOKEN"), urls, params, request.headers.get("x-twilio-signature"))
+    verify(context.secret("TWILIO_AUTH_TOKEN"), urls, params, request.headers.get("x-twilio-signature"))
     return params
 
 

@@ -17,7 +17,7 @@ _MAX_DAYS_SCANNED = 3660  # a calendar with no working day at all must fail, not
 
 
 @lru_cache(maxsize=None)
-def _chinese_calendar_day(day: date) -> bool | None:
+def official_workday(day: date) -> bool | None:
     """The official Chinese working-day schedule (holidays and make-up days), where it is published."""
     import chinese_calendar  # imported where used: keeps cold start small
 
@@ -48,7 +48,7 @@ class WorkCalendar:
         if day in self.holidays:
             return False
         if self.official_calendar == "CN":
-            official = _chinese_calendar_day(day)
+            official = official_workday(day)
             if official is not None:
                 return official
         return day.weekday() not in self.weekend

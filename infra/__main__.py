@@ -1,22 +1,293 @@
-"""Admin CLI: python -m infra <command> --help."""
+"""Admin CLI: python -m infra <command> --help.
+
+An institution is one config file (infra/institutions/<slug>.yaml) and one stack:
+new -> validate -> render -> package -> deploy -> urls; later, `sync` for roster changes."""
 import argparse
 import json
 import os
+import shlex
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 from . import config
+from .deployment import stack_name
+
+INSTITUTION_HELP = "slug under infra/institutions/ or a path to a .yaml file"
+
+
+class Refused(Exception):
+    """The command cannot go on; the message says what to do."""
 
 
 def _validate(args) -> int:
-    institution = config.load(args.institution)
-    print(f"{config.path_for(args.institution)}: OK ({institution.name.en}, prefix {institution.reference_prefix})")
+    loaded = config.load_file(args.institution)
+    institution = loaded.institution
+    print(f"{loaded.path}: OK ({institution.name.en}, prefix {institution.reference_prefix}, "
+          f"{len(institution.staff)} staff, stack {stack_name(institution.slug)} in {loaded.deployment.region})")
+    for warning in _calendar_warnings(institution):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
-def _dynamodb():
+def _calendar_warnings(institution) -> list[str]:
+    """The official Chinese calendar is published a year at a time: say which years it lacks."""
+    calendar = institution.calendar
+    if calendar.official_calendar != "CN" or not calendar.years:
+        return []
+    import datetime
+
+    from chalicelib.working_time import official_workday
+
+    missing = [year for year in range(calendar.years[0], calendar.years[1] + 1)
+               if official_workday(datetime.date(year, 1, 1)) is None]
+    return [f"calendar: the official calendar of {year} is not published in chinese-calendar yet; until an update, "
+            "only weekends and calendar.holidays count for that year" for year in missing]
+
+
+def _render(args) -> int:
+    from . import render
+
+    loaded = config.load_file(args.institution)
+    rendered = render.write(loaded)
+    print(f"stage {loaded.institution.slug} in {rendered.chalice_config}")
+    for policy in rendered.policies:
+        print(f"policy {policy}")
+    print(f"merge template {rendered.merge_template}")
+    return 0
+
+
+def _package(args) -> int:
+    """Render, `chalice package --merge-template`, then cfn-lint the result."""
+    from . import render
+    from .package import build, lint
+
+    loaded = config.load_file(args.institution)
+    slug = loaded.institution.slug
+    rendered = render.write(loaded)
+    out = Path(args.out or render.ROOT / "build" / slug / "package")
+    bundle = build(slug, out, rendered.merge_template)
+    print(f"{bundle}: {bundle.stat().st_size / 1e6:.2f} MB")
+    checked = lint(out / "sam.json")
+    if checked.returncode != 0:
+        raise Refused(f"cfn-lint found problems in {out / 'sam.json'}:\n{checked.stdout}{checked.stderr}")
+    print(f"{out / 'sam.json'}: cfn-lint clean")
+    return 0
+
+
+def _session(region: str):
     import boto3
 
-    return boto3.client("dynamodb"), boto3.resource("dynamodb")
+    return boto3.Session(region_name=region)
+
+
+def _account(session) -> str:
+    """The account the credentials belong to; refuses when there are none."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return session.client("sts").get_caller_identity()["Account"]
+    except (BotoCoreError, ClientError) as error:
+        raise Refused(
+            f"deploy needs AWS credentials for the account that will run this hotline ({error}).\n"
+            "Set AWS_PROFILE (see `aws configure`) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then run "
+            "this again. Nothing was deployed.") from None
+
+
+def _deploy_commands(loaded, template: Path, packaged: Path, artifact_bucket: str, base_url: str) -> list[list[str]]:
+    region, stack = loaded.deployment.region, stack_name(loaded.institution.slug)
+    return [
+        ["aws", "cloudformation", "package", "--region", region, "--template-file", str(template),
+         "--s3-bucket", artifact_bucket, "--output-template-file", str(packaged)],
+        ["aws", "cloudformation", "deploy", "--region", region, "--stack-name", stack, "--template-file",
+         str(packaged), "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND", "--no-fail-on-empty-changeset",
+         "--parameter-overrides", f"PublicBaseUrl={base_url}", "--tags", f"institution={loaded.institution.slug}"],
+    ]
+
+
+def _deploy(args) -> int:
+    """Package, then `aws cloudformation deploy` the institution's stack; without a custom domain,
+    deploy a second time with the API URL the first one created (Twilio signs requests to it).
+    Then sync the config into the new table and print what to paste where."""
+    from . import render
+
+    loaded = config.load_file(args.institution)
+    slug, deployment = loaded.institution.slug, loaded.deployment
+    out = render.ROOT / "build" / slug / "package"
+    template, packaged = out / "sam.json", out / "packaged.yaml"
+    if args.dry_run:
+        commands = _deploy_commands(loaded, template, packaged, args.artifact_bucket or "<artifact bucket>",
+                                    deployment.public_base_url or "")
+        print(f"would package into {out}, cfn-lint it, check the secrets, then run:")
+        for command in commands:
+            print("  " + shlex.join(command))
+        if not deployment.public_base_url:
+            print("  ... and deploy again with PublicBaseUrl=<the stack's PublicBaseUrlInUse output>")
+        print(f"  python -m infra sync {slug} --table {render.Names.of(slug).table}")
+        return 0
+    session = _session(deployment.region)
+    account = _account(session)
+    if shutil.which("aws") is None:
+        raise Refused("deploy runs the AWS CLI: install it (pip install awscli) and run this again. Nothing was deployed.")
+    missing = _missing_secrets(session, loaded)
+    if missing:
+        raise Refused("these secrets are not there yet; create them first:\n" + "\n".join(missing))
+    _package(argparse.Namespace(institution=args.institution, out=str(out)))
+    _ensure_receipt_rule_set(session, deployment.receipt_rule_set)
+    bucket = args.artifact_bucket or f"hotline-artifacts-{account}-{deployment.region}"
+    _ensure_bucket(session, bucket, deployment.region)
+    for command in _deploy_commands(loaded, template, packaged, bucket, deployment.public_base_url or ""):
+        subprocess.run(command, check=True)
+    outputs = _stack_outputs(session, slug)
+    if not deployment.public_base_url:
+        *_, second = _deploy_commands(loaded, template, packaged, bucket, outputs["PublicBaseUrlInUse"])
+        subprocess.run(second, check=True)
+    _sync(argparse.Namespace(institution=args.institution, table=outputs["TableName"], region=deployment.region))
+    _print_urls(loaded, outputs["PublicBaseUrlInUse"], outputs)
+    return 0
+
+
+def _missing_secrets(session, loaded) -> list[str]:
+    from botocore.exceptions import ClientError
+
+    missing = []
+    for name in ("twilio_account_sid", "twilio_auth_token"):
+        kind, _, where = loaded.deployment.secret(loaded.institution.slug, name).partition(":")
+        try:
+            if kind == "ssm":
+                session.client("ssm").get_parameter(Name=where)
+            else:
+                session.client("secretsmanager").describe_secret(SecretId=where.partition("#")[0])
+        except ClientError:
+            missing.append("  " + _secret_command(loaded, name))
+    return missing
+
+
+def _secret_command(loaded, name: str) -> str:
+    kind, _, where = loaded.deployment.secret(loaded.institution.slug, name).partition(":")
+    region = loaded.deployment.region
+    placeholder = "AC..." if name == "twilio_account_sid" else "<auth token from the Twilio console>"
+    if kind == "ssm":
+        return (f"aws ssm put-parameter --region {region} --type SecureString --name {where} "
+                f"--value '{placeholder}'")
+    secret, _, key = where.partition("#")
+    return (f"aws secretsmanager create-secret --region {region} --name {secret} "
+            f"--secret-string '{{\"{key}\": \"{placeholder}\", ...}}'")
+
+
+def _ensure_receipt_rule_set(session, name: str) -> None:
+    ses = session.client("ses")
+    existing = [rule_set["Name"] for rule_set in ses.list_receipt_rule_sets().get("RuleSets", [])]
+    if name not in existing:
+        ses.create_receipt_rule_set(RuleSetName=name)
+    active = ses.describe_active_receipt_rule_set().get("Metadata", {}).get("Name")
+    if active is None:
+        ses.set_active_receipt_rule_set(RuleSetName=name)
+    elif active != name:
+        print(f"warning: SES receipt rule set {active!r} is active, not {name!r}: mail will not reach the "
+              f"hotline until {name!r} is activated or deployment.receipt_rule_set names {active!r}", file=sys.stderr)
+
+
+def _ensure_bucket(session, bucket: str, region: str) -> None:
+    from botocore.exceptions import ClientError
+
+    s3 = session.client("s3")
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError:
+        where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=bucket, **where)
+
+
+def _stack_outputs(session, slug: str) -> dict:
+    stack = session.client("cloudformation").describe_stacks(StackName=stack_name(slug))["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def _urls(args) -> int:
+    loaded = config.load_file(args.institution)
+    outputs = {}
+    base_url = args.base_url or loaded.deployment.public_base_url
+    if not args.offline:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            outputs = _stack_outputs(_session(loaded.deployment.region), loaded.institution.slug)
+            base_url = args.base_url or outputs.get("PublicBaseUrlInUse", base_url)
+        except (BotoCoreError, ClientError) as error:
+            print(f"(stack outputs not read: {error})", file=sys.stderr)
+    if not base_url:
+        raise Refused("no public URL yet: deploy first, or give --base-url https://.../")
+    _print_urls(loaded, base_url if base_url.endswith("/") else base_url + "/", outputs)
+    return 0
+
+
+def _print_urls(loaded, base_url: str, outputs: dict) -> None:
+    institution, deployment = loaded.institution, loaded.deployment
+    region = deployment.region
+    print(f"== {institution.name.en} ({stack_name(institution.slug)}, {region})")
+    number = institution.channels.sms_number or "<channels.sms_number>"
+    print(f"\nTwilio console > Phone Numbers > {number}:")
+    print(f"  Messaging  'A message comes in'  Webhook  HTTP POST  {base_url}twilio/sms")
+    print(f"  Voice      'A call comes in'     Webhook  HTTP POST  {base_url}twilio/voice")
+    print(f"  (delivery reports: each message asks for {base_url}twilio/status itself; nothing to paste)")
+    print("\nTwilio credentials, once (read by the functions at run time, never stored in files):")
+    for name in ("twilio_account_sid", "twilio_auth_token"):
+        print(f"  {_secret_command(loaded, name)}")
+    address = institution.channels.email_address
+    if address:
+        domain = address.partition("@")[2]
+        print(f"\nEmail to {address} (SES in {region}):")
+        print(f"  DNS  {domain}  MX  10 inbound-smtp.{region}.amazonaws.com")
+        print(f"  SES receipt rule set '{deployment.receipt_rule_set}' must be the active one:")
+        print(f"    aws ses set-active-receipt-rule-set --region {region} --rule-set-name {deployment.receipt_rule_set}")
+        dkim = [outputs[key] for key in ("DkimRecord1", "DkimRecord2", "DkimRecord3") if key in outputs]
+        for record in dkim:
+            print(f"  DNS  {record}")
+        if not dkim:
+            print("  DNS  three DKIM CNAME records: shown here once the stack exists (DkimRecord1-3 outputs)")
+        print("  Leave the SES sandbox (request production access) so acknowledgements reach any address.")
+    print("\nWeb:")
+    print(f"  complaint form     {base_url}complaints/new")
+    print(f"  status lookup      {base_url}complaints/status")
+    print(f"  JSON intake        POST {base_url}api/complaints")
+    if deployment.alarm_email:
+        print(f"\nAlarms go to {deployment.alarm_email}: confirm the subscription email from AWS Notifications.")
+
+
+def _new(args) -> int:
+    """A new config file from an example, with the new slug, names and prefix; everything else
+    (staff, numbers, chain) is the example's and must be edited."""
+    import re
+
+    source = config.path_for(args.example)
+    target = Path(args.dir or config.INSTITUTIONS_DIR) / f"{args.slug}.yaml"
+    if target.exists():
+        raise Refused(f"{target} exists already; edit it, or choose another slug")
+    example = config.load_file(args.example).institution
+    text = source.read_text(encoding="utf-8").replace(example.slug, args.slug)
+    for block in ("name", "short_name"):
+        text = re.sub(rf"(?m)^({block}:\n  zh: ).*\n(  en: ).*$", rf"\g<1>{args.name_zh}\n\g<2>{args.name_en}", text)
+    text = re.sub(r"(?m)^reference_prefix: .*$", f"reference_prefix: {args.prefix}", text)
+    header = (f"# {args.name_en}: scaffolded from {source.name} by `python -m infra new`. Still the example's:\n"
+              "# channels, staff, units, escalation chain, categories -- edit them, then validate.\n")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(header + text, encoding="utf-8")
+    try:
+        config.load_file(str(target))
+    except config.ConfigError:
+        target.unlink()
+        raise
+    print(f"wrote {target}\nnext: edit it, then `python -m infra validate {target}`")
+    return 0
+
+
+def _dynamodb(region: str | None = None):
+    import boto3
+
+    session = boto3.Session(region_name=region) if region else boto3
+    return session.client("dynamodb"), session.resource("dynamodb")
 
 
 def _create_table(args) -> int:
@@ -33,7 +304,7 @@ def _sync(args) -> int:
     from chalicelib.store import Store
 
     institution = config.load(args.institution)
-    _, resource = _dynamodb()
+    _, resource = _dynamodb(getattr(args, "region", None))
     Store(resource.Table(args.table)).put_institution(json.loads(institution.model_dump_json()))
     print(f"synced {institution.slug} into table {args.table}")
     return 0
@@ -52,41 +323,67 @@ def _quarantine(args) -> int:
     return 0
 
 
-def _package(args) -> int:
-    from .package import build
+def _table_option(parser) -> None:
+    parser.add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ,
+                        help="the institution's table (default: $TABLE_NAME)")
 
-    bundle = build(args.stage, args.out)
-    print(f"{bundle}: {bundle.stat().st_size / 1e6:.2f} MB")
-    return 0
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m infra", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = top.add_subparsers(dest="command", required=True, metavar="command")
+
+    def command(name: str, run, summary: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.set_defaults(run=run)
+        return sub
+
+    command("validate", _validate, "check an institution config file; errors name the file and field"
+            ).add_argument("institution", help=INSTITUTION_HELP)
+    command("render", _render, "write the Chalice stage, its IAM policies and the CloudFormation merge template"
+            ).add_argument("institution", help=INSTITUTION_HELP)
+    package = command("package", _package, "render, build the zip and SAM template (chalice package "
+                                           "--merge-template), and cfn-lint it")
+    package.add_argument("institution", help=INSTITUTION_HELP)
+    package.add_argument("--out", help="output folder (default build/<slug>/package)")
+    deploy = command("deploy", _deploy, "package and deploy the institution's stack with the AWS CLI, sync its "
+                                        "config, print the URLs; refuses without AWS credentials")
+    deploy.add_argument("institution", help=INSTITUTION_HELP)
+    deploy.add_argument("--artifact-bucket", help="S3 bucket for the code zip (default: hotline-artifacts-<account>-<region>, created if missing)")
+    deploy.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
+    sync = command("sync", _sync, "write the institution config (staff, rosters, policy) into its table; "
+                                  "the functions use it within a minute, no redeploy")
+    sync.add_argument("institution", help=INSTITUTION_HELP)
+    _table_option(sync)
+    urls = command("urls", _urls, "print what to paste into the Twilio console, DNS (MX, DKIM) and SES")
+    urls.add_argument("institution", help=INSTITUTION_HELP)
+    urls.add_argument("--base-url", help="the public base URL, if not from the config or the stack")
+    urls.add_argument("--offline", action="store_true", help="do not read the stack's outputs")
+    new = command("new", _new, "scaffold a config file for a new institution from an example")
+    new.add_argument("slug", help="lowercase letters, digits and dashes, e.g. east-river-bank")
+    new.add_argument("--name-zh", required=True)
+    new.add_argument("--name-en", required=True)
+    new.add_argument("--prefix", required=True, help="reference prefix, 2 or 3 capital letters")
+    new.add_argument("--example", default="harbour-city-bank", help="the example to start from")
+    new.add_argument("--dir", help="where to write it (default infra/institutions/)")
+    command("create-table", _create_table, "create the institution's DynamoDB table if missing (sandbox, tests)"
+            ).add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
+    quarantine = command("quarantine", _quarantine, "list what was quarantined on a channel")
+    quarantine.add_argument("channel", choices=["email", "web", "voice"])
+    _table_option(quarantine)
+    return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra", description="Administer institution stacks.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    validate = commands.add_parser("validate", help="check an institution config file")
-    validate.add_argument("institution", help="slug under infra/institutions/ or a path to a .yaml file")
-    validate.set_defaults(run=_validate)
-    table = commands.add_parser("create-table", help="create the institution's DynamoDB table if missing")
-    table.add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
-    table.set_defaults(run=_create_table)
-    sync = commands.add_parser("sync", help="write the institution config into its table")
-    sync.add_argument("institution")
-    sync.add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
-    sync.set_defaults(run=_sync)
-    quarantine = commands.add_parser("quarantine", help="list what was quarantined on a channel")
-    quarantine.add_argument("channel", choices=["email", "web", "voice"])
-    quarantine.add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
-    quarantine.set_defaults(run=_quarantine)
-    package = commands.add_parser("package", help="build the deployment zip and CloudFormation template")
-    package.add_argument("--stage", default="dev")
-    package.add_argument("--out", default="build/package")
-    package.set_defaults(run=_package)
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         return args.run(args)
     except config.ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    except Refused as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

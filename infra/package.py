@@ -1,5 +1,6 @@
 """Building the deployment package: vendor what Chalice's requirements step cannot trim, then
-`chalice package`. The zip carries templates/ through the vendor/templates link."""
+`chalice package`, merging the institution's rendered resources into Chalice's own template.
+The zip carries templates/ through the vendor/templates link."""
 import os
 import subprocess
 import sys
@@ -8,16 +9,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def vendor_packages() -> None:
+def vendor_packages(root: Path = ROOT) -> None:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps", "--no-compile",
-                    "--upgrade", "--target", str(ROOT / "vendor"), "-r", str(ROOT / "vendor-requirements.txt")],
+                    "--upgrade", "--target", str(root / "vendor"), "-r", str(root / "vendor-requirements.txt")],
                    check=True)
 
 
-def build(stage: str, out: str | Path) -> Path:
-    vendor_packages()
+def build(stage: str, out: str | Path, merge_template: Path | None = None, root: Path = ROOT) -> Path:
+    """Returns the zip; `out` also receives sam.json, the template to deploy."""
+    vendor_packages(root)
     out = Path(out).resolve()
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
     chalice = Path(sys.executable).with_name("chalice")
-    subprocess.run([str(chalice), "package", "--stage", stage, str(out)], cwd=ROOT, env=env, check=True)
+    merge = ["--merge-template", str(Path(merge_template).resolve())] if merge_template else []
+    subprocess.run([str(chalice), "package", "--stage", stage, *merge, str(out)], cwd=root, env=env, check=True)
     return out / "deployment.zip"
+
+
+def lint(template: Path) -> subprocess.CompletedProcess:
+    """cfn-lint on a packaged template (SAM transform included); returncode 0 means clean."""
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    return subprocess.run([str(cfn_lint), str(template)], capture_output=True, text=True)

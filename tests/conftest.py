@@ -115,6 +115,23 @@ def local_store(dynamodb_local, institution, monkeypatch):
     context.reset()
 
 
+@pytest.fixture(scope="session")
+def packaged_stacks(tmp_path_factory):
+    """Both example institutions, packaged the way `python -m infra package` does: the committed
+    Chalice stage plus the rendered merge template -> deployment.zip and sam.json per slug."""
+    from infra import config, render
+    from infra.package import build
+
+    out = {}
+    for slug in ("harbour-city-bank", "riverside-hospital"):
+        folder = tmp_path_factory.mktemp(slug)
+        merge = folder / "resources.json"
+        merge.write_text(json.dumps(render.merge_template(config.load_file(slug))))
+        build(slug, folder / "package", merge)
+        out[slug] = folder / "package"
+    return out
+
+
 @pytest.fixture
 def client():
     from chalice.test import Client

@@ -4,8 +4,6 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import ROOT
-
 PROBE = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
@@ -25,16 +23,15 @@ print("packaged app OK", Client.__name__, RequestValidator.__name__)
 """
 
 
-def test_deployment_zip_renders_pages_from_its_own_templates(tmp_path):
-    from infra.package import build
-
-    bundle = build("dev", tmp_path / "out")
+def test_deployment_zip_renders_pages_from_its_own_templates(packaged_stacks, tmp_path):
+    bundle = packaged_stacks["harbour-city-bank"] / "deployment.zip"
     unpacked = tmp_path / "task"
     with zipfile.ZipFile(bundle) as archive:
         archive.extractall(unpacked)
         names = archive.namelist()
     assert "templates/pages/new.html" in names and "templates/texts/zh.json" in names
     assert not any(name.startswith("aiohttp/") for name in names)
+    assert bundle.stat().st_size < 10 * 1024 * 1024
     result = subprocess.run([sys.executable, "-S", "-c", PROBE, str(unpacked)], cwd=unpacked,
                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr[-3000:]

@@ -1,0 +1,390 @@
+"""From one institution file to what Chalice and CloudFormation need: the Chalice stage in
+`.chalice/config.json` (environment, function sizes, autogen_policy off with a least-privilege
+policy file) and a template that `chalice package --merge-template` merges into its own: the
+table, the mail/media bucket, the SES receipt rule, alarms, log groups and outputs.
+Pure functions from the config to dictionaries; `write` is the only one that touches files."""
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from chalicelib.store import TTL_ATTRIBUTE, table_definition
+
+from .config import InstitutionFile
+from .deployment import FUNCTION_NAMES, stack_name
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_NAME = "complaint-hotline"
+# Chalice's logical ids for the three functions of app.py, and for their roles (one per function
+# because each has its own policy file).
+LOGICAL_IDS = {"api_handler": "APIHandler", "sla_sweep": "SlaSweep", "inbound_email": "InboundEmail"}
+ROLE_IDS = {"api_handler": "ApiHandlerRole", "sla_sweep": "SlaSweepRole", "inbound_email": "InboundEmailRole"}
+PARTITION_REGION_ACCOUNT = {"${AWS::Partition}": "aws", "${AWS::Region}": "*", "${AWS::AccountId}": "*"}
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every physical name of one institution's stack starts with its stack name."""
+
+    stack: str
+
+    @classmethod
+    def of(cls, slug: str) -> "Names":
+        return cls(stack_name(slug))
+
+    @property
+    def table(self) -> str:
+        return self.stack
+
+    @property
+    def bucket(self) -> str:  # bucket names are global: the account id makes it ours
+        return f"{self.stack}-${{AWS::AccountId}}"
+
+    @property
+    def mail_topic(self) -> str:
+        return f"{self.stack}-inbound-mail"
+
+    @property
+    def alarm_topic(self) -> str:
+        return f"{self.stack}-alarms"
+
+    @property
+    def receipt_rule(self) -> str:
+        return f"{self.stack}-inbound"
+
+    def function(self, name: str) -> str:
+        return f"{self.stack}-{name.replace('_', '-')}"
+
+
+def _arn(service: str, resource: str, regional: bool = True) -> str:
+    where = "${AWS::Region}:${AWS::AccountId}" if regional else ":"
+    return f"arn:${{AWS::Partition}}:{service}:{where}:{resource}"
+
+
+def _secret_resource(reference: str) -> tuple[str, str]:
+    kind, _, name = reference.partition(":")
+    if kind == "ssm":
+        return "ssm:GetParameter", _arn("ssm", f"parameter{name}")
+    secret = name.partition("#")[0]
+    return "secretsmanager:GetSecretValue", _arn("secretsmanager", f"secret:{secret}-??????")
+
+
+def policy_statements(config: InstitutionFile, function: str) -> list[dict]:
+    """What one function may do, and nothing else: this table, its own log group, the named
+    secrets, sending mail as the institution's address; the bucket only where it reads mail
+    (inbound_email) or keeps media (MMS and recordings on the web side, attachments from mail)."""
+    names, slug = Names.of(config.institution.slug), config.institution.slug
+    table = _arn("dynamodb", f"table/{names.table}")
+    statements = [
+        {"Sid": "OwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [_arn("logs", f"log-group:/aws/lambda/{names.function(function)}:*")]},
+        {"Sid": "CaseTable", "Effect": "Allow",
+         "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                    "dynamodb:Query", "dynamodb:ConditionCheckItem"],
+         "Resource": [table, f"{table}/index/*"]},
+    ]
+    if function == "inbound_email":
+        statements.append({"Sid": "ReadInboundMail", "Effect": "Allow", "Action": ["s3:GetObject"],
+                           "Resource": [_arn("s3", f"{names.bucket}/inbound/*", regional=False)]})
+    if function in ("inbound_email", "api_handler"):
+        statements.append({"Sid": "KeepMedia", "Effect": "Allow", "Action": ["s3:PutObject"],
+                           "Resource": [_arn("s3", f"{names.bucket}/media/*", regional=False)]})
+    secrets = sorted({_secret_resource(config.deployment.secret(slug, name))
+                      for name in ("twilio_account_sid", "twilio_auth_token")})
+    statements.append({"Sid": "ReadTwilioCredentials", "Effect": "Allow",
+                       "Action": sorted({action for action, _ in secrets}),
+                       "Resource": sorted({resource for _, resource in secrets})})
+    sender = config.institution.channels.email_address
+    if sender:
+        statements.append({
+            "Sid": "SendMailAsTheInstitution", "Effect": "Allow", "Action": ["ses:SendRawEmail"],
+            "Resource": [_arn("ses", f"identity/{sender.partition('@')[2]}"), _arn("ses", f"identity/{sender}")],
+            "Condition": {"StringEquals": {"ses:FromAddress": sender}}})
+    return statements
+
+
+def _substituted(value, replace):
+    if isinstance(value, dict):
+        return {key: _substituted(item, replace) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substituted(item, replace) for item in value]
+    if isinstance(value, str) and "${" in value:
+        return replace(value)
+    return value
+
+
+def policy_document(config: InstitutionFile, function: str) -> dict:
+    """The policy file Chalice requires when autogen_policy is off; account and region are not
+    known before deployment, so they are wildcards here. The template's copy names them exactly."""
+    def wildcard(text: str) -> str:
+        for placeholder, value in PARTITION_REGION_ACCOUNT.items():
+            text = text.replace(placeholder, value)
+        return text
+
+    return {"Version": "2012-10-17", "Statement": _substituted(policy_statements(config, function), wildcard)}
+
+
+def policy_file_name(slug: str, function: str) -> str:
+    return f"policy-{slug}-{function.replace('_', '-')}.json"
+
+
+def chalice_stage(config: InstitutionFile) -> dict:
+    institution, deployment = config.institution, config.deployment
+    names = Names.of(institution.slug)
+    environment = {
+        "INSTITUTION": institution.slug,
+        "TABLE_NAME": names.table,
+        "MAIL_TOPIC": names.mail_topic,  # read by app.py when Chalice packages the SNS subscription
+        "TWILIO_ACCOUNT_SID_REF": deployment.secret(institution.slug, "twilio_account_sid"),
+        "TWILIO_AUTH_TOKEN_REF": deployment.secret(institution.slug, "twilio_auth_token"),
+    }
+    if deployment.public_base_url:
+        environment["PUBLIC_BASE_URL"] = deployment.public_base_url
+    if institution.channels.sms_number:
+        environment["TWILIO_FROM"] = institution.channels.sms_number
+    if institution.channels.email_address:
+        environment["MAIL_FROM"] = institution.channels.email_address
+    return {
+        "api_gateway_stage": "api",
+        "autogen_policy": False,
+        "environment_variables": environment,
+        "tags": {"institution": institution.slug},
+        "lambda_functions": {
+            name: {"lambda_memory_size": deployment.function(name).memory_mb,
+                   "lambda_timeout": deployment.function(name).timeout_seconds,
+                   "iam_policy_file": policy_file_name(institution.slug, name)}
+            for name in FUNCTION_NAMES
+        },
+    }
+
+
+def _sub(text: str):
+    return {"Fn::Sub": text} if "${" in text else text
+
+
+def _public_base_url() -> dict:
+    return {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"},
+                       {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api/"}]}
+
+
+def _webhook(path: str, description: str) -> dict:
+    return {"Description": description, "Value": {"Fn::Sub": [f"${{Base}}{path}", {"Base": _public_base_url()}]}}
+
+
+def _function_alarm(names: Names, function: str, metric: str, operator: str, missing: str, what: str) -> dict:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": f"{names.function(function)}-{metric.lower()}",
+            "AlarmDescription": what,
+            "Namespace": "AWS/Lambda", "MetricName": metric, "Statistic": "Sum",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": LOGICAL_IDS[function]}}],
+            "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
+            "ComparisonOperator": operator, "TreatMissingData": missing,
+            "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}],
+        },
+    }
+
+
+def _table(names: Names, slug: str) -> dict:
+    definition = table_definition(names.table)
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        # The complaint records: never deleted by a stack update or a deleted stack.
+        "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            **{key: definition[key] for key in ("TableName", "BillingMode", "AttributeDefinitions", "KeySchema",
+                                                "GlobalSecondaryIndexes")},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+            "DeletionProtectionEnabled": True,
+            "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
+            "Tags": [{"Key": "institution", "Value": slug}],
+        },
+    }
+
+
+def _bucket(names: Names, config: InstitutionFile) -> dict:
+    deployment = config.deployment
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BucketName": _sub(names.bucket),
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]},
+            "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                               "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "VersioningConfiguration": {"Status": "Enabled"},  # an overwritten or deleted mail can be recovered
+            "LifecycleConfiguration": {"Rules": [{
+                "Id": "raw-mail-and-media",
+                "Status": "Enabled",
+                "Transitions": [{"StorageClass": "STANDARD_IA",
+                                 "TransitionInDays": deployment.infrequent_access_after_days}],
+                "ExpirationInDays": deployment.mail_retention_days,
+                "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+            }]},
+            "Tags": [{"Key": "institution", "Value": config.institution.slug}],
+        },
+    }
+
+
+def _bucket_policy(names: Names, rule_set: str) -> dict:
+    bucket = _arn("s3", names.bucket, regional=False)
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": {"Ref": "MailBucket"},
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "SesStoresInboundMail", "Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"},
+                 "Action": "s3:PutObject", "Resource": {"Fn::Sub": f"{bucket}/inbound/*"},
+                 "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}},
+                               "ArnLike": {"AWS:SourceArn": {"Fn::Sub": _arn(
+                                   "ses", f"receipt-rule-set/{rule_set}:receipt-rule/{names.receipt_rule}")}}}},
+                {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [{"Fn::Sub": bucket}, {"Fn::Sub": f"{bucket}/*"}],
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ]},
+        },
+    }
+
+
+def _email_resources(names: Names, config: InstitutionFile) -> dict:
+    address = config.institution.channels.email_address
+    if not address:
+        return {}
+    rule_set = config.deployment.receipt_rule_set
+    return {
+        "MailBucketPolicy": _bucket_policy(names, rule_set),
+        "InboundMailTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {"Topics": [{"Ref": "InboundMailTopic"}], "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [{
+                    "Sid": "SesNotifiesInboundMail", "Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"},
+                    "Action": "sns:Publish", "Resource": {"Ref": "InboundMailTopic"},
+                    "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}}}]}},
+        },
+        "InboundMailRule": {
+            "Type": "AWS::SES::ReceiptRule",
+            "DependsOn": ["MailBucketPolicy", "InboundMailTopicPolicy"],
+            "Properties": {
+                "RuleSetName": rule_set,
+                "Rule": {
+                    "Name": names.receipt_rule, "Enabled": True, "ScanEnabled": True, "TlsPolicy": "Optional",
+                    "Recipients": [address],
+                    "Actions": [{"S3Action": {"BucketName": {"Ref": "MailBucket"}, "ObjectKeyPrefix": "inbound/",
+                                              "TopicArn": {"Ref": "InboundMailTopic"}}}],
+                },
+            },
+        },
+        # Sending as the institution: SES gives three DKIM records to publish (see the outputs).
+        "SendingIdentity": {"Type": "AWS::SES::EmailIdentity",
+                            "Properties": {"EmailIdentity": address.partition("@")[2]}},
+    }
+
+
+def _function_overrides(names: Names, config: InstitutionFile) -> dict:
+    environment = {"MAIL_BUCKET": _sub(names.bucket), "PUBLIC_BASE_URL": {"Ref": "PublicBaseUrl"}}
+    resources = {}
+    for function, logical_id in LOGICAL_IDS.items():
+        log_group = f"{logical_id}LogGroup"
+        resources[log_group] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": f"/aws/lambda/{names.function(function)}",
+                           "RetentionInDays": config.deployment.log_retention_days},
+        }
+        resources[logical_id] = {
+            "DependsOn": [log_group],
+            "Properties": {"FunctionName": names.function(function), "Environment": {"Variables": environment}},
+        }
+        # Lists replace Chalice's own in the merge: the policy with this account's exact ARNs.
+        resources[ROLE_IDS[function]] = {"Properties": {"Policies": [{
+            "PolicyName": names.function(function),
+            "PolicyDocument": {"Version": "2012-10-17",
+                               "Statement": _substituted(policy_statements(config, function), _sub)}}]}}
+    # Chalice subscribes inbound_email to the topic named by MAIL_TOPIC (this stack's topic): the
+    # function, and so its subscription, waits for the topic.
+    resources["InboundEmail"]["DependsOn"].append("InboundMailTopic")
+    return resources
+
+
+def merge_template(config: InstitutionFile) -> dict:
+    institution, deployment = config.institution, config.deployment
+    names = Names.of(institution.slug)
+    resources = {
+        "Table": _table(names, institution.slug),
+        "MailBucket": _bucket(names, config),
+        "InboundMailTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.mail_topic}},
+        "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.alarm_topic}},
+        **_email_resources(names, config),
+        **_function_overrides(names, config),
+        "SweepNotRunningAlarm": _function_alarm(
+            names, "sla_sweep", "Invocations", "LessThanThreshold", "breaching",
+            "The deadline sweep has not run for 5 minutes: no reminders or escalations are being sent."),
+    }
+    for function in FUNCTION_NAMES:
+        resources[f"{LOGICAL_IDS[function]}ErrorsAlarm"] = _function_alarm(
+            names, function, "Errors", "GreaterThanOrEqualToThreshold", "notBreaching",
+            f"{names.function(function)} failed at least once in 5 minutes; see its log group.")
+    if deployment.alarm_email:
+        resources["AlarmEmail"] = {"Type": "AWS::SNS::Subscription", "Properties": {
+            "TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": deployment.alarm_email}}
+    outputs = {
+        "PublicBaseUrlInUse": {"Description": "Base of every public URL (Twilio signs requests to it)",
+                               "Value": _public_base_url()},
+        "TwilioSmsWebhook": _webhook("twilio/sms", "Twilio number > Messaging > A message comes in (HTTP POST)"),
+        "TwilioVoiceWebhook": _webhook("twilio/voice", "Twilio number > Voice > A call comes in (HTTP POST)"),
+        "WebFormUrl": _webhook("complaints/new", "The complaint form, for the institution's website"),
+        "StatusPageUrl": _webhook("complaints/status", "Where complainants look up a reference"),
+        "JsonIntakeUrl": _webhook("api/complaints", "POST complaints from the institution's own apps"),
+        "TableName": {"Value": {"Ref": "Table"}},
+        "MailBucketName": {"Value": {"Ref": "MailBucket"}},
+        "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+    }
+    if institution.channels.email_address:
+        domain = institution.channels.email_address.partition("@")[2]
+        outputs["MxRecord"] = {"Description": f"MX record for {domain}",
+                               "Value": {"Fn::Sub": "10 inbound-smtp.${AWS::Region}.amazonaws.com"}}
+        for number in (1, 2, 3):
+            outputs[f"DkimRecord{number}"] = {
+                "Description": f"CNAME record for sending as {domain}",
+                "Value": {"Fn::Join": [" CNAME ", [{"Fn::GetAtt": ["SendingIdentity", f"DkimDNSTokenName{number}"]},
+                                                   {"Fn::GetAtt": ["SendingIdentity", f"DkimDNSTokenValue{number}"]}]]}}
+    return {
+        "Parameters": {"PublicBaseUrl": {
+            "Type": "String", "Default": deployment.public_base_url or "",
+            "Description": "https://.../ that Twilio calls; empty until the first deployment tells the API URL"}},
+        "Conditions": {"HasPublicBaseUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicBaseUrl"}, ""]}]}},
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+@dataclass(frozen=True)
+class Rendered:
+    chalice_config: Path
+    policies: list[Path]
+    merge_template: Path
+
+
+def write(config: InstitutionFile, root: Path = ROOT, build_dir: Path | None = None) -> Rendered:
+    """Adds or replaces the institution's stage in `<root>/.chalice/config.json`, writes its policy
+    files there, and the merge template under `build/<slug>/`."""
+    slug = config.institution.slug
+    chalice_dir = root / ".chalice"
+    chalice_dir.mkdir(exist_ok=True)
+    config_path = chalice_dir / "config.json"
+    chalice_config = json.loads(config_path.read_text()) if config_path.exists() else {
+        "version": "2.0", "app_name": APP_NAME, "stages": {}}
+    chalice_config.setdefault("stages", {})[slug] = chalice_stage(config)
+    config_path.write_text(json.dumps(chalice_config, indent=2, ensure_ascii=False) + "\n")
+    policies = []
+    for function in FUNCTION_NAMES:
+        policies.append(chalice_dir / policy_file_name(slug, function))
+        policies[-1].write_text(json.dumps(policy_document(config, function), indent=2) + "\n")
+    out = build_dir or root / "build" / slug
+    out.mkdir(parents=True, exist_ok=True)
+    template_path = out / "resources.json"
+    template_path.write_text(json.dumps(merge_template(config), indent=2, ensure_ascii=False) + "\n")
+    return Rendered(config_path, policies, template_path)

@@ -1,0 +1,305 @@
+"""One config file per institution becomes one isolated stack: validated with messages an
+administrator can act on, rendered into a Chalice stage and a CloudFormation template that
+cfn-lint accepts, deployed only with credentials, and synced into the table so a roster change
+reaches the next alert without a redeploy."""
+import json
+import re
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from conftest import ROOT, TWILIO_SID, TWILIO_TOKEN, sms_params, twilio_post
+
+EXAMPLES = ("harbour-city-bank", "riverside-hospital")
+BANK = (ROOT / "infra/institutions/harbour-city-bank.yaml").read_text(encoding="utf-8")
+NAME_KEYS = {"TableName", "BucketName", "TopicName", "AlarmName", "FunctionName", "LogGroupName", "PolicyName"}
+
+
+def _template(packaged_stacks, slug) -> dict:
+    return json.loads((packaged_stacks[slug] / "sam.json").read_text())
+
+
+@pytest.mark.parametrize("slug", EXAMPLES)
+def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks, slug):
+    from infra.package import lint
+
+    checked = lint(packaged_stacks[slug] / "sam.json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    resources = _template(packaged_stacks, slug)["Resources"]
+    table = resources["Table"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST" and table["DeletionProtectionEnabled"] is True
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"] == {"SSEEnabled": True}
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["due"]
+    assert resources["Table"]["DeletionPolicy"] == "Retain"
+    bucket = resources["MailBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] >= 1825
+    rule = resources["InboundMailRule"]["Properties"]["Rule"]
+    assert rule["Actions"] == [{"S3Action": {"BucketName": {"Ref": "MailBucket"}, "ObjectKeyPrefix": "inbound/",
+                                             "TopicArn": {"Ref": "InboundMailTopic"}}}]
+    # Chalice's subscription of inbound_email points at this stack's topic, created before it.
+    topic = resources["InboundMailTopic"]["Properties"]["TopicName"]
+    subscription = resources["InboundEmail"]["Properties"]["Events"]["InboundEmailSnsSubscription"]
+    assert subscription["Properties"]["Topic"]["Fn::Sub"].endswith(f":{topic}")
+    assert "InboundMailTopic" in resources["InboundEmail"]["DependsOn"]
+    alarms = {name: item["Properties"] for name, item in resources.items() if item["Type"] == "AWS::CloudWatch::Alarm"}
+    assert {"APIHandlerErrorsAlarm", "SlaSweepErrorsAlarm", "InboundEmailErrorsAlarm"} <= set(alarms)
+    not_running = alarms["SweepNotRunningAlarm"]
+    assert (not_running["MetricName"], not_running["TreatMissingData"]) == ("Invocations", "breaching")
+    outputs = _template(packaged_stacks, slug)["Outputs"]
+    assert outputs["TwilioSmsWebhook"]["Value"]["Fn::Sub"][0] == "${Base}twilio/sms"
+    assert {"TwilioVoiceWebhook", "WebFormUrl", "MxRecord", "DkimRecord1"} <= set(outputs)
+
+
+@pytest.mark.parametrize("slug", EXAMPLES)
+def test_each_function_may_touch_only_its_own_institutions_resources(packaged_stacks, slug):
+    resources = _template(packaged_stacks, slug)["Resources"]
+    roles = {name: item["Properties"]["Policies"] for name, item in resources.items() if item["Type"] == "AWS::IAM::Role"}
+    assert set(roles) == {"ApiHandlerRole", "SlaSweepRole", "InboundEmailRole"}
+    for name, policies in roles.items():
+        [policy] = policies
+        statements = policy["PolicyDocument"]["Statement"]
+        text = json.dumps(statements)
+        assert '"*"' not in text and ":*:*" not in text and "dynamodb:*" not in text and "Scan" not in text
+        assert f"table/hotline-{slug}" in text
+    sweep = json.dumps(roles["SlaSweepRole"])
+    assert "s3:" not in sweep  # the sweep never reads mail or media
+    assert "s3:GetObject" in json.dumps(roles["InboundEmailRole"])
+
+
+def test_two_institutions_share_no_resource_names(packaged_stacks):
+    def physical_names(template: dict) -> set[str]:
+        found = set()
+
+        def walk(value, key=None):
+            if isinstance(value, dict):
+                if key in NAME_KEYS and "Fn::Sub" in value:
+                    found.add(value["Fn::Sub"])
+                for child_key, child in value.items():
+                    walk(child, child_key)
+            elif isinstance(value, list):
+                for child in value:
+                    walk(child, key)
+            elif key in NAME_KEYS and isinstance(value, str):
+                found.add(value)
+
+        walk(template["Resources"])
+        for item in template["Resources"].values():
+            if item["Type"] == "AWS::SES::ReceiptRule":
+                found.add(item["Properties"]["Rule"]["Name"])
+        return found
+
+    bank, hospital = (physical_names(_template(packaged_stacks, slug)) for slug in EXAMPLES)
+    assert len(bank) >= 15 and len(hospital) >= 15
+    assert bank.isdisjoint(hospital), bank & hospital
+    assert all("harbour-city-bank" in name for name in bank)
+
+
+@pytest.mark.parametrize("slug", EXAMPLES)
+def test_committed_chalice_stages_are_what_render_produces(slug):
+    from infra import config, render
+
+    loaded = config.load_file(slug)
+    committed = json.loads((ROOT / ".chalice/config.json").read_text())["stages"][slug]
+    assert committed == render.chalice_stage(loaded), f"run `python -m infra render {slug}` and commit"
+    stage = committed["environment_variables"]
+    assert stage["TABLE_NAME"] == f"hotline-{slug}" and "TWILIO_AUTH_TOKEN" not in stage
+    for function, settings in committed["lambda_functions"].items():
+        policy = json.loads((ROOT / ".chalice" / settings["iam_policy_file"]).read_text())
+        assert policy == render.policy_document(loaded, function)
+
+
+# -- validation: one mistake at a time, each named with its file and field ------------------------
+MISTAKES = {
+    "chain role without a primary": (
+        ("primary: sun.li, backup: zheng.hao", "backup: zheng.hao"),
+        "escalation.chain.2.primary: Field required (missing)"),
+    "chain names someone not in the directory": (
+        ("primary: sun.li,", "primary: sun.lee,"), "escalation.chain.2.primary: 'sun.lee' is not a staff id"),
+    "phone number that is not a number": (
+        ('"+8613911110003"', '"+86139111"'), "staff.2.phone: not a valid phone number: '+86139111'"),
+    "phone number not in E.164": (
+        ('"+8613911110003"', '"+86 139 1111 0003"'), "staff.2.phone: write phone numbers in E.164: '+8613911110003'"),
+    "unit whose head is not staff": (
+        ("head: li.qiang", "head: nobody"), "units.2.head: 'nobody' is not a staff id (every unit needs a head"),
+    "staff in a unit that is not declared": (
+        ("unit: pier-road-branch}\n  - {id: zhou.min", "unit: moon-branch}\n  - {id: zhou.min"),
+        "staff.0.unit: 'moon-branch' is not a unit under units"),
+    "deadline of zero": (
+        ("acknowledge: {amount: 24, unit: hours}", "acknowledge: {amount: 0, unit: hours}"),
+        "clocks.acknowledge.amount: Input should be greater than 0 (got 0)"),
+    "negative repeat": (
+        ("respond: {remind_at_percent: [75], escalate_to: manager}",
+         "respond: {remind_at_percent: [75], escalate_to: manager, repeat_every_hours: -2}"),
+        "escalation.respond.repeat_every_hours: Input should be greater than 0 (got -2)"),
+    "holiday outside the calendar's years": (
+        ("holidays: [2026-12-31]", "holidays: [2062-12-31]"),
+        "calendar.holidays.0: 2062-12-31 is outside the calendar's years 2026-2027"),
+    "holidays without years": (
+        ("  years: [2026, 2027]", "  "), "calendar.years: required when holidays or make_up_workdays are listed"),
+    "escalation to a role the chain lacks": (
+        ("escalate_to: director}", "escalate_to: president}"),
+        "escalation.resolve.escalate_to: 'president' is not a role of the chain"),
+    "a secret written into the file": (
+        ("twilio_auth_token: ssm:/hotline/harbour-city-bank/twilio-auth-token", "twilio_auth_token: 3f9a8b7c6d5e"),
+        "deployment.twilio_auth_token: expected the name of where the secret is kept"),
+    "a misspelt setting": (("mail_retention_days:", "mail_retension_days:"),
+                           "deployment.mail_retension_days: Extra inputs are not permitted"),
+    "a time zone that does not exist": (("timezone: Asia/Shanghai", "timezone: Asia/Shenzhen"),
+                                        "calendar.timezone: unknown time zone 'Asia/Shenzhen'"),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_each_kind_of_config_mistake_is_named_with_file_and_field(mistake, tmp_path):
+    from infra.__main__ import main
+
+    (old, new), expected = MISTAKES[mistake]
+    assert old in BANK, old
+    path = tmp_path / "bank.yaml"
+    path.write_text(BANK.replace(old, new, 1), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "infra", "validate", str(path)], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{path}: ") and expected in result.stderr, result.stderr
+    assert "3f9a8b7c6d5e" not in result.stderr  # a secret pasted by mistake is not echoed back
+    path.write_text(BANK, encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+
+
+# -- the admin commands ----------------------------------------------------------------------------
+@pytest.mark.parametrize("command", ["validate", "render", "package", "deploy", "sync", "urls", "new"])
+def test_every_admin_command_explains_itself(command):
+    result = subprocess.run([sys.executable, "-m", "infra", command, "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0 and f"usage: python -m infra {command}" in result.stdout
+    assert len(result.stdout.splitlines()) >= 5
+
+
+def test_deploy_refuses_without_aws_credentials_and_deploys_nothing(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
+    result = subprocess.run([sys.executable, "-m", "infra", "deploy", "harbour-city-bank"], cwd=ROOT,
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 3
+    assert "deploy needs AWS credentials" in result.stderr and "Nothing was deployed" in result.stderr
+    assert not (ROOT / "build/harbour-city-bank/package/packaged.yaml").exists()
+
+
+def test_deploy_plan_names_the_institutions_stack_and_deploys_twice_without_a_custom_domain(capsys):
+    from infra.__main__ import main
+
+    assert main(["deploy", "riverside-hospital", "--dry-run"]) == 0
+    plan = capsys.readouterr().out
+    assert "aws cloudformation deploy --region ap-southeast-1 --stack-name hotline-riverside-hospital" in plan
+    assert "CAPABILITY_IAM" in plan and "deploy again with PublicBaseUrl=" in plan
+    assert "python -m infra sync riverside-hospital --table hotline-riverside-hospital" in plan
+    assert main(["deploy", "harbour-city-bank", "--dry-run"]) == 0
+    plan = capsys.readouterr().out
+    assert "PublicBaseUrl=https://complaints.harbourcitybank.example/" in plan and "deploy again" not in plan
+
+
+def test_urls_say_what_to_paste_into_twilio_dns_and_ses(capsys):
+    from infra.__main__ import main
+
+    assert main(["urls", "riverside-hospital", "--offline", "--base-url", "https://abc123.execute-api.example/api/"]) == 0
+    out = capsys.readouterr().out
+    assert "Phone Numbers > +8657188880000" in out
+    assert "A message comes in'  Webhook  HTTP POST  https://abc123.execute-api.example/api/twilio/sms" in out
+    assert "A call comes in'     Webhook  HTTP POST  https://abc123.execute-api.example/api/twilio/voice" in out
+    assert "riverside-hospital.example  MX  10 inbound-smtp.ap-southeast-1.amazonaws.com" in out
+    assert "aws secretsmanager create-secret --region ap-southeast-1 --name hotline/riverside-hospital/twilio" in out
+    assert main(["urls", "riverside-hospital", "--offline"]) == 3  # no custom domain, not deployed: says so
+
+
+def test_new_scaffolds_a_valid_config_from_the_example(tmp_path, capsys):
+    from infra import config
+    from infra.__main__ import main
+
+    assert main(["new", "east-river-water", "--name-zh", "东江水务", "--name-en", "East River Water",
+                 "--prefix", "ERW", "--dir", str(tmp_path)]) == 0
+    created = config.load_file(str(tmp_path / "east-river-water.yaml"))
+    assert created.institution.slug == "east-river-water" and created.institution.reference_prefix == "ERW"
+    assert (created.institution.name.zh, created.institution.name.en) == ("东江水务", "East River Water")
+    assert created.deployment.twilio_auth_token == "ssm:/hotline/east-river-water/twilio-auth-token"
+    assert main(["new", "east-river-water", "--name-zh", "x", "--name-en", "x", "--prefix", "ERW",
+                 "--dir", str(tmp_path)]) == 3  # never overwrites
+
+
+# -- at run time: credentials from SSM / Secrets Manager, and a roster change without redeploy -------
+@pytest.mark.parametrize("where", ["ssm", "secretsmanager"])
+def test_twilio_credentials_are_read_from_where_the_config_names_them(where, client, moto_store, twilio, monkeypatch):
+    import boto3
+
+    from chalicelib import context, notify
+
+    if where == "ssm":
+        ssm = boto3.client("ssm")
+        ssm.put_parameter(Name="/hotline/hcb/twilio-account-sid", Value=TWILIO_SID, Type="SecureString")
+        ssm.put_parameter(Name="/hotline/hcb/twilio-auth-token", Value=TWILIO_TOKEN, Type="SecureString")
+        references = ("ssm:/hotline/hcb/twilio-account-sid", "ssm:/hotline/hcb/twilio-auth-token")
+    else:
+        boto3.client("secretsmanager").create_secret(
+            Name="hotline/hcb/twilio", SecretString=json.dumps({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN}))
+        references = ("secretsmanager:hotline/hcb/twilio#account_sid", "secretsmanager:hotline/hcb/twilio#auth_token")
+    for name, reference in zip(("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), references):
+        monkeypatch.delenv(name)
+        monkeypatch.setenv(f"{name}_REF", reference)
+    context.reset()
+    notify._twilio.clear()
+    forged = twilio_post(client, "/twilio/sms", sms_params("+8613800138777", "ATM ate my card"), token="guessed")
+    assert forged.status_code == 403
+    accepted = twilio_post(client, "/twilio/sms", sms_params("+8613800138777", "ATM ate my card"))
+    assert accepted.status_code == 200 and re.search(r"HCB-\d{9}", accepted.body.decode())
+    # An acknowledgement by the REST API: the stand-in answers 401 unless the stored SID and token match.
+    filed = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
+        {"description": "The app charged me twice", "phone": "+8613800138778", "language": "en"}))
+    assert filed.status_code == 201
+    [text] = twilio.sent_to("+8613800138778")
+    assert json.loads(filed.body)["reference"] in text["body"]
+
+
+def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(client, local_store, twilio, tmp_path,
+                                                                        monkeypatch):
+    """Riverside's handler role is answered at night by the night duty officer. A patient-safety
+    incident filed at 22:00 is due for acknowledgement at 23:00, with a reminder at 22:30. Before
+    then the administrator swaps tonight's duty to the weekend officer and syncs: the reminder goes
+    to the weekend officer, and the night officer gets nothing."""
+    from chalicelib import context
+    from infra.__main__ import main
+
+    night_officer, weekend_officer = "+8613922220007", "+8613922220008"
+    hospital = ROOT / "infra/institutions/riverside-hospital.yaml"
+    path = tmp_path / "riverside-hospital.yaml"
+    path.write_text(hospital.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["sync", str(path), "--table", local_store.name]) == 0
+    context.reset()
+    monday_22 = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
+    with time_machine.travel(monday_22, tick=False) as traveller:
+        response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
+            {"description": "Wrong medicine given to my father on ward 5", "phone": "+8613800138555",
+             "category": "incident", "language": "en"}))
+        assert response.status_code == 201, response.body
+        reference = json.loads(response.body)["reference"]
+        assert reference.startswith("RPH-")
+
+        swapped = path.read_text(encoding="utf-8").replace(
+            "on_duty: [{staff: duty.night}]             # the 24-hour", "on_duty: [{staff: duty.weekend}]  # the 24-hour")
+        assert swapped != path.read_text(encoding="utf-8")
+        path.write_text(swapped, encoding="utf-8")
+        assert main(["sync", str(path), "--table", local_store.name]) == 0
+        later = context.time.monotonic() + context.CONFIG_TTL_SECONDS + 1  # the per-container cache has expired
+        monkeypatch.setattr(context.time, "monotonic", lambda: later)
+
+        traveller.move_to(datetime(2026, 11, 23, 14, 31, tzinfo=timezone.utc))
+        event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
+        client.lambda_.invoke("sla_sweep", event)
+    texts = {m["to"]: m["body"] for m in twilio.messages}
+    assert weekend_officer in texts and reference in texts[weekend_officer]
+    assert night_officer not in texts
