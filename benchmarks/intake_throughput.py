@@ -6,7 +6,6 @@ Also prints the requests made per complaint (the basis of the cost estimate).
     .venv/bin/python benchmarks/intake_throughput.py [N]
 """
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -23,25 +22,12 @@ def main(count: int) -> None:
     from app import app
     from chalicelib import context
     from infra import config
-    from sandbox.dynamodb_local import DynamoDBLocal
-    from sandbox.twilio_standin import TwilioStandIn
-    from chalicelib.store import Store, create_table
+    from sandbox.local_engines import local_engines
 
-    sid, token = "AC" + "b" * 32, "bench-token"
-    dynamodb = DynamoDBLocal().start()
-    twilio = TwilioStandIn(sid, token).start()
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint, "TABLE_NAME": "bench", "PUBLIC_BASE_URL": "https://bench.example",
-        "TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": token, "TWILIO_API_BASE": twilio.base_url,
-    })
-    try:
-        institution = config.load("harbour-city-bank")
-        institution = institution.model_copy(update={"intake": institution.intake.model_copy(
-            update={"submissions_per_source_per_hour": count * 10})})
-        create_table(boto3.client("dynamodb"), "bench")
-        Store(boto3.resource("dynamodb").Table("bench")).put_institution(json.loads(institution.model_dump_json()))
-        context.reset()
+    institution = config.load("harbour-city-bank")
+    institution = institution.model_copy(update={"intake": institution.intake.model_copy(
+        update={"submissions_per_source_per_hour": count * 10})})
+    with local_engines("bench", institution) as (_, twilio):
         calls = Counter()
         store = context.store()
         store.client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.update([model.name]))
@@ -66,9 +52,6 @@ def main(count: int) -> None:
             raw.put_item(TableName="bench", Item={"PK": {"S": f"RAW#{number}"}, "SK": {"S": "RAW"},
                                                    "text": {"S": "x" * 300}})
         raw_seconds = time.perf_counter() - started
-    finally:
-        twilio.stop()
-        dynamodb.stop()
 
     per_complaint = {name: round(n / count, 2) for name, n in sorted(calls.items())}
     intake_rate, raw_rate = count / intake_seconds, count / raw_seconds

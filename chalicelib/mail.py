@@ -6,7 +6,7 @@ at most MAX_PARTS parts and MAX_DEPTH levels are walked, whatever the message ho
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parseaddr
 

@@ -57,7 +57,7 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         assert staff_texts and reference in " ".join(m["body"] for m in staff_texts)
     finally:
         console = stop_sandbox(sandbox)
-    assert f"[sms -> +8613800138030]" in console and "[scheduler] sla_sweep" in console
+    assert "[sms -> +8613800138030]" in console and "[scheduler] sla_sweep" in console
     assert "13800138030" not in console.replace("[sms -> +8613800138030]", "")  # logs mask contacts
 
     again = start_sandbox(tmp_path, base)

@@ -5,7 +5,6 @@ from xml.etree import ElementTree
 
 import time_machine
 
-from chalicelib.references import find_references
 from conftest import TWILIO_SID, twilio_post
 
 CALLER = "+8613800138300"

@@ -1,0 +1,34 @@
+"""For benchmarks: DynamoDB Local and the Twilio stand-in started, the app's environment pointed at
+them, and a table with the institution synced. Stopped again when the block ends."""
+import json
+import os
+from contextlib import contextmanager
+
+BASE_URL = "https://bench.example"
+
+
+@contextmanager
+def local_engines(table: str, institution):
+    import boto3
+
+    from chalicelib import context
+    from chalicelib.store import Store, create_table
+    from sandbox.dynamodb_local import DynamoDBLocal
+    from sandbox.twilio_standin import TwilioStandIn
+
+    sid, token = "AC" + "b" * 32, "bench-token"
+    dynamodb = DynamoDBLocal().start()
+    twilio = TwilioStandIn(sid, token).start()
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint, "TABLE_NAME": table, "PUBLIC_BASE_URL": BASE_URL,
+        "TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": token, "TWILIO_API_BASE": twilio.base_url,
+    })
+    try:
+        create_table(boto3.client("dynamodb"), table)
+        Store(boto3.resource("dynamodb").Table(table)).put_institution(json.loads(institution.model_dump_json()))
+        context.reset()
+        yield dynamodb, twilio
+    finally:
+        twilio.stop()
+        dynamodb.stop()
