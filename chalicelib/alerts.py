@@ -13,12 +13,11 @@ from .escalation import Step, current_rosters, due_steps, next_due, recipient, s
 from .institution import Institution
 from .outbox import SEND_LEASE, OutboundMessage, new_message_id
 from .rendering import duration_text, local_time, text
-from .sms_segments import segments
+from .sms_segments import SEGMENT_BUDGET, segments
 from .staff_commands import CODE_LIFETIME, hint
 from .staff_links import issue_link
 from .store import AlertsTaken, Contention, Store
 
-SEGMENT_BUDGET = {"en": 1, "zh": 2}
 MAX_STEPS_PER_TEXT = 30
 
 

@@ -91,6 +91,9 @@ def institution():
         raise MissingSetting(
             f"no institution config in table {setting('TABLE_NAME')}: run `python -m infra sync`")
     value = Institution.model_validate(document)
+    from .rendering import use_overrides
+
+    use_overrides(value.texts, value.messages)
     with _lock:
         _config_cache["institution"] = (time.monotonic() + CONFIG_TTL_SECONDS, value)
     return value
@@ -103,3 +106,6 @@ def reset() -> None:
     store.cache_clear()
     _config_cache.clear()
     _secret_cache.clear()
+    from .rendering import use_overrides
+
+    use_overrides({}, {})

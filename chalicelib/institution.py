@@ -249,6 +249,10 @@ class Institution(Strict):
     escalation: Escalation | None = None
     severity_rules: list[SeverityRule] = []
     alert_link_days: int = Field(default=7, gt=0)  # how long a staff link in an alert stays valid
+    # The institution's own wording: entries of templates/texts/<language>.json (web form, SMS
+    # texts) and whole message templates (templates/messages/<name>.<language>.txt, in Jinja).
+    texts: dict[Language, dict[str, str]] = {}
+    messages: dict[str, dict[Language, str]] = {}
 
     @field_validator("reference_prefix")
     @classmethod
@@ -309,6 +313,32 @@ class Institution(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _own_wording_fits_the_product(self):
+        if self.texts or self.messages:
+            from .rendering import override_problems
+
+            problems = override_problems(self.texts, self.messages) or self._acknowledgement_length_problems()
+            if problems:
+                raise ValueError("; ".join(problems))
+        return self
+
+    def _acknowledgement_length_problems(self) -> list[str]:
+        """An acknowledgement text is at most 1 segment in English and 2 in Chinese (each segment
+        is billed, and long texts arrive split): checked with a typical reference and date."""
+        from .rendering import render_custom
+        from .sms_segments import SEGMENT_BUDGET, segments
+
+        problems = []
+        for language, body in self.messages.get("acknowledgement_sms", {}).items():
+            sample = render_custom(body, institution=self.sms_name(language), reference=f"{self.reference_prefix}-261200427",
+                                   expected="12月31日 17:30" if language == "zh" else "Thu 31 Dec 17:30")
+            budget = SEGMENT_BUDGET[language]
+            if segments(sample) > budget:
+                problems.append(f"messages.acknowledgement_sms.{language}: {segments(sample)} SMS segments with a "
+                                f"typical reference and date, at most {budget}; shorten it")
+        return problems
 
     @model_validator(mode="after")
     def _voice_menu_categories(self):

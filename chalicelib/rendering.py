@@ -13,6 +13,13 @@ _HERE = Path(__file__).resolve().parent
 # only app.py, chalicelib/ and vendor/, and vendor/templates is a link to ../templates whose
 # contents Chalice puts at the root of the zip.
 TEMPLATE_DIRS = [_HERE.parent / "templates"]
+# The institution's own wording (config `texts` and `messages`), installed when its config loads;
+# one institution per stack, so one set per container.
+_overrides: dict = {"texts": {}, "messages": {}}
+
+
+def use_overrides(texts: dict, messages: dict) -> None:
+    _overrides.update(texts=texts, messages=messages)
 
 
 @cache
@@ -25,7 +32,7 @@ def _catalog(language: Language) -> dict:
 
 
 def text(language: Language, key: str, **values) -> str:
-    template = _catalog(language).get(key)
+    template = _overrides["texts"].get(language, {}).get(key) or _catalog(language).get(key)
     if template is None:
         raise KeyError(f"text {key!r} missing for language {language!r}")
     return template.format(**values) if values else template
@@ -75,7 +82,74 @@ def render_page(name: str, language: Language, **context) -> str:
     return _environment().get_template(f"pages/{name}.html").render(lang=language, t=t, **context)
 
 
+@cache
+def _sandboxed():
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
 def render_message(template: str, language: Language, **context) -> str:
-    """A message body (SMS or email text): plain text, so nothing is HTML-escaped, and trimmed."""
-    template = _environment().get_template(f"messages/{template}.{language}.txt")
-    return template.render(**context).strip()
+    """A message body (SMS or email text): plain text, so nothing is HTML-escaped, and trimmed.
+    An institution's own version (config `messages`) renders in Jinja's sandbox."""
+    custom = _overrides["messages"].get(template, {}).get(language)
+    if custom:
+        return render_custom(custom, **context)
+    return _environment().get_template(f"messages/{template}.{language}.txt").render(**context).strip()
+
+
+def render_custom(body: str, **context) -> str:
+    return _sandboxed().from_string(body).render(**context).strip()
+
+
+def override_problems(texts: dict, messages: dict) -> list[str]:
+    """What is wrong with an institution's own wording, as 'field.path: problem' lines: a text
+    must replace one the product has and use the same placeholders; a message must be valid
+    Jinja, use only the variables the product's version gets, and keep the reference."""
+    import string
+
+    problems = []
+
+    def placeholders(value: str) -> set[str]:
+        return {field for _, field, _, _ in string.Formatter().parse(value) if field}
+
+    for language, entries in texts.items():
+        catalog = _catalog(language)
+        for key, value in entries.items():
+            where = f"texts.{language}.{key}"
+            if key not in catalog or not isinstance(catalog[key], str):
+                problems.append(f"{where}: not a text of the product (see templates/texts/{language}.json)")
+                continue
+            try:
+                used = placeholders(value)
+            except ValueError as error:
+                problems.append(f"{where}: {error} (write {{{{ and }}}} for a literal brace)")
+                continue
+            if used != placeholders(catalog[key]):
+                problems.append(f"{where}: must use exactly the placeholders "
+                                f"{sorted('{' + name + '}' for name in placeholders(catalog[key]))}")
+    if messages:
+        from jinja2 import TemplateSyntaxError, meta
+
+        for name, versions in messages.items():
+            for language, body in versions.items():
+                where = f"messages.{name}.{language}"
+                default = next((directory / "messages" / f"{name}.{language}.txt" for directory in TEMPLATE_DIRS
+                                if (directory / "messages" / f"{name}.{language}.txt").exists()), None)
+                if default is None:
+                    available = sorted({path.name.split(".")[0] for directory in TEMPLATE_DIRS
+                                        for path in (directory / "messages").glob("*.txt")})
+                    problems.append(f"{where}: not a message of the product (one of {available})")
+                    continue
+                allowed = meta.find_undeclared_variables(_sandboxed().parse(default.read_text(encoding="utf-8")))
+                try:
+                    used = meta.find_undeclared_variables(_sandboxed().parse(body))
+                except TemplateSyntaxError as error:
+                    problems.append(f"{where}: not a valid template: {error.message} (line {error.lineno})")
+                    continue
+                if used - allowed:
+                    problems.append(f"{where}: unknown variables {sorted(used - allowed)} (available: {sorted(allowed)})")
+                if "reference" in allowed and "reference" not in used:
+                    problems.append(f"{where}: must include {{{{ reference }}}}: the complainant needs the number")
+    return problems

@@ -7,6 +7,9 @@ _GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
+# What a text to a person may cost: 1 segment in English, 2 in Chinese (UCS-2 segments hold 67
+# characters). Acknowledgements and alerts are held to it.
+SEGMENT_BUDGET = {"en": 1, "zh": 2}
 _GSM_EXTENDED = set("^{}\\[~]|€\f")
 
 

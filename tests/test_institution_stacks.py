@@ -151,6 +151,21 @@ MISTAKES = {
         "deployment.twilio_auth_token: expected the name of where the secret is kept"),
     "a misspelt setting": (("mail_retention_days:", "mail_retension_days:"),
                            "deployment.mail_retension_days: Extra inputs are not permitted"),
+    "own wording for a text the product does not have": (
+        ("\n# Where and how the stack runs", "\ntexts: {en: {new_titel: Tell us}}\n# Where and how the stack runs"),
+        "texts.en.new_titel: not a text of the product"),
+    "own wording that drops a placeholder": (
+        ("\n# Where and how the stack runs", "\ntexts: {en: {error_too_long: Too long.}}\n# Where and how the stack runs"),
+        "texts.en.error_too_long: must use exactly the placeholders ['{max}']"),
+    "own acknowledgement without the reference": (
+        ("\n# Where and how the stack runs",
+         "\nmessages: {acknowledgement_sms: {en: 'Thanks, {{ institution }}'}}\n# Where and how the stack runs"),
+        "messages.acknowledgement_sms.en: must include {{ reference }}"),
+    "own acknowledgement too long for one text": (
+        ("\n# Where and how the stack runs", "\nmessages: {acknowledgement_sms: {en: '{{ institution }} has your "
+         "complaint, reference {{ reference }}, and will respond by {{ expected }}; thank you for telling us, we "
+         "read every word, and we will call you if anything is unclear.'}}\n# Where and how the stack runs"),
+        "messages.acknowledgement_sms.en: 2 SMS segments with a typical reference and date, at most 1"),
     "a time zone that does not exist": (("timezone: Asia/Shanghai", "timezone: Asia/Shenzhen"),
                                         "calendar.timezone: unknown time zone 'Asia/Shenzhen'"),
 }
@@ -302,3 +317,19 @@ def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(client, 
     texts = {m["to"]: m["body"] for m in twilio.messages}
     assert weekend_officer in texts and reference in texts[weekend_officer]
     assert night_officer not in texts
+
+
+def test_an_institutions_own_wording_reaches_its_form_and_its_texts(client, moto_store, twilio):
+    from chalicelib import context
+    from infra import config
+
+    hospital = config.load("riverside-hospital")
+    moto_store.put_institution(json.loads(hospital.model_dump_json()))
+    context.reset()
+    form = client.http.get("/complaints/new?lang=en").body.decode()
+    assert "Patient feedback and complaints" in form and "Make a complaint" not in form
+    filed = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
+        {"description": "Waited five hours in outpatients", "phone": "+8613800138779", "language": "zh"}))
+    reference = json.loads(filed.body)["reference"]
+    [text] = twilio.sent_to("+8613800138779")
+    assert text["body"].startswith(f"滨江医院：已收到您的意见，编号{reference}，将于") and text["body"].endswith("急症请拨120。")
