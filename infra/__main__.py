@@ -138,14 +138,19 @@ def _deploy(args) -> int:
     bucket = args.artifact_bucket or f"hotline-artifacts-{account}-{deployment.region}"
     _ensure_bucket(session, bucket, deployment.region)
     for command in _deploy_commands(loaded, template, packaged, bucket, deployment.public_base_url or ""):
-        subprocess.run(command, check=True)
+        _run_aws(command)
     outputs = _stack_outputs(session, slug)
     if not deployment.public_base_url:
         *_, second = _deploy_commands(loaded, template, packaged, bucket, outputs["PublicBaseUrlInUse"])
-        subprocess.run(second, check=True)
+        _run_aws(second)
     _sync(argparse.Namespace(institution=args.institution, table=outputs["TableName"], region=deployment.region))
     _print_urls(loaded, outputs["PublicBaseUrlInUse"], outputs)
     return 0
+
+
+def _run_aws(command: list[str]) -> None:
+    print("+ " + shlex.join(command), flush=True)
+    subprocess.run(command, check=True)
 
 
 def _missing_secrets(session, loaded) -> list[str]:

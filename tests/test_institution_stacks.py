@@ -102,6 +102,14 @@ def test_two_institutions_share_no_resource_names(packaged_stacks):
 
 
 @pytest.mark.parametrize("slug", EXAMPLES)
+def test_each_example_validates(slug, capsys):
+    from infra.__main__ import main
+
+    assert main(["validate", slug]) == 0
+    assert f"{slug}.yaml: OK" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("slug", EXAMPLES)
 def test_committed_chalice_stages_are_what_render_produces(slug):
     from infra import config, render
 
@@ -217,6 +225,45 @@ def test_deploy_plan_names_the_institutions_stack_and_deploys_twice_without_a_cu
     assert main(["deploy", "harbour-city-bank", "--dry-run"]) == 0
     plan = capsys.readouterr().out
     assert "PublicBaseUrl=https://complaints.harbourcitybank.example/" in plan and "deploy again" not in plan
+
+
+def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_syncs(monkeypatch, capsys):
+    """The orchestration against moto's AWS: the AWS CLI calls themselves are recorded, not run."""
+    import boto3
+    from moto import mock_aws
+
+    import infra.__main__ as cli
+    from chalicelib.store import Store, create_table
+
+    region, api_url = "ap-southeast-1", "https://abc123.execute-api.ap-southeast-1.amazonaws.com/api/"
+    commands, packaged = [], []
+    monkeypatch.setattr(cli.shutil, "which", lambda name: f"/usr/local/bin/{name}")
+    monkeypatch.setattr(cli, "_package", lambda args: packaged.append(args.institution) or 0)
+    monkeypatch.setattr(cli, "_run_aws", commands.append)
+    monkeypatch.setattr(cli, "_stack_outputs", lambda session, slug: {
+        "PublicBaseUrlInUse": api_url, "TableName": f"hotline-{slug}"})
+    with mock_aws():
+        assert cli.main(["deploy", "riverside-hospital"]) == 3
+        refused = capsys.readouterr().err
+        assert "secrets are not there yet" in refused and "aws secretsmanager create-secret" in refused
+        assert commands == [] and packaged == []
+        boto3.client("secretsmanager", region_name=region).create_secret(
+            Name="hotline/riverside-hospital/twilio", SecretString=json.dumps({"account_sid": "AC1", "auth_token": "t"}))
+        create_table(boto3.client("dynamodb", region_name=region), "hotline-riverside-hospital")  # as the stack does
+
+        assert cli.main(["deploy", "riverside-hospital"]) == 0
+        account = boto3.client("sts").get_caller_identity()["Account"]
+        ses = boto3.client("ses", region_name=region)
+        assert ses.describe_active_receipt_rule_set()["Metadata"]["Name"] == "complaint-hotline"
+        boto3.client("s3", region_name=region).head_bucket(Bucket=f"hotline-artifacts-{account}-{region}")
+        synced = Store(boto3.resource("dynamodb", region_name=region).Table("hotline-riverside-hospital"))
+        assert synced.get_institution()["slug"] == "riverside-hospital"
+    assert packaged == ["riverside-hospital"]
+    deploys = [command for command in commands if command[:3] == ["aws", "cloudformation", "deploy"]]
+    assert [command[command.index("--parameter-overrides") + 1] for command in deploys] == [
+        "PublicBaseUrl=", f"PublicBaseUrl={api_url}"]
+    assert all("--stack-name" in command and "hotline-riverside-hospital" in command for command in deploys)
+    assert f"Webhook  HTTP POST  {api_url}twilio/sms" in capsys.readouterr().out
 
 
 def test_urls_say_what_to_paste_into_twilio_dns_and_ses(capsys):
