@@ -57,6 +57,20 @@ def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks,
     assert {"TwilioVoiceWebhook", "WebFormUrl", "MxRecord", "DkimRecord1"} <= set(outputs)
 
 
+def test_cfn_lint_would_catch_a_broken_stack(packaged_stacks, tmp_path):
+    """The lint is a real check: the same template with a SAM function and a table broken fails it."""
+    from infra.package import lint
+
+    template = _template(packaged_stacks, "harbour-city-bank")
+    del template["Resources"]["Table"]["Properties"]["KeySchema"]
+    template["Resources"]["SlaSweep"]["Properties"]["MemorySize"] = "lots"
+    broken = tmp_path / "sam.json"
+    broken.write_text(json.dumps(template))
+    checked = lint(broken)
+    assert checked.returncode != 0
+    assert "'KeySchema' is a required property" in checked.stdout and "'lots' is not of type 'integer'" in checked.stdout
+
+
 @pytest.mark.parametrize("slug", EXAMPLES)
 def test_each_function_may_touch_only_its_own_institutions_resources(packaged_stacks, slug):
     resources = _template(packaged_stacks, slug)["Resources"]
