@@ -25,7 +25,8 @@ _HELP = {
 
 
 def hint(code: int, language: str) -> str:
-    return f" Reply {code}a to ack." if language == "en" else f"回复{code}确认即受理。"
+    # It follows the link: the space ends the link, else phones take the Chinese for part of the URL.
+    return f" Reply {code}a to ack." if language == "en" else f" 回复{code}确认即受理。"
 
 
 def handle(store: Store, institution: Institution, member: StaffMember, body: str, now: datetime,

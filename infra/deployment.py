@@ -5,7 +5,7 @@ Manager secret) and read by the functions at run time."""
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from chalicelib.institution import Strict
 
@@ -50,6 +50,14 @@ class Deployment(Strict):
             raise ValueError("expected the name of where the secret is kept -- ssm:/path/to/parameter or "
                              "secretsmanager:name#key -- never the secret itself")
         return value
+
+    @model_validator(mode="after")
+    def _expiry_after_transition(self):
+        if self.mail_retention_days <= self.infrequent_access_after_days:
+            raise ValueError(f"mail_retention_days: {self.mail_retention_days} must be more than "
+                             f"infrequent_access_after_days ({self.infrequent_access_after_days}): S3 moves mail to "
+                             "infrequent access before it expires")
+        return self
 
     def secret(self, slug: str, name: Literal["twilio_account_sid", "twilio_auth_token"]) -> str:
         return getattr(self, name) or f"ssm:/{STACK_PREFIX}/{slug}/{name.replace('_', '-')}"

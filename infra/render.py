@@ -1,6 +1,6 @@
 """From one institution file to what Chalice and CloudFormation need: the Chalice stage in
 `.chalice/config.json` (environment, function sizes, autogen_policy off with a least-privilege
-policy file) and a template that `chalice package --merge-template` merges into its own: the
+policy file per function) and a template that `chalice package --merge-template` merges into its own: the
 table, the mail/media bucket, the SES receipt rule, alarms, log groups and outputs.
 Pure functions from the config to dictionaries; `write` is the only one that touches files."""
 import json

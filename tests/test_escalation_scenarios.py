@@ -65,7 +65,9 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
     texts = _staff_texts(twilio)
     # Staff texts are in the institution's language (Chinese for this bank).
     link = "https://hotline.example.org/s/"
-    without_code = [(who, re.sub(r"回复\d+确认即受理。$", "", body)) for who, body in texts]
+    without_code = [(who, re.sub(r" 回复\d+确认即受理。$", "", body)) for who, body in texts]
+    # A phone must see where the link ends: never Chinese right after it.
+    assert all(re.search(r"/s/[A-Za-z0-9_-]{22}(?=\s|$)", body) for _, body in texts), texts
     assert all(body != texts[i][1] for i, (_, body) in enumerate(without_code))  # every alert has its reply code
     normalised = [(who, re.sub(r"/s/[\w-]{22}$", "/s/", re.sub(r"\d+天\d+小时|\d+小时|\d+分钟", "T", body)))
                   for who, body in without_code]

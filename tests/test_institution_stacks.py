@@ -171,6 +171,9 @@ MISTAKES = {
     "a secret written into the file": (
         ("twilio_auth_token: ssm:/hotline/harbour-city-bank/twilio-auth-token", "twilio_auth_token: 3f9a8b7c6d5e"),
         "deployment.twilio_auth_token: expected the name of where the secret is kept"),
+    "mail kept for less time than it takes to move it to infrequent access": (
+        ("mail_retention_days: 1825", "mail_retention_days: 60"),
+        "deployment.mail_retention_days: 60 must be more than infrequent_access_after_days (90)"),
     "a misspelt setting": (("mail_retention_days:", "mail_retension_days:"),
                            "deployment.mail_retension_days: Extra inputs are not permitted"),
     "own wording for a text the product does not have": (

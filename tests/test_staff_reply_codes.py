@@ -23,7 +23,7 @@ def _alerted_case(client, twilio):
         event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
         client.lambda_.invoke("sla_sweep", event)
     [alert] = twilio.sent_to(SUPERVISOR)
-    code = re.search(r"回复(\d+)确认即受理。$", alert["body"]).group(1)
+    code = re.search(r" 回复(\d+)确认即受理。$", alert["body"]).group(1)
     return reference, code
 
 
