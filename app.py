@@ -101,6 +101,21 @@ def inbound_email(event):
     return outcome
 
 
+# Amazon Transcribe's job events (Chinese voicemail), only this stack's jobs: they are named
+# after the table.
+@app.on_cw_event({"source": ["aws.transcribe"], "detail-type": ["Transcribe Job State Change"],
+                  "detail": {"TranscriptionJobName": [{"prefix": os.environ.get("TABLE_NAME", "complaint-hotline") + "-"}]}})
+def transcribed(event):
+    from chalicelib import context
+    from chalicelib.transcription import read_transcript
+    from chalicelib.voice import add_transcript
+
+    found = read_transcript(event.detail)
+    outcome = "not ours" if found is None else add_transcript(context.store(), found[0], "", found[1], event.detail, now())
+    app.log.info("transcribed %s", outcome)
+    return outcome
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sla_sweep(event):
     from chalicelib import context

@@ -194,6 +194,9 @@ class Voice(Strict):
     greeting: Text | None = None  # said first, in both languages
     menu: list[str] = Field(default=[], max_length=9)  # category codes offered as keys 1-9
     max_recording_seconds: int = Field(default=300, ge=10, le=3600)
+    # Chinese voicemail goes to Amazon Transcribe in this language (Twilio transcribes English
+    # only); null turns it off (it is billed per minute).
+    transcribe_chinese: Literal["zh-CN", "zh-TW", "zh-HK"] | None = "zh-CN"
 
 
 class OrgUnit(Strict):

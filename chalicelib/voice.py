@@ -107,6 +107,10 @@ def recorded(store: Store, institution: Institution, params: dict, query: dict, 
         response.hangup()
         return str(response)
     recording = keep_twilio_media(recording_url, "audio/x-wav", f"media/voice/{call_sid}", "recording")
+    if language != "en" and institution.voice.transcribe_chinese:
+        from .transcription import start
+
+        start(recording, call_sid, institution.voice.transcribe_chinese)
     filed = _register_call(store, institution, call_sid, caller, language, now, base_url,
                            text(language, "voice_description", seconds=seconds), category=query.get("category"),
                            attachments=[recording], recording_sid=params.get("RecordingSid", ""))
@@ -152,21 +156,30 @@ def _read_reference(response, filed, institution: Institution, language: Languag
 
 
 def transcription(store: Store, institution: Institution, params: dict, query: dict, now: datetime) -> None:
-    recording_sid, call_sid = params.get("RecordingSid", ""), params.get("CallSid", "")
-    language = _language(query.get("lang"), institution)
+    """Twilio's transcription callback (English)."""
+    succeeded = params.get("TranscriptionStatus") == "completed" and params.get("TranscriptionText")
+    add_transcript(store, params.get("CallSid", ""), params.get("RecordingSid", ""),
+                   params["TranscriptionText"] if succeeded else None, params, now)
+
+
+def add_transcript(store: Store, call_sid: str, recording_sid: str, words: str | None, details: dict,
+                   now: datetime) -> str:
+    """The transcript (or the news that there is none) on the call's case, once. A transcript
+    for a call we have no case for is quarantined, never dropped."""
     call = store.seen(Once("call", call_sid)) if call_sid else None
     if call is None or not call.reference:
-        store.quarantine("voice", "transcription for a call with no case", params, now)
-        return
-    succeeded = params.get("TranscriptionStatus") == "completed" and params.get("TranscriptionText")
-    words = params["TranscriptionText"] if succeeded else text(language, "voice_transcript_failed")
-    event = Event(at=now, actor="system", kind="transcript" if succeeded else "transcript_failed", text=words,
+        store.quarantine("voice", "transcription for a call with no case", details, now)
+        return "quarantined"
+    language = store.get_case(call.reference).complainant.language
+    shown = words or text(language, "voice_transcript_failed")
+    event = Event(at=now, actor="system", kind="transcript" if words else "transcript_failed", text=shown,
                   data={"recording_sid": recording_sid})
     try:
         store.add_to_case(call.reference, [event], now, Once("transcription", recording_sid or call_sid),
-                          set_fields={"description": words, "transcript": words} if succeeded else None)
+                          set_fields={"description": words, "transcript": words} if words else None)
     except DuplicateSubmission:
-        pass
+        return "duplicate"
+    return "transcribed" if words else "failed"
 
 
 def call_ended(store: Store, institution: Institution, params: dict, now: datetime, base_url: str) -> None:

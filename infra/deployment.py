@@ -11,7 +11,7 @@ from chalicelib.institution import Strict
 
 # ssm:/path/of/parameter  or  secretsmanager:secret-name#json_key
 SECRET_REFERENCE = re.compile(r"^(ssm:/[A-Za-z0-9_.\-/]{1,1000}|secretsmanager:[A-Za-z0-9/_+=.@\-]{1,512}#[A-Za-z0-9_]{1,64})$")
-FUNCTION_NAMES = ("api_handler", "sla_sweep", "inbound_email")
+FUNCTION_NAMES = ("api_handler", "sla_sweep", "inbound_email", "transcribed")
 STACK_PREFIX = "hotline"
 
 
@@ -25,6 +25,7 @@ DEFAULT_FUNCTIONS = {
     "api_handler": FunctionSize(memory_mb=512, timeout_seconds=28),
     "sla_sweep": FunctionSize(memory_mb=512, timeout_seconds=120),
     "inbound_email": FunctionSize(memory_mb=512, timeout_seconds=120),
+    "transcribed": FunctionSize(memory_mb=256, timeout_seconds=60),
 }
 
 
@@ -41,7 +42,7 @@ class Deployment(Strict):
     log_retention_days: Literal[30, 60, 90, 180, 365, 731, 1827, 3653] = 365
     # SES has one active receipt rule set per region and account; each institution adds its rule to it.
     receipt_rule_set: str = Field(default="complaint-hotline", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    functions: dict[Literal["api_handler", "sla_sweep", "inbound_email"], FunctionSize] = {}
+    functions: dict[Literal["api_handler", "sla_sweep", "inbound_email", "transcribed"], FunctionSize] = {}
 
     @field_validator("twilio_account_sid", "twilio_auth_token")
     @classmethod

@@ -14,10 +14,12 @@ from .deployment import FUNCTION_NAMES, stack_name
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "complaint-hotline"
-# Chalice's logical ids for the three functions of app.py, and for their roles (one per function
+# Chalice's logical ids for the four functions of app.py, and for their roles (one per function
 # because each has its own policy file).
-LOGICAL_IDS = {"api_handler": "APIHandler", "sla_sweep": "SlaSweep", "inbound_email": "InboundEmail"}
-ROLE_IDS = {"api_handler": "ApiHandlerRole", "sla_sweep": "SlaSweepRole", "inbound_email": "InboundEmailRole"}
+LOGICAL_IDS = {"api_handler": "APIHandler", "sla_sweep": "SlaSweep", "inbound_email": "InboundEmail",
+               "transcribed": "Transcribed"}
+ROLE_IDS = {"api_handler": "ApiHandlerRole", "sla_sweep": "SlaSweepRole", "inbound_email": "InboundEmailRole",
+            "transcribed": "TranscribedRole"}
 PARTITION_REGION_ACCOUNT = {"${AWS::Partition}": "aws", "${AWS::Region}": "*", "${AWS::AccountId}": "*"}
 
 
@@ -69,11 +71,17 @@ def _secret_resource(reference: str) -> tuple[str, str]:
 
 
 def policy_statements(config: InstitutionFile, function: str) -> list[dict]:
-    """What one function may do, and nothing else: this table, its own log group, the named
-    secrets, sending mail as the institution's address; the bucket only where it reads mail
-    (inbound_email) or keeps media (MMS and recordings on the web side, attachments from mail)."""
+    """What one function may do, and nothing else: its own log group and this table; the bucket
+    only where it reads mail (inbound_email), keeps media (the API's MMS and recordings, mail
+    attachments) or reads transcripts (transcribed); the named Twilio secrets and sending mail as
+    the institution's address for those that send messages (all but transcribed)."""
     names, slug = Names.of(config.institution.slug), config.institution.slug
     table = _arn("dynamodb", f"table/{names.table}")
+
+    def bucket_access(sid: str, action: str, prefix: str) -> dict:
+        return {"Sid": sid, "Effect": "Allow", "Action": [action],
+                "Resource": [_arn("s3", f"{names.bucket}/{prefix}*", regional=False)]}
+
     statements = [
         {"Sid": "OwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": [_arn("logs", f"log-group:/aws/lambda/{names.function(function)}:*")]},
@@ -83,11 +91,18 @@ def policy_statements(config: InstitutionFile, function: str) -> list[dict]:
          "Resource": [table, f"{table}/index/*"]},
     ]
     if function == "inbound_email":
-        statements.append({"Sid": "ReadInboundMail", "Effect": "Allow", "Action": ["s3:GetObject"],
-                           "Resource": [_arn("s3", f"{names.bucket}/inbound/*", regional=False)]})
+        statements.append(bucket_access("ReadInboundMail", "s3:GetObject", "inbound/"))
     if function in ("inbound_email", "api_handler"):
-        statements.append({"Sid": "KeepMedia", "Effect": "Allow", "Action": ["s3:PutObject"],
-                           "Resource": [_arn("s3", f"{names.bucket}/media/*", regional=False)]})
+        statements.append(bucket_access("KeepMedia", "s3:PutObject", "media/"))
+    if function == "api_handler":
+        # Transcribe reads the recording and writes the transcript with the caller's rights.
+        statements.append(bucket_access("RecordingsForTranscribe", "s3:GetObject", "media/voice/"))
+        statements.append({"Sid": "TranscribeChineseVoicemail", "Effect": "Allow",
+                           "Action": ["transcribe:StartTranscriptionJob"],
+                           "Resource": [_arn("transcribe", f"transcription-job/{names.table}-*")]})
+    if function == "transcribed":
+        statements.append(bucket_access("ReadTranscripts", "s3:GetObject", "media/transcripts/"))
+        return statements
     secrets = sorted({_secret_resource(config.deployment.secret(slug, name))
                       for name in ("twilio_account_sid", "twilio_auth_token")})
     statements.append({"Sid": "ReadTwilioCredentials", "Effect": "Allow",

@@ -36,6 +36,7 @@ def environment(table: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{PORTS['dynamodb']}",
         "AWS_ENDPOINT_URL_SES": aws, "AWS_ENDPOINT_URL_S3": aws, "AWS_ENDPOINT_URL_SNS": aws,
+        "AWS_ENDPOINT_URL_TRANSCRIBE": aws,  # jobs start on moto; moto never finishes them
         "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_FROM": "+15005550006",
         "TWILIO_API_BASE": f"http://127.0.0.1:{PORTS['twilio']}", "MAIL_FROM": "complaints@sandbox.example",
         "MAIL_BUCKET": "hotline-media-sandbox",

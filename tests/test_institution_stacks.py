@@ -49,7 +49,7 @@ def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks,
     assert subscription["Properties"]["Topic"]["Fn::Sub"].endswith(f":{topic}")
     assert "InboundMailTopic" in resources["InboundEmail"]["DependsOn"]
     alarms = {name: item["Properties"] for name, item in resources.items() if item["Type"] == "AWS::CloudWatch::Alarm"}
-    assert {"APIHandlerErrorsAlarm", "SlaSweepErrorsAlarm", "InboundEmailErrorsAlarm"} <= set(alarms)
+    assert {"APIHandlerErrorsAlarm", "SlaSweepErrorsAlarm", "InboundEmailErrorsAlarm", "TranscribedErrorsAlarm"} <= set(alarms)
     not_running = alarms["SweepNotRunningAlarm"]
     assert (not_running["MetricName"], not_running["TreatMissingData"]) == ("Invocations", "breaching")
     outputs = _template(packaged_stacks, slug)["Outputs"]
@@ -75,7 +75,7 @@ def test_cfn_lint_would_catch_a_broken_stack(packaged_stacks, tmp_path):
 def test_each_function_may_touch_only_its_own_institutions_resources(packaged_stacks, slug):
     resources = _template(packaged_stacks, slug)["Resources"]
     roles = {name: item["Properties"]["Policies"] for name, item in resources.items() if item["Type"] == "AWS::IAM::Role"}
-    assert set(roles) == {"ApiHandlerRole", "SlaSweepRole", "InboundEmailRole"}
+    assert set(roles) == {"ApiHandlerRole", "SlaSweepRole", "InboundEmailRole", "TranscribedRole"}
     for name, policies in roles.items():
         [policy] = policies
         statements = policy["PolicyDocument"]["Statement"]
@@ -85,6 +85,12 @@ def test_each_function_may_touch_only_its_own_institutions_resources(packaged_st
     sweep = json.dumps(roles["SlaSweepRole"])
     assert "s3:" not in sweep  # the sweep never reads mail or media
     assert "s3:GetObject" in json.dumps(roles["InboundEmailRole"])
+    transcribed = json.dumps(roles["TranscribedRole"])  # reads transcripts, sends nothing
+    assert "media/transcripts/*" in transcribed and "ssm:" not in transcribed and "ses:" not in transcribed
+    assert f"transcription-job/hotline-{slug}-*" in json.dumps(roles["ApiHandlerRole"])
+    # Transcribe's job events reach only this stack's function: the jobs carry the table's name.
+    [rule] = resources["Transcribed"]["Properties"]["Events"].values()
+    assert rule["Properties"]["Pattern"]["detail"]["TranscriptionJobName"] == [{"prefix": f"hotline-{slug}-"}]
 
 
 def test_two_institutions_share_no_resource_names(packaged_stacks):

@@ -87,6 +87,63 @@ def test_chinese_caller_hears_chinese_and_the_case_exists_before_any_transcript(
     assert case.attachments[0].location == "https://api.twilio.com/missing"  # not fetched, still pointed at
 
 
+def _transcribe_event(client, job: str, status: str = "COMPLETED"):
+    return client.events.generate_cw_event("aws.transcribe", "Transcribe Job State Change",
+                                           {"TranscriptionJobName": job, "TranscriptionJobStatus": status}, [])
+
+
+def test_chinese_voicemail_is_transcribed_by_amazon_transcribe_and_lands_on_the_case(client, moto_store, twilio,
+                                                                                    media_bucket):
+    import json
+
+    import boto3
+
+    call = _call()
+    greeting = _twiml(twilio_post(client, "/twilio/voice", call))
+    menu = _twiml(_follow(client, greeting.find("Gather").get("action"), {**call, "Digits": "1"}))
+    record = _twiml(_follow(client, menu.find("Gather").get("action"), {**call, "Digits": "1"}))
+    recording_path = f"/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE{'6' * 32}"
+    twilio.media[recording_path] = ("audio/x-wav", b"RIFF....WAVEfmt fake chinese recording")
+    recording = {**call, "RecordingUrl": "https://api.twilio.com" + recording_path, "RecordingSid": "RE" + "6" * 32,
+                 "RecordingDuration": "35"}
+    _twiml(_follow(client, record.find("Record").get("action"), recording))
+    _twiml(_follow(client, record.find("Record").get("action"), recording))  # delivered twice: one job
+    [reference] = moto_store.open_cases_for_contact(CALLER)
+    assert moto_store.get_case(reference).transcript is None  # the case exists before any transcript
+
+    transcribe = boto3.client("transcribe")
+    job_name = f"{moto_store.name}-{call['CallSid']}"
+    job = transcribe.get_transcription_job(TranscriptionJobName=job_name)["TranscriptionJob"]
+    assert job["LanguageCode"] == "zh-CN"
+    assert job["Media"]["MediaFileUri"] == moto_store.get_case(reference).attachments[0].location
+    words = "柜员态度很差，还不让我取钱。"
+    boto3.client("s3").put_object(  # what Transcribe writes to the OutputKey it was given
+        Bucket=media_bucket, Key=f"media/transcripts/{call['CallSid']}.json",
+        Body=json.dumps({"jobName": job_name, "status": "COMPLETED",
+                         "results": {"transcripts": [{"transcript": words}], "items": []}}, ensure_ascii=False))
+    assert client.lambda_.invoke("transcribed", _transcribe_event(client, job_name)).payload == "transcribed"
+    assert client.lambda_.invoke("transcribed", _transcribe_event(client, job_name)).payload == "duplicate"
+    assert client.lambda_.invoke("transcribed", _transcribe_event(client, "hotline-other-bank-CA1")).payload == "not ours"
+    case = moto_store.get_case(reference)
+    assert case.transcript == words and case.description == words and case.complainant.language == "zh"
+    assert [e.kind for e in moto_store.timeline(reference)].count("transcript") == 1
+
+
+def test_a_failed_transcription_is_noted_and_the_recording_stays(client, moto_store, twilio, media_bucket):
+    call = _call()
+    recording_path = f"/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE{'7' * 32}"
+    twilio.media[recording_path] = ("audio/x-wav", b"RIFF....WAVEfmt noise")
+    _twiml(twilio_post(client, "/twilio/voice/recorded", {**call, "RecordingUrl": "https://api.twilio.com" + recording_path,
+                                                          "RecordingSid": "RE" + "7" * 32, "RecordingDuration": "8"},
+                       query={"lang": "zh"}))
+    [reference] = moto_store.open_cases_for_contact(CALLER)
+    job = f"{moto_store.name}-{call['CallSid']}"
+    assert client.lambda_.invoke("transcribed", _transcribe_event(client, job, "FAILED")).payload == "failed"
+    [failed] = [e for e in moto_store.timeline(reference) if e.kind == "transcript_failed"]
+    assert "录音" in failed.text
+    assert moto_store.get_case(reference).attachments[0].location.startswith(f"s3://{media_bucket}/")
+
+
 def test_caller_who_hangs_up_before_recording_leaves_a_call_back_case(client, moto_store, twilio):
     call = _call()
     twilio_post(client, "/twilio/voice", call)
