@@ -124,7 +124,7 @@ def _deploy(args) -> int:
             print("  " + shlex.join(command))
         if not deployment.public_base_url:
             print("  ... and deploy again with PublicBaseUrl=<the stack's PublicBaseUrlInUse output>")
-        print(f"  python -m infra sync {slug} --table {render.Names.of(slug).table}")
+        print(f"  python -m infra sync {slug} --region {deployment.region}")
         return 0
     session = _session(deployment.region)
     account = _account(session)
@@ -305,13 +305,16 @@ def _create_table(args) -> int:
 
 
 def _sync(args) -> int:
-    """Writes the validated config into the table; running functions pick it up within a minute."""
+    """Writes the validated config into the table; running functions pick it up within a minute.
+    The table is the stack's own (hotline-<slug>) unless --table or $TABLE_NAME names another."""
     from chalicelib.store import Store
 
-    institution = config.load(args.institution)
-    _, resource = _dynamodb(getattr(args, "region", None))
-    Store(resource.Table(args.table)).put_institution(json.loads(institution.model_dump_json()))
-    print(f"synced {institution.slug} into table {args.table}")
+    loaded = config.load_file(args.institution)
+    table = args.table or stack_name(loaded.institution.slug)
+    region = getattr(args, "region", None)
+    _, resource = _dynamodb(region)
+    Store(resource.Table(table)).put_institution(json.loads(loaded.institution.model_dump_json()))
+    print(f"synced {loaded.institution.slug} into table {table}" + (f" ({region})" if region else ""))
     return 0
 
 
@@ -359,7 +362,9 @@ def parser() -> argparse.ArgumentParser:
     sync = command("sync", _sync, "write the institution config (staff, rosters, policy) into its table; "
                                   "the functions use it within a minute, no redeploy")
     sync.add_argument("institution", help=INSTITUTION_HELP)
-    _table_option(sync)
+    sync.add_argument("--table", default=os.environ.get("TABLE_NAME"),
+                      help="default: $TABLE_NAME, else the stack's table hotline-<slug>")
+    sync.add_argument("--region", help="AWS region of the table (default: your AWS configuration)")
     urls = command("urls", _urls, "print what to paste into the Twilio console, DNS (MX, DKIM) and SES")
     urls.add_argument("institution", help=INSTITUTION_HELP)
     urls.add_argument("--base-url", help="the public base URL, if not from the config or the stack")

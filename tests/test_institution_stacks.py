@@ -244,7 +244,7 @@ def test_deploy_plan_names_the_institutions_stack_and_deploys_twice_without_a_cu
     plan = capsys.readouterr().out
     assert "aws cloudformation deploy --region ap-southeast-1 --stack-name hotline-riverside-hospital" in plan
     assert "CAPABILITY_IAM" in plan and "deploy again with PublicBaseUrl=" in plan
-    assert "python -m infra sync riverside-hospital --table hotline-riverside-hospital" in plan
+    assert "python -m infra sync riverside-hospital --region ap-southeast-1" in plan
     assert main(["deploy", "harbour-city-bank", "--dry-run"]) == 0
     plan = capsys.readouterr().out
     assert "PublicBaseUrl=https://complaints.harbourcitybank.example/" in plan and "deploy again" not in plan
