@@ -275,6 +275,8 @@ def _new(args) -> int:
     for block in ("name", "short_name"):
         text = re.sub(rf"(?m)^({block}:\n  zh: ).*\n(  en: ).*$", rf"\g<1>{args.name_zh}\n\g<2>{args.name_en}", text)
     text = re.sub(r"(?m)^reference_prefix: .*$", f"reference_prefix: {args.prefix}", text)
+    # Never the example's own domain or alarm inbox: those would reach another institution.
+    text = re.sub(r"(?m)^(  )(public_base_url|alarm_email): (.*)$", r"\1# \2: \3   # yours here", text)
     header = (f"# {args.name_en}: scaffolded from {source.name} by `python -m infra new`. Still the example's:\n"
               "# channels, staff, units, escalation chain, categories -- edit them, then validate.\n")
     target.parent.mkdir(parents=True, exist_ok=True)

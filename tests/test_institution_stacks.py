@@ -312,6 +312,7 @@ def test_new_scaffolds_a_valid_config_from_the_example(tmp_path, capsys):
     assert created.institution.slug == "east-river-water" and created.institution.reference_prefix == "ERW"
     assert (created.institution.name.zh, created.institution.name.en) == ("东江水务", "East River Water")
     assert created.deployment.twilio_auth_token == "ssm:/hotline/east-river-water/twilio-auth-token"
+    assert created.deployment.public_base_url is None and created.deployment.alarm_email is None
     assert main(["new", "east-river-water", "--name-zh", "x", "--name-en", "x", "--prefix", "ERW",
                  "--dir", str(tmp_path)]) == 3  # never overwrites
 
