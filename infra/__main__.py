@@ -1,7 +1,8 @@
 """Admin CLI: python -m infra <command> --help.
 
 An institution is one config file (infra/institutions/<slug>.yaml) and one stack:
-new -> validate -> render -> package -> deploy -> urls; later, `sync` for roster changes."""
+new -> validate -> render -> package -> deploy -> urls; later, `sync` for roster changes and
+`failed` for events that failed after retries."""
 import argparse
 import json
 import os
@@ -333,6 +334,56 @@ def _quarantine(args) -> int:
     return 0
 
 
+def _failed(args) -> int:
+    """What inbound_email and transcribed could not handle after Lambda's retries waits in the
+    stack's dead-letter queue (14 days). Lists it; --replay hands each event back to its function
+    (after the cause is fixed) and removes it from the queue."""
+    from chalicelib.privacy import mask_text
+
+    from .render import Names
+
+    loaded = config.load_file(args.institution)
+    names = Names.of(loaded.institution.slug)
+    session = _session(args.region or loaded.deployment.region)
+    sqs = session.client("sqs")
+    url = sqs.get_queue_url(QueueName=names.failed_events)["QueueUrl"]
+    seen, replayed = set(), 0
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                    VisibilityTimeout=60 if args.replay else 0).get("Messages", [])
+        fresh = [message for message in batch if message["MessageId"] not in seen]
+        if not fresh:
+            break
+        for message in fresh:
+            seen.add(message["MessageId"])
+            function = _failed_function(message["Body"])
+            error = message.get("MessageAttributes", {}).get("ErrorMessage", {}).get("StringValue", "")
+            print(mask_text(f"{message['MessageId']}  {function or 'unknown'}  {error[:200]}"))
+            if args.replay and function:
+                _invoke(session, names.function(function), message["Body"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                replayed += 1
+    print(f"{len(seen)} failed event(s) in {names.failed_events}" + (f", {replayed} replayed" if args.replay else ""),
+          file=sys.stderr)
+    return 0
+
+
+def _failed_function(body: str) -> str | None:
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    if event.get("Records", [{}])[0].get("EventSource") == "aws:sns":
+        return "inbound_email"
+    if event.get("source") == "aws.transcribe":
+        return "transcribed"
+    return None
+
+
+def _invoke(session, function_name: str, payload: str) -> None:
+    session.client("lambda").invoke(FunctionName=function_name, InvocationType="Event", Payload=payload.encode())
+
+
 def _table_option(parser) -> None:
     parser.add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ,
                         help="the institution's table (default: $TABLE_NAME)")
@@ -378,6 +429,11 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--prefix", required=True, help="reference prefix, 2 or 3 capital letters")
     new.add_argument("--example", default="harbour-city-bank", help="the example to start from")
     new.add_argument("--dir", help="where to write it (default infra/institutions/)")
+    failed = command("failed", _failed, "list (or --replay) the email and transcript events that failed after "
+                                        "Lambda's retries and wait in the stack's dead-letter queue")
+    failed.add_argument("institution", help=INSTITUTION_HELP)
+    failed.add_argument("--replay", action="store_true", help="hand each back to its function and remove it")
+    failed.add_argument("--region", help="default: the deployment's region")
     command("create-table", _create_table, "create the institution's DynamoDB table if missing (sandbox, tests)"
             ).add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
     quarantine = command("quarantine", _quarantine, "list what was quarantined on a channel")

@@ -20,6 +20,9 @@ LOGICAL_IDS = {"api_handler": "APIHandler", "sla_sweep": "SlaSweep", "inbound_em
                "transcribed": "Transcribed"}
 ROLE_IDS = {"api_handler": "ApiHandlerRole", "sla_sweep": "SlaSweepRole", "inbound_email": "InboundEmailRole",
             "transcribed": "TranscribedRole"}
+# Invoked asynchronously (SNS, EventBridge): what still fails after Lambda's retries is kept in
+# a dead-letter queue instead of being dropped.
+EVENT_FUNCTIONS = ("inbound_email", "transcribed")
 PARTITION_REGION_ACCOUNT = {"${AWS::Partition}": "aws", "${AWS::Region}": "*", "${AWS::AccountId}": "*"}
 
 
@@ -48,6 +51,10 @@ class Names:
     @property
     def alarm_topic(self) -> str:
         return f"{self.stack}-alarms"
+
+    @property
+    def failed_events(self) -> str:
+        return f"{self.stack}-failed-events"
 
     @property
     def receipt_rule(self) -> str:
@@ -100,6 +107,9 @@ def policy_statements(config: InstitutionFile, function: str) -> list[dict]:
         statements.append({"Sid": "TranscribeChineseVoicemail", "Effect": "Allow",
                            "Action": ["transcribe:StartTranscriptionJob"],
                            "Resource": [_arn("transcribe", f"transcription-job/{names.table}-*")]})
+    if function in EVENT_FUNCTIONS:
+        statements.append({"Sid": "KeepFailedEvents", "Effect": "Allow", "Action": ["sqs:SendMessage"],
+                           "Resource": [_arn("sqs", names.failed_events)]})
     if function == "transcribed":
         statements.append(bucket_access("ReadTranscripts", "s3:GetObject", "media/transcripts/"))
         return statements
@@ -318,6 +328,9 @@ def _function_overrides(names: Names, config: InstitutionFile) -> dict:
             "PolicyName": names.function(function),
             "PolicyDocument": {"Version": "2012-10-17",
                                "Statement": _substituted(policy_statements(config, function), _sub)}}]}}
+    for function in EVENT_FUNCTIONS:
+        resources[LOGICAL_IDS[function]]["Properties"]["DeadLetterQueue"] = {
+            "Type": "SQS", "TargetArn": {"Fn::GetAtt": ["FailedEventsQueue", "Arn"]}}
     # Chalice subscribes inbound_email to the topic named by MAIL_TOPIC (this stack's topic): the
     # function, and so its subscription, waits for the topic.
     resources["InboundEmail"]["DependsOn"].append("InboundMailTopic")
@@ -334,6 +347,17 @@ def merge_template(config: InstitutionFile) -> dict:
         "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.alarm_topic}},
         **_email_resources(names, config),
         **_function_overrides(names, config),
+        "FailedEventsQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": names.failed_events, "MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True}},
+        "FailedEventsAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmName": names.failed_events,
+            "AlarmDescription": "An email or transcript event failed after Lambda's retries and waits in the "
+                                "dead-letter queue: `python -m infra failed` lists and replays it.",
+            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Statistic": "Maximum",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["FailedEventsQueue", "QueueName"]}}],
+            "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}]}},
         "SweepNotRunningAlarm": _function_alarm(
             names, "sla_sweep", "Invocations", "LessThanThreshold", "breaching",
             "The deadline sweep has not run for 5 minutes: no reminders or escalations are being sent."),

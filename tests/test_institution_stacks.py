@@ -85,6 +85,10 @@ def test_each_function_may_touch_only_its_own_institutions_resources(packaged_st
     sweep = json.dumps(roles["SlaSweepRole"])
     assert "s3:" not in sweep  # the sweep never reads mail or media
     assert "s3:GetObject" in json.dumps(roles["InboundEmailRole"])
+    for function in ("InboundEmail", "Transcribed"):  # what fails after Lambda's retries is kept
+        assert resources[function]["Properties"]["DeadLetterQueue"]["TargetArn"] == {
+            "Fn::GetAtt": ["FailedEventsQueue", "Arn"]}
+        assert "sqs:SendMessage" in json.dumps(roles[f"{function}Role"])
     transcribed = json.dumps(roles["TranscribedRole"])  # reads transcripts, sends nothing
     assert "media/transcripts/*" in transcribed and "ssm:" not in transcribed and "ses:" not in transcribed
     assert f"transcription-job/hotline-{slug}-*" in json.dumps(roles["ApiHandlerRole"])
@@ -220,7 +224,7 @@ def test_each_kind_of_config_mistake_is_named_with_file_and_field(mistake, tmp_p
 
 
 # -- the admin commands ----------------------------------------------------------------------------
-@pytest.mark.parametrize("command", ["validate", "render", "package", "deploy", "sync", "urls", "new"])
+@pytest.mark.parametrize("command", ["validate", "render", "package", "deploy", "sync", "urls", "new", "failed"])
 def test_every_admin_command_explains_itself(command):
     result = subprocess.run([sys.executable, "-m", "infra", command, "--help"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0 and f"usage: python -m infra {command}" in result.stdout
@@ -287,6 +291,38 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
         "PublicBaseUrl=", f"PublicBaseUrl={api_url}"]
     assert all("--stack-name" in command and "hotline-riverside-hospital" in command for command in deploys)
     assert f"Webhook  HTTP POST  {api_url}twilio/sms" in capsys.readouterr().out
+
+
+def test_failed_events_are_listed_then_replayed_to_their_function(monkeypatch, capsys):
+    """What inbound_email or transcribed could not handle after Lambda's retries is in the stack's
+    dead-letter queue; the administrator sees it, fixes the cause, and replays it."""
+    import boto3
+    from moto import mock_aws
+
+    import infra.__main__ as cli
+
+    invoked = []
+    monkeypatch.setattr(cli, "_invoke", lambda session, name, payload: invoked.append((name, json.loads(payload))))
+    mail = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(
+        {"mail": {"source": "li.wei@example.com"}, "receipt": {"action": {"objectKey": "inbound/abc"}}})}}]}
+    transcript = {"source": "aws.transcribe", "detail": {"TranscriptionJobName": "hotline-riverside-hospital-CA1"}}
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="ap-southeast-1")
+        url = sqs.create_queue(QueueName="hotline-riverside-hospital-failed-events")["QueueUrl"]
+        for event in (mail, transcript):
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event), MessageAttributes={
+                "ErrorMessage": {"DataType": "String", "StringValue": "Task timed out after 120.00 seconds"}})
+        assert cli.main(["failed", "riverside-hospital"]) == 0
+        listed = capsys.readouterr()
+        assert listed.out.count("Task timed out") == 2 and "inbound_email" in listed.out and "transcribed" in listed.out
+        assert "li.wei@example.com" not in listed.out
+        assert "2 failed event(s)" in listed.err and invoked == []
+        assert cli.main(["failed", "riverside-hospital", "--replay"]) == 0
+        assert "2 replayed" in capsys.readouterr().err
+        assert sorted(name for name, _ in invoked) == ["hotline-riverside-hospital-inbound-email",
+                                                        "hotline-riverside-hospital-transcribed"]
+        assert mail in [payload for _, payload in invoked]
+        assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
 
 
 def test_urls_say_what_to_paste_into_twilio_dns_and_ses(capsys):
