@@ -7,7 +7,7 @@ import time
 from collections import defaultdict
 from datetime import datetime
 
-from . import notify
+from . import metrics, notify
 from .complaint import Case, Event, Person
 from .escalation import Step, current_rosters, due_steps, next_due, recipient, stale_reminders
 from .institution import Institution
@@ -94,6 +94,7 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
         for reference in skipped:
             stale.pop(reference, None)
         notify.attempt(store, institution, message, now, base_url)
+        metrics.count("AlertSteps", len(items), Kind=items[0][1].kind)
         return len(items)
     return 0
 

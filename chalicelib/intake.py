@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from . import notify
+from . import metrics, notify
 from .acknowledgement import acknowledgement_messages, sms_acknowledgement
 from .complaint import Case, Event, NewComplaint
 from .alerts import fire_due
@@ -69,6 +69,7 @@ def file_complaint(store: Store, institution: Institution, complaint: NewComplai
         return _replay(store, earlier)
     log_event(logger, "case_filed", reference=reference, channel=complaint.channel,
               contacts=case.complainant.contacts())
+    metrics.count("ComplaintsFiled", Channel=complaint.channel)
     for message in messages:
         notify.attempt(store, institution, message, now, base_url)
     if due_steps(case, institution, now):  # a severe case alerts leadership at once

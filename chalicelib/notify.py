@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr
 
-from . import context
+from . import context, metrics
 from .complaint import Event
 from .institution import Institution
 from .outbox import MAX_ATTEMPTS, OutboundMessage, retry_delay
@@ -68,6 +68,7 @@ def attempt(store: Store, institution: Institution, message: OutboundMessage, no
 def _give_up(store: Store, message: OutboundMessage, reason: str, now: datetime) -> None:
     store.record_send_result(message.id, "gave_up", error=mask_text(reason)[:500])
     log_event(logger, "send_gave_up", message=message.id, error=reason)
+    metrics.count("MessagesGivenUp")
     _note_on_case(store, message, now, "message_not_delivered",
                   f"{message.channel} to complainant could not be delivered: {mask_text(reason)[:300]}")
 
@@ -133,6 +134,7 @@ def record_delivery_report(store: Store, institution: Institution, message_id: s
                   f"error {params.get('ErrorCode') or 'none'}")
     if message.attempts >= MAX_ATTEMPTS:
         store.record_send_result(message.id, "gave_up", error=reason)
+        metrics.count("MessagesGivenUp")
     else:
         store.record_send_result(message.id, "pending", error=reason, retry_at=now + retry_delay(message.attempts))
 

@@ -195,19 +195,24 @@ def _webhook(path: str, description: str) -> dict:
     return {"Description": description, "Value": {"Fn::Sub": [f"${{Base}}{path}", {"Base": _public_base_url()}]}}
 
 
-def _function_alarm(names: Names, function: str, metric: str, operator: str, missing: str, what: str) -> dict:
+def _alarm(name: str, what: str, namespace: str, metric: str, dimension: dict, statistic: str = "Sum",
+           operator: str = "GreaterThanOrEqualToThreshold", missing: str = "notBreaching") -> dict:
+    """Over 5 minutes, against 1; to the alarm topic when it fires and when it clears."""
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
-            "AlarmName": f"{names.function(function)}-{metric.lower()}",
-            "AlarmDescription": what,
-            "Namespace": "AWS/Lambda", "MetricName": metric, "Statistic": "Sum",
-            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": LOGICAL_IDS[function]}}],
+            "AlarmName": name, "AlarmDescription": what,
+            "Namespace": namespace, "MetricName": metric, "Statistic": statistic, "Dimensions": [dimension],
             "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
             "ComparisonOperator": operator, "TreatMissingData": missing,
             "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}],
         },
     }
+
+
+def _function_alarm(names: Names, function: str, metric: str, what: str, **how) -> dict:
+    return _alarm(f"{names.function(function)}-{metric.lower()}", what, "AWS/Lambda", metric,
+                  {"Name": "FunctionName", "Value": {"Ref": LOGICAL_IDS[function]}}, **how)
 
 
 def _table(names: Names, slug: str) -> dict:
@@ -349,23 +354,25 @@ def merge_template(config: InstitutionFile) -> dict:
         **_function_overrides(names, config),
         "FailedEventsQueue": {"Type": "AWS::SQS::Queue", "Properties": {
             "QueueName": names.failed_events, "MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True}},
-        "FailedEventsAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
-            "AlarmName": names.failed_events,
-            "AlarmDescription": "An email or transcript event failed after Lambda's retries and waits in the "
-                                "dead-letter queue: `python -m infra failed` lists and replays it.",
-            "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Statistic": "Maximum",
-            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["FailedEventsQueue", "QueueName"]}}],
-            "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
-            "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}]}},
+        "FailedEventsAlarm": _alarm(
+            names.failed_events, "An email or transcript event failed after Lambda's retries and waits in the "
+            "dead-letter queue: `python -m infra failed` lists and replays it.", "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible", {"Name": "QueueName", "Value": {"Fn::GetAtt": ["FailedEventsQueue",
+                                                                                              "QueueName"]}},
+            statistic="Maximum"),
+        # Counted by chalicelib/metrics.py in CloudWatch's embedded metric format.
+        "MessagesGivenUpAlarm": _alarm(
+            f"{names.stack}-messages-given-up", "A text or email to a complainant failed every attempt; the case "
+            "shows it (message_not_delivered): someone should reach them another way.", "ComplaintHotline",
+            "MessagesGivenUp", {"Name": "Institution", "Value": institution.slug}),
         "SweepNotRunningAlarm": _function_alarm(
-            names, "sla_sweep", "Invocations", "LessThanThreshold", "breaching",
-            "The deadline sweep has not run for 5 minutes: no reminders or escalations are being sent."),
+            names, "sla_sweep", "Invocations",
+            "The deadline sweep has not run for 5 minutes: no reminders or escalations are being sent.",
+            operator="LessThanThreshold", missing="breaching"),
     }
     for function in FUNCTION_NAMES:
         resources[f"{LOGICAL_IDS[function]}ErrorsAlarm"] = _function_alarm(
-            names, function, "Errors", "GreaterThanOrEqualToThreshold", "notBreaching",
-            f"{names.function(function)} failed at least once in 5 minutes; see its log group.")
+            names, function, "Errors", f"{names.function(function)} failed at least once in 5 minutes; see its log group.")
     if deployment.alarm_email:
         resources["AlarmEmail"] = {"Type": "AWS::SNS::Subscription", "Properties": {
             "TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": deployment.alarm_email}}

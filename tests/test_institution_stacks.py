@@ -50,6 +50,8 @@ def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks,
     assert "InboundMailTopic" in resources["InboundEmail"]["DependsOn"]
     alarms = {name: item["Properties"] for name, item in resources.items() if item["Type"] == "AWS::CloudWatch::Alarm"}
     assert {"APIHandlerErrorsAlarm", "SlaSweepErrorsAlarm", "InboundEmailErrorsAlarm", "TranscribedErrorsAlarm"} <= set(alarms)
+    assert {"FailedEventsAlarm", "MessagesGivenUpAlarm"} <= set(alarms)
+    assert alarms["MessagesGivenUpAlarm"]["Namespace"] == "ComplaintHotline"  # chalicelib/metrics.py counts it
     not_running = alarms["SweepNotRunningAlarm"]
     assert (not_running["MetricName"], not_running["TreatMissingData"]) == ("Invocations", "breaching")
     outputs = _template(packaged_stacks, slug)["Outputs"]

@@ -46,6 +46,21 @@ def test_message_refused_for_good_is_kept_and_shown_on_the_case(client, moto_sto
     assert len(events) == 1 and events[0].data["message_id"] == message.id
 
 
+def test_a_message_given_up_is_counted_for_the_institutions_alarm(client, moto_store, twilio, monkeypatch, capsys):
+    import json
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "hotline-harbour-city-bank-api-handler")
+    monkeypatch.setenv("INSTITUTION", "harbour-city-bank")
+    twilio.fail_next("+8613800138029", 400)
+    _file(client, "+8613800138029")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    given_up = [line for line in lines if "MessagesGivenUp" in line]
+    assert [line["MessagesGivenUp"] for line in given_up] == [1]
+    [metric] = given_up[0]["_aws"]["CloudWatchMetrics"]
+    assert metric["Namespace"] == "ComplaintHotline" and given_up[0]["Institution"] == "harbour-city-bank"
+    assert any(line.get("ComplaintsFiled") == 1 and line["Channel"] == "api" for line in lines)
+
+
 def test_message_keeps_being_retried_until_attempts_run_out_then_is_flagged(client, moto_store, twilio):
     from chalicelib.outbox import MAX_ATTEMPTS
 
