@@ -135,7 +135,8 @@ def _deploy(args) -> int:
     if missing:
         raise Refused("these secrets are not there yet; create them first:\n" + "\n".join(missing))
     _package(argparse.Namespace(institution=args.institution, out=str(out)))
-    _ensure_receipt_rule_set(session, deployment.receipt_rule_set)
+    if loaded.institution.channels.email_address:
+        _ensure_receipt_rule_set(session, deployment.receipt_rule_set)
     bucket = args.artifact_bucket or f"hotline-artifacts-{account}-{deployment.region}"
     _ensure_bucket(session, bucket, deployment.region)
     for command in _deploy_commands(loaded, template, packaged, bucket, deployment.public_base_url or ""):
