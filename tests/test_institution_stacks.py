@@ -15,7 +15,8 @@ from conftest import ROOT, TWILIO_SID, TWILIO_TOKEN, sms_params, twilio_post
 
 EXAMPLES = ("harbour-city-bank", "riverside-hospital")
 BANK = (ROOT / "infra/institutions/harbour-city-bank.yaml").read_text(encoding="utf-8")
-NAME_KEYS = {"TableName", "BucketName", "TopicName", "AlarmName", "FunctionName", "LogGroupName", "PolicyName"}
+NAME_KEYS = {"TableName", "BucketName", "TopicName", "AlarmName", "FunctionName", "LogGroupName", "PolicyName",
+             "QueueName"}
 
 
 def _template(packaged_stacks, slug) -> dict:
