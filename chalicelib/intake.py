@@ -62,7 +62,7 @@ def file_complaint(store: Store, institution: Institution, complaint: NewComplai
                      data={"message_id": message.id, "channel": message.channel})
                for message in messages]
     if once and reply:
-        once = Once(once.scope, once.key, response=reply)
+        once = once.answering(reply)
     try:
         store.create_case(case, events, messages, once, now, next_due=next_due(case, institution))
     except DuplicateSubmission as earlier:

@@ -65,7 +65,7 @@ def handle_sms(store: Store, institution: Institution, params: dict[str, str], n
                       data={"channel": "sms", "message_sid": sid,
                             "attachments": [a.model_dump() for a in attachments]})
         try:
-            store.add_to_case(target.reference, [event], now, Once(once.scope, once.key, reply),
+            store.add_to_case(target.reference, [event], now, once.answering(reply),
                               set_fields={"attachments": [a.model_dump() for a in target.attachments + attachments]}
                               if attachments else None)
         except DuplicateSubmission as earlier:
@@ -86,7 +86,7 @@ def _sayer(institution: Institution, language: Language):
 
 def _answer(store: Store, once: Once, now: datetime, reply: str | None) -> str | None:
     try:
-        store.take_once(Once(once.scope, once.key, reply), now)
+        store.take_once(once.answering(reply), now)
     except DuplicateSubmission as earlier:
         return earlier.response
     return reply

@@ -52,6 +52,10 @@ class Once:
     def pk(self) -> str:
         return f"IDEM#{self.scope}#{self.key}"
 
+    def answering(self, response: str | None) -> "Once":
+        """The same delivery, remembering what it was answered."""
+        return Once(self.scope, self.key, response)
+
 
 class AlertsTaken(Exception):
     """Another sweep recorded (some of) these alert steps first."""
