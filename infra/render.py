@@ -342,6 +342,35 @@ def _function_overrides(names: Names, config: InstitutionFile) -> dict:
     return resources
 
 
+def _dashboard(names: Names, slug: str) -> dict:
+    """One page for the people who run the hotline: what came in by which channel, the alerts sent,
+    what could not be delivered, and the functions' health."""
+    from typing import get_args
+
+    from chalicelib.complaint import Channel
+
+    def widget(title: str, metrics: list, x: int, y: int, stat: str = "Sum") -> dict:
+        return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": {
+            "title": title, "region": "${AWS::Region}", "stat": stat, "period": 3600, "metrics": metrics}}
+
+    functions = [names.function(function) for function in FUNCTION_NAMES]
+    body = {"widgets": [
+        widget("Complaints filed, by channel",
+               [["ComplaintHotline", "ComplaintsFiled", "Institution", slug, "Channel", channel]
+                for channel in get_args(Channel)], 0, 0),
+        widget("Alert steps and messages given up",
+               [["ComplaintHotline", "AlertSteps", "Institution", slug],
+                ["ComplaintHotline", "MessagesGivenUp", "Institution", slug]], 12, 0),
+        widget("Function errors", [["AWS/Lambda", "Errors", "FunctionName", name] for name in functions], 0, 6),
+        widget("Function duration (p99, ms)", [["AWS/Lambda", "Duration", "FunctionName", name] for name in functions],
+               12, 6, stat="p99"),
+        widget("Failed events waiting", [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
+                                          names.failed_events]], 0, 12, stat="Maximum"),
+    ]}
+    return {"Type": "AWS::CloudWatch::Dashboard", "Properties": {
+        "DashboardName": names.stack, "DashboardBody": {"Fn::Sub": json.dumps(body)}}}
+
+
 def merge_template(config: InstitutionFile) -> dict:
     institution, deployment = config.institution, config.deployment
     names = Names.of(institution.slug)
@@ -365,6 +394,7 @@ def merge_template(config: InstitutionFile) -> dict:
             f"{names.stack}-messages-given-up", "A text or email to a complainant failed every attempt; the case "
             "shows it (message_not_delivered): someone should reach them another way.", "ComplaintHotline",
             "MessagesGivenUp", {"Name": "Institution", "Value": institution.slug}),
+        "Dashboard": _dashboard(names, institution.slug),
         "SweepNotRunningAlarm": _function_alarm(
             names, "sla_sweep", "Invocations",
             "The deadline sweep has not run for 5 minutes: no reminders or escalations are being sent.",
@@ -387,6 +417,8 @@ def merge_template(config: InstitutionFile) -> dict:
         "TableName": {"Value": {"Ref": "Table"}},
         "MailBucketName": {"Value": {"Ref": "MailBucket"}},
         "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+        "DashboardUrl": {"Value": {"Fn::Sub": "https://console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}"
+                                              f"#dashboards:name={names.stack}"}},
     }
     if institution.channels.email_address:
         domain = institution.channels.email_address.partition("@")[2]

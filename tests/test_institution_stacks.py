@@ -16,7 +16,7 @@ from conftest import ROOT, TWILIO_SID, TWILIO_TOKEN, sms_params, twilio_post
 EXAMPLES = ("harbour-city-bank", "riverside-hospital")
 BANK = (ROOT / "infra/institutions/harbour-city-bank.yaml").read_text(encoding="utf-8")
 NAME_KEYS = {"TableName", "BucketName", "TopicName", "AlarmName", "FunctionName", "LogGroupName", "PolicyName",
-             "QueueName"}
+             "QueueName", "DashboardName"}
 
 
 def _template(packaged_stacks, slug) -> dict:
@@ -55,6 +55,9 @@ def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks,
     assert alarms["MessagesGivenUpAlarm"]["Namespace"] == "ComplaintHotline"  # chalicelib/metrics.py counts it
     not_running = alarms["SweepNotRunningAlarm"]
     assert (not_running["MetricName"], not_running["TreatMissingData"]) == ("Invocations", "breaching")
+    dashboard = json.loads(resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
+    assert ["ComplaintHotline", "ComplaintsFiled", "Institution", slug, "Channel", "sms"] in \
+        dashboard["widgets"][0]["properties"]["metrics"]
     outputs = _template(packaged_stacks, slug)["Outputs"]
     assert outputs["TwilioSmsWebhook"]["Value"]["Fn::Sub"][0] == "${Base}twilio/sms"
     assert {"TwilioVoiceWebhook", "WebFormUrl", "MxRecord", "DkimRecord1"} <= set(outputs)
