@@ -17,6 +17,7 @@
 | contact not reachable (TTL)| UNREACHABLE#<e164>       | UNREACHABLE              |
 | staff link (by token hash) | LINK#<sha256 of token>   | LINK                     |
 | staff reply code (TTL)     | CODE#<e164>#<n>          | CODE                     |
+| API client key             | APICLIENTS               | <sha256 of key>          |
 
 The sparse index `due` (due_shard, due_at) holds only work that is due: pending outbound messages
 now, case clocks with the deadline engine. Sweeps query it by shard and read nothing else.
@@ -514,6 +515,24 @@ class Store:
 
     def is_opted_out(self, phone: str) -> bool:
         return "Item" in self.table.get_item(Key={"PK": f"OPTOUT#{phone}", "SK": "OPTOUT"}, ConsistentRead=True)
+
+    # -- API clients ------------------------------------------------------------------------
+    def put_api_client(self, key_hash: str, name: str, per_hour: int, now: datetime) -> None:
+        self.table.put_item(Item={"PK": "APICLIENTS", "SK": key_hash, "name": name, "per_hour": per_hour,
+                                  "created": iso(now)}, ConditionExpression="attribute_not_exists(PK)")
+
+    def api_client(self, key_hash: str) -> dict | None:
+        return self.table.get_item(Key={"PK": "APICLIENTS", "SK": key_hash}).get("Item")
+
+    def api_clients(self) -> list[dict]:
+        return self._query_all(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": "APICLIENTS"})
+
+    def revoke_api_client(self, name: str, now: datetime) -> int:
+        named = [item for item in self.api_clients() if item["name"] == name and not item.get("revoked")]
+        for item in named:
+            self.table.update_item(Key={"PK": "APICLIENTS", "SK": item["SK"]}, UpdateExpression="SET revoked = :at",
+                                   ExpressionAttributeValues={":at": iso(now)})
+        return len(named)
 
     # -- abuse protection -------------------------------------------------------------------
     def count_in_window(self, source: str, window: str, ttl_seconds: int) -> int:

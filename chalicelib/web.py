@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from chalice import Response
 
 from . import context
-from .complaint import Case
+from .complaint import Case, Event
 from .institution import Institution
 from .intake import file_complaint
 from .language import Language, choose, from_accept_language, from_choice
@@ -75,8 +75,8 @@ def message_page(request, language: Language, institution: Institution, status: 
                  body=text(language, body_key))
 
 
-def _over_limit(kind: str, request, now: datetime, limit: int) -> bool:
-    count = context.store().count_in_window(f"{kind}#{_source(request)}", now.strftime("%Y%m%d%H"), 7200)
+def _over_limit(kind: str, request, now: datetime, limit: int, source: str | None = None) -> bool:
+    count = context.store().count_in_window(f"{kind}#{source or _source(request)}", now.strftime("%Y%m%d%H"), 7200)
     return count > limit
 
 
@@ -222,7 +222,18 @@ def api_submit(request, now: datetime) -> Response:
     key = request.headers.get("idempotency-key", "")
     if key and not (8 <= len(key) <= 128 and key.isprintable()):
         return _json(400, {"error": "invalid_idempotency_key", "message": "Idempotency-Key: 8 to 128 printable characters"})
-    if _over_limit("api", request, now, institution.intake.submissions_per_source_per_hour):
+    presented = request.headers.get("x-api-key")
+    client = None
+    if presented is not None:
+        from .api_clients import client_for
+
+        client = client_for(context.store(), presented)
+        if client is None:
+            return _json(401, {"error": "unknown_api_key", "message": "X-Api-Key is not a key of this hotline "
+                                                                      "(or was revoked); leave it out to file as the public"})
+    over = _over_limit("api", request, now, client.per_hour, f"key:{client.name}") if client else \
+        _over_limit("api", request, now, institution.intake.submissions_per_source_per_hour)
+    if over:
         return _json(429, {"error": "rate_limited", "message": "too many submissions from this source; retry later"},
                      {"Retry-After": "3600"})
     try:
@@ -235,8 +246,9 @@ def api_submit(request, now: datetime) -> Response:
         return _json(422, {"error": "invalid_fields", "fields": {
             field: {"code": key, "message": messages[field]} for field, (key, _) in rejected.fields.items()}})
     complaint = submission.to_new_complaint("api", institution.default_language, institution.default_language)
+    via = [Event(at=now, actor=f"api:{client.name}", kind="received_from_client")] if client else []
     filed = file_complaint(context.store(), institution, complaint, now, context.setting("PUBLIC_BASE_URL"),
-                           once=Once("api", key) if key else None)
+                           once=Once(f"api:{client.name}" if client else "api", key) if key else None, extra_events=via)
     case = filed.case
     expected = case.expected_response_by()
     return _json(200 if filed.replayed else 201, {

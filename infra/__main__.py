@@ -322,6 +322,34 @@ def _sync(args) -> int:
     return 0
 
 
+def _api_key(args) -> int:
+    """Keys for the institution's own systems that post to /api/complaints (their own hourly
+    limit, their name on each case). A new key is printed once and stored only as a hash."""
+    from chalicelib.api_clients import register
+    from chalicelib.clock import now
+    from chalicelib.store import Store
+
+    loaded = config.load_file(args.institution)
+    _, resource = _dynamodb(args.region)
+    store = Store(resource.Table(args.table or stack_name(loaded.institution.slug)))
+    if args.action == "create":
+        if not args.name:
+            raise Refused("api-key create needs --name (who will use the key, e.g. 'mobile-app')")
+        key = register(store, args.name, args.per_hour, now())
+        print(key)
+        print(f"key for {args.name!r} ({args.per_hour} complaints an hour); shown only now: send it as X-Api-Key",
+              file=sys.stderr)
+    elif args.action == "list":
+        for item in store.api_clients():
+            state = f"revoked {item['revoked']}" if item.get("revoked") else "active"
+            print(f"{item['name']}  {item['per_hour']}/hour  created {item['created']}  {state}")
+    else:
+        if not args.name:
+            raise Refused("api-key revoke needs --name")
+        print(f"revoked {store.revoke_api_client(args.name, now())} key(s) named {args.name!r}")
+    return 0
+
+
 def _quarantine(args) -> int:
     """What was kept aside instead of becoming a case: virus-flagged or automatic mail, spam-trap
     form posts, transcriptions without a call. Nothing there was deleted."""
@@ -435,6 +463,14 @@ def parser() -> argparse.ArgumentParser:
     failed.add_argument("institution", help=INSTITUTION_HELP)
     failed.add_argument("--replay", action="store_true", help="hand each back to its function and remove it")
     failed.add_argument("--region", help="default: the deployment's region")
+    api_key = command("api-key", _api_key, "create, list or revoke keys for the institution's own systems "
+                                           "posting to /api/complaints")
+    api_key.add_argument("institution", help=INSTITUTION_HELP)
+    api_key.add_argument("action", choices=["create", "list", "revoke"])
+    api_key.add_argument("--name", help="who uses the key, e.g. mobile-app")
+    api_key.add_argument("--per-hour", type=int, default=1000, help="complaints an hour for this key (default 1000)")
+    api_key.add_argument("--table", default=os.environ.get("TABLE_NAME"), help="default: the stack's table")
+    api_key.add_argument("--region", help="AWS region of the table (default: your AWS configuration)")
     command("create-table", _create_table, "create the institution's DynamoDB table if missing (sandbox, tests)"
             ).add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
     quarantine = command("quarantine", _quarantine, "list what was quarantined on a channel")

@@ -103,3 +103,30 @@ def test_concurrent_duplicates_of_one_idempotency_key_make_one_case_on_dynamodb_
     references = _file_from_threads(local_store.name, institution, [complaint] * 6, Once("api", "app-retry-0001"))
     assert len(references) == 6 and len(set(references)) == 1
     assert len(twilio.sent_to("+8613800138012")) == 1
+
+
+def test_the_institutions_own_systems_file_with_a_key_beyond_the_public_limit(client, moto_store, twilio, capsys):
+    """The public may file 10 an hour from one address; the institution's app server, with a key,
+    files at its own limit, and each case says which system sent it. A wrong or revoked key is
+    refused (nothing stored); the key itself is shown once and never listed."""
+    from infra.__main__ import main
+
+    table = ["--table", moto_store.name]
+    assert main(["api-key", "harbour-city-bank", "create", "--name", "mobile-app", "--per-hour", "12", *table]) == 0
+    key = capsys.readouterr().out.strip()
+    assert key.startswith("hk_") and len(key) > 40
+    public = [_post(client, {"description": f"Public complaint {n}"}).status_code for n in range(11)]
+    assert public[:10] == [201] * 10 and public[10] == 429
+    keyed = [_post(client, {"description": f"From the app {n}"}, **{"X-Api-Key": key}) for n in range(13)]
+    assert [r.status_code for r in keyed] == [201] * 12 + [429]
+    reference = json.loads(keyed[0].body)["reference"]
+    [via] = [e for e in moto_store.timeline(reference) if e.kind == "received_from_client"]
+    assert via.actor == "api:mobile-app"
+
+    wrong = _post(client, {"description": "Guessing"}, **{"X-Api-Key": "hk_" + "x" * 43})
+    assert wrong.status_code == 401 and json.loads(wrong.body)["error"] == "unknown_api_key"
+    assert main(["api-key", "harbour-city-bank", "list", *table]) == 0
+    listed = capsys.readouterr().out
+    assert "mobile-app  12/hour" in listed and "active" in listed and key not in listed
+    assert main(["api-key", "harbour-city-bank", "revoke", "--name", "mobile-app", *table]) == 0
+    assert _post(client, {"description": "After revocation"}, **{"X-Api-Key": key}).status_code == 401

@@ -230,7 +230,7 @@ def test_each_kind_of_config_mistake_is_named_with_file_and_field(mistake, tmp_p
 
 
 # -- the admin commands ----------------------------------------------------------------------------
-@pytest.mark.parametrize("command", ["validate", "render", "package", "deploy", "sync", "urls", "new", "failed"])
+@pytest.mark.parametrize("command", ["validate", "render", "package", "deploy", "sync", "urls", "new", "failed", "api-key"])
 def test_every_admin_command_explains_itself(command):
     result = subprocess.run([sys.executable, "-m", "infra", command, "--help"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0 and f"usage: python -m infra {command}" in result.stdout
