@@ -344,6 +344,21 @@ def test_urls_say_what_to_paste_into_twilio_dns_and_ses(capsys):
     assert main(["urls", "riverside-hospital", "--offline"]) == 3  # no custom domain, not deployed: says so
 
 
+def test_urls_after_deployment_show_the_stacks_own_dkim_records(monkeypatch, capsys):
+    import infra.__main__ as cli
+
+    outputs = {"PublicBaseUrlInUse": "https://complaints.harbourcitybank.example/",
+               **{f"DkimRecord{n}": f"tok{n}._domainkey.harbourcitybank.example CNAME tok{n}.dkim.amazonses.com"
+                  for n in (1, 2, 3)}}
+    monkeypatch.setattr(cli, "_stack_outputs", lambda session, slug: outputs)
+    assert cli.main(["urls", "harbour-city-bank"]) == 0
+    out = capsys.readouterr().out
+    for n in (1, 2, 3):
+        assert f"DNS  tok{n}._domainkey.harbourcitybank.example CNAME tok{n}.dkim.amazonses.com" in out
+    assert "shown here once the stack exists" not in out
+    assert "Alarms go to service-ops@harbourcitybank.example" in out
+
+
 def test_new_scaffolds_a_valid_config_from_the_example(tmp_path, capsys):
     from infra import config
     from infra.__main__ import main
