@@ -71,8 +71,9 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
                       store.allocate_code(person.phone, leading, now, CODE_LIFETIME))
         _, link, code = linked
         message = OutboundMessage(
-            id=new_message_id(now), channel="sms", to=person.phone, body=alert_text(items, institution, now, link, code),
-            purpose="alert", language=institution.default_language, created_at=now, attempts=1,
+            id=new_message_id(now), channel="sms", to=person.phone,
+            body=alert_text(items, institution, now, link, code, institution.staff_language(person.id)),
+            purpose="alert", language=institution.staff_language(person.id), created_at=now, attempts=1,
             next_attempt_at=now + SEND_LEASE, recipient_id=person.id,
             fallback_to=backup.phone if backup else None, fallback_id=backup.id if backup else None)
         fired, events = {}, defaultdict(list)
@@ -117,10 +118,11 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
     return text(language, "alert_late", ref=case.reference, clock=clock, due=due, late=duration_text(language, now - step.due_at))
 
 
-def alert_text(items, institution: Institution, now: datetime, link: str, code: int | None = None) -> str:
+def alert_text(items, institution: Institution, now: datetime, link: str, code: int | None = None,
+               language: str | None = None) -> str:
     """One alert, or several bundled (most urgent first, linked), cut to the segment budget with
-    "+N more"; the reply-code hint is added where it fits."""
-    language = institution.default_language
+    "+N more"; the reply-code hint is added where it fits. In the recipient's language."""
+    language = language or institution.default_language
     budget = SEGMENT_BUDGET[language]
     body = _alert_body(items, institution, now, link, language)
     with_hint = body + hint(code, language) if code else body

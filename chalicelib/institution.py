@@ -218,6 +218,7 @@ class StaffMember(Strict):
     phone: str | None = None
     email: str | None = None
     unit: str | None = None
+    language: Language | None = None  # of the texts this person gets; default: the institution's
 
     @field_validator("phone")
     @classmethod
@@ -355,6 +356,10 @@ class Institution(Strict):
 
     def staff_member(self, staff_id: str) -> StaffMember | None:
         return next((member for member in self.staff if member.id == staff_id), None)
+
+    def staff_language(self, staff_id: str) -> Language:
+        member = self.staff_member(staff_id)
+        return (member.language if member else None) or self.default_language
 
     def staff_with_phone(self, phone: str) -> StaffMember | None:
         return next((member for member in self.staff if member.phone == phone), None)

@@ -31,7 +31,7 @@ def hint(code: int, language: str) -> str:
 
 def handle(store: Store, institution: Institution, member: StaffMember, body: str, now: datetime,
            base_url: str) -> str | None:
-    language = institution.default_language
+    language = institution.staff_language(member.id)
     match = _COMMAND.match(unicodedata.normalize("NFKC", body or ""))
     reference = store.reference_for_code(member.phone, int(match.group(1)), now) if match else None
     if reference is None:

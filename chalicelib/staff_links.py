@@ -68,5 +68,5 @@ def link_message(store, institution, reference: str, staff_id: str, phone: str, 
 
     url = issue_link(store, institution, reference, staff_id, now, base_url)
     return OutboundMessage(id=new_message_id(now), channel="sms", to=phone, body=f"{words} {url}", purpose=purpose,
-                           language=institution.default_language, created_at=now, next_attempt_at=now,
+                           language=institution.staff_language(staff_id), created_at=now, next_attempt_at=now,
                            case_reference=reference, recipient_id=staff_id)

@@ -222,3 +222,25 @@ def test_the_link_in_an_alert_opens_the_case_for_that_person(client, moto_store,
     from chalicelib.staff_links import token_hash
 
     assert moto_store.get_link(token_hash(path.rsplit("/", 1)[1])).staff_id == "li.qiang"
+
+
+def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client, moto_store, twilio, institution):
+    """Staff texts follow the person (`staff[].language`), the rest of the chain keeps the bank's Chinese."""
+    from chalicelib import context
+    from chalicelib.sms_segments import segments
+
+    staff = [m.model_copy(update={"language": "en"}) if m.id == "li.qiang" else m for m in institution.staff]
+    moto_store.put_institution(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))
+    context.reset()
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference = _file(client)
+        _run(client, traveller, MONDAY_10 + timedelta(days=1, hours=1))
+        texts = _staff_texts(twilio)
+        [late] = [body for who, body in texts if who == "supervisor"]
+        assert f"{reference} acknowledgement OVERDUE by" in late and segments(late) == 1
+        assert all("确认期限" in body for who, body in texts if who == "handler")
+        code = re.search(r"Reply (\d+)a to ack\.$", late).group(1)
+        answer = twilio_post(client, "/twilio/sms", {
+            "MessageSid": "SM" + "e" * 32, "From": SUPERVISOR, "To": "+8675512340000", "Body": f"{code}a",
+            "NumMedia": "0"})
+    assert f"{reference}: done (acknowledge)." in answer.body.decode()
