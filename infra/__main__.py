@@ -238,6 +238,8 @@ def _print_urls(loaded, base_url: str, outputs: dict) -> None:
     print(f"\nTwilio console > Phone Numbers > {number}:")
     print(f"  Messaging  'A message comes in'  Webhook  HTTP POST  {base_url}twilio/sms")
     print(f"  Voice      'A call comes in'     Webhook  HTTP POST  {base_url}twilio/voice")
+    print(f"  Voice      'Call status changes'          HTTP POST  {base_url}twilio/voice/status"
+          "   (a caller who hangs up early still gets a call-back case)")
     print(f"  (delivery reports: each message asks for {base_url}twilio/status itself; nothing to paste)")
     print("\nTwilio credentials, once (read by the functions at run time, never stored in files):")
     for name in ("twilio_account_sid", "twilio_auth_token"):

@@ -339,6 +339,7 @@ def test_urls_say_what_to_paste_into_twilio_dns_and_ses(capsys):
     assert "Phone Numbers > +8657188880000" in out
     assert "A message comes in'  Webhook  HTTP POST  https://abc123.execute-api.example/api/twilio/sms" in out
     assert "A call comes in'     Webhook  HTTP POST  https://abc123.execute-api.example/api/twilio/voice" in out
+    assert "'Call status changes'          HTTP POST  https://abc123.execute-api.example/api/twilio/voice/status" in out
     assert "riverside-hospital.example  MX  10 inbound-smtp.ap-southeast-1.amazonaws.com" in out
     assert "aws secretsmanager create-secret --region ap-southeast-1 --name hotline/riverside-hospital/twilio" in out
     assert main(["urls", "riverside-hospital", "--offline"]) == 3  # no custom domain, not deployed: says so
