@@ -44,6 +44,13 @@ class SandboxPage:
 
     def simulate_call(self, caller: str, language_key: str, menu_key: str, words: str) -> None:
         said = self.phone.call(caller, language_key, menu_key, words, "https://api.twilio.com" + FAKE_RECORDING)
+        if language_key == "1" and words:  # Chinese: Amazon Transcribe's part, played by a stand-in
+            from .transcribe_standin import complete
+
+            try:
+                said.append(f"(Transcribe stand-in: {complete(self.phone.last_call_sid, words)})")
+            except Exception as error:  # noqa: BLE001 - the sandbox page keeps working
+                said.append(f"(Transcribe stand-in failed: {error})")
         self.log.insert(0, {"what": f"Call from {caller} (keys {language_key}, {menu_key})", "sent": words,
                             "heard": said})
 

@@ -32,6 +32,7 @@ class Phone:
         """Walks the call flow the way Twilio would, pressing keys when asked; returns what was said."""
         call = {"CallSid": "CA" + secrets.token_hex(16), "AccountSid": self.account_sid, "From": caller,
                 "To": self.hotline, "CallStatus": "in-progress"}
+        self.last_call_sid = call["CallSid"]
         said: list[str] = []
         keys = [language_key, menu_key]
         url, params = "/twilio/voice", dict(call)

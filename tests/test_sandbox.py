@@ -43,6 +43,13 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         case_page = requests.get(f"{outbox}/case", params={"ref": call_reference}).text
         assert "Sandbox call: rude teller" in case_page and "service_attitude" in case_page
         assert "Sandbox text: fee charged twice" in requests.get(f"{outbox}/case", params={"ref": text_reference}).text
+        # A Chinese call: the recording goes to (the stand-in of) Amazon Transcribe, the words to the case.
+        requests.post(f"{outbox}/call", data={"from": "+8613800138033", "language": "1", "menu": "1",
+                                              "words": "沙盒来电：柜员态度很差"})
+        heard = requests.get(f"{outbox}/messages.json").json()["phone"][0]["heard"]
+        assert "(Transcribe stand-in: transcribed)" in heard, heard
+        [zh_reference] = find_references(" ".join(heard).replace(", ", "").replace("，", ""))
+        assert "沙盒来电：柜员态度很差" in requests.get(f"{outbox}/case", params={"ref": zh_reference}).text
         deadline = time.monotonic() + 20  # the stand-in reports delivery through /twilio/status
         while time.monotonic() < deadline and requests.get(f"{outbox}/messages.json").json()["sms"][0]["status"] != "delivered":
             time.sleep(0.5)
