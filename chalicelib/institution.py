@@ -184,10 +184,43 @@ class IntakePolicy(Strict):
     submissions_per_source_per_hour: int = Field(default=10, gt=0)
 
 
+def e164(value: str | None) -> str | None:
+    """A phone number of the config: valid, and written the one way it is compared (E.164)."""
+    from .contacts import InvalidContact, normalise_phone
+
+    if value is None:
+        return None
+    try:
+        normalised = normalise_phone(value)
+    except InvalidContact:
+        raise ValueError(f"not a valid phone number: {value!r} (write it in E.164, e.g. +8613800138000)")
+    if normalised != value:
+        raise ValueError(f"write phone numbers in E.164: {normalised!r}, not {value!r}")
+    return value
+
+
 class Channels(Strict):
     sms_number: str | None = None  # the hotline's Twilio number, E.164
     email_address: str | None = None  # the complaint mailbox, also the sender of our emails
     hotline_display: str | None = None  # how the hotline number is written in help texts
+
+    @field_validator("sms_number")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        return e164(value)
+
+    @field_validator("email_address")
+    @classmethod
+    def _mailbox(cls, value: str | None) -> str | None:
+        from .contacts import InvalidContact, normalise_email
+
+        if value is None:
+            return None
+        try:
+            normalise_email(value)
+        except InvalidContact:
+            raise ValueError(f"not a valid email address: {value!r}")
+        return value
 
 
 class Voice(Strict):
@@ -223,17 +256,7 @@ class StaffMember(Strict):
     @field_validator("phone")
     @classmethod
     def _e164(cls, value: str | None) -> str | None:
-        from .contacts import InvalidContact, normalise_phone
-
-        if value is None:
-            return None
-        try:
-            normalised = normalise_phone(value)
-        except InvalidContact:
-            raise ValueError(f"not a valid phone number: {value!r} (write it in E.164, e.g. +8613800138000)")
-        if normalised != value:
-            raise ValueError(f"write phone numbers in E.164: {normalised!r}, not {value!r}")
-        return value
+        return e164(value)
 
 
 class Institution(Strict):

@@ -164,6 +164,11 @@ MISTAKES = {
         ('"+8613911110003"', '"+86139111"'), "staff.2.phone: not a valid phone number: '+86139111'"),
     "phone number not in E.164": (
         ('"+8613911110003"', '"+86 139 1111 0003"'), "staff.2.phone: write phone numbers in E.164: '+8613911110003'"),
+    "hotline number not in E.164": (
+        ('sms_number: "+8675512340000"', 'sms_number: "0755-1234-0000"'), "channels.sms_number: "),
+    "mailbox that is not an address": (
+        ("email_address: complaints@harbourcitybank.example", "email_address: complaints at harbourcitybank"),
+        "channels.email_address: not a valid email address"),
     "unit whose head is not staff": (
         ("head: li.qiang", "head: nobody"), "units.2.head: 'nobody' is not a staff id (every unit needs a head"),
     "staff in a unit that is not declared": (
