@@ -79,7 +79,7 @@ class OnDuty(Strict):
     """Out of hours, this person takes the role (an on-duty leader)."""
 
     staff: str
-    weekdays: list[int] = [0, 1, 2, 3, 4, 5, 6]
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4, 5, 6]  # 0 = Monday
 
 
 class ChainLevel(Strict):
@@ -321,7 +321,8 @@ class Institution(Strict):
         return self
 
     @model_validator(mode="after")
-    def _units_have_heads_and_staff_belong_to_units(self):
+    def _directory_is_consistent(self):
+        """Units have heads, staff belong to declared units, one phone per person, one level per role."""
         staff_ids = [member.id for member in self.staff]
         unit_codes = [unit.code for unit in self.units]
         problems = [f"staff: duplicate ids {sorted({i for i in staff_ids if staff_ids.count(i) > 1})}"
@@ -332,6 +333,16 @@ class Institution(Strict):
                                 "from the staff directory)")
             if unit.parent is not None and unit.parent not in unit_codes:
                 problems.append(f"units.{index}.parent: {unit.parent!r} is not a unit code")
+        phones = [member.phone for member in self.staff if member.phone]
+        shared = sorted({phone for phone in phones if phones.count(phone) > 1})
+        if shared:  # a text from that phone could not say who sent it
+            problems.append(f"staff: phone numbers used by more than one person {shared}")
+        if self.channels.sms_number and self.channels.sms_number in phones:
+            problems.append(f"channels.sms_number: {self.channels.sms_number} is also a staff phone")
+        if self.escalation:
+            roles = [level.role for level in self.escalation.chain]
+            if len(set(roles)) != len(roles):
+                problems.append(f"escalation.chain: each role once, not {roles}")
         if self.units:
             for index, member in enumerate(self.staff):
                 if member.unit is not None and member.unit not in unit_codes:

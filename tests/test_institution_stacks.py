@@ -169,6 +169,11 @@ MISTAKES = {
     "mailbox that is not an address": (
         ("email_address: complaints@harbourcitybank.example", "email_address: complaints at harbourcitybank"),
         "channels.email_address: not a valid email address"),
+    "two people with one phone": (
+        ('"+8613911110003"', '"+8613911110001"'), "staff: phone numbers used by more than one person ['+8613911110001']"),
+    "an on-duty weekday that does not exist": (
+        ("on_duty: [{staff: duty.leader}]", "on_duty: [{staff: duty.leader, weekdays: [7]}]"),
+        "escalation.chain.3.on_duty.0.weekdays.0: Input should be less than or equal to 6 (got 7)"),
     "unit whose head is not staff": (
         ("head: li.qiang", "head: nobody"), "units.2.head: 'nobody' is not a staff id (every unit needs a head"),
     "staff in a unit that is not declared": (
