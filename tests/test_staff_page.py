@@ -221,3 +221,17 @@ def test_a_denied_extension_changes_no_deadline(client, moto_store, twilio, case
     case = moto_store.get_case(reference)
     assert case.clock("resolve").due_at == before and case.pending_extension is None
     assert any(e.kind == "extension_denied" and e.actor == "staff:li.qiang" for e in moto_store.timeline(reference))
+
+
+def test_the_page_opens_in_the_language_the_directory_gives_the_person(client, moto_store, case_link, institution):
+    from chalicelib import context
+
+    staff = [m.model_copy(update={"language": "en"}) if m.id == "li.qiang" else m for m in institution.staff]
+    moto_store.put_institution(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))
+    context.reset()
+    _, english_reader = case_link(staff="li.qiang")
+    _, chinese_reader = case_link(staff="chen.jing")
+    chinese_phone = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    assert "Acknowledge" in client.http.get(english_reader, headers=chinese_phone).body.decode()
+    assert "确认受理" in client.http.get(english_reader + "?lang=zh", headers=chinese_phone).body.decode()
+    assert "确认受理" in client.http.get(chinese_reader, headers=chinese_phone).body.decode()
