@@ -70,10 +70,11 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
             linked = (leading, issue_link(store, institution, leading, person.id, now, base_url),
                       store.allocate_code(person.phone, leading, now, CODE_LIFETIME))
         _, link, code = linked
+        language = institution.staff_language(person.id)
         message = OutboundMessage(
-            id=new_message_id(now), channel="sms", to=person.phone,
-            body=alert_text(items, institution, now, link, code, institution.staff_language(person.id)),
-            purpose="alert", language=institution.staff_language(person.id), created_at=now, attempts=1,
+            id=new_message_id(now), channel="sms", to=person.phone, body=alert_text(items, institution, now, link, code,
+                                                                                  language),
+            purpose="alert", language=language, created_at=now, attempts=1,
             next_attempt_at=now + SEND_LEASE, recipient_id=person.id,
             fallback_to=backup.phone if backup else None, fallback_id=backup.id if backup else None)
         fired, events = {}, defaultdict(list)

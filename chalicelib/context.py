@@ -9,8 +9,19 @@ from functools import cache
 CONFIG_TTL_SECONDS = 60
 SECRET_TTL_SECONDS = 300  # a rotated Twilio token reaches every container within 5 minutes
 _lock = threading.Lock()
-_config_cache: dict = {}
-_secret_cache: dict = {}
+_cached: dict = {}  # key -> (valid until, on the monotonic clock; value)
+
+
+def _for_a_while(key: str, seconds: float, compute):
+    """The value computed at most once per `seconds` in this container."""
+    with _lock:
+        entry = _cached.get(key)
+        if entry and entry[0] > time.monotonic():
+            return entry[1]
+    value = compute()
+    with _lock:
+        _cached[key] = (time.monotonic() + seconds, value)
+    return value
 
 
 class MissingSetting(RuntimeError):
@@ -33,29 +44,30 @@ def secret(name: str) -> str:
     reference = os.environ.get(f"{name}_REF")
     if not reference:
         raise MissingSetting(f"neither {name} nor {name}_REF is set")
-    with _lock:
-        cached = _secret_cache.get(reference)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-    value = _read_secret(reference)
-    with _lock:
-        _secret_cache[reference] = (time.monotonic() + SECRET_TTL_SECONDS, value)
-    return value
+    return _for_a_while(f"secret:{reference}", SECRET_TTL_SECONDS, lambda: _read_secret(reference))
+
+
+def secret_reference(reference: str) -> tuple[str, str, str | None]:
+    """`ssm:/path` -> ("ssm", "/path", None); `secretsmanager:name#key` -> ("secretsmanager", "name", "key")."""
+    kind, _, where = reference.partition(":")
+    if kind == "ssm":
+        return kind, where, None
+    if kind == "secretsmanager":
+        name, _, key = where.partition("#")
+        return kind, name, key
+    raise MissingSetting(f"{reference!r}: expected ssm:/path or secretsmanager:name#key")
 
 
 def _read_secret(reference: str) -> str:
-    kind, _, where = reference.partition(":")
+    kind, name, key = secret_reference(reference)
     if kind == "ssm":
-        return aws_client("ssm").get_parameter(Name=where, WithDecryption=True)["Parameter"]["Value"]
-    if kind == "secretsmanager":
-        import json
+        return aws_client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    import json
 
-        secret_id, _, key = where.partition("#")
-        document = json.loads(aws_client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
-        if key not in document:
-            raise MissingSetting(f"secret {secret_id} has no key {key!r}")
-        return document[key]
-    raise MissingSetting(f"{reference!r}: expected ssm:/path or secretsmanager:name#key")
+    document = json.loads(aws_client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+    if key not in document:
+        raise MissingSetting(f"secret {name} has no key {key!r}")
+    return document[key]
 
 
 @cache
@@ -80,22 +92,19 @@ def store():
 
 
 def institution():
-    from .institution import Institution
+    return _for_a_while("institution", CONFIG_TTL_SECONDS, _load_institution)
 
-    with _lock:
-        cached = _config_cache.get("institution")
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+
+def _load_institution():
+    from .institution import Institution
+    from .rendering import use_overrides
+
     document = store().get_institution()
     if document is None:
         raise MissingSetting(
             f"no institution config in table {setting('TABLE_NAME')}: run `python -m infra sync`")
     value = Institution.model_validate(document)
-    from .rendering import use_overrides
-
     use_overrides(value.texts, value.messages)
-    with _lock:
-        _config_cache["institution"] = (time.monotonic() + CONFIG_TTL_SECONDS, value)
     return value
 
 
@@ -104,8 +113,7 @@ def reset() -> None:
     aws_resource.cache_clear()
     aws_client.cache_clear()
     store.cache_clear()
-    _config_cache.clear()
-    _secret_cache.clear()
+    _cached.clear()
     from .rendering import use_overrides
 
     use_overrides({}, {})

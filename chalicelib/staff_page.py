@@ -9,7 +9,6 @@ from chalice import Response
 
 from . import case_actions, context
 from .complaint import Event
-from .language import choose, from_choice
 from .rendering import duration_text, local_time, render_page, text
 from .staff_links import Link, csrf_token, link_message, looks_like_token, token_hash
 from .deadlines import ExtensionRefused
@@ -35,17 +34,11 @@ def _link(token: str, now: datetime):
     return link, None
 
 
-def _language(request, institution, link) -> str:
-    """The page's own switch first, then the person's language from the directory, then the browser's."""
-    member = institution.staff_member(link.staff_id) if link else None
-    chosen = from_choice((request.query_params or {}).get("lang"))
-    return choose(chosen, member.language if member else None, page_language(request, institution))
-
-
 def staff_page(request, token: str, now: datetime) -> Response:
     institution = context.institution()
     link, problem = _link(token, now)
-    language = _language(request, institution, link)
+    member = institution.staff_member(link.staff_id) if link else None
+    language = page_language(request, institution, preferred=member.language if member else None)
     if problem == "invalid":
         return _html(request, "staff_link", language, institution, 404, message=text(language, "staff_link_invalid"),
                      offer_fresh=False)

@@ -46,9 +46,10 @@ def body_bytes(request) -> bytes:
     return raw
 
 
-def page_language(request, institution: Institution) -> Language:
+def page_language(request, institution: Institution, preferred: Language | None = None) -> Language:
+    """The page's own switch (?lang=), then what we know the reader prefers, then the browser's."""
     query = request.query_params or {}
-    return choose(from_choice(query.get("lang")), from_accept_language(request.headers.get("accept-language")),
+    return choose(from_choice(query.get("lang")), preferred, from_accept_language(request.headers.get("accept-language")),
                   default=institution.default_language)
 
 

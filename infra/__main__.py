@@ -155,31 +155,36 @@ def _run_aws(command: list[str]) -> None:
     subprocess.run(command, check=True)
 
 
+def _secret(loaded, name: str) -> tuple[str, str, str | None]:
+    from chalicelib.context import secret_reference
+
+    return secret_reference(loaded.deployment.secret(loaded.institution.slug, name))
+
+
 def _missing_secrets(session, loaded) -> list[str]:
     from botocore.exceptions import ClientError
 
     missing = []
     for name in ("twilio_account_sid", "twilio_auth_token"):
-        kind, _, where = loaded.deployment.secret(loaded.institution.slug, name).partition(":")
+        kind, where, _ = _secret(loaded, name)
         try:
             if kind == "ssm":
                 session.client("ssm").get_parameter(Name=where)
             else:
-                session.client("secretsmanager").describe_secret(SecretId=where.partition("#")[0])
+                session.client("secretsmanager").describe_secret(SecretId=where)
         except ClientError:
             missing.append("  " + _secret_command(loaded, name))
     return missing
 
 
 def _secret_command(loaded, name: str) -> str:
-    kind, _, where = loaded.deployment.secret(loaded.institution.slug, name).partition(":")
+    kind, where, key = _secret(loaded, name)
     region = loaded.deployment.region
     placeholder = "AC..." if name == "twilio_account_sid" else "<auth token from the Twilio console>"
     if kind == "ssm":
         return (f"aws ssm put-parameter --region {region} --type SecureString --name {where} "
                 f"--value '{placeholder}'")
-    secret, _, key = where.partition("#")
-    return (f"aws secretsmanager create-secret --region {region} --name {secret} "
+    return (f"aws secretsmanager create-secret --region {region} --name {where} "
             f"--secret-string '{{\"{key}\": \"{placeholder}\", ...}}'")
 
 
@@ -317,7 +322,7 @@ def _sync(args) -> int:
 
     loaded = config.load_file(args.institution)
     table = args.table or stack_name(loaded.institution.slug)
-    region = getattr(args, "region", None)
+    region = args.region
     _, resource = _dynamodb(region)
     Store(resource.Table(table)).put_institution(json.loads(loaded.institution.model_dump_json()))
     print(f"synced {loaded.institution.slug} into table {table}" + (f" ({region})" if region else ""))

@@ -70,11 +70,12 @@ def _arn(service: str, resource: str, regional: bool = True) -> str:
 
 
 def _secret_resource(reference: str) -> tuple[str, str]:
-    kind, _, name = reference.partition(":")
+    from chalicelib.context import secret_reference
+
+    kind, name, _ = secret_reference(reference)
     if kind == "ssm":
         return "ssm:GetParameter", _arn("ssm", f"parameter{name}")
-    secret = name.partition("#")[0]
-    return "secretsmanager:GetSecretValue", _arn("secretsmanager", f"secret:{secret}-??????")
+    return "secretsmanager:GetSecretValue", _arn("secretsmanager", f"secret:{name}-??????")
 
 
 def policy_statements(config: InstitutionFile, function: str) -> list[dict]:
