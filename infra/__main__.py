@@ -108,8 +108,9 @@ def _deploy_commands(loaded, template: Path, packaged: Path, artifact_bucket: st
 
 
 def _deploy(args) -> int:
-    """Package, then `aws cloudformation deploy` the institution's stack; without a custom domain,
-    deploy a second time with the API URL the first one created (Twilio signs requests to it).
+    """Package, then `aws cloudformation deploy` the institution's stack; a new stack without a
+    custom domain is deployed a second time with the API URL the first one created (Twilio signs
+    requests to it).
     Then sync the config into the new table and print what to paste where."""
     from . import render
 
@@ -124,7 +125,7 @@ def _deploy(args) -> int:
         for command in commands:
             print("  " + shlex.join(command))
         if not deployment.public_base_url:
-            print("  ... and deploy again with PublicBaseUrl=<the stack's PublicBaseUrlInUse output>")
+            print("  ... and, for a new stack, deploy again with PublicBaseUrl=<the stack's PublicBaseUrlInUse output>")
         print(f"  python -m infra sync {slug} --region {deployment.region}")
         return 0
     session = _session(deployment.region)
@@ -139,10 +140,12 @@ def _deploy(args) -> int:
         _ensure_receipt_rule_set(session, deployment.receipt_rule_set)
     bucket = args.artifact_bucket or f"hotline-artifacts-{account}-{deployment.region}"
     _ensure_bucket(session, bucket, deployment.region)
-    for command in _deploy_commands(loaded, template, packaged, bucket, deployment.public_base_url or ""):
+    # An existing stack keeps its API URL: deploying with it keeps Twilio's signatures valid throughout.
+    base_url = deployment.public_base_url or _existing_outputs(session, slug).get("PublicBaseUrlInUse", "")
+    for command in _deploy_commands(loaded, template, packaged, bucket, base_url):
         _run_aws(command)
     outputs = _stack_outputs(session, slug)
-    if not deployment.public_base_url:
+    if not base_url:  # a new stack without a custom domain: its API URL exists only now
         *_, second = _deploy_commands(loaded, template, packaged, bucket, outputs["PublicBaseUrlInUse"])
         _run_aws(second)
     _sync(argparse.Namespace(institution=args.institution, table=outputs["TableName"], region=deployment.region))
@@ -215,6 +218,18 @@ def _ensure_bucket(session, bucket: str, region: str) -> None:
 def _stack_outputs(session, slug: str) -> dict:
     stack = session.client("cloudformation").describe_stacks(StackName=stack_name(slug))["Stacks"][0]
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def _existing_outputs(session, slug: str) -> dict:
+    """The stack's outputs, or nothing before its first deployment."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return _stack_outputs(session, slug)
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return {}
+        raise
 
 
 def _urls(args) -> int:

@@ -283,8 +283,16 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
     monkeypatch.setattr(cli.shutil, "which", lambda name: f"/usr/local/bin/{name}")
     monkeypatch.setattr(cli, "_package", lambda args: packaged.append(args.institution) or 0)
     monkeypatch.setattr(cli, "_run_aws", commands.append)
-    monkeypatch.setattr(cli, "_stack_outputs", lambda session, slug: {
-        "PublicBaseUrlInUse": api_url, "TableName": f"hotline-{slug}"})
+
+    def stack_outputs(session, slug):  # the stack exists once a deploy command has run
+        from botocore.exceptions import ClientError
+
+        if not any(command[:3] == ["aws", "cloudformation", "deploy"] for command in commands):
+            raise ClientError({"Error": {"Code": "ValidationError",
+                                         "Message": f"Stack with id hotline-{slug} does not exist"}}, "DescribeStacks")
+        return {"PublicBaseUrlInUse": api_url, "TableName": f"hotline-{slug}"}
+
+    monkeypatch.setattr(cli, "_stack_outputs", stack_outputs)
     with mock_aws():
         assert cli.main(["deploy", "riverside-hospital"]) == 3
         refused = capsys.readouterr().err
@@ -307,6 +315,16 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
         "PublicBaseUrl=", f"PublicBaseUrl={api_url}"]
     assert all("--stack-name" in command and "hotline-riverside-hospital" in command for command in deploys)
     assert f"Webhook  HTTP POST  {api_url}twilio/sms" in capsys.readouterr().out
+    # Deploying the existing stack again keeps its URL from the first command on: one deploy.
+    commands.clear()
+    commands.append(["aws", "cloudformation", "deploy", "(earlier)"])
+    with mock_aws():
+        boto3.client("secretsmanager", region_name=region).create_secret(
+            Name="hotline/riverside-hospital/twilio", SecretString=json.dumps({"account_sid": "AC1", "auth_token": "t"}))
+        create_table(boto3.client("dynamodb", region_name=region), "hotline-riverside-hospital")
+        assert cli.main(["deploy", "riverside-hospital"]) == 0
+    redeploys = [command for command in commands[1:] if command[:3] == ["aws", "cloudformation", "deploy"]]
+    assert [command[command.index("--parameter-overrides") + 1] for command in redeploys] == [f"PublicBaseUrl={api_url}"]
 
 
 def test_failed_events_are_listed_then_replayed_to_their_function(monkeypatch, capsys):
