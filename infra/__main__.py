@@ -67,7 +67,7 @@ def _package(args) -> int:
     loaded = config.load_file(args.institution)
     slug = loaded.institution.slug
     rendered = render.write(loaded)
-    out = Path(args.out or render.ROOT / "build" / slug / "package")
+    out = Path(args.out) if args.out else render.build_dir_of(slug) / "package"
     bundle = build(slug, out, rendered.merge_template)
     print(f"{bundle}: {bundle.stat().st_size / 1e6:.2f} MB")
     checked = lint(out / "sam.json")
@@ -116,7 +116,7 @@ def _deploy(args) -> int:
 
     loaded = config.load_file(args.institution)
     slug, deployment = loaded.institution.slug, loaded.deployment
-    out = render.ROOT / "build" / slug / "package"
+    out = render.build_dir_of(slug) / "package"
     template, packaged = out / "sam.json", out / "packaged.yaml"
     if args.dry_run:
         commands = _deploy_commands(loaded, template, packaged, args.artifact_bucket or "<artifact bucket>",

@@ -440,6 +440,11 @@ def merge_template(config: InstitutionFile) -> dict:
     }
 
 
+def build_dir_of(slug: str, root: Path = ROOT) -> Path:
+    """build/<slug>/: the merge template, and package/ with the zip and sam.json."""
+    return root / "build" / slug
+
+
 @dataclass(frozen=True)
 class Rendered:
     chalice_config: Path
@@ -462,7 +467,7 @@ def write(config: InstitutionFile, root: Path = ROOT, build_dir: Path | None = N
     for function in FUNCTION_NAMES:
         policies.append(chalice_dir / policy_file_name(slug, function))
         policies[-1].write_text(json.dumps(policy_document(config, function), indent=2) + "\n")
-    out = build_dir or root / "build" / slug
+    out = build_dir or build_dir_of(slug, root)
     out.mkdir(parents=True, exist_ok=True)
     template_path = out / "resources.json"
     template_path.write_text(json.dumps(merge_template(config), indent=2, ensure_ascii=False) + "\n")
