@@ -6,7 +6,7 @@ import os
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib.clock import now
+from chalicelib.runtime.clock import now
 
 app = Chalice(app_name="complaint-hotline")
 app.log.setLevel(logging.INFO)
@@ -15,56 +15,56 @@ FORM = ["application/x-www-form-urlencoded"]
 
 @app.route("/complaints/new", methods=["GET"])
 def new_complaint_form():
-    from chalicelib import web
+    from chalicelib.edge import web
 
     return web.new_form(app.current_request)
 
 
 @app.route("/complaints", methods=["POST"], content_types=FORM)
 def submit_complaint():
-    from chalicelib import web
+    from chalicelib.edge import web
 
     return web.submit_form(app.current_request, now())
 
 
 @app.route("/complaints/status", methods=["GET"])
 def complaint_status():
-    from chalicelib import web
+    from chalicelib.edge import web
 
     return web.status_page(app.current_request, now())
 
 
 @app.route("/complaints/status", methods=["POST"], content_types=FORM)
 def complaint_status_lookup():
-    from chalicelib import web
+    from chalicelib.edge import web
 
     return web.status_page(app.current_request, now())
 
 
 @app.route("/api/complaints", methods=["POST"], content_types=["application/json"])
 def api_submit_complaint():
-    from chalicelib import web
+    from chalicelib.edge import web
 
     return web.api_submit(app.current_request, now())
 
 
 @app.route("/twilio/sms", methods=["POST"], content_types=FORM)
 def twilio_sms():
-    from chalicelib import telephony
+    from chalicelib.edge import twilio as telephony
 
     return telephony.sms_webhook(app.current_request, now())
 
 
 @app.route("/twilio/voice", methods=["POST"], content_types=FORM)
 def twilio_voice():
-    from chalicelib import telephony
+    from chalicelib.edge import twilio as telephony
 
     return telephony.voice_webhook(app.current_request, now(), "start")
 
 
 @app.route("/twilio/voice/{step}", methods=["POST"], content_types=FORM)
 def twilio_voice_step(step):
-    from chalicelib import telephony
+    from chalicelib.edge import twilio as telephony
 
     if step not in ("language", "category", "recorded", "transcription", "status"):
         return Response(body="Not found\n", status_code=404, headers={"Content-Type": "text/plain"})
@@ -73,28 +73,28 @@ def twilio_voice_step(step):
 
 @app.route("/twilio/status", methods=["POST"], content_types=FORM)
 def twilio_status():
-    from chalicelib import telephony
+    from chalicelib.edge import twilio as telephony
 
     return telephony.status_webhook(app.current_request, now())
 
 
 @app.route("/s/{token}", methods=["GET"])
 def staff_link_page(token):
-    from chalicelib import staff_page
+    from chalicelib.edge import staff_page
 
     return staff_page.staff_page(app.current_request, token, now())
 
 
 @app.route("/s/{token}", methods=["POST"], content_types=FORM)
 def staff_link_action(token):
-    from chalicelib import staff_page
+    from chalicelib.edge import staff_page
 
     return staff_page.staff_page(app.current_request, token, now())
 
 
 @app.on_sns_message(topic=os.environ.get("MAIL_TOPIC", "complaint-hotline-inbound-mail"))
 def inbound_email(event):
-    from chalicelib.email_intake import handle_sns
+    from chalicelib.intake.email import handle_sns
 
     outcome = handle_sns(event.message, now())
     app.log.info("inbound_email %s", outcome)
@@ -106,9 +106,9 @@ def inbound_email(event):
 @app.on_cw_event({"source": ["aws.transcribe"], "detail-type": ["Transcribe Job State Change"],
                   "detail": {"TranscriptionJobName": [{"prefix": os.environ.get("TABLE_NAME", "complaint-hotline") + "-"}]}})
 def transcribed(event):
-    from chalicelib import context
-    from chalicelib.transcription import read_transcript
-    from chalicelib.voice import add_transcript
+    from chalicelib.runtime import context
+    from chalicelib.intake.transcription import read_transcript
+    from chalicelib.intake.voice import add_transcript
 
     found = read_transcript(event.detail)
     outcome = "not ours" if found is None else add_transcript(context.store(), found[0], "", found[1], event.detail, now())
@@ -118,8 +118,8 @@ def transcribed(event):
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sla_sweep(event):
-    from chalicelib import context
-    from chalicelib.sweep import run_sweep
+    from chalicelib.runtime import context
+    from chalicelib.sla.sweep import run_sweep
 
     result = run_sweep(context.store(), context.institution(), now(), context.setting("PUBLIC_BASE_URL"))
     app.log.info("sla_sweep %s", result)

@@ -83,8 +83,8 @@ def lifecycle(client, traveller, start: datetime, phone: str, language: str, twi
     assert response.status_code == 201, response.body
     reference = json.loads(response.body)["reference"]
     traveller.move_to(start + timedelta(hours=12, minutes=1))  # the 50% reminder of the 24-hour clock
-    from chalicelib import context
-    from chalicelib.sweep import run_sweep
+    from chalicelib.runtime import context
+    from chalicelib.sla.sweep import run_sweep
 
     run_sweep(context.store(), context.institution(), datetime.now(timezone.utc), os.environ["PUBLIC_BASE_URL"])
     [alert] = [m for m in twilio.messages if reference in m["body"] and m["to"] != phone]
@@ -110,9 +110,9 @@ def main(count: int, per_month: int) -> None:
     from chalice.test import Client
 
     from app import app
-    from chalicelib import context
-    from chalicelib.sms_segments import segments
-    from chalicelib.sweep import run_sweep
+    from chalicelib.runtime import context
+    from chalicelib.notify.segments import segments
+    from chalicelib.sla.sweep import run_sweep
     from infra import config
     from sandbox.local_engines import local_engines
 

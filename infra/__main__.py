@@ -39,7 +39,7 @@ def _calendar_warnings(institution) -> list[str]:
         return []
     import datetime
 
-    from chalicelib.working_time import official_workday
+    from chalicelib.sla.working_time import official_workday
 
     missing = [year for year in range(calendar.years[0], calendar.years[1] + 1)
                if official_workday(datetime.date(year, 1, 1)) is None]
@@ -159,7 +159,7 @@ def _run_aws(command: list[str]) -> None:
 
 
 def _secret(loaded, name: str) -> tuple[str, str, str | None]:
-    from chalicelib.context import secret_reference
+    from chalicelib.runtime.context import secret_reference
 
     return secret_reference(loaded.deployment.secret(loaded.institution.slug, name))
 
@@ -322,7 +322,7 @@ def _dynamodb(region: str | None = None):
 
 
 def _create_table(args) -> int:
-    from chalicelib.store import create_table
+    from chalicelib.store.table import create_table
 
     client, _ = _dynamodb()
     create_table(client, args.table)
@@ -333,7 +333,7 @@ def _create_table(args) -> int:
 def _sync(args) -> int:
     """Writes the validated config into the table; running functions pick it up within a minute.
     The table is the stack's own (hotline-<slug>) unless --table or $TABLE_NAME names another."""
-    from chalicelib.store import Store
+    from chalicelib.store.table import Store
 
     loaded = config.load_file(args.institution)
     table = args.table or stack_name(loaded.institution.slug)
@@ -347,9 +347,9 @@ def _sync(args) -> int:
 def _api_key(args) -> int:
     """Keys for the institution's own systems that post to /api/complaints (their own hourly
     limit, their name on each case). A new key is printed once and stored only as a hash."""
-    from chalicelib.api_clients import register
-    from chalicelib.clock import now
-    from chalicelib.store import Store
+    from chalicelib.store.api_clients import register
+    from chalicelib.runtime.clock import now
+    from chalicelib.store.table import Store
 
     loaded = config.load_file(args.institution)
     _, resource = _dynamodb(args.region)
@@ -375,7 +375,7 @@ def _api_key(args) -> int:
 def _quarantine(args) -> int:
     """What was kept aside instead of becoming a case: virus-flagged or automatic mail, spam-trap
     form posts, transcriptions without a call. Nothing there was deleted."""
-    from chalicelib.store import Store
+    from chalicelib.store.table import Store
 
     _, resource = _dynamodb()
     kept = Store(resource.Table(args.table)).quarantined(args.channel)
@@ -389,7 +389,7 @@ def _failed(args) -> int:
     """What inbound_email and transcribed could not handle after Lambda's retries waits in the
     stack's dead-letter queue (14 days). Lists it; --replay hands each event back to its function
     (after the cause is fixed) and removes it from the queue."""
-    from chalicelib.privacy import mask_text
+    from chalicelib.runtime.logs import mask_text
 
     from .render import Names
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from chalicelib.institution import Institution
+from chalicelib.model.institution import Institution
 
 from .deployment import Deployment
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from chalicelib.institution import Strict
+from chalicelib.model.institution import Strict
 
 # ssm:/path/of/parameter  or  secretsmanager:secret-name#json_key
 SECRET_REFERENCE = re.compile(r"^(ssm:/[A-Za-z0-9_.\-/]{1,1000}|secretsmanager:[A-Za-z0-9/_+=.@\-]{1,512}#[A-Za-z0-9_]{1,64})$")

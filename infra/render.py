@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.store import TTL_ATTRIBUTE, table_definition
+from chalicelib.store.table import TTL_ATTRIBUTE, table_definition
 
 from .config import InstitutionFile
 from .deployment import FUNCTION_NAMES, stack_name
@@ -70,7 +70,7 @@ def _arn(service: str, resource: str, regional: bool = True) -> str:
 
 
 def _secret_resource(reference: str) -> tuple[str, str]:
-    from chalicelib.context import secret_reference
+    from chalicelib.runtime.context import secret_reference
 
     kind, name, _ = secret_reference(reference)
     if kind == "ssm":
@@ -348,7 +348,7 @@ def _dashboard(names: Names, slug: str) -> dict:
     what could not be delivered, and the functions' health."""
     from typing import get_args
 
-    from chalicelib.complaint import Channel
+    from chalicelib.model.case import Channel
 
     def widget(title: str, metrics: list, x: int, y: int, stat: str = "Sum") -> dict:
         return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": {
@@ -390,7 +390,7 @@ def merge_template(config: InstitutionFile) -> dict:
             "ApproximateNumberOfMessagesVisible", {"Name": "QueueName", "Value": {"Fn::GetAtt": ["FailedEventsQueue",
                                                                                               "QueueName"]}},
             statistic="Maximum"),
-        # Counted by chalicelib/metrics.py in CloudWatch's embedded metric format.
+        # Counted by chalicelib/runtime/metrics.py in CloudWatch's embedded metric format.
         "MessagesGivenUpAlarm": _alarm(
             f"{names.stack}-messages-given-up", "A text or email to a complainant failed every attempt; the case "
             "shows it (message_not_delivered): someone should reach them another way.", "ComplaintHotline",

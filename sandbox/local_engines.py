@@ -11,8 +11,8 @@ BASE_URL = "https://bench.example"
 def local_engines(table: str, institution):
     import boto3
 
-    from chalicelib import context
-    from chalicelib.store import Store, create_table
+    from chalicelib.runtime import context
+    from chalicelib.store.table import Store, create_table
     from sandbox.dynamodb_local import DynamoDBLocal
     from sandbox.twilio_standin import TwilioStandIn
 

@@ -56,13 +56,13 @@ class Scheduler:
         self.stop = threading.Event()
 
     def now(self):
-        from chalicelib.clock import now
+        from chalicelib.runtime.clock import now
 
         return now() + self.offset
 
     def sweep(self) -> dict:
-        from chalicelib import context
-        from chalicelib.sweep import run_sweep
+        from chalicelib.runtime import context
+        from chalicelib.sla.sweep import run_sweep
 
         with self.lock:
             result = run_sweep(context.store(), context.institution(), self.now(), os.environ["PUBLIC_BASE_URL"])
@@ -118,7 +118,7 @@ def main(argv=None) -> int:
     twilio.on_message = lambda m: print(f"[sms -> {m['to']}] {m['body']}", flush=True)
     twilio.send_status_callbacks = True
 
-    from chalicelib.store import Store, create_table
+    from chalicelib.store.table import Store, create_table
 
     create_table(boto3.client("dynamodb"), table)
     Store(boto3.resource("dynamodb").Table(table)).put_institution(json.loads(institution.model_dump_json()))

@@ -46,7 +46,7 @@ def twilio_standin():
 @pytest.fixture
 def twilio(twilio_standin, monkeypatch):
     """The Twilio stand-in with an empty record, and the app pointed at it."""
-    from chalicelib import notify
+    from chalicelib.notify import sender as notify
 
     with twilio_standin.lock:
         twilio_standin.messages.clear()
@@ -58,8 +58,8 @@ def twilio(twilio_standin, monkeypatch):
 
 
 def _prepare_table(client, resource, name: str, institution) -> "Store":
-    from chalicelib import context
-    from chalicelib.store import Store, create_table
+    from chalicelib.runtime import context
+    from chalicelib.store.table import Store, create_table
 
     create_table(client, name)
     store = Store(resource.Table(name))
@@ -81,7 +81,7 @@ def moto_store(institution, monkeypatch):
         ses.verify_domain_identity(Domain="harbourcitybank.example")
         store = _prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
         yield store
-    from chalicelib import context
+    from chalicelib.runtime import context
 
     context.reset()
 
@@ -110,7 +110,7 @@ def local_store(dynamodb_local, institution, monkeypatch):
         boto3.client("ses").verify_domain_identity(Domain="harbourcitybank.example")
         store = _prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
         yield store
-    from chalicelib import context
+    from chalicelib.runtime import context
 
     context.reset()
 

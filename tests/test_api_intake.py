@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.store import Once
+from chalicelib.store.table import Once
 
 JSON = {"Content-Type": "application/json"}
 
@@ -61,8 +61,8 @@ def _file_from_threads(table_name, institution, complaints, once=None) -> list[s
     """Each thread has its own boto3 session and store, as separate Lambda containers would."""
     import boto3
 
-    from chalicelib.intake import file_complaint
-    from chalicelib.store import Store
+    from chalicelib.intake.filing import file_complaint
+    from chalicelib.store.table import Store
 
     references, errors = [], []
     barrier = threading.Barrier(len(complaints))
@@ -87,7 +87,7 @@ def _file_from_threads(table_name, institution, complaints, once=None) -> list[s
 
 
 def _complaint(text, phone=None):
-    from chalicelib.complaint import Complainant, NewComplaint
+    from chalicelib.model.case import Complainant, NewComplaint
 
     return NewComplaint(channel="api", description=text, complainant=Complainant(phone=phone, language="en"))
 

@@ -35,7 +35,7 @@ def _staff_texts(twilio):
 
 
 def _next_due(store):
-    from chalicelib.clock import parse_iso
+    from chalicelib.runtime.clock import parse_iso
 
     items = store.table.scan(FilterExpression="attribute_exists(due_at)")["Items"]
     return min((parse_iso(item["due_at"].split("#")[0]) for item in items), default=None)
@@ -44,7 +44,7 @@ def _next_due(store):
 def _run(client, traveller, until: datetime, store=None):
     """Moves time to each next due step (nothing happens in between) and sweeps there twice,
     as overlapping or repeated invocations would; then on to `until`."""
-    from chalicelib import context
+    from chalicelib.runtime import context
 
     store = store or context.store()
     while True:
@@ -91,7 +91,7 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
 
 
 def test_every_alert_text_fits_its_segment_budget(client, moto_store, twilio):
-    from chalicelib.sms_segments import segments
+    from chalicelib.notify.segments import segments
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         for number in range(6):
@@ -103,8 +103,8 @@ def test_every_alert_text_fits_its_segment_budget(client, moto_store, twilio):
 
 
 def test_acknowledging_stops_the_acknowledge_clock_alerts_and_nothing_else(client, moto_store, twilio):
-    from chalicelib import context
-    from chalicelib.case_actions import acknowledge
+    from chalicelib.runtime import context
+    from chalicelib.staff.actions import acknowledge
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
@@ -131,9 +131,9 @@ def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(c
 
 
 def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_store, twilio):
-    from chalicelib import context
-    from chalicelib.case_actions import extend_deadline
-    from chalicelib.deadlines import ExtensionRefused
+    from chalicelib.runtime import context
+    from chalicelib.staff.actions import extend_deadline
+    from chalicelib.sla.deadlines import ExtensionRefused
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
@@ -165,8 +165,8 @@ def test_severe_case_alerts_leadership_at_intake(client, moto_store, twilio):
 
 
 def test_waiting_for_the_complainant_pauses_and_their_reply_resumes_without_shortening(client, moto_store, twilio):
-    from chalicelib import context
-    from chalicelib.case_actions import acknowledge, await_complainant
+    from chalicelib.runtime import context
+    from chalicelib.staff.actions import acknowledge, await_complainant
     from conftest import sms_params
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
@@ -184,7 +184,7 @@ def test_waiting_for_the_complainant_pauses_and_their_reply_resumes_without_shor
 
 
 def test_repeats_climb_one_role_at_a_time_up_to_the_top(client, moto_store, twilio, institution, monkeypatch):
-    from chalicelib import context
+    from chalicelib.runtime import context
 
     steps = institution.escalation.acknowledge.model_copy(update={"repeat_every_hours": 4})
     repeating = institution.model_copy(update={"escalation": institution.escalation.model_copy(update={"acknowledge": steps})})
@@ -219,15 +219,15 @@ def test_the_link_in_an_alert_opens_the_case_for_that_person(client, moto_store,
         path = "/s/" + re.match(r"[\w-]{22}", alert["body"].rsplit("/s/", 1)[1]).group(0)
         page = client.http.get(path + "?lang=en")
     assert page.status_code == 200 and reference in page.body.decode()
-    from chalicelib.staff_links import token_hash
+    from chalicelib.staff.links import token_hash
 
     assert moto_store.get_link(token_hash(path.rsplit("/", 1)[1])).staff_id == "li.qiang"
 
 
 def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client, moto_store, twilio, institution):
     """Staff texts follow the person (`staff[].language`), the rest of the chain keeps the bank's Chinese."""
-    from chalicelib import context
-    from chalicelib.sms_segments import segments
+    from chalicelib.runtime import context
+    from chalicelib.notify.segments import segments
 
     staff = [m.model_copy(update={"language": "en"}) if m.id == "li.qiang" else m for m in institution.staff]
     moto_store.put_institution(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))

@@ -52,7 +52,7 @@ def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks,
     alarms = {name: item["Properties"] for name, item in resources.items() if item["Type"] == "AWS::CloudWatch::Alarm"}
     assert {"APIHandlerErrorsAlarm", "SlaSweepErrorsAlarm", "InboundEmailErrorsAlarm", "TranscribedErrorsAlarm"} <= set(alarms)
     assert {"FailedEventsAlarm", "MessagesGivenUpAlarm"} <= set(alarms)
-    assert alarms["MessagesGivenUpAlarm"]["Namespace"] == "ComplaintHotline"  # chalicelib/metrics.py counts it
+    assert alarms["MessagesGivenUpAlarm"]["Namespace"] == "ComplaintHotline"  # chalicelib/runtime/metrics.py counts it
     not_running = alarms["SweepNotRunningAlarm"]
     assert (not_running["MetricName"], not_running["TreatMissingData"]) == ("Invocations", "breaching")
     dashboard = json.loads(resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
@@ -276,7 +276,7 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
     from moto import mock_aws
 
     import infra.__main__ as cli
-    from chalicelib.store import Store, create_table
+    from chalicelib.store.table import Store, create_table
 
     region, api_url = "ap-southeast-1", "https://abc123.execute-api.ap-southeast-1.amazonaws.com/api/"
     commands, packaged = [], []
@@ -408,7 +408,8 @@ def test_new_scaffolds_a_valid_config_from_the_example(tmp_path, capsys):
 def test_twilio_credentials_are_read_from_where_the_config_names_them(where, client, moto_store, twilio, monkeypatch):
     import boto3
 
-    from chalicelib import context, notify
+    from chalicelib.runtime import context
+    from chalicelib.notify import sender as notify
 
     if where == "ssm":
         ssm = boto3.client("ssm")
@@ -442,7 +443,7 @@ def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(client, 
     incident filed at 22:00 is due for acknowledgement at 23:00, with a reminder at 22:30. Before
     then the administrator swaps tonight's duty to the weekend officer and syncs: the reminder goes
     to the weekend officer, and the night officer gets nothing."""
-    from chalicelib import context
+    from chalicelib.runtime import context
     from infra.__main__ import main
 
     night_officer, weekend_officer = "+8613922220007", "+8613922220008"
@@ -477,7 +478,7 @@ def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(client, 
 
 
 def test_an_institutions_own_wording_reaches_its_form_and_its_texts(client, moto_store, twilio):
-    from chalicelib import context
+    from chalicelib.runtime import context
     from infra import config
 
     hospital = config.load("riverside-hospital")

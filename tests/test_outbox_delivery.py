@@ -62,7 +62,7 @@ def test_a_message_given_up_is_counted_for_the_institutions_alarm(client, moto_s
 
 
 def test_message_keeps_being_retried_until_attempts_run_out_then_is_flagged(client, moto_store, twilio):
-    from chalicelib.outbox import MAX_ATTEMPTS
+    from chalicelib.model.message import MAX_ATTEMPTS
 
     twilio.fail_next("+8613800138022", *([500] * MAX_ATTEMPTS))
     with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
@@ -78,7 +78,7 @@ def test_message_keeps_being_retried_until_attempts_run_out_then_is_flagged(clie
 def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, institution, twilio):
     from datetime import datetime, timezone
 
-    from chalicelib.outbox import OutboundMessage
+    from chalicelib.model.message import OutboundMessage
 
     now = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
     message = OutboundMessage(id="m1", channel="sms", to="+8613800138023", body="hello", purpose="test",
@@ -90,8 +90,8 @@ def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, inst
 
 
 def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_after_the_lease(client, moto_store, twilio, monkeypatch):
-    from chalicelib import notify
-    from chalicelib.outbox import SEND_LEASE
+    from chalicelib.notify import sender as notify
+    from chalicelib.model.message import SEND_LEASE
 
     with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
         with monkeypatch.context() as crash:

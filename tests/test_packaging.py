@@ -8,11 +8,11 @@ PROBE = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
 import app
-from chalicelib.rendering import render_page, render_message
-from chalicelib.institution import Institution
+from chalicelib.runtime.rendering import render_page, render_message
+from chalicelib.model.institution import Institution
 from twilio.rest import Client
 from twilio.request_validator import RequestValidator
-from chalicelib.mail import parse
+from chalicelib.intake.mime import parse
 assert "hello" in parse(b"Content-Type: text/html\r\n\r\n<p>hello</p><script>x</script>").text
 assert app.app.app_name == "complaint-hotline"
 page = render_page("new", "zh", root="./", institution_name="<测试>", values={}, errors={}, banner=None,

@@ -3,9 +3,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.complaint import Complainant, NewComplaint
-from chalicelib.deadlines import opening_clocks
-from chalicelib.escalation import assess_severity
+from chalicelib.model.case import Complainant, NewComplaint
+from chalicelib.sla.deadlines import opening_clocks
+from chalicelib.sla.escalation import assess_severity
 
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 
@@ -77,7 +77,7 @@ def test_country_holidays_are_written_into_the_config_by_the_admin_side(tmp_path
 
 def test_hospital_example_gives_written_complaints_15_working_days_and_its_night_roster_answers():
     from infra import config
-    from chalicelib.escalation import chain_snapshot, recipient
+    from chalicelib.sla.escalation import chain_snapshot, recipient
 
     hospital = config.load("riverside-hospital")
     by_email = opening_clocks(hospital, MONDAY_10, _complaint(channel="email"))

@@ -4,7 +4,7 @@ from datetime import datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.references import find_references, format_reference, normalise_reference
+from chalicelib.model.references import find_references, format_reference, normalise_reference
 
 MONTH = datetime(2026, 11, 23)
 

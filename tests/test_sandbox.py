@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from chalicelib.references import find_references
+from chalicelib.model.references import find_references
 from conftest import ROOT, start_sandbox, stop_sandbox, wait_for
 
 

@@ -4,8 +4,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from chalicelib.references import find_references
-from chalicelib.store import Once
+from chalicelib.model.references import find_references
+from chalicelib.store.table import Once
 from conftest import TWILIO_SID, sms_params, twilio_post
 
 COMPLAINANT = "+8613800138100"
@@ -74,9 +74,9 @@ def test_status_keyword_with_someone_elses_reference_reveals_nothing(client, mot
 
 
 def test_stop_suppresses_later_texts_until_start(client, moto_store, twilio):
-    from chalicelib import context
-    from chalicelib.intake import file_complaint
-    from chalicelib.complaint import Complainant, NewComplaint
+    from chalicelib.runtime import context
+    from chalicelib.intake.filing import file_complaint
+    from chalicelib.model.case import Complainant, NewComplaint
     from datetime import datetime, timezone
 
     assert _text(client, "STOP") is None
@@ -132,8 +132,8 @@ def test_duplicate_delivery_of_one_message_sid_makes_one_case_and_the_same_reply
 def test_concurrent_duplicates_of_one_message_sid_make_one_case_on_dynamodb_local(local_store, institution, twilio):
     import boto3
 
-    from chalicelib.sms import handle_sms
-    from chalicelib.store import Store
+    from chalicelib.intake.sms import handle_sms
+    from chalicelib.store.table import Store
     from datetime import datetime, timezone
 
     params = sms_params("+8613800138105", "Concurrent retries of the same text")

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.sms_segments import encoding, segments
+from chalicelib.notify.segments import encoding, segments
 
 
 def test_gsm7_and_ucs2_segment_boundaries():
@@ -16,9 +16,9 @@ def test_gsm7_and_ucs2_segment_boundaries():
 
 @pytest.mark.parametrize("language,budget", [("en", 1), ("zh", 2)])
 def test_acknowledgements_fit_their_segment_budget_on_every_day_and_longest_reference(institution, language, budget):
-    from chalicelib.acknowledgement import sms_acknowledgement
-    from chalicelib.complaint import Case, Complainant
-    from chalicelib.deadlines import opening_clocks
+    from chalicelib.notify.complainant import sms_acknowledgement
+    from chalicelib.model.case import Case, Complainant
+    from chalicelib.sla.deadlines import opening_clocks
 
     start = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)
     for day in range(14):

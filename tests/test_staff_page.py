@@ -16,8 +16,8 @@ MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def case_link(client, moto_store, twilio):
     """A case filed through the API and a link for its handler (陈静), as an alert would carry."""
-    from chalicelib import context
-    from chalicelib.staff_links import issue_link
+    from chalicelib.runtime import context
+    from chalicelib.staff.links import issue_link
 
     def make(description="The teller refused my withdrawal <script>alert(1)</script>", staff="chen.jing", now=None):
         response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},
@@ -98,8 +98,8 @@ def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(cl
 
 
 def test_two_people_resolving_at_once_produce_one_resolution(client, moto_store, twilio, case_link):
-    from chalicelib import context
-    from chalicelib.staff_links import issue_link
+    from chalicelib.runtime import context
+    from chalicelib.staff.links import issue_link
 
     reference, path = case_link()
     other = issue_link(moto_store, context.institution(), reference, "li.qiang", datetime.now(timezone.utc),
@@ -224,7 +224,7 @@ def test_a_denied_extension_changes_no_deadline(client, moto_store, twilio, case
 
 
 def test_the_page_opens_in_the_language_the_directory_gives_the_person(client, moto_store, case_link, institution):
-    from chalicelib import context
+    from chalicelib.runtime import context
 
     staff = [m.model_copy(update={"language": "en"}) if m.id == "li.qiang" else m for m in institution.staff]
     moto_store.put_institution(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))

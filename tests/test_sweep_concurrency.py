@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import boto3
 
-from chalicelib.complaint import Case, Complainant
-from chalicelib.deadlines import opening_clocks
-from chalicelib.escalation import chain_snapshot, next_due
-from chalicelib.store import Store
+from chalicelib.model.case import Case, Complainant
+from chalicelib.sla.deadlines import opening_clocks
+from chalicelib.sla.escalation import chain_snapshot, next_due
+from chalicelib.store.table import Store
 
 RECEIVED = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
 CASES = 1000
@@ -26,7 +26,7 @@ def seed_open_cases(store: Store, institution, count: int, received: datetime, p
 
 
 def test_four_parallel_sweeps_over_1000_due_cases_send_every_alert_exactly_once(local_store, institution, twilio):
-    from chalicelib.sweep import run_sweep
+    from chalicelib.sla.sweep import run_sweep
 
     seed_open_cases(local_store, institution, CASES, RECEIVED)
     now = RECEIVED + timedelta(hours=24, minutes=1)  # every acknowledgement is overdue

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.complaint import Event
+from chalicelib.model.case import Event
 from conftest import FORM_HEADERS, form_body
 
 
@@ -133,7 +133,7 @@ def test_status_lookup_gives_the_same_answer_for_a_wrong_contact_and_an_unknown_
                                      body=form_body(ref=reference, contact="13800138003"))
     digits = reference.split("-")[1]
     unknown = "HCB-" + str(int(digits[:-1]) + 1).zfill(len(digits) - 1)
-    from chalicelib.references import damm_digit
+    from chalicelib.model.references import damm_digit
 
     unknown += str(damm_digit(unknown.split("-")[1]))
     unknown_reference = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,

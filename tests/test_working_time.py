@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.working_time import WorkCalendar, add_duration
+from chalicelib.sla.working_time import WorkCalendar, add_duration
 
 SHANGHAI = WorkCalendar(timezone="Asia/Shanghai", official_calendar="CN")
 
@@ -81,7 +81,7 @@ def test_spring_forward_gap_does_not_produce_an_impossible_time():
        paused_after=st.timedeltas(timedelta(0), timedelta(days=20)), paused_for=st.timedeltas(timedelta(0), timedelta(days=20)),
        office=st.booleans())
 def test_pause_and_resume_never_shortens_a_deadline(start, amount, unit, paused_after, paused_for, office):
-    from chalicelib.working_time import resume_due
+    from chalicelib.sla.working_time import resume_due
 
     calendar = WorkCalendar(official_calendar="CN", business_hours=(time(9), time(17, 30)) if office else None)
     due = add_duration(calendar, start, amount, unit)
@@ -89,6 +89,6 @@ def test_pause_and_resume_never_shortens_a_deadline(start, amount, unit, paused_
     resumed = resume_due(calendar, unit, paused_at, due, paused_at + paused_for)
     assert resumed >= due
     if paused_at < due:  # the time that was left is all still there after the pause
-        from chalicelib.working_time import remaining
+        from chalicelib.sla.working_time import remaining
 
         assert remaining(calendar, unit, paused_at + paused_for, resumed) >= remaining(calendar, unit, paused_at, due) - timedelta(seconds=1)

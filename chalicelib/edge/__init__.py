@@ -1,0 +1,1 @@
+"""edge: (docstring written in a later step)"""

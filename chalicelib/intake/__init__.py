@@ -1,0 +1,1 @@
+"""intake: (docstring written in a later step)"""

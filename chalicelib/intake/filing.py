@@ -1,0 +1,93 @@
+"""One path into the register for every channel: a NewComplaint becomes a case with a
+reference, its clocks, its first timeline events and its acknowledgement, in one transaction;
+then the acknowledgement is sent at once (and retried by the sweep if that fails)."""
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from chalicelib.runtime import metrics
+from chalicelib.notify import sender as notify
+from chalicelib.notify.complainant import acknowledgement_messages, sms_acknowledgement
+from chalicelib.model.case import Case, Event, NewComplaint
+from chalicelib.sla.alerts import fire_due
+from chalicelib.sla.deadlines import opening_clocks
+from chalicelib.sla.escalation import assess_severity, chain_snapshot, due_steps, next_due
+from chalicelib.model.institution import Institution
+from chalicelib.model.message import OutboundMessage
+from chalicelib.runtime.logs import log_event
+from chalicelib.model.references import format_reference, month_key
+from chalicelib.store.table import DuplicateSubmission, Once, Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Filed:
+    case: Case
+    messages: list[OutboundMessage]
+    replayed: bool  # the same submission was delivered before: this is the case it made
+    reply: str | None = None  # the acknowledgement, when it goes back in the webhook's own answer
+
+
+def status_url(base_url: str, reference: str) -> str:
+    return f"{base_url.rstrip('/')}/complaints/status?ref={quote(reference)}"
+
+
+def file_complaint(store: Store, institution: Institution, complaint: NewComplaint, now: datetime,
+                   base_url: str, once: Once | None = None, reply_inline: bool = False,
+                   extra_events: list[Event] = (), text_back: bool = True, acknowledge: bool = True) -> Filed:
+    """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
+    text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
+    acknowledge=False: no acknowledgement at all (suspected spam)."""
+    if once and (earlier := store.seen(once)):
+        return _replay(store, earlier)
+    local = now.astimezone(institution.calendar.work_calendar().zone)
+    reference = format_reference(institution.reference_prefix, local,
+                                 store.next_reference_sequence(month_key(local)))
+    severity, reasons = assess_severity(institution, complaint.description, complaint.group_size, complaint.severity,
+                                        _recent_cases(store, institution, complaint, now))
+    complaint = complaint.model_copy(update={"severity": severity})
+    case = Case(**complaint.model_dump(), reference=reference, received_at=now, severity_reasons=reasons,
+                clocks=opening_clocks(institution, now, complaint), chain=chain_snapshot(institution))
+    messages = acknowledgement_messages(case, institution, now, status_url(base_url, reference),
+                                        sms=text_back and not reply_inline) if acknowledge else []
+    reply = sms_acknowledgement(case, institution) if reply_inline else None
+    events = [Event(at=now, actor="complainant", kind="received", public=False,
+                    text=complaint.description, data={"channel": complaint.channel}), *extra_events]
+    if reply:
+        events.append(Event(at=now, actor="system", kind="acknowledgement_replied", public=True, text=reply,
+                            data={"channel": "sms"}))
+    events += [Event(at=now, actor="system", kind="acknowledgement_queued", public=True,
+                     text=message.body if message.channel == "sms" else message.subject,
+                     data={"message_id": message.id, "channel": message.channel})
+               for message in messages]
+    if once and reply:
+        once = once.answering(reply)
+    try:
+        store.create_case(case, events, messages, once, now, next_due=next_due(case, institution))
+    except DuplicateSubmission as earlier:
+        return _replay(store, earlier)
+    log_event(logger, "case_filed", reference=reference, channel=complaint.channel,
+              contacts=case.complainant.contacts())
+    metrics.count("ComplaintsFiled", Channel=complaint.channel)
+    for message in messages:
+        notify.attempt(store, institution, message, now, base_url)
+    if due_steps(case, institution, now):  # a severe case alerts leadership at once
+        fire_due(store, institution, [case], now, base_url)
+    return Filed(case=case, messages=messages, replayed=False, reply=reply)
+
+
+def _recent_cases(store: Store, institution: Institution, complaint: NewComplaint, now: datetime) -> int:
+    """How many cases the same phone or email opened within the repeat-complaint window."""
+    windows = [rule.repeat_within_days for rule in institution.severity_rules if rule.repeat_within_days]
+    if not windows:
+        return 0
+    since = now - timedelta(days=max(windows))
+    return sum(len(store.cases_of_contact_since(contact, since)) for contact in complaint.complainant.contacts())
+
+
+def _replay(store: Store, earlier: DuplicateSubmission) -> Filed:
+    case = store.get_case(earlier.reference)
+    return Filed(case=case, messages=store.messages_for_case(earlier.reference), replayed=True,
+                 reply=earlier.response)

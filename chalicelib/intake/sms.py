@@ -1,0 +1,114 @@
+"""Texts to the hotline number: a new complaint, more words for an open one, or a keyword
+(status, help, stop, start). Returns the reply text (None: no reply); every delivery of the
+same MessageSid gets the same answer and changes nothing the second time."""
+from datetime import datetime
+
+from chalicelib.staff.actions import complainant_replied
+from chalicelib.model.case import Case, Complainant, Event, NewComplaint
+from chalicelib.model.institution import Institution
+from chalicelib.intake.filing import file_complaint
+from chalicelib.model.language import Language, from_text
+from chalicelib.intake.media import keep_twilio_media
+from chalicelib.model.references import find_references
+from chalicelib.runtime.rendering import local_time, text
+from chalicelib.intake.sms_keywords import parse
+from chalicelib.store.table import DuplicateSubmission, Once, Store
+
+
+class BadWebhook(ValueError):
+    pass
+
+
+def handle_sms(store: Store, institution: Institution, params: dict[str, str], now: datetime,
+               base_url: str) -> str | None:
+    sender = params.get("From", "").strip()
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    if not sender or not sid:
+        raise BadWebhook("From and MessageSid are required")
+    once = Once("sms", sid)
+    if earlier := store.seen(once):
+        return earlier.response
+    body = params.get("Body", "")
+    language = from_text(body) or institution.default_language
+    say = _sayer(institution, language)
+    member = institution.staff_with_phone(sender)
+    if member is not None:  # staff numbers give commands; they are never complaints
+        from chalicelib.staff.reply_codes import handle
+
+        return _answer(store, once, now, handle(store, institution, member, body, now, base_url))
+    keyword, rest = parse(body)
+    if keyword == "stop":
+        store.set_opted_out(sender, True, now)
+        return _answer(store, once, now, None)  # the carrier confirms STOP itself
+    if keyword == "start":
+        store.set_opted_out(sender, False, now)
+        return _answer(store, once, now, say("sms_start"))
+    if keyword == "help":
+        return _answer(store, once, now, say("sms_help", hotline=institution.channels.hotline_display
+                                             or institution.channels.sms_number or ""))
+    target = _owned_case(store, sender, rest if keyword == "status" else body)
+    if keyword == "status":
+        if target is None:
+            return _answer(store, once, now, say("sms_no_case"))
+        return _answer(store, once, now, say("sms_status", reference=target.reference,
+                                             status=text(language, f"status_{target.status}"),
+                                             expected=_expected(target, institution, language)))
+    attachments = [keep_twilio_media(params.get(f"MediaUrl{i}", ""), params.get(f"MediaContentType{i}", ""),
+                                     f"media/sms/{sid}", f"media-{i}")
+                   for i in range(_media_count(params)) if params.get(f"MediaUrl{i}")]
+    if not body.strip() and not attachments:
+        return _answer(store, once, now, say("sms_empty"))
+    words = body.strip() or text(language, "sms_picture_only")
+    if target is not None:
+        reply = say("sms_added", reference=target.reference, expected=_expected(target, institution, language))
+        event = Event(at=now, actor="complainant", kind="complainant_message", text=words,
+                      data={"channel": "sms", "message_sid": sid,
+                            "attachments": [a.model_dump() for a in attachments]})
+        try:
+            store.add_to_case(target.reference, [event], now, once.answering(reply),
+                              set_fields={"attachments": [a.model_dump() for a in target.attachments + attachments]}
+                              if attachments else None)
+        except DuplicateSubmission as earlier:
+            return earlier.response
+        complainant_replied(store, institution, target.reference, now)
+        return reply
+    complaint = NewComplaint(channel="sms", description=words, attachments=attachments,
+                             complainant=Complainant(phone=sender, language=language))
+    return file_complaint(store, institution, complaint, now, base_url, once=once, reply_inline=True).reply
+
+
+def _sayer(institution: Institution, language: Language):
+    def say(key: str, **values) -> str:
+        return text(language, key, institution=institution.sms_name(language), **values)
+
+    return say
+
+
+def _answer(store: Store, once: Once, now: datetime, reply: str | None) -> str | None:
+    try:
+        store.take_once(once.answering(reply), now)
+    except DuplicateSubmission as earlier:
+        return earlier.response
+    return reply
+
+
+def _owned_case(store: Store, sender: str, words: str) -> Case | None:
+    """The case a text is about: a reference it names that belongs to this number, else this
+    number's latest open case."""
+    for reference in find_references(words):
+        case = store.get_case(reference)
+        if case and case.complainant.phone == sender:
+            return case
+    open_references = store.open_cases_for_contact(sender)
+    return store.get_case(open_references[-1]) if open_references else None
+
+
+def _expected(case: Case, institution: Institution, language: Language) -> str:
+    return local_time(case.expected_response_by(), institution.calendar.timezone, language, short=True)
+
+
+def _media_count(params: dict[str, str]) -> int:
+    try:
+        return min(int(params.get("NumMedia", "0")), 10)
+    except ValueError:
+        return 0

@@ -1,0 +1,132 @@
+"""The boundary model for complaints typed by people: the web form and the JSON API share it, so
+both apply the same rules. Errors carry a message key per field, translated by the page."""
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from chalicelib.model.case import Complainant, ComplaintType, NewComplaint
+from chalicelib.model.contacts import InvalidContact, normalise_email, normalise_phone
+from chalicelib.model.institution import Institution
+from chalicelib.model.language import Language, choose, from_text
+
+SHORT_FIELD_CHARS = 500
+NAME_CHARS = 100
+
+# pydantic's own error types -> our message keys (see templates/texts/*.json, "error_<key>")
+_ERROR_KEYS = {
+    "missing": "required", "string_too_short": "too_short", "string_too_long": "too_long",
+    "literal_error": "choice_invalid", "bool_parsing": "choice_invalid",
+}
+
+
+class Submission(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    description: str = Field(min_length=5)
+    type: ComplaintType = "complaint"
+    category: str | None = None
+    occurred: str | None = Field(None, max_length=SHORT_FIELD_CHARS)
+    location: str | None = Field(None, max_length=SHORT_FIELD_CHARS)
+    subject: str | None = Field(None, max_length=SHORT_FIELD_CHARS)
+    demands: str | None = None
+    name: str | None = Field(None, max_length=NAME_CHARS)
+    phone: str | None = None
+    email: str | None = None
+    language: Language | None = None
+    anonymous: bool = False
+    group_size: int | None = Field(None, ge=1, le=100_000)  # how many people complain together
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_missing(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("description", "demands")
+    @classmethod
+    def _long_text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        limit = _institution(info).intake.max_text_chars
+        if value is not None and len(value) > limit:
+            raise PydanticCustomError("too_long", "at most {max} characters", {"max": limit})
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _contact(lambda: normalise_phone(value, _institution(info).intake.default_phone_region)) if value else None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return _contact(lambda: normalise_email(value)) if value else None
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and _institution(info).category(value) is None:
+            raise PydanticCustomError("category_unknown", "not one of the institution's categories")
+        return value
+
+    @model_validator(mode="after")
+    def _identity_rules(self, info: ValidationInfo):
+        intake = _institution(info).intake
+        if self.anonymous and not intake.allow_anonymous:
+            raise _field_error("anonymous", "anonymous_not_allowed")
+        if intake.require_contact and not (self.phone or self.email):
+            raise _field_error("phone", "contact_required")
+        return self
+
+    def to_new_complaint(self, channel: str, page_language: Language, default: Language) -> NewComplaint:
+        language = choose(self.language, from_text(self.description), page_language, default=default)
+        return NewComplaint(
+            channel=channel,
+            complainant=Complainant(name=self.name, phone=self.phone, email=self.email,
+                                    language=language, anonymous=self.anonymous),
+            **self.model_dump(include={"description", "type", "category", "occurred", "location",
+                                       "subject", "demands", "group_size"}),
+        )
+
+
+def _field_error(field: str, key: str) -> PydanticCustomError:
+    return PydanticCustomError("field_rule", "{field}: {key}", {"field": field, "key": key})
+
+
+def _contact(parse) -> str:
+    try:
+        return parse()
+    except InvalidContact as error:
+        raise PydanticCustomError(error.message_key, error.message_key) from None
+
+
+def _institution(info: ValidationInfo) -> Institution:
+    return info.context["institution"]
+
+
+class Rejected(Exception):
+    """A submission that breaks the rules: per field, a message key and its values."""
+
+    def __init__(self, fields: dict[str, tuple[str, dict]], unknown: list[str]):
+        super().__init__(f"invalid fields {sorted(fields)}; unknown fields {unknown}")
+        self.fields, self.unknown = fields, unknown
+
+
+def validate_submission(data: dict, institution: Institution) -> Submission:
+    try:
+        return Submission.model_validate(data, context={"institution": institution})
+    except ValidationError as error:
+        fields: dict[str, tuple[str, dict]] = {}
+        unknown: list[str] = []
+        for problem in error.errors():
+            context = problem.get("ctx") or {}
+            if problem["type"] == "extra_forbidden":
+                unknown.append(str(problem["loc"][0]))
+            elif problem["type"] == "field_rule":
+                fields.setdefault(context["field"], (context["key"], {}))
+            else:
+                field = str(problem["loc"][0]) if problem["loc"] else "description"
+                key = _ERROR_KEYS.get(problem["type"], problem["type"])
+                if problem.get("input") is None and problem["type"].endswith("_type"):
+                    key = "required"  # a blank required field arrives as None
+                values = {"max": context["max_length"]} if "max_length" in context else context
+                fields.setdefault(field, (key, values))
+        raise Rejected(fields, sorted(unknown)) from None

@@ -1,0 +1,193 @@
+"""Calls to the hotline number. Twilio walks the caller through: greeting (and an out-of-hours
+notice, which never refuses the complaint), language, an optional category menu, a recording;
+the case exists as soon as the recording does, the transcript is added when it arrives, and a
+caller who hangs up first leaves a "missed call - call back" case.
+
+Every step's answer is TwiML; every URL handed to Twilio is absolute and signed-checkable."""
+from datetime import datetime
+
+from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint
+from chalicelib.model.contacts import can_receive_texts
+from chalicelib.model.institution import Institution
+from chalicelib.intake.filing import file_complaint
+from chalicelib.model.language import Language
+from chalicelib.intake.media import keep_twilio_media
+from chalicelib.runtime.rendering import local_time, text
+from chalicelib.intake.sms import BadWebhook
+from chalicelib.store.table import DuplicateSubmission, Once, Store
+from chalicelib.notify.twilio_signature import action_url
+
+SPEECH = {"zh": "zh-CN", "en": "en-US"}
+ENDED = {"completed", "busy", "no-answer", "canceled", "failed"}
+
+
+def _response():
+    from twilio.twiml.voice_response import VoiceResponse
+
+    return VoiceResponse()
+
+
+def _say(node, language: Language, words: str) -> None:
+    node.say(words, language=SPEECH[language])
+
+
+def _language(value: str | None, institution: Institution) -> Language:
+    return value if value in SPEECH else institution.default_language
+
+
+def greeting(institution: Institution, base_url: str, now: datetime) -> str:
+    response = _response()
+    open_now = institution.calendar.work_calendar().is_working_time(now)
+    language_step = action_url(base_url, "/twilio/voice/language")
+    gather = response.gather(num_digits=1, action=language_step, timeout=6)
+    for language in ("zh", "en"):
+        words = []
+        if institution.voice.greeting:
+            words.append(institution.voice.greeting.in_(language))
+        if not open_now:
+            words.append(text(language, "voice_closed"))
+        words.append(text(language, "voice_language_prompt"))
+        _say(gather, language, " ".join(words))
+    response.redirect(language_step)  # no key pressed: the institution's default language
+    return str(response)
+
+
+def choose_language(institution: Institution, params: dict, base_url: str) -> str:
+    digits = params.get("Digits", "")
+    language = {"1": "zh", "2": "en"}.get(digits, institution.default_language)
+    if not institution.voice.menu:
+        return _record(institution, language, None, base_url)
+    response = _response()
+    category_step = action_url(base_url, "/twilio/voice/category", lang=language)
+    gather = response.gather(num_digits=1, action=category_step, timeout=8)
+    options = [text(language, "voice_menu_item", name=institution.category(code).name.in_(language), digit=i)
+               for i, code in enumerate(institution.voice.menu, start=1)]
+    _say(gather, language, " ".join(options + [text(language, "voice_menu_other")]))
+    response.redirect(category_step)
+    return str(response)
+
+
+def choose_category(institution: Institution, params: dict, query: dict, base_url: str) -> str:
+    language = _language(query.get("lang"), institution)
+    digits = params.get("Digits", "")
+    menu = institution.voice.menu
+    category = menu[int(digits) - 1] if digits.isdigit() and 1 <= int(digits) <= len(menu) else None
+    return _record(institution, language, category, base_url)
+
+
+def _record(institution: Institution, language: Language, category: str | None, base_url: str) -> str:
+    response = _response()
+    _say(response, language, text(language, "voice_record_prompt"))
+    query = {"lang": language, **({"category": category} if category else {})}
+    # Twilio's built-in transcription is English only; Chinese needs another engine (see README).
+    transcription = {"transcribe": True, "transcribe_callback": action_url(
+        base_url, "/twilio/voice/transcription", lang=language)} if language == "en" else {}
+    response.record(max_length=institution.voice.max_recording_seconds, finish_on_key="#", play_beep=True,
+                    action=action_url(base_url, "/twilio/voice/recorded", **query), **transcription)
+    # Silence: Twilio skips the action and goes on here; the call is still registered.
+    response.redirect(action_url(base_url, "/twilio/voice/recorded", **query))
+    return str(response)
+
+
+def recorded(store: Store, institution: Institution, params: dict, query: dict, now: datetime,
+             base_url: str) -> str:
+    call_sid, caller = params.get("CallSid", ""), params.get("From", "")
+    if not call_sid or not caller:
+        raise BadWebhook("CallSid and From are required")
+    language = _language(query.get("lang"), institution)
+    recording_url = params.get("RecordingUrl", "")
+    duration = params.get("RecordingDuration") or "0"
+    seconds = int(duration) if duration.isdigit() else 0
+    response = _response()
+    if not recording_url or seconds == 0:
+        filed = _register_call(store, institution, call_sid, caller, language, now, base_url,
+                               text(language, "voice_missed"), category=query.get("category"))
+        _say(response, language, text(language, "voice_no_recording"))
+        _read_reference(response, filed, institution, language)
+        response.hangup()
+        return str(response)
+    recording = keep_twilio_media(recording_url, "audio/x-wav", f"media/voice/{call_sid}", "recording")
+    if language != "en" and institution.voice.transcribe_chinese:
+        from chalicelib.intake.transcription import start
+
+        start(recording, call_sid, institution.voice.transcribe_chinese)
+    filed = _register_call(store, institution, call_sid, caller, language, now, base_url,
+                           text(language, "voice_description", seconds=seconds), category=query.get("category"),
+                           attachments=[recording], recording_sid=params.get("RecordingSid", ""))
+    if filed.replayed and not any(a.name.startswith("recording") for a in filed.case.attachments):
+        _add_recording(store, filed.case, recording, params.get("RecordingSid", ""), seconds, language, now)
+    _read_reference(response, filed, institution, language)
+    response.hangup()
+    return str(response)
+
+
+def _register_call(store, institution, call_sid, caller, language, now, base_url, description, category=None,
+                   attachments=(), recording_sid=""):
+    complaint = NewComplaint(channel="voice", description=description, category=category,
+                             attachments=list(attachments),
+                             complainant=Complainant(phone=caller, language=language))
+    events = [Event(at=now, actor="complainant", kind="call", data={"call_sid": call_sid,
+                                                                    "recording_sid": recording_sid})]
+    return file_complaint(store, institution, complaint, now, base_url, once=Once("call", call_sid),
+                          extra_events=events, text_back=can_receive_texts(caller))
+
+
+def _add_recording(store, case, recording: Attachment, recording_sid, seconds, language, now) -> None:
+    """The call's status report made the case first (a missed call); the recording completes it."""
+    event = Event(at=now, actor="complainant", kind="recording", text=text(language, "voice_description", seconds=seconds),
+                  data={"recording_sid": recording_sid})
+    try:
+        store.add_to_case(case.reference, [event], now, Once("recording", recording_sid or case.reference),
+                          set_fields={"attachments": [a.model_dump() for a in case.attachments + [recording]],
+                                      "description": event.text})
+    except DuplicateSubmission:
+        pass  # the same recording, delivered again
+
+
+def _read_reference(response, filed, institution: Institution, language: Language) -> None:
+    """Digit by digit, twice, in the caller's language, then the expected response time."""
+    case = filed.case
+    spelled = ", ".join(ch for ch in case.reference if ch.isalnum())
+    expected = local_time(case.expected_response_by(), institution.calendar.timezone, language, short=True)
+    _say(response, language, text(language, "voice_registered", spelled=spelled, expected=expected))
+    if any(message.channel == "sms" for message in filed.messages):
+        _say(response, language, text(language, "voice_sms_sent"))
+    _say(response, language, text(language, "voice_goodbye"))
+
+
+def transcription(store: Store, institution: Institution, params: dict, query: dict, now: datetime) -> None:
+    """Twilio's transcription callback (English)."""
+    succeeded = params.get("TranscriptionStatus") == "completed" and params.get("TranscriptionText")
+    add_transcript(store, params.get("CallSid", ""), params.get("RecordingSid", ""),
+                   params["TranscriptionText"] if succeeded else None, params, now)
+
+
+def add_transcript(store: Store, call_sid: str, recording_sid: str, words: str | None, details: dict,
+                   now: datetime) -> str:
+    """The transcript (or the news that there is none) on the call's case, once. A transcript
+    for a call we have no case for is quarantined, never dropped."""
+    call = store.seen(Once("call", call_sid)) if call_sid else None
+    if call is None or not call.reference:
+        store.quarantine("voice", "transcription for a call with no case", details, now)
+        return "quarantined"
+    language = store.get_case(call.reference).complainant.language
+    shown = words or text(language, "voice_transcript_failed")
+    event = Event(at=now, actor="system", kind="transcript" if words else "transcript_failed", text=shown,
+                  data={"recording_sid": recording_sid})
+    try:
+        store.add_to_case(call.reference, [event], now, Once("transcription", recording_sid or call_sid),
+                          set_fields={"description": words, "transcript": words} if words else None)
+    except DuplicateSubmission:
+        return "duplicate"
+    return "transcribed" if words else "failed"
+
+
+def call_ended(store: Store, institution: Institution, params: dict, now: datetime, base_url: str) -> None:
+    """The call status report. A call that ends with no case leaves a call-back case."""
+    call_sid, caller = params.get("CallSid", ""), params.get("From", "")
+    if params.get("CallStatus") not in ENDED or not call_sid or not caller:
+        return
+    if store.seen(Once("call", call_sid)):
+        return
+    language = institution.default_language
+    _register_call(store, institution, call_sid, caller, language, now, base_url, text(language, "voice_missed"))

@@ -1,0 +1,1 @@
+"""model: (docstring written in a later step)"""

@@ -1,0 +1,140 @@
+"""The complaint register's records: a new complaint as intake builds it, the stored case, its
+clocks and its append-only timeline events."""
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.model.language import Language
+from chalicelib.model.utc import UtcTime
+from chalicelib.model.lifecycle import Status
+from chalicelib.sla.working_time import DurationUnit
+
+Channel = Literal[
+    "web", "api", "sms", "voice", "email", "walk_in", "letter", "fax", "referral", "internal_transfer",
+]
+ComplaintType = Literal["complaint", "suggestion", "inquiry"]
+Severity = Literal["general", "serious", "major", "critical"]
+ClockName = Literal["acknowledge", "respond", "resolve"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Complainant(Record):
+    name: str | None = None
+    phone: str | None = None  # E.164
+    email: str | None = None
+    language: Language = "zh"
+    anonymous: bool = False
+
+    def contacts(self) -> list[str]:
+        return [contact for contact in (self.phone, self.email) if contact]
+
+
+class Attachment(Record):
+    name: str
+    content_type: str
+    size: int
+    location: str  # s3://bucket/key
+
+
+class NewComplaint(Record):
+    """What every channel adapter produces; the intake turns it into a case."""
+
+    channel: Channel
+    complainant: Complainant
+    description: str = Field(min_length=1)
+    type: ComplaintType = "complaint"
+    category: str | None = None
+    occurred: str | None = None  # when it happened, as the complainant says it
+    location: str | None = None
+    subject: str | None = None  # the unit or person complained about
+    demands: str | None = None
+    severity: Severity = "general"
+    group_size: int | None = None  # how many people complain together, when known
+    referrer_deadline: UtcTime | None = None  # a referred case carries the referrer's own deadline
+    attachments: list[Attachment] = []
+
+
+class Extension(Record):
+    amount: int
+    unit: DurationUnit
+    reason: str
+    approver: str
+    at: UtcTime
+    previous_due_at: UtcTime
+
+
+class ExtensionRequest(Record):
+    clock: str
+    amount: int
+    unit: DurationUnit
+    reason: str
+    requested_by: str
+    approver: str  # staff id of the person asked to approve (one level up)
+    at: UtcTime
+
+
+class Clock(Record):
+    name: ClockName
+    amount: int
+    unit: DurationUnit
+    started_at: UtcTime
+    due_at: UtcTime
+    stopped_at: UtcTime | None = None
+    paused_at: UtcTime | None = None  # while the case awaits the complainant, where policy allows
+    extensions: list[Extension] = []
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None and self.paused_at is None
+
+
+class Person(Record):
+    id: str
+    name: str
+    phone: str
+
+
+class ChainMember(Record):
+    """One level of the escalation chain, copied onto the case when it opens, so later edits of
+    the directory do not rewrite escalations in flight."""
+
+    role: str
+    primary: Person
+    backup: Person | None = None
+    on_duty: list[tuple[Person, list[int]]] = []  # (person, weekdays) taking the role out of hours
+
+
+class Case(NewComplaint):
+    reference: str
+    status: Status = "received"
+    received_at: UtcTime
+    assignee: str | None = None
+    transcript: str | None = None  # of a voice message, when it arrives
+    severity_reasons: list[str] = []
+    clocks: list[Clock] = []
+    chain: list[ChainMember] = []
+    fired: list[str] = []  # alert steps already sent, "<clock>:<step>"
+    pending_extension: ExtensionRequest | None = None
+    version: int = 1
+
+    def clock(self, name: ClockName) -> Clock | None:
+        return next((clock for clock in self.clocks if clock.name == name), None)
+
+    def expected_response_by(self) -> datetime | None:
+        clock = self.clock("respond") or self.clock("resolve")
+        return clock.due_at if clock else None
+
+
+class Event(Record):
+    """One line of a case's timeline. Never updated, never deleted."""
+
+    at: UtcTime
+    actor: str  # "complainant", "system", "staff:<id>"
+    kind: str
+    public: bool = False  # shown to the complainant on the status page
+    text: str | None = None
+    data: dict[str, Any] = {}

@@ -1,0 +1,402 @@
+"""The institution's configuration: what differs between a bank, a hospital and a property
+manager lives here, not in code. Validated with pydantic; stored in the table by
+`python -m infra sync` and read by the app (cached briefly per container)."""
+from datetime import date, time
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.model.language import Language
+from chalicelib.model.references import PREFIX_PATTERN
+from chalicelib.sla.working_time import DurationUnit, WorkCalendar
+
+
+class Strict(BaseModel):
+    """Config typos must fail loudly: an unknown key is an error that names it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def in_(self, language: Language) -> str:
+        return getattr(self, language)
+
+
+class Duration(Strict):
+    amount: int = Field(gt=0)
+    unit: DurationUnit
+
+
+ClockName = Literal["acknowledge", "respond", "resolve"]
+CLOCK_NAMES: tuple[ClockName, ...] = ("acknowledge", "respond", "resolve")
+SEVERITIES = ("general", "serious", "major", "critical")
+
+
+class ClockOverride(Strict):
+    """Other durations for some cases: every condition given must match (category, type,
+    severity, channel); later overrides win over earlier ones."""
+
+    category: str | None = None
+    type: Literal["complaint", "suggestion", "inquiry"] | None = None
+    severity: Literal["general", "serious", "major", "critical"] | None = None
+    channel: str | None = None
+    acknowledge: Duration | None = None
+    respond: Duration | None = None
+    resolve: Duration | None = None
+
+
+class ClockPolicy(Strict):
+    acknowledge: Duration = Duration(amount=24, unit="hours")
+    respond: Duration = Duration(amount=3, unit="working_days")
+    resolve: Duration = Duration(amount=7, unit="working_days")
+    overrides: list[ClockOverride] = []
+    # The regulator pattern: a clock may be extended (with a reason, approved one level up)
+    # up to this total, and the complainant is told the new date.
+    max_extension: Duration = Duration(amount=60, unit="working_days")
+
+    def durations_for(self, category: str | None, type_: str, severity: str, channel: str) -> dict[str, Duration]:
+        chosen = {name: getattr(self, name) for name in CLOCK_NAMES}
+        for override in self.overrides:
+            wanted = {"category": override.category, "type": override.type, "severity": override.severity,
+                      "channel": override.channel}
+            actual = {"category": category, "type": type_, "severity": severity, "channel": channel}
+            if all(value is None or actual[key] == value for key, value in wanted.items()):
+                chosen |= {name: getattr(override, name) for name in CLOCK_NAMES if getattr(override, name)}
+        return chosen
+
+
+class ClockSteps(Strict):
+    # reminders to the handler, as a share of the clock's time
+    remind_at_percent: list[Annotated[int, Field(gt=0, lt=100)]] = [50, 75]
+    escalate_to: str  # the role alerted when the deadline passes
+    repeat_every_hours: int | None = Field(default=None, gt=0)  # while late: again, one role higher each time
+
+
+class OnDuty(Strict):
+    """Out of hours, this person takes the role (an on-duty leader)."""
+
+    staff: str
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4, 5, 6]  # 0 = Monday
+
+
+class ChainLevel(Strict):
+    role: str = Field(pattern=r"^[a-z_]{2,30}$")
+    name: Text
+    primary: str  # staff id (A角)
+    backup: str | None = None  # staff id (B角)
+    on_duty: list[OnDuty] = []
+
+
+class Escalation(Strict):
+    chain: list[ChainLevel] = Field(min_length=1)
+    acknowledge: ClockSteps = ClockSteps(escalate_to="supervisor")
+    respond: ClockSteps = ClockSteps(escalate_to="manager")
+    resolve: ClockSteps = ClockSteps(escalate_to="director")
+    leadership_role: str = "director"
+    alert_leadership_from: Literal["serious", "major", "critical"] = "major"
+
+    def level(self, role: str) -> int:
+        return next(index for index, level in enumerate(self.chain) if level.role == role)
+
+
+class SeverityRule(Strict):
+    """Raises severity when the complaint's words match (media, threats, litigation, regulator),
+    when several people complain together, or when the same contact complained recently."""
+
+    name: str
+    raise_to: Literal["serious", "major", "critical"]
+    words: list[str] = []
+    group_size_at_least: int | None = None
+    repeat_within_days: int | None = None
+    unresolved_for_days: int | None = Field(default=None, gt=0)  # age: applied by the sweep when reached
+
+
+class CalendarConfig(Strict):
+    timezone: str = "Asia/Shanghai"
+    weekend: list[int] = [5, 6]
+    official_calendar: Literal["CN"] | None = None  # read at run time (chinese-calendar, small)
+    # Any other country's public holidays (the `holidays` package) are written into `holidays`
+    # by the admin CLI when it validates or syncs, so the deployed functions never load it.
+    country: str | None = None
+    holidays: list[date] = []
+    make_up_workdays: list[date] = []
+    business_hours: tuple[time, time] | None = None
+    # The years the listed holidays and make-up days are for: a date outside them is a typo
+    # (2062 for 2026) or a stale list, and the validator says so.
+    years: tuple[int, int] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Shanghai)")
+        return value
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(day not in range(7) for day in value):
+            raise ValueError("weekend days are numbers 0 (Monday) to 6 (Sunday)")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_inside_years(self):
+        listed = [("holidays", index, day) for index, day in enumerate(self.holidays)]
+        listed += [("make_up_workdays", index, day) for index, day in enumerate(self.make_up_workdays)]
+        if listed and self.years is None:
+            raise ValueError("years: required when holidays or make_up_workdays are listed, e.g. [2026, 2027]")
+        if self.years and self.years[0] > self.years[1]:
+            raise ValueError(f"years: the first year must not be after the last: {list(self.years)}")
+        outside = [f"{field}.{index}: {day} is outside the calendar's years {self.years[0]}-{self.years[1]}"
+                   for field, index, day in listed if not self.years[0] <= day.year <= self.years[1]]
+        if outside:
+            raise ValueError("; ".join(outside))
+        return self
+
+    def work_calendar(self) -> WorkCalendar:
+        return WorkCalendar(
+            timezone=self.timezone,
+            weekend=frozenset(self.weekend),
+            holidays=frozenset(self.holidays),
+            make_up_workdays=frozenset(self.make_up_workdays),
+            official_calendar=self.official_calendar,
+            business_hours=self.business_hours,
+        )
+
+
+class Category(Strict):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    name: Text
+
+
+class IntakePolicy(Strict):
+    allow_anonymous: bool = True
+    require_contact: bool = False  # some institutions require real contact details
+    default_phone_region: str = "CN"
+    max_text_chars: int = Field(default=5000, gt=0, le=20000)
+    submissions_per_source_per_hour: int = Field(default=10, gt=0)
+
+
+def e164(value: str | None) -> str | None:
+    """A phone number of the config: valid, and written the one way it is compared (E.164)."""
+    from chalicelib.model.contacts import InvalidContact, normalise_phone
+
+    if value is None:
+        return None
+    try:
+        normalised = normalise_phone(value)
+    except InvalidContact:
+        raise ValueError(f"not a valid phone number: {value!r} (write it in E.164, e.g. +8613800138000)")
+    if normalised != value:
+        raise ValueError(f"write phone numbers in E.164: {normalised!r}, not {value!r}")
+    return value
+
+
+class Channels(Strict):
+    sms_number: str | None = None  # the hotline's Twilio number, E.164
+    email_address: str | None = None  # the complaint mailbox, also the sender of our emails
+    hotline_display: str | None = None  # how the hotline number is written in help texts
+
+    @field_validator("sms_number")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        return e164(value)
+
+    @field_validator("email_address")
+    @classmethod
+    def _mailbox(cls, value: str | None) -> str | None:
+        from chalicelib.model.contacts import InvalidContact, normalise_email
+
+        if value is None:
+            return None
+        try:
+            normalise_email(value)
+        except InvalidContact:
+            raise ValueError(f"not a valid email address: {value!r}")
+        return value
+
+
+class Voice(Strict):
+    greeting: Text | None = None  # said first, in both languages
+    menu: list[str] = Field(default=[], max_length=9)  # category codes offered as keys 1-9
+    max_recording_seconds: int = Field(default=300, ge=10, le=3600)
+    # Chinese voicemail goes to Amazon Transcribe in this language (Twilio transcribes English
+    # only); null turns it off (it is billed per minute).
+    transcribe_chinese: Literal["zh-CN", "zh-TW", "zh-HK"] | None = "zh-CN"
+
+
+class OrgUnit(Strict):
+    """A branch, department or office. Every unit has a head: the person a case in that unit
+    ultimately answers to."""
+
+    code: str = Field(pattern=r"^[a-z0-9_.-]{1,40}$")
+    name: Text
+    head: str  # staff id
+    parent: str | None = None  # unit code
+
+
+class StaffMember(Strict):
+    """One person of the staff directory. Texts from their phone are staff commands, never
+    complaints."""
+
+    id: str = Field(pattern=r"^[a-z0-9_.-]{1,40}$")
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    unit: str | None = None
+    language: Language | None = None  # of the texts this person gets; default: the institution's
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        return e164(value)
+
+
+class Institution(Strict):
+    slug: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
+    name: Text
+    short_name: Text | None = None  # the sender name in text messages, where space is short
+    reference_prefix: str
+    default_language: Language = "zh"
+    calendar: CalendarConfig = CalendarConfig()
+    clocks: ClockPolicy = ClockPolicy()
+    categories: list[Category] = []
+    intake: IntakePolicy = IntakePolicy()
+    channels: Channels = Channels()
+    voice: Voice = Voice()
+    units: list[OrgUnit] = []
+    staff: list[StaffMember] = []
+    escalation: Escalation | None = None
+    severity_rules: list[SeverityRule] = []
+    alert_link_days: int = Field(default=7, gt=0)  # how long a staff link in an alert stays valid
+    # The institution's own wording: entries of templates/texts/<language>.json (web form, SMS
+    # texts) and whole message templates (templates/messages/<name>.<language>.txt, in Jinja).
+    texts: dict[Language, dict[str, str]] = {}
+    messages: dict[str, dict[Language, str]] = {}
+
+    @field_validator("reference_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not PREFIX_PATTERN.match(value):
+            raise ValueError("reference_prefix must be 2 or 3 capital letters, e.g. CB")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_categories(self):
+        codes = [category.code for category in self.categories]
+        duplicates = sorted({code for code in codes if codes.count(code) > 1})
+        if duplicates:
+            raise ValueError(f"categories: duplicate codes {duplicates}")
+        return self
+
+    @model_validator(mode="after")
+    def _escalation_refers_to_known_people_and_roles(self):
+        if self.escalation is None:
+            return self
+        staff_ids = {member.id for member in self.staff}
+        roles = [level.role for level in self.escalation.chain]
+        problems = []
+        for index, level in enumerate(self.escalation.chain):
+            for kind, person in (("primary", level.primary), ("backup", level.backup),
+                                 *(("on_duty", duty.staff) for duty in level.on_duty)):
+                if person is not None and person not in staff_ids:
+                    problems.append(f"escalation.chain.{index}.{kind}: {person!r} is not a staff id")
+                elif person is not None and not self.staff_member(person).phone:
+                    problems.append(f"escalation.chain.{index}.{kind}: {person!r} has no phone to text")
+        for clock in CLOCK_NAMES:
+            target = getattr(self.escalation, clock).escalate_to
+            if target not in roles:
+                problems.append(f"escalation.{clock}.escalate_to: {target!r} is not a role of the chain {roles}")
+        if self.escalation.leadership_role not in roles:
+            problems.append(f"escalation.leadership_role: {self.escalation.leadership_role!r} is not a role of the chain")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _directory_is_consistent(self):
+        """Units have heads, staff belong to declared units, one phone per person, one level per role."""
+        staff_ids = [member.id for member in self.staff]
+        unit_codes = [unit.code for unit in self.units]
+        problems = [f"staff: duplicate ids {sorted({i for i in staff_ids if staff_ids.count(i) > 1})}"
+                    ] if len(set(staff_ids)) != len(staff_ids) else []
+        for index, unit in enumerate(self.units):
+            if unit.head not in staff_ids:
+                problems.append(f"units.{index}.head: {unit.head!r} is not a staff id (every unit needs a head "
+                                "from the staff directory)")
+            if unit.parent is not None and unit.parent not in unit_codes:
+                problems.append(f"units.{index}.parent: {unit.parent!r} is not a unit code")
+        phones = [member.phone for member in self.staff if member.phone]
+        shared = sorted({phone for phone in phones if phones.count(phone) > 1})
+        if shared:  # a text from that phone could not say who sent it
+            problems.append(f"staff: phone numbers used by more than one person {shared}")
+        if self.channels.sms_number and self.channels.sms_number in phones:
+            problems.append(f"channels.sms_number: {self.channels.sms_number} is also a staff phone")
+        if self.escalation:
+            roles = [level.role for level in self.escalation.chain]
+            if len(set(roles)) != len(roles):
+                problems.append(f"escalation.chain: each role once, not {roles}")
+        if self.units:
+            for index, member in enumerate(self.staff):
+                if member.unit is not None and member.unit not in unit_codes:
+                    problems.append(f"staff.{index}.unit: {member.unit!r} is not a unit under units (a unit "
+                                    "without a head)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _own_wording_fits_the_product(self):
+        if self.texts or self.messages:
+            from chalicelib.runtime.rendering import override_problems
+
+            problems = override_problems(self.texts, self.messages) or self._acknowledgement_length_problems()
+            if problems:
+                raise ValueError("; ".join(problems))
+        return self
+
+    def _acknowledgement_length_problems(self) -> list[str]:
+        """An acknowledgement text is at most 1 segment in English and 2 in Chinese (each segment
+        is billed, and long texts arrive split): checked with a typical reference and date."""
+        from chalicelib.runtime.rendering import render_custom
+        from chalicelib.notify.segments import SEGMENT_BUDGET, segments
+
+        problems = []
+        for language, body in self.messages.get("acknowledgement_sms", {}).items():
+            sample = render_custom(body, institution=self.sms_name(language), reference=f"{self.reference_prefix}-261200427",
+                                   expected="12月31日 17:30" if language == "zh" else "Thu 31 Dec 17:30")
+            budget = SEGMENT_BUDGET[language]
+            if segments(sample) > budget:
+                problems.append(f"messages.acknowledgement_sms.{language}: {segments(sample)} SMS segments with a "
+                                f"typical reference and date, at most {budget}; shorten it")
+        return problems
+
+    @model_validator(mode="after")
+    def _voice_menu_categories(self):
+        unknown = [code for code in self.voice.menu if self.category(code) is None]
+        if unknown:
+            raise ValueError(f"voice.menu: {unknown} are not codes under categories")
+        return self
+
+    def category(self, code: str | None) -> Category | None:
+        return next((category for category in self.categories if category.code == code), None)
+
+    def staff_member(self, staff_id: str) -> StaffMember | None:
+        return next((member for member in self.staff if member.id == staff_id), None)
+
+    def staff_language(self, staff_id: str) -> Language:
+        member = self.staff_member(staff_id)
+        return (member.language if member else None) or self.default_language
+
+    def staff_with_phone(self, phone: str) -> StaffMember | None:
+        return next((member for member in self.staff if member.phone == phone), None)
+
+    def sms_name(self, language: Language) -> str:
+        return (self.short_name or self.name).in_(language)

@@ -1,0 +1,55 @@
+"""Outbound messages as records: created in the same write as the event that causes them, then
+sent, retried with backoff when sending fails, and never dropped."""
+import secrets
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.model.utc import UtcTime
+
+MessageChannel = Literal["sms", "email"]
+MessageStatus = Literal[
+    "pending",  # waiting for its (next) send attempt
+    "sent",  # accepted by the provider
+    "delivered",  # the provider says it arrived
+    "undelivered",
+    "failed",
+    "gave_up",  # every attempt failed: visible on the case, never silently gone
+    "opted_out",  # not sent: the number texted STOP (kept, and shown on the case)
+]
+MAX_ATTEMPTS = 8
+SEND_LEASE = timedelta(seconds=90)  # a sender that dies mid-send is retried after this
+
+
+class OutboundMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    channel: MessageChannel
+    to: str
+    body: str
+    subject: str | None = None
+    case_reference: str | None = None
+    purpose: str
+    language: str
+    status: MessageStatus = "pending"
+    attempts: int = 0
+    created_at: UtcTime
+    next_attempt_at: UtcTime | None = None
+    provider_id: str | None = None
+    last_error: str | None = None
+    delivery_status: str | None = None  # the provider's last report: sent, delivered, undelivered, failed
+    error_code: str | None = None
+    recipient_id: str | None = None  # a staff member, for alerts
+    fallback_to: str | None = None  # an alert's backup contact (B角) when this one is not reached
+    fallback_id: str | None = None
+
+
+def new_message_id(now: datetime) -> str:
+    return now.strftime("%Y%m%d%H%M%S") + secrets.token_hex(4)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes, capped at 2 hours: about 4 hours of trying over 8 attempts."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=2))

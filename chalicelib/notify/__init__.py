@@ -1,0 +1,1 @@
+"""notify: (docstring written in a later step)"""

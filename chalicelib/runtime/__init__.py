@@ -1,0 +1,1 @@
+"""runtime: (docstring written in a later step)"""

@@ -1,0 +1,119 @@
+"""What one Lambda container keeps between invocations: AWS clients (created lazily, once, from
+environment variables, as in the Chalice todo sample), the store, and the institution config,
+cached briefly so that `python -m infra sync` takes effect within a minute."""
+import os
+import threading
+import time
+from functools import cache
+
+CONFIG_TTL_SECONDS = 60
+SECRET_TTL_SECONDS = 300  # a rotated Twilio token reaches every container within 5 minutes
+_lock = threading.Lock()
+_cached: dict = {}  # key -> (valid until, on the monotonic clock; value)
+
+
+def _for_a_while(key: str, seconds: float, compute):
+    """The value computed at most once per `seconds` in this container."""
+    with _lock:
+        entry = _cached.get(key)
+        if entry and entry[0] > time.monotonic():
+            return entry[1]
+    value = compute()
+    with _lock:
+        _cached[key] = (time.monotonic() + seconds, value)
+    return value
+
+
+class MissingSetting(RuntimeError):
+    pass
+
+
+def setting(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None or value == "":
+        raise MissingSetting(f"environment variable {name} is not set")
+    return value
+
+
+def secret(name: str) -> str:
+    """A credential (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN): the environment variable itself in
+    the sandbox and tests; in AWS, the SSM SecureString parameter or Secrets Manager secret named by
+    `<name>_REF` (`ssm:/path` or `secretsmanager:name#key`), read once per container and cached."""
+    if os.environ.get(name):
+        return os.environ[name]
+    reference = os.environ.get(f"{name}_REF")
+    if not reference:
+        raise MissingSetting(f"neither {name} nor {name}_REF is set")
+    return _for_a_while(f"secret:{reference}", SECRET_TTL_SECONDS, lambda: _read_secret(reference))
+
+
+def secret_reference(reference: str) -> tuple[str, str, str | None]:
+    """`ssm:/path` -> ("ssm", "/path", None); `secretsmanager:name#key` -> ("secretsmanager", "name", "key")."""
+    kind, _, where = reference.partition(":")
+    if kind == "ssm":
+        return kind, where, None
+    if kind == "secretsmanager":
+        name, _, key = where.partition("#")
+        return kind, name, key
+    raise MissingSetting(f"{reference!r}: expected ssm:/path or secretsmanager:name#key")
+
+
+def _read_secret(reference: str) -> str:
+    kind, name, key = secret_reference(reference)
+    if kind == "ssm":
+        return aws_client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    import json
+
+    document = json.loads(aws_client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+    if key not in document:
+        raise MissingSetting(f"secret {name} has no key {key!r}")
+    return document[key]
+
+
+@cache
+def aws_resource(service: str):
+    import boto3  # boto3 picks up AWS_ENDPOINT_URL_<SERVICE> for the local stand-ins
+
+    return boto3.resource(service)
+
+
+@cache
+def aws_client(service: str):
+    import boto3
+
+    return boto3.client(service)
+
+
+@cache
+def store():
+    from chalicelib.store.table import Store
+
+    return Store(aws_resource("dynamodb").Table(setting("TABLE_NAME")))
+
+
+def institution():
+    return _for_a_while("institution", CONFIG_TTL_SECONDS, _load_institution)
+
+
+def _load_institution():
+    from chalicelib.model.institution import Institution
+    from chalicelib.runtime.rendering import use_overrides
+
+    document = store().get_institution()
+    if document is None:
+        raise MissingSetting(
+            f"no institution config in table {setting('TABLE_NAME')}: run `python -m infra sync`")
+    value = Institution.model_validate(document)
+    use_overrides(value.texts, value.messages)
+    return value
+
+
+def reset() -> None:
+    """Forget clients and config (tests switch endpoints and tables between cases)."""
+    aws_resource.cache_clear()
+    aws_client.cache_clear()
+    store.cache_clear()
+    _cached.clear()
+    from chalicelib.runtime.rendering import use_overrides
+
+    use_overrides({}, {})

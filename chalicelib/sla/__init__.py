@@ -1,0 +1,1 @@
+"""sla: (docstring written in a later step)"""

@@ -1,0 +1,153 @@
+"""Who is told what, and when: the alert steps of a case's clocks, worked out from the case and
+the institution's policy. Pure: no I/O, "now" is passed in.
+
+Per clock: reminders to the handler at the configured shares of the clock's time; at the
+deadline an alert to the clock's `escalate_to` role; while still late, a repeat every N hours
+one role higher each time, up to the top of the chain (then no more)."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from chalicelib.model.case import Case, ChainMember, Clock, Person
+from chalicelib.model.institution import Institution, SEVERITIES
+from chalicelib.model.lifecycle import is_open
+from chalicelib.sla.working_time import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Step:
+    reference: str
+    clock: str
+    key: str  # "<clock>:r50", "<clock>:late0", "<clock>:late1" ...
+    at: datetime
+    level: int  # index in the case's chain
+    kind: Literal["reminder", "late", "leadership", "age"]
+    due_at: datetime
+    raise_to: str | None = None  # for "age" steps: the severity the case reaches
+
+
+def clock_steps(case: Case, clock: Clock, institution: Institution) -> list[Step]:
+    policy = institution.escalation
+    if policy is None or not case.chain or not clock.running:
+        return []
+    steps_policy = getattr(policy, clock.name)
+    roles = [member.role for member in case.chain]
+    span = clock.due_at - clock.started_at
+    steps = [Step(case.reference, clock.name, f"{clock.name}:r{percent}", clock.started_at + span * percent / 100,
+                  0, "reminder", clock.due_at)
+             for percent in steps_policy.remind_at_percent]
+    level = roles.index(steps_policy.escalate_to) if steps_policy.escalate_to in roles else len(roles) - 1
+    steps.append(Step(case.reference, clock.name, f"{clock.name}:late0", clock.due_at, level, "late", clock.due_at))
+    if steps_policy.repeat_every_hours:
+        for repeat in range(1, len(roles) - level):
+            steps.append(Step(case.reference, clock.name, f"{clock.name}:late{repeat}",
+                              clock.due_at + timedelta(hours=steps_policy.repeat_every_hours * repeat),
+                              level + repeat, "late", clock.due_at))
+    return steps
+
+
+def age_steps(case: Case, institution: Institution) -> list[Step]:
+    """An open case left unresolved long enough is raised ("hot" after a week, "major" after a
+    month); the raise is sent to leadership when it reaches their threshold, otherwise to the handler."""
+    policy = institution.escalation
+    if policy is None or not case.chain or not is_open(case.status):
+        return []
+    roles = [member.role for member in case.chain]
+    threshold = SEVERITIES.index(policy.alert_leadership_from)
+    return [Step(case.reference, "age", f"age:{rule.unresolved_for_days}d", case.received_at + timedelta(days=rule.unresolved_for_days),
+                 roles.index(policy.leadership_role) if SEVERITIES.index(rule.raise_to) >= threshold else 0, "age",
+                 case.received_at, raise_to=rule.raise_to)
+            for rule in institution.severity_rules
+            if rule.unresolved_for_days and SEVERITIES.index(rule.raise_to) > SEVERITIES.index(case.severity)]
+
+
+def pending_steps(case: Case, institution: Institution) -> list[Step]:
+    fired = set(case.fired)
+    steps = [step for clock in case.clocks for step in clock_steps(case, clock, institution)]
+    steps += age_steps(case, institution)
+    leadership = leadership_alert(case, institution)
+    steps += [leadership] if leadership else []
+    return sorted((step for step in steps if step.key not in fired), key=lambda step: step.at)
+
+
+def due_steps(case: Case, institution: Institution, now: datetime) -> list[Step]:
+    """What should have been sent by now and has not. A reminder whose deadline has already passed
+    is dropped in favour of the late alert (nobody needs "due in -3 hours")."""
+    due = [step for step in pending_steps(case, institution) if step.at <= now]
+    late_clocks = {step.clock for step in due if step.kind == "late"}
+    return [step for step in due if not (step.kind == "reminder" and step.clock in late_clocks)]
+
+
+def next_due(case: Case, institution: Institution) -> datetime | None:
+    steps = pending_steps(case, institution)
+    return steps[0].at if steps else None
+
+
+def stale_reminders(case: Case, institution: Institution, now: datetime) -> list[str]:
+    """Reminders overtaken by their clock's late alert: marked done without being sent."""
+    due_keys = {step.key for step in due_steps(case, institution, now)}
+    return [step.key for step in pending_steps(case, institution) if step.at <= now and step.key not in due_keys]
+
+
+def chain_snapshot(institution: Institution) -> list[ChainMember]:
+    if institution.escalation is None:
+        return []
+
+    def person(staff_id: str | None) -> Person | None:
+        member = institution.staff_member(staff_id) if staff_id else None
+        return Person(id=member.id, name=member.name, phone=member.phone) if member else None
+
+    return [ChainMember(role=level.role, primary=person(level.primary), backup=person(level.backup),
+                        on_duty=[(person(duty.staff), duty.weekdays) for duty in level.on_duty])
+            for level in institution.escalation.chain]
+
+
+def current_rosters(institution: Institution) -> dict[str, list[tuple[Person, list[int]]]]:
+    """Who is on duty, per role, as the directory says now. The A and B holders of a role are fixed
+    when a case opens (they own it); a duty roster is about tonight, so a swapped shift, synced,
+    reaches the cases already open."""
+    return {member.role: member.on_duty for member in chain_snapshot(institution)}
+
+
+def recipient(member: ChainMember, now: datetime, calendar: WorkCalendar, unreachable: set[str],
+              roster: list[tuple[Person, list[int]]] | None = None) -> Person:
+    """The on-duty person out of hours (from `roster` when given, else the case's copy); else the
+    primary (A角), or the backup (B角) when the primary cannot be reached (opted out, or a recent
+    text to them failed)."""
+    if not calendar.is_working_time(now):
+        weekday = now.astimezone(calendar.zone).weekday()
+        for person, weekdays in (member.on_duty if roster is None else roster):
+            if weekday in weekdays and person.phone not in unreachable:
+                return person
+    if member.primary.phone in unreachable and member.backup is not None:
+        return member.backup
+    return member.primary
+
+
+def assess_severity(institution: Institution, description: str, group_size: int | None, given: str,
+                    recent_cases_of_contact: int) -> tuple[str, list[str]]:
+    """The highest level any rule raises the case to (never lower than given), and why."""
+    level, reasons = given, []
+    text = description.lower()
+    for rule in institution.severity_rules:
+        matched = (any(word.lower() in text for word in rule.words)
+                   or (rule.group_size_at_least is not None and (group_size or 0) >= rule.group_size_at_least)
+                   or (rule.repeat_within_days is not None and recent_cases_of_contact > 0))
+        if matched:
+            reasons.append(f"{rule.name} -> {rule.raise_to}")
+            if SEVERITIES.index(rule.raise_to) > SEVERITIES.index(level):
+                level = rule.raise_to
+    return level, reasons
+
+
+def leadership_alert(case: Case, institution: Institution) -> Step | None:
+    """Severe cases go straight to leadership at intake (media, groups, threats, regulator)."""
+    policy = institution.escalation
+    if policy is None or not case.chain:
+        return None
+    if SEVERITIES.index(case.severity) < SEVERITIES.index(policy.alert_leadership_from):
+        return None
+    level = [member.role for member in case.chain].index(policy.leadership_role)
+    return Step(case.reference, "intake", "intake:leadership", case.received_at, level, "leadership", case.received_at)
+
+

@@ -1,0 +1,43 @@
+"""The scheduled sweep (Lambda `sla_sweep`, every minute): sends outbound messages that are due
+(retries), then the alert steps of every case with one due. It reads only the sparse due index,
+works within a time budget, and leaves the rest for the next minute (it is still due then).
+Overlapping or repeated sweeps never send an alert twice: each step is recorded conditionally,
+in the same transaction as the text that carries it."""
+import random
+import time
+from datetime import datetime
+
+from chalicelib.notify import sender as notify
+from chalicelib.sla.alerts import fire_due
+from chalicelib.sla.escalation import due_steps, next_due
+from chalicelib.model.institution import Institution
+from chalicelib.store.table import DUE_SHARDS, Store
+
+BATCH = 25  # cases whose alerts are bundled together per recipient
+
+
+def run_sweep(store: Store, institution: Institution, now: datetime, base_url: str,
+              budget_seconds: float = 45, monotonic=time.monotonic) -> dict:
+    stop_at = monotonic() + budget_seconds
+    result = {"messages_sent": 0, "cases_checked": 0, "alerts_recorded": 0, "complete": True}
+    batch, message_ids = [], []
+    for work in store.due_work(now, first_shard=random.randrange(DUE_SHARDS)):
+        if monotonic() > stop_at:
+            result["complete"] = False  # the rest is still due next minute
+            break
+        if isinstance(work, str):
+            message_ids.append(work)
+            continue
+        case = work
+        result["cases_checked"] += 1
+        if due_steps(case, institution, now):
+            batch.append(case)
+        else:  # woken for a step that no longer applies (a clock stopped): move the case on
+            store.set_next_due(case.reference, next_due(case, institution))
+        if len(batch) >= BATCH:
+            result["alerts_recorded"] += fire_due(store, institution, batch, now, base_url)
+            batch = []
+    if batch:
+        result["alerts_recorded"] += fire_due(store, institution, batch, now, base_url)
+    result["messages_sent"] = notify.deliver(store, institution, message_ids, now, base_url)
+    return result

@@ -1,0 +1,1 @@
+"""staff: (docstring written in a later step)"""

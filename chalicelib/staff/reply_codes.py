@@ -1,0 +1,53 @@
+"""Reply codes for staff in a hurry (in the style of GoAlert): every alert text carries a short
+code for its most urgent case, per recipient, e.g. "12". Staff answer "12a" (acknowledge),
+"12r <text>" (reply to the complainant), "12c <text>" (resolve, the text as the summary), "12e"
+(escalate now, one level up), or in Chinese "12确认", "12回复 …", "12办结 …", "12升级". Only numbers in the staff directory reach this module;
+a code works only from the phone it was sent to."""
+import re
+import unicodedata
+from datetime import datetime, timedelta
+
+from chalicelib.staff import actions as case_actions
+from chalicelib.model.institution import Institution, StaffMember
+from chalicelib.store.table import StaleCase, Store
+
+CODE_LIFETIME = timedelta(days=14)
+UNKNOWN_CODES_PER_HOUR = 10
+_COMMAND = re.compile(r"^\s*(\d{1,2})\s*(a|r|c|e|确认|回复|办结|升级)\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_VERBS = {"a": "acknowledge", "确认": "acknowledge", "r": "reply", "回复": "reply", "c": "resolve", "办结": "resolve",
+          "e": "escalate", "升级": "escalate"}
+_HELP = {
+    "en": "Reply codes: {code}a acknowledge, {code}r <text> reply to the complainant, {code}c <text> resolve, "
+          "{code}e escalate. Or open the link in the alert.",
+    "zh": "回复代码：{code}确认（或{code}a）受理；{code}回复 内容（或{code}r）答复投诉人；{code}办结 内容（或{code}c）办结；"
+          "{code}升级（或{code}e）上报。也可打开提醒中的链接。",
+}
+
+
+def hint(code: int, language: str) -> str:
+    # It follows the link: the space ends the link, else phones take the Chinese for part of the URL.
+    return f" Reply {code}a to ack." if language == "en" else f" 回复{code}确认即受理。"
+
+
+def handle(store: Store, institution: Institution, member: StaffMember, body: str, now: datetime,
+           base_url: str) -> str | None:
+    language = institution.staff_language(member.id)
+    match = _COMMAND.match(unicodedata.normalize("NFKC", body or ""))
+    reference = store.reference_for_code(member.phone, int(match.group(1)), now) if match else None
+    if reference is None:
+        if store.count_in_window(f"staffcmd#{member.phone}", now.strftime("%Y%m%d%H"), 7200) > UNKNOWN_CODES_PER_HOUR:
+            return None  # someone is guessing or looping: stop answering for the hour
+        return _HELP[language].format(code="12")
+    verb, words, actor = _VERBS[match.group(2).lower()], match.group(3).strip(), f"staff:{member.id}"
+    try:
+        if verb == "acknowledge":
+            case_actions.acknowledge(store, institution, reference, actor, now)
+        elif verb == "escalate":
+            case_actions.escalate_now(store, institution, reference, actor, now, base_url)
+        elif verb == "reply":
+            case_actions.reply(store, institution, reference, actor, words, now, base_url)
+        else:
+            case_actions.resolve(store, institution, reference, actor, words, "unassessed", "", "", "", now, base_url)
+    except (ValueError, StaleCase) as problem:
+        return f"{reference}: {problem}" if language == "en" else f"{reference}：未完成（{problem}）"
+    return f"{reference}: done ({verb})." if language == "en" else f"{reference}：已完成。"

@@ -1,0 +1,1 @@
+"""store: (docstring written in a later step)"""
