@@ -102,7 +102,7 @@ def lifecycle(client, traveller, start: datetime, phone: str, language: str, twi
         answer = timed(client.http.post, path + "?lang=en", headers=FORM,
                        body=urlencode({"action": action, **form, **fields}))
         assert answer.status_code == 200, (action, answer.body[:300])
-    assert context.store().get_case(reference).status == "resolved"
+    assert context.store().cases.get(reference).status == "resolved"
 
 
 def main(count: int, per_month: int) -> None:

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 def main(open_cases: int, due: int) -> None:
     import boto3
 
-    from chalicelib.store.table import Store, create_table
+    from chalicelib.store.stores import Stores
+    from chalicelib.store.table import create_table
     from chalicelib.sla.sweep import run_sweep
     from infra import config
     from sandbox.dynamodb_local import DynamoDBLocal
@@ -36,7 +37,7 @@ def main(open_cases: int, due: int) -> None:
     try:
         institution = config.load("harbour-city-bank")
         create_table(boto3.client("dynamodb"), "backlog")
-        store = Store(boto3.resource("dynamodb").Table("backlog"))
+        store = Stores(boto3.resource("dynamodb").Table("backlog"))
         now = datetime(2026, 11, 24, 2, 30, tzinfo=timezone.utc)  # Tuesday 10:30 in Shanghai
         started = time.perf_counter()
         seed_open_cases(store, institution, open_cases - due, now - timedelta(minutes=5), prefix="HCB-2611")

@@ -333,13 +333,13 @@ def _create_table(args) -> int:
 def _sync(args) -> int:
     """Writes the validated config into the table; running functions pick it up within a minute.
     The table is the stack's own (hotline-<slug>) unless --table or $TABLE_NAME names another."""
-    from chalicelib.store.table import Store
+    from chalicelib.store.stores import Stores
 
     loaded = config.load_file(args.institution)
     table = args.table or stack_name(loaded.institution.slug)
     region = args.region
     _, resource = _dynamodb(region)
-    Store(resource.Table(table)).put_institution(json.loads(loaded.institution.model_dump_json()))
+    Stores(resource.Table(table)).config.put(json.loads(loaded.institution.model_dump_json()))
     print(f"synced {loaded.institution.slug} into table {table}" + (f" ({region})" if region else ""))
     return 0
 
@@ -347,38 +347,37 @@ def _sync(args) -> int:
 def _api_key(args) -> int:
     """Keys for the institution's own systems that post to /api/complaints (their own hourly
     limit, their name on each case). A new key is printed once and stored only as a hash."""
-    from chalicelib.store.api_clients import register
     from chalicelib.runtime.clock import now
-    from chalicelib.store.table import Store
+    from chalicelib.store.stores import Stores
 
     loaded = config.load_file(args.institution)
     _, resource = _dynamodb(args.region)
-    store = Store(resource.Table(args.table or stack_name(loaded.institution.slug)))
+    store = Stores(resource.Table(args.table or stack_name(loaded.institution.slug)))
     if args.action == "create":
         if not args.name:
             raise Refused("api-key create needs --name (who will use the key, e.g. 'mobile-app')")
-        key = register(store, args.name, args.per_hour, now())
+        key = store.abuse.register_api_client(args.name, args.per_hour, now())
         print(key)
         print(f"key for {args.name!r} ({args.per_hour} complaints an hour); shown only now: send it as X-Api-Key",
               file=sys.stderr)
     elif args.action == "list":
-        for item in store.api_clients():
+        for item in store.abuse.api_clients():
             state = f"revoked {item['revoked']}" if item.get("revoked") else "active"
             print(f"{item['name']}  {item['per_hour']}/hour  created {item['created']}  {state}")
     else:
         if not args.name:
             raise Refused("api-key revoke needs --name")
-        print(f"revoked {store.revoke_api_client(args.name, now())} key(s) named {args.name!r}")
+        print(f"revoked {store.abuse.revoke_api_client(args.name, now())} key(s) named {args.name!r}")
     return 0
 
 
 def _quarantine(args) -> int:
     """What was kept aside instead of becoming a case: virus-flagged or automatic mail, spam-trap
     form posts, transcriptions without a call. Nothing there was deleted."""
-    from chalicelib.store.table import Store
+    from chalicelib.store.stores import Stores
 
     _, resource = _dynamodb()
-    kept = Store(resource.Table(args.table)).quarantined(args.channel)
+    kept = Stores(resource.Table(args.table)).abuse.quarantined(args.channel)
     for item in kept:
         print(json.dumps(item, ensure_ascii=False))
     print(f"{len(kept)} quarantined {args.channel} item(s)", file=sys.stderr)

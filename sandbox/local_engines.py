@@ -12,7 +12,8 @@ def local_engines(table: str, institution):
     import boto3
 
     from chalicelib.runtime import context
-    from chalicelib.store.table import Store, create_table
+    from chalicelib.store.stores import Stores
+    from chalicelib.store.table import create_table
     from sandbox.dynamodb_local import DynamoDBLocal
     from sandbox.twilio_standin import TwilioStandIn
 
@@ -26,7 +27,7 @@ def local_engines(table: str, institution):
     })
     try:
         create_table(boto3.client("dynamodb"), table)
-        Store(boto3.resource("dynamodb").Table(table)).put_institution(json.loads(institution.model_dump_json()))
+        Stores(boto3.resource("dynamodb").Table(table)).config.put(json.loads(institution.model_dump_json()))
         context.reset()
         yield dynamodb, twilio
     finally:

@@ -91,12 +91,12 @@ This page does not refresh itself; reload it to see new messages.</p>
 
     def case(self, reference: str) -> bytes:
         e = html.escape
-        case = self.store.get_case(reference)
+        case = self.store.cases.get(reference)
         if case is None:
             return f"<!doctype html><meta charset='utf-8'><p>No case {e(reference)}</p>".encode()
         events = "".join(f"<tr><td>{e(str(ev.at))}</td><td>{e(ev.actor)}</td><td>{e(ev.kind)}</td>"
                          f"<td>{e(ev.text or '')}</td><td>{'public' if ev.public else ''}</td></tr>"
-                         for ev in self.store.timeline(reference))
+                         for ev in self.store.cases.timeline(reference))
         return f"""<!doctype html><meta charset="utf-8"><title>{e(reference)}</title>
 <style>body{{font-family:system-ui;margin:1rem}}td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
 <p><a href="/">&larr; sandbox</a></p><h1>{e(reference)}</h1>

@@ -118,10 +118,11 @@ def main(argv=None) -> int:
     twilio.on_message = lambda m: print(f"[sms -> {m['to']}] {m['body']}", flush=True)
     twilio.send_status_callbacks = True
 
-    from chalicelib.store.table import Store, create_table
+    from chalicelib.store.stores import Stores
+    from chalicelib.store.table import create_table
 
     create_table(boto3.client("dynamodb"), table)
-    Store(boto3.resource("dynamodb").Table(table)).put_institution(json.loads(institution.model_dump_json()))
+    Stores(boto3.resource("dynamodb").Table(table)).config.put(json.loads(institution.model_dump_json()))
     sender_domain = (institution.channels.email_address or os.environ["MAIL_FROM"]).partition("@")[2]
     boto3.client("ses").verify_domain_identity(Domain=sender_domain)
     boto3.client("s3").create_bucket(Bucket=os.environ["MAIL_BUCKET"])
@@ -131,7 +132,7 @@ def main(argv=None) -> int:
     app_url = f"http://localhost:{PORTS['app']}"
     phone = Phone(app_url, os.environ["PUBLIC_BASE_URL"], TWILIO_SID, TWILIO_TOKEN,
                   institution.channels.sms_number or os.environ["TWILIO_FROM"])
-    page = SandboxPage(PORTS["outbox"], app_url, twilio, phone, Store(boto3.resource("dynamodb").Table(table)))
+    page = SandboxPage(PORTS["outbox"], app_url, twilio, phone, Stores(boto3.resource("dynamodb").Table(table)))
 
     scheduler = Scheduler(state, args.tick)
     page.scheduler = scheduler

@@ -57,13 +57,14 @@ def twilio(twilio_standin, monkeypatch):
     notify._twilio.clear()
 
 
-def _prepare_table(client, resource, name: str, institution) -> "Store":
+def _prepare_table(client, resource, name: str, institution) -> "Stores":
     from chalicelib.runtime import context
-    from chalicelib.store.table import Store, create_table
+    from chalicelib.store.stores import Stores
+    from chalicelib.store.table import create_table
 
     create_table(client, name)
-    store = Store(resource.Table(name))
-    store.put_institution(json.loads(institution.model_dump_json()))
+    store = Stores(resource.Table(name))
+    store.config.put(json.loads(institution.model_dump_json()))
     context.reset()
     return store
 

@@ -24,7 +24,7 @@ def test_api_files_a_complaint_and_returns_201_with_the_reference(client, store,
                               "phone": "+8613800138010", "category": "channel", "language": "en"})
     assert response.status_code == 201
     answer = json.loads(response.body)
-    case = store.get_case(answer["reference"])
+    case = store.cases.get(answer["reference"])
     assert case.channel == "api" and case.category == "channel"
     assert answer["acknowledgements"] == ["sms"]
     assert answer["reference"] in twilio.sent_to("+8613800138010")[0]["body"]
@@ -62,14 +62,14 @@ def _file_from_threads(table_name, institution, complaints, once=None) -> list[s
     import boto3
 
     from chalicelib.intake.filing import file_complaint
-    from chalicelib.store.table import Store
+    from chalicelib.store.stores import Stores
 
     references, errors = [], []
     barrier = threading.Barrier(len(complaints))
 
     def submit(complaint):
         try:
-            store = Store(boto3.session.Session().resource("dynamodb").Table(table_name))
+            store = Stores(boto3.session.Session().resource("dynamodb").Table(table_name))
             barrier.wait()
             filed = file_complaint(store, institution, complaint, datetime.now(timezone.utc),
                                    "https://hotline.example.org", once)
@@ -120,7 +120,7 @@ def test_the_institutions_own_systems_file_with_a_key_beyond_the_public_limit(cl
     keyed = [_post(client, {"description": f"From the app {n}"}, **{"X-Api-Key": key}) for n in range(13)]
     assert [r.status_code for r in keyed] == [201] * 12 + [429]
     reference = json.loads(keyed[0].body)["reference"]
-    [via] = [e for e in moto_store.timeline(reference) if e.kind == "received_from_client"]
+    [via] = [e for e in moto_store.cases.timeline(reference) if e.kind == "received_from_client"]
     assert via.actor == "api:mobile-app"
 
     wrong = _post(client, {"description": "Guessing"}, **{"X-Api-Key": "hk_" + "x" * 43})

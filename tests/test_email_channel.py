@@ -50,11 +50,11 @@ def _all_cases(store):
 
 def _only_case(store, delivered):
     [reference] = delivered["cases"]
-    return store.get_case(reference)
+    return store.cases.get(reference)
 
 
 def _acks(store, reference):
-    return [m for m in store.messages_for_case(reference) if m.purpose == "acknowledgement"]
+    return [m for m in store.outbox.for_case(reference) if m.purpose == "acknowledgement"]
 
 
 def _emails_to(address):
@@ -78,7 +78,7 @@ def test_gmail_message_becomes_a_case_acknowledged_by_email_in_english(mailbox, 
     assert ack.channel == "email" and ack.status == "sent" and f"[{case.reference}]" in ack.subject
     [sent] = _emails_to("daniel.wong.hk@gmail.com")
     assert f"Message-ID: <{ack.id}@harbourcitybank.example>" in sent.raw_data
-    events = {e.kind: e for e in moto_store.timeline(case.reference)}
+    events = {e.kind: e for e in moto_store.cases.timeline(case.reference)}
     assert events["email_received"].data["verdicts"]["spf"] == "PASS"
     assert events["email_received"].data["message_id"] == "<CAF3xq9sKp2h8Vd1mQ=Lw7uXGz0rT4nBy@mail.gmail.com>"
 
@@ -94,7 +94,7 @@ def test_reply_quoting_our_acknowledgement_joins_the_case_with_the_quote_trimmed
     delivered = mailbox("02_gmail_reply_quoting_ack", reference=case.reference,
                         ack_message_id=f"{ack.id}@harbourcitybank.example")
     assert delivered["outcome"] == "threaded" and delivered["cases"] == [case.reference]
-    [reply] = [e for e in moto_store.timeline(case.reference) if e.kind == "complainant_message"]
+    [reply] = [e for e in moto_store.cases.timeline(case.reference) if e.kind == "complainant_message"]
     assert reply.text == "I forgot to say: the branch also charged me HKD 50 for the replacement card. Please refund it."
     assert len(_emails_to("daniel.wong.hk@gmail.com")) == 1  # a follow-up is not acknowledged again
 
@@ -149,7 +149,7 @@ def test_forwarded_complaint_keeps_the_forwarded_words(mailbox, moto_store):
 def test_bounce_makes_no_case_and_no_acknowledgement_but_is_kept(mailbox, moto_store):
     delivered = mailbox("09_bounce")
     assert delivered["outcome"] == "quarantined" and delivered["cases"] == []
-    [kept] = moto_store.quarantined("email")
+    [kept] = moto_store.abuse.quarantined("email")
     assert kept["reason"] == "bounce" and kept["payload"]["raw"] == delivered["raw"]
     assert _emails_to("mailer-daemon@amazonses.com") == []
 
@@ -158,7 +158,7 @@ def test_out_of_office_reply_is_noted_on_the_case_without_an_answer(mailbox, mot
     case, ack = _first_complaint_with_ack(mailbox, moto_store)
     delivered = mailbox("10_out_of_office", reference=case.reference, ack_message_id=f"{ack.id}@harbourcitybank.example")
     assert delivered["outcome"] == "noted" and delivered["cases"] == [case.reference]
-    assert [e.kind for e in moto_store.timeline(case.reference)].count("email_auto_reply") == 1
+    assert [e.kind for e in moto_store.cases.timeline(case.reference)].count("email_auto_reply") == 1
     assert len(_emails_to("daniel.wong.hk@gmail.com")) == 1
 
 
@@ -184,7 +184,7 @@ def test_html_only_message_becomes_safe_text(mailbox, moto_store):
 def test_broken_mime_boundary_still_gives_the_text_and_records_the_defect(mailbox, moto_store):
     case = _only_case(moto_store, mailbox("13_malformed_boundary"))
     assert "changed from 2.1% to 1.8% before maturity" in case.description
-    received = next(e for e in moto_store.timeline(case.reference) if e.kind == "email_received")
+    received = next(e for e in moto_store.cases.timeline(case.reference) if e.kind == "email_received")
     assert "MIME defect: StartBoundaryNotFoundDefect" in received.data["problems"]
 
 
@@ -195,7 +195,7 @@ def test_mislabelled_charset_is_read_correctly(mailbox, moto_store):
 
 def test_mailing_list_mail_is_quarantined_without_an_answer(mailbox, moto_store):
     delivered = mailbox("15_mailing_list")
-    assert delivered["outcome"] == "quarantined" and moto_store.quarantined("email")[0]["reason"] == "bulk"
+    assert delivered["outcome"] == "quarantined" and moto_store.abuse.quarantined("email")[0]["reason"] == "bulk"
     assert _emails_to("news@marketing-list.example") == []
 
 
@@ -211,18 +211,18 @@ def test_new_message_naming_an_own_reference_in_the_subject_joins_that_case(mail
 
 def test_mail_from_our_own_address_is_never_answered(mailbox, moto_store):
     delivered = mailbox("17_own_address_loop")
-    assert delivered["outcome"] == "quarantined" and moto_store.quarantined("email")[0]["reason"] == "own-address"
+    assert delivered["outcome"] == "quarantined" and moto_store.abuse.quarantined("email")[0]["reason"] == "own-address"
     assert _emails_to(MAILBOX) == []
 
 
 def test_virus_flagged_mail_is_quarantined_and_spam_is_filed_without_an_answer(mailbox, moto_store):
     virus = mailbox("01_gmail_plain_en", verdicts={"virus": "FAIL"})
     assert virus["outcome"] == "quarantined" and virus["cases"] == []
-    assert moto_store.quarantined("email")[0]["payload"]["verdicts"]["virus"] == "FAIL"
+    assert moto_store.abuse.quarantined("email")[0]["payload"]["verdicts"]["virus"] == "FAIL"
     spam = mailbox("03_outlook_html", verdicts={"spam": "FAIL"})
     case = _only_case(moto_store, spam)
     assert _acks(moto_store, case.reference) == []
-    received = next(e for e in moto_store.timeline(case.reference) if e.kind == "email_received")
+    received = next(e for e in moto_store.cases.timeline(case.reference) if e.kind == "email_received")
     assert received.data["verdicts"]["spam"] == "FAIL"
 
 
@@ -239,7 +239,7 @@ HEAD = (b"From: Test Sender <sender@example.net>\r\nTo: complaints@harbourcityba
 
 
 def _problems(store, case):
-    return next(e for e in store.timeline(case.reference) if e.kind == "email_received").data["problems"]
+    return next(e for e in store.cases.timeline(case.reference) if e.kind == "email_received").data["problems"]
 
 
 def test_30_mb_message_is_registered_from_its_headers_and_points_to_the_raw(mailbox, moto_store):

@@ -82,9 +82,9 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
         ("director", f"【海港银行】{reference}办结已超时T（期限12月2日10:00），请处理：{link}"),
     ]
     assert "剩余12小时" in texts[0][1] and "剩余6小时" in texts[1][1]  # reminders at 50% and 75%
-    alerts = [e for e in moto_store.timeline(reference) if e.kind == "alert"]
+    alerts = [e for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
     assert len(alerts) == len({e.data["step"] for e in alerts}) == 8
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert sorted(case.fired) == sorted(["acknowledge:r50", "acknowledge:r75", "acknowledge:late0", "respond:r75",
                                          "respond:late0", "resolve:r75", "age:7d", "resolve:late0"])
     assert case.severity == "serious"
@@ -111,9 +111,9 @@ def test_acknowledging_stops_the_acknowledge_clock_alerts_and_nothing_else(clien
         traveller.shift(timedelta(hours=1))
         acknowledge(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
         _run(client, traveller, MONDAY_10 + timedelta(days=10))
-    steps = [e.data["step"] for e in moto_store.timeline(reference) if e.kind == "alert"]
+    steps = [e.data["step"] for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
     assert steps == ["respond:r75", "respond:late0", "resolve:r75", "age:7d", "resolve:late0"]
-    assert moto_store.get_case(reference).status == "acknowledged"
+    assert moto_store.cases.get(reference).status == "acknowledged"
 
 
 def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(client, moto_store, twilio):
@@ -122,7 +122,7 @@ def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(c
         traveller.shift(timedelta(hours=24, minutes=1))  # Tuesday 10:01: the acknowledgement is overdue
         _sweep(client)
         [to_supervisor] = [m for m in twilio.messages if m["to"] == SUPERVISOR]
-        alert = next(e for e in moto_store.timeline(reference) if e.data.get("step") == "acknowledge:late0")
+        alert = next(e for e in moto_store.cases.timeline(reference) if e.data.get("step") == "acknowledge:late0")
         twilio_post(client, "/twilio/status", {"MessageSid": to_supervisor["sid"], "MessageStatus": "undelivered",
                                                "ErrorCode": "30003"}, query={"m": alert.data["message_id"]})
         assert _sweep(client)["messages_sent"] == 1
@@ -137,7 +137,7 @@ def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_sto
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
-        before = moto_store.get_case(reference).clock("respond").due_at
+        before = moto_store.cases.get(reference).clock("respond").due_at
         case = extend_deadline(moto_store, context.institution(), reference, "respond", 2, "working_days",
                                "Waiting for the card scheme's records", "staff:sun.li", datetime.now(timezone.utc),
                                "https://hotline.example.org")
@@ -158,7 +158,7 @@ def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_sto
 def test_severe_case_alerts_leadership_at_intake(client, moto_store, twilio):
     with time_machine.travel(MONDAY_10, tick=False):
         reference = _file(client, "A journalist from the city newspaper is writing about how you treated me")
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.severity == "major" and case.severity_reasons == ["media -> major"]
     [(who, body)] = _staff_texts(twilio)
     assert who == "director" and f"{reference}为重大投诉（major）" in body
@@ -172,12 +172,12 @@ def test_waiting_for_the_complainant_pauses_and_their_reply_resumes_without_shor
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
         acknowledge(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
-        before = moto_store.get_case(reference).clock("respond").due_at
+        before = moto_store.cases.get(reference).clock("respond").due_at
         traveller.shift(timedelta(hours=2))
         await_complainant(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
         traveller.shift(timedelta(days=1))  # Tuesday 12:00: a working day passes while paused
         twilio_post(client, "/twilio/sms", sms_params("+8613800138400", "Here is the receipt number: 5521"))
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.status == "in_progress"
     assert case.clock("respond").due_at == before + timedelta(days=1)  # a working day later, not earlier
     assert case.clock("acknowledge").stopped_at is not None
@@ -192,7 +192,7 @@ def test_repeats_climb_one_role_at_a_time_up_to_the_top(client, moto_store, twil
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
         _run(client, traveller, MONDAY_10 + timedelta(days=1, hours=12))
-    steps = [(e.data["step"], e.data["to"]) for e in moto_store.timeline(reference) if e.kind == "alert"]
+    steps = [(e.data["step"], e.data["to"]) for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
     # Tuesday 10:00 supervisor, 14:00 manager, 18:00 director level: out of hours, so the on-duty leader.
     assert [s for s in steps if s[0].startswith("acknowledge:late")] == [
         ("acknowledge:late0", "li.qiang"), ("acknowledge:late1", "sun.li"), ("acknowledge:late2", "duty.leader")]
@@ -202,9 +202,9 @@ def test_a_case_left_unresolved_a_month_is_raised_and_leadership_is_told(client,
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
         _run(client, traveller, MONDAY_10 + timedelta(days=31))
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.severity == "major"
-    steps = [(e.data["step"], e.data["to"]) for e in moto_store.timeline(reference) if e.kind == "alert"]
+    steps = [(e.data["step"], e.data["to"]) for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
     assert ("age:7d", "chen.jing") in steps and ("age:30d", "he.jun") in steps
     director = [body for who, body in _staff_texts(twilio) if who == "director"]
     assert any("已30天未办结，升级为major" in body for body in director)
@@ -221,7 +221,7 @@ def test_the_link_in_an_alert_opens_the_case_for_that_person(client, moto_store,
     assert page.status_code == 200 and reference in page.body.decode()
     from chalicelib.staff.links import token_hash
 
-    assert moto_store.get_link(token_hash(path.rsplit("/", 1)[1])).staff_id == "li.qiang"
+    assert moto_store.links.get(token_hash(path.rsplit("/", 1)[1])).staff_id == "li.qiang"
 
 
 def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client, moto_store, twilio, institution):
@@ -230,7 +230,7 @@ def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client
     from chalicelib.notify.segments import segments
 
     staff = [m.model_copy(update={"language": "en"}) if m.id == "li.qiang" else m for m in institution.staff]
-    moto_store.put_institution(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))
+    moto_store.config.put(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))
     context.reset()
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)

@@ -276,7 +276,8 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
     from moto import mock_aws
 
     import infra.__main__ as cli
-    from chalicelib.store.table import Store, create_table
+    from chalicelib.store.stores import Stores
+    from chalicelib.store.table import create_table
 
     region, api_url = "ap-southeast-1", "https://abc123.execute-api.ap-southeast-1.amazonaws.com/api/"
     commands, packaged = [], []
@@ -307,8 +308,8 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
         ses = boto3.client("ses", region_name=region)
         assert ses.describe_active_receipt_rule_set()["Metadata"]["Name"] == "complaint-hotline"
         boto3.client("s3", region_name=region).head_bucket(Bucket=f"hotline-artifacts-{account}-{region}")
-        synced = Store(boto3.resource("dynamodb", region_name=region).Table("hotline-riverside-hospital"))
-        assert synced.get_institution()["slug"] == "riverside-hospital"
+        synced = Stores(boto3.resource("dynamodb", region_name=region).Table("hotline-riverside-hospital"))
+        assert synced.config.get()["slug"] == "riverside-hospital"
     assert packaged == ["riverside-hospital"]
     deploys = [command for command in commands if command[:3] == ["aws", "cloudformation", "deploy"]]
     assert [command[command.index("--parameter-overrides") + 1] for command in deploys] == [
@@ -482,7 +483,7 @@ def test_an_institutions_own_wording_reaches_its_form_and_its_texts(client, moto
     from infra import config
 
     hospital = config.load("riverside-hospital")
-    moto_store.put_institution(json.loads(hospital.model_dump_json()))
+    moto_store.config.put(json.loads(hospital.model_dump_json()))
     context.reset()
     form = client.http.get("/complaints/new?lang=en").body.decode()
     assert "Patient feedback and complaints" in form and "Make a complaint" not in form

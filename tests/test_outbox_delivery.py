@@ -13,7 +13,7 @@ def _file(client, phone="+8613800138020"):
 
 
 def _acks(store, reference):
-    return [message for message in store.messages_for_case(reference) if message.purpose == "acknowledgement"]
+    return [message for message in store.outbox.for_case(reference) if message.purpose == "acknowledgement"]
 
 
 def _sweep(client):
@@ -42,7 +42,7 @@ def test_message_refused_for_good_is_kept_and_shown_on_the_case(client, moto_sto
     reference = _file(client, "+8613800138021")
     [message] = _acks(moto_store, reference)
     assert message.status == "gave_up" and "21610" in message.last_error
-    events = [event for event in moto_store.timeline(reference) if event.kind == "message_not_delivered"]
+    events = [event for event in moto_store.cases.timeline(reference) if event.kind == "message_not_delivered"]
     assert len(events) == 1 and events[0].data["message_id"] == message.id
 
 
@@ -72,7 +72,7 @@ def test_message_keeps_being_retried_until_attempts_run_out_then_is_flagged(clie
             _sweep(client)
     [message] = _acks(moto_store, reference)
     assert message.status == "gave_up" and message.attempts == MAX_ATTEMPTS
-    assert any(event.kind == "message_not_delivered" for event in moto_store.timeline(reference))
+    assert any(event.kind == "message_not_delivered" for event in moto_store.cases.timeline(reference))
 
 
 def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, institution, twilio):
@@ -83,10 +83,10 @@ def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, inst
     now = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
     message = OutboundMessage(id="m1", channel="sms", to="+8613800138023", body="hello", purpose="test",
                               language="en", created_at=now, next_attempt_at=now)
-    moto_store.client.put_item(TableName=moto_store.name, Item=moto_store._message_item(message))
-    assert moto_store.claim_message("m1", now) is not None
-    assert moto_store.claim_message("m1", now) is None  # the lease holds
-    assert list(moto_store.due_work(now)) == []
+    moto_store.client.put_item(TableName=moto_store.name, Item=moto_store.outbox.item(message))
+    assert moto_store.outbox.claim("m1", now) is not None
+    assert moto_store.outbox.claim("m1", now) is None  # the lease holds
+    assert list(moto_store.cases.due_work(now)) == []
 
 
 def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_after_the_lease(client, moto_store, twilio, monkeypatch):

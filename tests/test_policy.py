@@ -57,7 +57,7 @@ def test_api_group_size_raises_severity_and_alerts_leadership(client, moto_store
 
     response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
         {"description": "Residents of our building were all overcharged", "group_size": 6}))
-    case = moto_store.get_case(json.loads(response.body)["reference"])
+    case = moto_store.cases.get(json.loads(response.body)["reference"])
     assert case.severity == "major" and case.severity_reasons == ["group of 5 or more -> major"]
 
 

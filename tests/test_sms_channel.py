@@ -28,19 +28,19 @@ def test_first_text_opens_a_case_and_the_reply_carries_reference_and_expected_ti
     reply = _text(client, "The Pier Road ATM swallowed my card at 9pm and nobody answered the phone")
     [reference] = find_references(reply)
     assert reply.startswith("HC Bank: complaint received, ref " + reference) and "respond by" in reply
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.channel == "sms" and case.complainant.phone == COMPLAINANT and case.complainant.language == "en"
     assert twilio.sent_to(COMPLAINANT) == []  # the TwiML reply is the acknowledgement; no second text
-    assert any(event.kind == "acknowledgement_replied" and event.public for event in moto_store.timeline(reference))
+    assert any(event.kind == "acknowledgement_replied" and event.public for event in moto_store.cases.timeline(reference))
 
 
 def test_follow_up_texts_append_to_the_open_case(client, moto_store, twilio):
     reference = find_references(_text(client, "Loan officer was rude to my mother"))[0]
     reply = _text(client, "It happened on Monday at the Harbour Road branch")
     assert reference in reply and "added to your complaint" in reply
-    messages = [e.text for e in moto_store.timeline(reference) if e.kind == "complainant_message"]
+    messages = [e.text for e in moto_store.cases.timeline(reference) if e.kind == "complainant_message"]
     assert messages == ["It happened on Monday at the Harbour Road branch"]
-    assert moto_store.open_cases_for_contact(COMPLAINANT) == [reference]
+    assert moto_store.cases.open_for_contact(COMPLAINANT) == [reference]
 
 
 def test_a_text_naming_a_reference_of_someone_else_opens_its_own_case(client, moto_store, twilio):
@@ -48,13 +48,13 @@ def test_a_text_naming_a_reference_of_someone_else_opens_its_own_case(client, mo
     reply = _text(client, f"About {others}: I want to see the file")
     mine = find_references(reply)
     assert mine and mine[0] != others
-    assert [e for e in moto_store.timeline(others) if e.kind == "complainant_message"] == []
+    assert [e for e in moto_store.cases.timeline(others) if e.kind == "complainant_message"] == []
 
 
 def test_chinese_text_is_answered_in_chinese(client, moto_store, twilio):
     reply = _text(client, "柜台工作人员态度很差，让我等了两个小时", sender="+8613800138102")
     assert reply.startswith("【海港银行】您的投诉已受理，编号")
-    case = moto_store.get_case(find_references(reply)[0])
+    case = moto_store.cases.get(find_references(reply)[0])
     assert case.complainant.language == "zh"
 
 
@@ -64,7 +64,7 @@ def test_status_keyword_reports_the_latest_case(client, moto_store, twilio, keyw
     reply = _text(client, keyword)
     assert reference in reply
     assert ("Received" in reply) if keyword != "查询" else ("已受理" in reply)
-    assert len(moto_store.open_cases_for_contact(COMPLAINANT)) == 1  # a keyword is not a complaint
+    assert len(moto_store.cases.open_for_contact(COMPLAINANT)) == 1  # a keyword is not a complaint
 
 
 def test_status_keyword_with_someone_elses_reference_reveals_nothing(client, moto_store, twilio):
@@ -84,11 +84,11 @@ def test_stop_suppresses_later_texts_until_start(client, moto_store, twilio):
         channel="web", description="Filed on the web after STOP", complainant=Complainant(phone=COMPLAINANT, language="en")),
         datetime.now(timezone.utc), "https://hotline.example.org")
     assert twilio.sent_to(COMPLAINANT) == []
-    [message] = moto_store.messages_for_case(filed.case.reference)
+    [message] = moto_store.outbox.for_case(filed.case.reference)
     assert message.status == "opted_out"
-    assert any(e.kind == "message_suppressed_opt_out" for e in moto_store.timeline(filed.case.reference))
+    assert any(e.kind == "message_suppressed_opt_out" for e in moto_store.cases.timeline(filed.case.reference))
     assert "texts resumed" in _text(client, "START")
-    assert not moto_store.is_opted_out(COMPLAINANT)
+    assert not moto_store.outbox.is_opted_out(COMPLAINANT)
 
 
 def test_help_keyword_in_both_languages(client, moto_store, twilio):
@@ -99,7 +99,7 @@ def test_help_keyword_in_both_languages(client, moto_store, twilio):
 def test_staff_number_is_not_a_complaint(client, moto_store, twilio):
     reply = _text(client, "12a", sender="+8613911110001")  # no alert gave this number code 12
     assert reply.startswith("回复代码：")
-    assert moto_store.open_cases_for_contact("+8613911110001") == []
+    assert moto_store.cases.open_for_contact("+8613911110001") == []
 
 
 def test_mms_picture_is_kept_in_the_media_bucket(client, moto_store, twilio, media_bucket):
@@ -109,7 +109,7 @@ def test_mms_picture_is_kept_in_the_media_bucket(client, moto_store, twilio, med
     twilio.media[path] = ("image/jpeg", b"\xff\xd8\xff\xe0 fake jpeg of a receipt")
     reply = _text(client, "Receipt attached: wrong amount", NumMedia="1",
                   MediaUrl0="https://api.twilio.com" + path, MediaContentType0="image/jpeg")
-    case = moto_store.get_case(find_references(reply)[0])
+    case = moto_store.cases.get(find_references(reply)[0])
     [attachment] = case.attachments
     assert attachment.content_type == "image/jpeg" and attachment.location.startswith(f"s3://{media_bucket}/media/sms/")
     key = attachment.location.split("/", 3)[3]
@@ -121,26 +121,26 @@ def test_duplicate_delivery_of_one_message_sid_makes_one_case_and_the_same_reply
     first = _reply(twilio_post(client, "/twilio/sms", params))
     second = _reply(twilio_post(client, "/twilio/sms", params))
     assert first == second
-    assert len(moto_store.open_cases_for_contact(COMPLAINANT)) == 1
+    assert len(moto_store.cases.open_for_contact(COMPLAINANT)) == 1
     follow_up = sms_params(COMPLAINANT, "And again this month")
     twilio_post(client, "/twilio/sms", follow_up)
     twilio_post(client, "/twilio/sms", follow_up)
     reference = find_references(first)[0]
-    assert len([e for e in moto_store.timeline(reference) if e.kind == "complainant_message"]) == 1
+    assert len([e for e in moto_store.cases.timeline(reference) if e.kind == "complainant_message"]) == 1
 
 
 def test_concurrent_duplicates_of_one_message_sid_make_one_case_on_dynamodb_local(local_store, institution, twilio):
     import boto3
 
     from chalicelib.intake.sms import handle_sms
-    from chalicelib.store.table import Store
+    from chalicelib.store.stores import Stores
     from datetime import datetime, timezone
 
     params = sms_params("+8613800138105", "Concurrent retries of the same text")
     replies, barrier = [], threading.Barrier(6)
 
     def deliver():
-        store = Store(boto3.session.Session().resource("dynamodb").Table(local_store.name))
+        store = Stores(boto3.session.Session().resource("dynamodb").Table(local_store.name))
         barrier.wait()
         replies.append(handle_sms(store, institution, params, datetime.now(timezone.utc), "https://hotline.example.org"))
 
@@ -150,7 +150,7 @@ def test_concurrent_duplicates_of_one_message_sid_make_one_case_on_dynamodb_loca
     for thread in threads:
         thread.join()
     assert len(replies) == 6 and len(set(replies)) == 1
-    assert len(local_store.open_cases_for_contact("+8613800138105")) == 1
+    assert len(local_store.cases.open_for_contact("+8613800138105")) == 1
 
 
 def test_wrong_missing_or_tampered_signatures_get_403_and_store_nothing(client, moto_store, twilio):
@@ -161,10 +161,10 @@ def test_wrong_missing_or_tampered_signatures_get_403_and_store_nothing(client, 
 
     tampered = urlencode({**params, "Body": "Tampered complaint"})
     assert twilio_post(client, "/twilio/sms", params, body=tampered).status_code == 403
-    assert moto_store.open_cases_for_contact("+8613800138106") == []
-    assert moto_store.seen(Once("sms", params["MessageSid"])) is None
+    assert moto_store.cases.open_for_contact("+8613800138106") == []
+    assert moto_store.deliveries.seen(Once("sms", params["MessageSid"])) is None
     assert twilio_post(client, "/twilio/sms", params, query={"extra": "1"}).status_code == 200  # signed query: fine
-    assert len(moto_store.open_cases_for_contact("+8613800138106")) == 1
+    assert len(moto_store.cases.open_for_contact("+8613800138106")) == 1
 
 
 def test_missing_fields_huge_bodies_and_odd_text_get_clear_answers(client, moto_store, twilio):

@@ -17,7 +17,7 @@ MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 def case_link(client, moto_store, twilio):
     """A case filed through the API and a link for its handler (陈静), as an alert would carry."""
     from chalicelib.runtime import context
-    from chalicelib.staff.links import issue_link
+    from chalicelib.notify.staff import issue_link
 
     def make(description="The teller refused my withdrawal <script>alert(1)</script>", staff="chen.jing", now=None):
         response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},
@@ -54,10 +54,10 @@ def test_acknowledge_stops_its_clock_and_is_on_the_timeline_with_the_actor(clien
     reference, path = case_link()
     response = _post(client, path, action="acknowledge", **_form(client.http.get(path).body.decode()))
     assert response.status_code == 200 and "Done." in response.body.decode()
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.status == "acknowledged" and case.clock("acknowledge").stopped_at is not None
     assert case.clock("respond").stopped_at is None
-    assert any(e.kind == "acknowledged" and e.actor == "staff:chen.jing" for e in moto_store.timeline(reference))
+    assert any(e.kind == "acknowledged" and e.actor == "staff:chen.jing" for e in moto_store.cases.timeline(reference))
 
 
 def test_reply_goes_to_the_complainant_and_stops_the_respond_clock(client, moto_store, twilio, case_link):
@@ -65,7 +65,7 @@ def test_reply_goes_to_the_complainant_and_stops_the_respond_clock(client, moto_
     _post(client, path, action="reply", text="We have reversed the charge; it shows within 2 days.",
           **_form(client.http.get(path).body.decode()))
     assert twilio.sent_to(COMPLAINANT)[-1]["body"] == "HC Bank: We have reversed the charge; it shows within 2 days."
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.status == "responded" and case.clock("respond").stopped_at is not None
     status = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
                               body=urlencode({"ref": reference, "contact": COMPLAINANT})).body.decode()
@@ -77,7 +77,7 @@ def test_holding_reply_and_internal_note_leave_the_respond_clock_running(client,
     _post(client, path, action="reply", text="We are looking into it.", holding="yes",
           **_form(client.http.get(path).body.decode()))
     _post(client, path, action="note", text="Teller says the system was down", **_form(client.http.get(path).body.decode()))
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.clock("respond").stopped_at is None and case.status == "received"
     status = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
                               body=urlencode({"ref": reference, "contact": COMPLAINANT})).body.decode()
@@ -89,9 +89,9 @@ def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(cl
     page = _post(client, path, action="resolve", summary="Refunded in full and the teller was retrained.",
                  validity="valid", cause="Teller error", corrective_action="Retraining", compensation="50 HKD",
                  **_form(client.http.get(path).body.decode()))
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.status == "resolved" and all(clock.stopped_at for clock in case.clocks)
-    resolved = next(e for e in moto_store.timeline(reference) if e.kind == "resolved")
+    resolved = next(e for e in moto_store.cases.timeline(reference) if e.kind == "resolved")
     assert resolved.data["validity"] == "valid" and resolved.data["compensation"] == "50 HKD"
     assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("Refunded in full and the teller was retrained.")
     assert 'id="resolve"' not in page.body.decode()  # nothing left to act on
@@ -99,7 +99,7 @@ def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(cl
 
 def test_two_people_resolving_at_once_produce_one_resolution(client, moto_store, twilio, case_link):
     from chalicelib.runtime import context
-    from chalicelib.staff.links import issue_link
+    from chalicelib.notify.staff import issue_link
 
     reference, path = case_link()
     other = issue_link(moto_store, context.institution(), reference, "li.qiang", datetime.now(timezone.utc),
@@ -109,7 +109,7 @@ def test_two_people_resolving_at_once_produce_one_resolution(client, moto_store,
     second = _post(client, other, action="resolve", summary="Resolved by the supervisor", validity="valid", **theirs)
     assert first.status_code == 200 and second.status_code == 409
     assert "Someone else changed this case" in second.body.decode()
-    assert [e.text for e in moto_store.timeline(reference) if e.kind == "resolved"] == ["Resolved by the handler"]
+    assert [e.text for e in moto_store.cases.timeline(reference) if e.kind == "resolved"] == ["Resolved by the handler"]
 
 
 def test_forms_from_another_link_tampered_or_guessed_tokens_are_refused_without_a_leak(client, moto_store, case_link):
@@ -117,7 +117,7 @@ def test_forms_from_another_link_tampered_or_guessed_tokens_are_refused_without_
     other_reference, other_path = case_link("Another customer's complaint")
     stolen = _post(client, path, action="resolve", summary="x", validity="valid",
                    **_form(client.http.get(other_path).body.decode()))
-    assert stolen.status_code == 403 and moto_store.get_case(reference).status == "received"
+    assert stolen.status_code == 403 and moto_store.cases.get(reference).status == "received"
     token = path.rsplit("/", 1)[1]
     tampered = "/s/" + token[:-1] + ("A" if token[-1] != "A" else "B")
     guessed = "/s/" + "A" * len(token)
@@ -151,10 +151,10 @@ def test_an_expired_link_offers_a_fresh_one_to_the_directory_number_only(client,
 def test_not_accepting_needs_a_reason_which_the_complainant_receives(client, moto_store, twilio, case_link):
     reference, path = case_link()
     refused = _post(client, path, action="not_accept", reason="", **_form(client.http.get(path).body.decode()))
-    assert refused.status_code == 422 and moto_store.get_case(reference).status == "received"
+    assert refused.status_code == 422 and moto_store.cases.get(reference).status == "received"
     _post(client, path, action="not_accept", reason="This concerns another bank; please contact them directly.",
           **_form(client.http.get(path).body.decode()))
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.status == "not_accepted" and all(clock.stopped_at for clock in case.clocks)
     assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("please contact them directly.")
 
@@ -163,19 +163,19 @@ def test_raising_severity_records_the_reason_and_leadership_hears_at_the_next_sw
     reference, path = case_link()
     _post(client, path, action="severity", severity="major", reason="Customer says a TV crew is coming",
           **_form(client.http.get(path).body.decode()))
-    case = moto_store.get_case(reference)
-    changed = next(e for e in moto_store.timeline(reference) if e.kind == "severity_changed")
+    case = moto_store.cases.get(reference)
+    changed = next(e for e in moto_store.cases.timeline(reference) if e.kind == "severity_changed")
     assert case.severity == "major" and changed.text == "Customer says a TV crew is coming"
     event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
     client.lambda_.invoke("sla_sweep", event)
-    steps = [e.data["step"] for e in moto_store.timeline(reference) if e.kind == "alert"]
+    steps = [e.data["step"] for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
     assert steps == ["intake:leadership"]
 
 
 def test_reassign_revokes_the_old_link_and_texts_the_new_handler_their_own(client, moto_store, twilio, case_link):
     reference, path = case_link()
     _post(client, path, action="reassign", to="zhou.min", **_form(client.http.get(path).body.decode()))
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.assignee == "zhou.min" and case.chain[0].primary.id == "zhou.min"
     assert client.http.get(path).status_code == 404  # the old handler's link no longer opens the case
     [text] = twilio.sent_to("+8613911110002")
@@ -187,14 +187,14 @@ def test_the_person_complained_about_cannot_be_given_the_case(client, moto_store
     reference, path = case_link("柜员周敏态度恶劣，拒绝办理业务")
     response = _post(client, path, action="reassign", to="zhou.min", **_form(client.http.get(path).body.decode()))
     assert response.status_code == 422 and "回避" in response.body.decode()
-    assert moto_store.get_case(reference).assignee is None
+    assert moto_store.cases.get(reference).assignee is None
 
 
 def test_extension_request_goes_to_the_level_above_who_approves_it_and_the_complainant_is_told(
         client, moto_store, twilio, case_link):
     with time_machine.travel(MONDAY_10, tick=False):
         reference, path = case_link()
-        before = moto_store.get_case(reference).clock("respond").due_at
+        before = moto_store.cases.get(reference).clock("respond").due_at
         _post(client, path, action="request_extension", clock="respond", amount="2", unit="working_days",
               reason="Waiting for the card network's records", **_form(client.http.get(path).body.decode()))
         own = _post(client, path, action="approve_extension", **_form(client.http.get(path).body.decode()))
@@ -204,7 +204,7 @@ def test_extension_request_goes_to_the_level_above_who_approves_it_and_the_compl
         page = client.http.get(approver_path + "?lang=en").body.decode()
         assert 'id="extension-decision"' in page and "card network" in page
         _post(client, approver_path, action="approve_extension", **_form(page))
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.clock("respond").due_at == before + timedelta(days=4)  # Thu -> Mon over the weekend
     assert case.clock("respond").extensions[0].approver == "staff:li.qiang" and case.pending_extension is None
     assert "card network's records" in twilio.sent_to(COMPLAINANT)[-1]["body"]
@@ -212,22 +212,22 @@ def test_extension_request_goes_to_the_level_above_who_approves_it_and_the_compl
 
 def test_a_denied_extension_changes_no_deadline(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    before = moto_store.get_case(reference).clock("resolve").due_at
+    before = moto_store.cases.get(reference).clock("resolve").due_at
     _post(client, path, action="request_extension", clock="resolve", amount="3", unit="working_days",
           reason="Busy month", **_form(client.http.get(path).body.decode()))
     [request] = twilio.sent_to("+8613911110003")
     approver_path = "/s/" + re.search(r"/s/([\w-]{22})", request["body"]).group(1)
     _post(client, approver_path, action="deny_extension", **_form(client.http.get(approver_path).body.decode()))
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.clock("resolve").due_at == before and case.pending_extension is None
-    assert any(e.kind == "extension_denied" and e.actor == "staff:li.qiang" for e in moto_store.timeline(reference))
+    assert any(e.kind == "extension_denied" and e.actor == "staff:li.qiang" for e in moto_store.cases.timeline(reference))
 
 
 def test_the_page_opens_in_the_language_the_directory_gives_the_person(client, moto_store, case_link, institution):
     from chalicelib.runtime import context
 
     staff = [m.model_copy(update={"language": "en"}) if m.id == "li.qiang" else m for m in institution.staff]
-    moto_store.put_institution(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))
+    moto_store.config.put(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))
     context.reset()
     _, english_reader = case_link(staff="li.qiang")
     _, chinese_reader = case_link(staff="chen.jing")

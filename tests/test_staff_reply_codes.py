@@ -39,9 +39,9 @@ def test_code_a_acknowledges_and_chinese_works_too(client, moto_store, twilio):
     with time_machine.travel(MONDAY_10, tick=False):
         reference, code = _alerted_case(client, twilio)
         assert _text(client, f"{code}a") == f"{reference}：已完成。"
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.status == "acknowledged"
-    assert any(e.kind == "acknowledged" and e.actor == "staff:li.qiang" for e in moto_store.timeline(reference))
+    assert any(e.kind == "acknowledged" and e.actor == "staff:li.qiang" for e in moto_store.cases.timeline(reference))
 
 
 def test_code_r_replies_to_the_complainant_and_code_c_resolves(client, moto_store, twilio):
@@ -50,9 +50,9 @@ def test_code_r_replies_to_the_complainant_and_code_c_resolves(client, moto_stor
         _text(client, f"{code}回复 We found the missing call log and will call you today.")
         assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("will call you today.")
         _text(client, f"{code}c Called back, apologised, fee refunded.")
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.status == "resolved"
-    resolved = next(e for e in moto_store.timeline(reference) if e.kind == "resolved")
+    resolved = next(e for e in moto_store.cases.timeline(reference) if e.kind == "resolved")
     assert resolved.text == "Called back, apologised, fee refunded." and resolved.data["validity"] == "unassessed"
 
 
@@ -63,7 +63,7 @@ def test_a_code_works_only_from_the_phone_it_was_sent_to(client, moto_store, twi
         outsider = _text(client, f"{code}a", sender="+8613800138799")
     assert other_staff.startswith("回复代码：")  # help, nothing done
     assert "complaint received" in outsider  # a non-staff number is a complainant, never a command
-    assert moto_store.get_case(reference).status == "received"
+    assert moto_store.cases.get(reference).status == "received"
 
 
 def test_many_unknown_codes_from_one_number_stop_getting_answers(client, moto_store, twilio):
@@ -78,7 +78,7 @@ def test_code_e_escalates_one_level_up_at_once(client, moto_store, twilio):
         assert _text(client, f"{code}升级") == f"{reference}：已完成。"
     [to_manager] = twilio.sent_to("+8613911110005")  # the level above the supervisor
     assert reference in to_manager["body"] and "/s/" in to_manager["body"]
-    escalated = next(e for e in moto_store.timeline(reference) if e.kind == "escalated")
+    escalated = next(e for e in moto_store.cases.timeline(reference) if e.kind == "escalated")
     assert escalated.actor == "staff:li.qiang" and escalated.data["to"] == "sun.li"
 
 
@@ -95,6 +95,6 @@ def test_the_top_of_the_chain_has_nobody_to_escalate_to_or_ask(moto_store, insti
         with pytest.raises(ValueError, match="no level above you"):
             _level_above(case, top)
     one_level = case.model_copy(update={"chain": case.chain[:1]})
-    moto_store.create_case(one_level, [], [], None, MONDAY_10)
+    moto_store.cases.create(one_level, [], [], None, MONDAY_10)
     with pytest.raises(ValueError, match="no level above you"):  # a clear refusal, not an IndexError
         escalate_now(moto_store, institution, one_level.reference, "staff:nobody", MONDAY_10, "https://hotline.example.org")

@@ -8,13 +8,13 @@ import boto3
 from chalicelib.model.case import Case, Complainant
 from chalicelib.sla.deadlines import opening_clocks
 from chalicelib.sla.escalation import chain_snapshot, next_due
-from chalicelib.store.table import Store
+from chalicelib.store.stores import Stores
 
 RECEIVED = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
 CASES = 1000
 
 
-def seed_open_cases(store: Store, institution, count: int, received: datetime, prefix: str = "HCB-2611") -> None:
+def seed_open_cases(store: Stores, institution, count: int, received: datetime, prefix: str = "HCB-2611") -> None:
     """Open cases written straight into the table in batches (the intake path is not what is
     measured here), each in the due index at its first alert step."""
     clocks, chain = opening_clocks(institution, received), chain_snapshot(institution)
@@ -22,7 +22,7 @@ def seed_open_cases(store: Store, institution, count: int, received: datetime, p
         for number in range(count):
             case = Case(reference=f"{prefix}{number:06d}", channel="web", description=f"complaint {number}",
                         received_at=received, complainant=Complainant(language="zh"), clocks=clocks, chain=chain)
-            batch.put_item(Item=store.case_item(case, next_due(case, institution)))
+            batch.put_item(Item=store.cases.item(case, next_due(case, institution)))
 
 
 def test_four_parallel_sweeps_over_1000_due_cases_send_every_alert_exactly_once(local_store, institution, twilio):
@@ -33,7 +33,7 @@ def test_four_parallel_sweeps_over_1000_due_cases_send_every_alert_exactly_once(
     barrier, results = threading.Barrier(4), []
 
     def sweep():
-        store = Store(boto3.session.Session().resource("dynamodb").Table(local_store.name))
+        store = Stores(boto3.session.Session().resource("dynamodb").Table(local_store.name))
         barrier.wait()
         results.append(run_sweep(store, institution, now, "https://hotline.example.org"))
 

@@ -48,7 +48,7 @@ def test_full_call_greeting_language_menu_recording_transcription_makes_one_case
                  "RecordingDuration": "42", "Digits": "#"}
     readback = _twiml(_follow(client, verb.get("action"), recording))
     spoken = _said(readback)
-    [case_reference] = moto_store.open_cases_for_contact(CALLER)
+    [case_reference] = moto_store.cases.open_for_contact(CALLER)
     assert ", ".join(ch for ch in case_reference if ch.isalnum()) in spoken  # read digit by digit
     assert "sent the reference number to you by text message" in spoken
     assert readback.find("Hangup") is not None
@@ -59,14 +59,14 @@ def test_full_call_greeting_language_menu_recording_transcription_makes_one_case
         assert _follow(client, verb.get("transcribeCallback"), transcription).status_code == 204
     _follow(client, verb.get("action"), recording)  # and neither does a repeated recording webhook
 
-    case = moto_store.get_case(case_reference)
+    case = moto_store.cases.get(case_reference)
     assert case.channel == "voice" and case.category == "work_error" and case.complainant.language == "en"
     assert case.transcript.startswith("The teller at Pier Road") and case.description == case.transcript
     [attachment] = case.attachments
     assert attachment.content_type == "audio/x-wav" and attachment.location.startswith(f"s3://{media_bucket}/")
-    timeline = moto_store.timeline(case_reference)
+    timeline = moto_store.cases.timeline(case_reference)
     assert [e.kind for e in timeline].count("transcript") == 1
-    assert moto_store.open_cases_for_contact(CALLER) == [case_reference]
+    assert moto_store.cases.open_for_contact(CALLER) == [case_reference]
     [sms] = twilio.sent_to(CALLER)
     assert case_reference in sms["body"]
 
@@ -82,7 +82,7 @@ def test_chinese_caller_hears_chinese_and_the_case_exists_before_any_transcript(
     readback = _twiml(_follow(client, verb.get("action"), {**call, "RecordingUrl": "https://api.twilio.com/missing",
                                                            "RecordingSid": "RE" + "5" * 32, "RecordingDuration": "17"}))
     assert "您的投诉已受理" in _said(readback)
-    case = moto_store.get_case(moto_store.open_cases_for_contact(CALLER)[0])
+    case = moto_store.cases.get(moto_store.cases.open_for_contact(CALLER)[0])
     assert case.category is None and "17" in case.description and case.transcript is None
     assert case.attachments[0].location == "https://api.twilio.com/missing"  # not fetched, still pointed at
 
@@ -108,14 +108,14 @@ def test_chinese_voicemail_is_transcribed_by_amazon_transcribe_and_lands_on_the_
                  "RecordingDuration": "35"}
     _twiml(_follow(client, record.find("Record").get("action"), recording))
     _twiml(_follow(client, record.find("Record").get("action"), recording))  # delivered twice: one job
-    [reference] = moto_store.open_cases_for_contact(CALLER)
-    assert moto_store.get_case(reference).transcript is None  # the case exists before any transcript
+    [reference] = moto_store.cases.open_for_contact(CALLER)
+    assert moto_store.cases.get(reference).transcript is None  # the case exists before any transcript
 
     transcribe = boto3.client("transcribe")
     job_name = f"{moto_store.name}-{call['CallSid']}"
     job = transcribe.get_transcription_job(TranscriptionJobName=job_name)["TranscriptionJob"]
     assert job["LanguageCode"] == "zh-CN"
-    assert job["Media"]["MediaFileUri"] == moto_store.get_case(reference).attachments[0].location
+    assert job["Media"]["MediaFileUri"] == moto_store.cases.get(reference).attachments[0].location
     words = "柜员态度很差，还不让我取钱。"
     boto3.client("s3").put_object(  # what Transcribe writes to the OutputKey it was given
         Bucket=media_bucket, Key=f"media/transcripts/{call['CallSid']}.json",
@@ -124,9 +124,9 @@ def test_chinese_voicemail_is_transcribed_by_amazon_transcribe_and_lands_on_the_
     assert client.lambda_.invoke("transcribed", _transcribe_event(client, job_name)).payload == "transcribed"
     assert client.lambda_.invoke("transcribed", _transcribe_event(client, job_name)).payload == "duplicate"
     assert client.lambda_.invoke("transcribed", _transcribe_event(client, "hotline-other-bank-CA1")).payload == "not ours"
-    case = moto_store.get_case(reference)
+    case = moto_store.cases.get(reference)
     assert case.transcript == words and case.description == words and case.complainant.language == "zh"
-    assert [e.kind for e in moto_store.timeline(reference)].count("transcript") == 1
+    assert [e.kind for e in moto_store.cases.timeline(reference)].count("transcript") == 1
 
 
 def test_a_failed_transcription_is_noted_and_the_recording_stays(client, moto_store, twilio, media_bucket):
@@ -136,12 +136,12 @@ def test_a_failed_transcription_is_noted_and_the_recording_stays(client, moto_st
     _twiml(twilio_post(client, "/twilio/voice/recorded", {**call, "RecordingUrl": "https://api.twilio.com" + recording_path,
                                                           "RecordingSid": "RE" + "7" * 32, "RecordingDuration": "8"},
                        query={"lang": "zh"}))
-    [reference] = moto_store.open_cases_for_contact(CALLER)
+    [reference] = moto_store.cases.open_for_contact(CALLER)
     job = f"{moto_store.name}-{call['CallSid']}"
     assert client.lambda_.invoke("transcribed", _transcribe_event(client, job, "FAILED")).payload == "failed"
-    [failed] = [e for e in moto_store.timeline(reference) if e.kind == "transcript_failed"]
+    [failed] = [e for e in moto_store.cases.timeline(reference) if e.kind == "transcript_failed"]
     assert "录音" in failed.text
-    assert moto_store.get_case(reference).attachments[0].location.startswith(f"s3://{media_bucket}/")
+    assert moto_store.cases.get(reference).attachments[0].location.startswith(f"s3://{media_bucket}/")
 
 
 def test_caller_who_hangs_up_before_recording_leaves_a_call_back_case(client, moto_store, twilio):
@@ -149,8 +149,8 @@ def test_caller_who_hangs_up_before_recording_leaves_a_call_back_case(client, mo
     twilio_post(client, "/twilio/voice", call)
     assert twilio_post(client, "/twilio/voice/status", {**call, "CallStatus": "completed"}).status_code == 204
     assert twilio_post(client, "/twilio/voice/status", {**call, "CallStatus": "completed"}).status_code == 204
-    [reference] = moto_store.open_cases_for_contact(CALLER)
-    case = moto_store.get_case(reference)
+    [reference] = moto_store.cases.open_for_contact(CALLER)
+    case = moto_store.cases.get(reference)
     assert case.channel == "voice" and "回电" in case.description
     assert reference in twilio.sent_to(CALLER)[0]["body"]
 
@@ -161,8 +161,8 @@ def test_recording_that_arrives_after_the_call_ended_report_completes_the_same_c
     recording = {**call, "RecordingUrl": "https://api.twilio.com/late", "RecordingSid": "RE" + "6" * 32,
                  "RecordingDuration": "30"}
     twilio_post(client, "/twilio/voice/recorded", recording, query={"lang": "en"})
-    [reference] = moto_store.open_cases_for_contact(CALLER)
-    case = moto_store.get_case(reference)
+    [reference] = moto_store.cases.open_for_contact(CALLER)
+    case = moto_store.cases.get(reference)
     assert [a.name for a in case.attachments] == ["recording"] and "30 seconds" in case.description
 
 
@@ -170,7 +170,7 @@ def test_silence_still_registers_the_call_and_a_landline_gets_no_text(client, mo
     call = _call(From="+861087654321")  # a Beijing landline
     answer = _twiml(twilio_post(client, "/twilio/voice/recorded", call, query={"lang": "en"}))
     assert "We did not hear a message" in _said(answer) and "text message" not in _said(answer)
-    [reference] = moto_store.open_cases_for_contact("+861087654321")
+    [reference] = moto_store.cases.open_for_contact("+861087654321")
     assert ", ".join(ch for ch in reference if ch.isalnum()) in _said(answer)
     assert twilio.sent_to("+861087654321") == []
 
@@ -187,11 +187,11 @@ def test_out_of_hours_callers_are_told_and_still_recorded(client, moto_store, tw
 def test_transcription_for_an_unknown_call_is_kept_not_dropped(client, moto_store, twilio):
     params = _call(RecordingSid="RE" + "7" * 32, TranscriptionStatus="completed", TranscriptionText="orphan words")
     assert twilio_post(client, "/twilio/voice/transcription", params, query={"lang": "en"}).status_code == 204
-    assert moto_store.quarantined("voice")[0]["payload"]["TranscriptionText"] == "orphan words"
+    assert moto_store.abuse.quarantined("voice")[0]["payload"]["TranscriptionText"] == "orphan words"
 
 
 def test_voice_webhooks_refuse_bad_signatures_and_unknown_steps(client, moto_store, twilio):
     assert twilio_post(client, "/twilio/voice", _call(), token="wrong").status_code == 403
     assert twilio_post(client, "/twilio/voice/recorded", _call(), token="wrong").status_code == 403
     assert twilio_post(client, "/twilio/voice/nonsense", _call()).status_code == 404
-    assert moto_store.open_cases_for_contact(CALLER) == []
+    assert moto_store.cases.open_for_contact(CALLER) == []

@@ -43,7 +43,7 @@ def test_filed_complaint_is_stored_acknowledged_and_found_by_status_lookup(clien
     assert re.fullmatch(r"HCB-\d{9}", reference)
     assert "We will respond by" in confirmation
 
-    case = store.get_case(reference)
+    case = store.cases.get(reference)
     assert case.complainant.phone == "+8613800138000"
     assert case.complainant.email == "li.wei@example.com"
     assert case.category == "channel" and case.channel == "web" and case.status == "received"
@@ -51,11 +51,11 @@ def test_filed_complaint_is_stored_acknowledged_and_found_by_status_lookup(clien
 
     texts = twilio.sent_to("+8613800138000")
     assert len(texts) == 1 and reference in texts[0]["body"] and "respond by" in texts[0]["body"]
-    messages = {message.channel: message for message in store.messages_for_case(reference)}
+    messages = {message.channel: message for message in store.outbox.for_case(reference)}
     assert messages["sms"].status == "sent" and messages["sms"].provider_id == texts[0]["sid"]
     assert messages["email"].status == "sent" and reference in messages["email"].subject
 
-    store.append_event(reference, Event(at=datetime.now(timezone.utc), actor="staff:zhang", kind="note",
+    store.cases.append_event(reference, Event(at=datetime.now(timezone.utc), actor="staff:zhang", kind="note",
                                         text="Internal: branch manager suspects card skimmer", public=False))
     lookup = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
                               body=form_body(ref=reference.lower().replace("-", " "), contact="13800138000"))
@@ -149,7 +149,7 @@ def test_honeypot_submission_is_quarantined_not_filed_and_not_acknowledged(clien
         description="Buy cheap watches at example dot com", phone="13800138004", website="http://spam.example"))
     assert response.status_code == 200 and "Your message has been received." in response.body.decode()
     assert twilio.sent_to("+8613800138004") == []
-    kept = store.quarantined("web")
+    kept = store.abuse.quarantined("web")
     assert len(kept) == 1 and kept[0]["payload"]["description"].startswith("Buy cheap watches")
 
 

@@ -11,7 +11,8 @@ from chalicelib.staff import actions as case_actions
 from chalicelib.runtime import context
 from chalicelib.model.case import Event
 from chalicelib.runtime.rendering import duration_text, local_time, render_page, text
-from chalicelib.staff.links import Link, csrf_token, link_message, looks_like_token, token_hash
+from chalicelib.notify.staff import link_message
+from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
 from chalicelib.sla.deadlines import ExtensionRefused
 from chalicelib.store.table import StaleCase
 from chalicelib.edge.web import SECURITY_HEADERS, TooLarge, body_bytes, page_language
@@ -27,7 +28,7 @@ def _link(token: str, now: datetime):
     """(link, problem): the stored link for a token, or why it cannot be used."""
     if not looks_like_token(token):
         return None, "invalid"
-    link = context.store().get_link(token_hash(token))
+    link = context.store().links.get(token_hash(token))
     if link is None or link.revoked:
         return None, "invalid"
     if link.expired(now):
@@ -64,7 +65,7 @@ def staff_page(request, token: str, now: datetime) -> Response:
 
 def _show(request, token, link, institution, language, now, banner=None, status=200) -> Response:
     store = context.store()
-    case = store.get_case(link.reference)
+    case = store.cases.get(link.reference)
     zone = institution.calendar.timezone
     clocks = []
     for clock in case.clocks:
@@ -79,7 +80,7 @@ def _show(request, token, link, institution, language, now, banner=None, status=
         clocks.append({"name": text(language, f"clock_{clock.name}"), "due": local_time(clock.due_at, zone, language),
                        "state": state})
     timeline = [{"at": local_time(event.at, zone, language), "actor": event.actor, "kind": event.kind, "text": event.text}
-                for event in store.timeline(case.reference)]
+                for event in store.cases.timeline(case.reference)]
     staff = [member for member in institution.staff if member.id != link.staff_id]
     deciding = case.pending_extension if case.pending_extension and case.pending_extension.approver == link.staff_id else None
     return _html(request, "staff", language, institution, status, case=case, clocks=clocks, timeline=timeline, staff=staff, deciding=deciding,
@@ -116,7 +117,7 @@ def _act(request, token, link, fields, institution, language, now) -> Response:
                                            int(amount) if amount.isdigit() else 0, fields.get("unit", "working_days"),
                                            fields.get("reason", ""), now, base_url, expected_version=version)
         elif action in ("approve_extension", "deny_extension"):
-            case = store.get_case(link.reference)
+            case = store.cases.get(link.reference)
             if case.pending_extension is None or case.pending_extension.approver != link.staff_id:
                 raise ValueError("this extension request is not yours to decide")
             case_actions.decide_extension(store, institution, link.reference, actor, action == "approve_extension", now,
@@ -150,7 +151,7 @@ def _text_fresh_link(link: Link, institution, now: datetime) -> None:
     store, base_url = context.store(), context.setting("PUBLIC_BASE_URL")
     message = link_message(store, institution, link.reference, member.id, member.phone, f"{link.reference}:",
                            "staff_link", now, base_url)
-    store.queue_message(message)
-    store.append_event(link.reference, Event(at=now, actor=f"staff:{member.id}", kind="fresh_link_sent",
+    store.outbox.queue(message)
+    store.cases.append_event(link.reference, Event(at=now, actor=f"staff:{member.id}", kind="fresh_link_sent",
                                              data={"message_id": message.id}))
     notify.deliver(store, institution, [message.id], now, base_url)

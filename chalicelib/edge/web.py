@@ -77,7 +77,7 @@ def message_page(request, language: Language, institution: Institution, status: 
 
 
 def _over_limit(kind: str, request, now: datetime, limit: int, source: str | None = None) -> bool:
-    count = context.store().count_in_window(f"{kind}#{source or _source(request)}", now.strftime("%Y%m%d%H"), 7200)
+    count = context.store().abuse.count_in_window(f"{kind}#{source or _source(request)}", now.strftime("%Y%m%d%H"), 7200)
     return count > limit
 
 
@@ -109,7 +109,7 @@ def submit_form(request, now: datetime) -> Response:
     values = {name: fields.get(name, "") for name in (*_FORM_FIELDS, "form_token")}
     store = context.store()
     if fields.get("website"):  # the honeypot: people never see it, form-filling robots do
-        store.quarantine("web", "honeypot", fields, now)
+        store.abuse.quarantine("web", "honeypot", fields, now)
         return message_page(request, language, institution, 200, "spam_title", "spam_body")
     if _over_limit("web", request, now, institution.intake.submissions_per_source_per_hour):
         return _form(request, institution, language, 429, values, banner=text(language, "error_429"))
@@ -177,7 +177,7 @@ def status_page(request, now: datetime) -> Response:
                      banner=text(language, "status_not_found"))
     zone = institution.calendar.timezone
     updates = [{"at": local_time(event.at, zone, language), "text": event.text}
-               for event in context.store().timeline(case.reference) if event.public]
+               for event in context.store().cases.timeline(case.reference) if event.public]
     expected = case.expected_response_by()
     return _page(request, "status", language, institution, values=values, case=case, banner=None,
                  updates=updates, received=local_time(case.received_at, zone, language),
@@ -196,7 +196,7 @@ def find_own_case(reference_text: str, contact: str, institution: Institution) -
     except InvalidContact:
         given = None
     # The read happens whatever the input, so timing does not tell a valid reference apart.
-    case = context.store().get_case(reference or "NONE-000000000")
+    case = context.store().cases.get(reference or "NONE-000000000")
     if case is None or given is None or given not in case.complainant.contacts():
         return None
     return case
@@ -226,9 +226,7 @@ def api_submit(request, now: datetime) -> Response:
     presented = request.headers.get("x-api-key")
     client = None
     if presented is not None:
-        from chalicelib.store.api_clients import client_for
-
-        client = client_for(context.store(), presented)
+        client = context.store().abuse.api_client_for(presented)
         if client is None:
             return _json(401, {"error": "unknown_api_key", "message": "X-Api-Key is not a key of this hotline "
                                                                       "(or was revoked); leave it out to file as the public"})

@@ -17,7 +17,8 @@ from chalicelib.model.language import from_text
 from chalicelib.intake.mime import ParsedEmail, parse
 from chalicelib.runtime.logs import log_event
 from chalicelib.model.references import find_references
-from chalicelib.store.table import DuplicateSubmission, Once, Store
+from chalicelib.store.table import DuplicateSubmission, Once
+from chalicelib.store.stores import Stores
 
 logger = logging.getLogger(__name__)
 MAX_PARSE_BYTES = 12 * 1024 * 1024  # larger messages are registered from their headers alone
@@ -27,7 +28,7 @@ MAX_ATTACHMENTS = 20
 VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
 
 
-def receive(store: Store, institution: Institution, notification: dict, now: datetime, base_url: str) -> str:
+def receive(store: Stores, institution: Institution, notification: dict, now: datetime, base_url: str) -> str:
     """One SES receipt notification -> what became of it: filed, threaded, noted, quarantined, duplicate."""
     mail, receipt = notification.get("mail") or {}, notification.get("receipt") or {}
     action = receipt.get("action") or {}
@@ -35,7 +36,7 @@ def receive(store: Store, institution: Institution, notification: dict, now: dat
     if not (ses_id and bucket and key):
         raise ValueError("not an SES receipt notification with an S3 action")
     once = Once("email", ses_id)
-    if store.seen(once):
+    if store.deliveries.seen(once):
         return "duplicate"
     verdicts = {name: (receipt.get(f"{name}Verdict") or {}).get("status", "NONE") for name in VERDICTS}
     raw_location = f"s3://{bucket}/{key}"
@@ -61,7 +62,7 @@ def receive(store: Store, institution: Institution, notification: dict, now: dat
 
     attachments = _keep_attachments(parsed, bucket, ses_id)
     if target is not None:
-        case = store.get_case(target)
+        case = store.cases.get(target)
         event = Event(at=now, actor="complainant", kind="complainant_message", text=parsed.text,
                       data={**details, "attachments": [a.model_dump() for a in [raw, *attachments]]})
         outcome = _add(store, target, [event], once, now, "threaded",
@@ -108,16 +109,16 @@ def _headers_only(head: bytes, problem: str) -> ParsedEmail:
     return parsed
 
 
-def _thread(store: Store, parsed: ParsedEmail) -> str | None:
+def _thread(store: Stores, parsed: ParsedEmail) -> str | None:
     """The case this email continues: one of our emails it replies to, or a reference in its
     subject that belongs to the sender."""
     for message_id in parsed.in_reply_to:
         local = message_id.strip("<>").partition("@")[0]
-        ours = store.get_message(local) or store.message_by_provider_id(local)
+        ours = store.outbox.get(local) or store.outbox.by_provider_id(local)
         if ours and ours.case_reference:
             return ours.case_reference
     for reference in find_references(parsed.subject):
-        case = store.get_case(reference)
+        case = store.cases.get(reference)
         if case and case.complainant.email == parsed.sender:
             return reference
     return None
@@ -140,21 +141,21 @@ def _keep_attachments(parsed: ParsedEmail, bucket: str, ses_id: str) -> list[Att
     return kept
 
 
-def _add(store: Store, reference: str, events: list[Event], once: Once, now: datetime, outcome: str,
+def _add(store: Stores, reference: str, events: list[Event], once: Once, now: datetime, outcome: str,
          set_fields: dict | None = None) -> str:
     try:
-        store.add_to_case(reference, events, now, once, set_fields=set_fields)
+        store.cases.add_to(reference, events, now, once, set_fields=set_fields)
     except DuplicateSubmission:
         return "duplicate"
     return outcome
 
 
-def _quarantine(store: Store, once: Once, reason: str, record: dict, now: datetime) -> str:
+def _quarantine(store: Stores, once: Once, reason: str, record: dict, now: datetime) -> str:
     try:
-        store.take_once(once, now)
+        store.deliveries.take(once, now)
     except DuplicateSubmission:
         return "duplicate"
-    store.quarantine("email", reason, record, now)
+    store.abuse.quarantine("email", reason, record, now)
     log_event(logger, "email_quarantined", reason=reason, sender=record.get("from"))
     return "quarantined"
 

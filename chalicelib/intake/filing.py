@@ -17,7 +17,8 @@ from chalicelib.model.institution import Institution
 from chalicelib.model.message import OutboundMessage
 from chalicelib.runtime.logs import log_event
 from chalicelib.model.references import format_reference, month_key
-from chalicelib.store.table import DuplicateSubmission, Once, Store
+from chalicelib.store.table import DuplicateSubmission, Once
+from chalicelib.store.stores import Stores
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +35,17 @@ def status_url(base_url: str, reference: str) -> str:
     return f"{base_url.rstrip('/')}/complaints/status?ref={quote(reference)}"
 
 
-def file_complaint(store: Store, institution: Institution, complaint: NewComplaint, now: datetime,
+def file_complaint(store: Stores, institution: Institution, complaint: NewComplaint, now: datetime,
                    base_url: str, once: Once | None = None, reply_inline: bool = False,
                    extra_events: list[Event] = (), text_back: bool = True, acknowledge: bool = True) -> Filed:
     """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
     text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
     acknowledge=False: no acknowledgement at all (suspected spam)."""
-    if once and (earlier := store.seen(once)):
+    if once and (earlier := store.deliveries.seen(once)):
         return _replay(store, earlier)
     local = now.astimezone(institution.calendar.work_calendar().zone)
     reference = format_reference(institution.reference_prefix, local,
-                                 store.next_reference_sequence(month_key(local)))
+                                 store.cases.next_reference_sequence(month_key(local)))
     severity, reasons = assess_severity(institution, complaint.description, complaint.group_size, complaint.severity,
                                         _recent_cases(store, institution, complaint, now))
     complaint = complaint.model_copy(update={"severity": severity})
@@ -65,7 +66,7 @@ def file_complaint(store: Store, institution: Institution, complaint: NewComplai
     if once and reply:
         once = once.answering(reply)
     try:
-        store.create_case(case, events, messages, once, now, next_due=next_due(case, institution))
+        store.cases.create(case, events, messages, once, now, next_due=next_due(case, institution))
     except DuplicateSubmission as earlier:
         return _replay(store, earlier)
     log_event(logger, "case_filed", reference=reference, channel=complaint.channel,
@@ -78,16 +79,16 @@ def file_complaint(store: Store, institution: Institution, complaint: NewComplai
     return Filed(case=case, messages=messages, replayed=False, reply=reply)
 
 
-def _recent_cases(store: Store, institution: Institution, complaint: NewComplaint, now: datetime) -> int:
+def _recent_cases(store: Stores, institution: Institution, complaint: NewComplaint, now: datetime) -> int:
     """How many cases the same phone or email opened within the repeat-complaint window."""
     windows = [rule.repeat_within_days for rule in institution.severity_rules if rule.repeat_within_days]
     if not windows:
         return 0
     since = now - timedelta(days=max(windows))
-    return sum(len(store.cases_of_contact_since(contact, since)) for contact in complaint.complainant.contacts())
+    return sum(len(store.cases.of_contact_since(contact, since)) for contact in complaint.complainant.contacts())
 
 
-def _replay(store: Store, earlier: DuplicateSubmission) -> Filed:
-    case = store.get_case(earlier.reference)
-    return Filed(case=case, messages=store.messages_for_case(earlier.reference), replayed=True,
+def _replay(store: Stores, earlier: DuplicateSubmission) -> Filed:
+    case = store.cases.get(earlier.reference)
+    return Filed(case=case, messages=store.outbox.for_case(earlier.reference), replayed=True,
                  reply=earlier.response)

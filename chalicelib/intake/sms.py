@@ -12,21 +12,22 @@ from chalicelib.intake.media import keep_twilio_media
 from chalicelib.model.references import find_references
 from chalicelib.runtime.rendering import local_time, text
 from chalicelib.intake.sms_keywords import parse
-from chalicelib.store.table import DuplicateSubmission, Once, Store
+from chalicelib.store.table import DuplicateSubmission, Once
+from chalicelib.store.stores import Stores
 
 
 class BadWebhook(ValueError):
     pass
 
 
-def handle_sms(store: Store, institution: Institution, params: dict[str, str], now: datetime,
+def handle_sms(store: Stores, institution: Institution, params: dict[str, str], now: datetime,
                base_url: str) -> str | None:
     sender = params.get("From", "").strip()
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     if not sender or not sid:
         raise BadWebhook("From and MessageSid are required")
     once = Once("sms", sid)
-    if earlier := store.seen(once):
+    if earlier := store.deliveries.seen(once):
         return earlier.response
     body = params.get("Body", "")
     language = from_text(body) or institution.default_language
@@ -38,10 +39,10 @@ def handle_sms(store: Store, institution: Institution, params: dict[str, str], n
         return _answer(store, once, now, handle(store, institution, member, body, now, base_url))
     keyword, rest = parse(body)
     if keyword == "stop":
-        store.set_opted_out(sender, True, now)
+        store.outbox.set_opted_out(sender, True, now)
         return _answer(store, once, now, None)  # the carrier confirms STOP itself
     if keyword == "start":
-        store.set_opted_out(sender, False, now)
+        store.outbox.set_opted_out(sender, False, now)
         return _answer(store, once, now, say("sms_start"))
     if keyword == "help":
         return _answer(store, once, now, say("sms_help", hotline=institution.channels.hotline_display
@@ -65,7 +66,7 @@ def handle_sms(store: Store, institution: Institution, params: dict[str, str], n
                       data={"channel": "sms", "message_sid": sid,
                             "attachments": [a.model_dump() for a in attachments]})
         try:
-            store.add_to_case(target.reference, [event], now, once.answering(reply),
+            store.cases.add_to(target.reference, [event], now, once.answering(reply),
                               set_fields={"attachments": [a.model_dump() for a in target.attachments + attachments]}
                               if attachments else None)
         except DuplicateSubmission as earlier:
@@ -84,23 +85,23 @@ def _sayer(institution: Institution, language: Language):
     return say
 
 
-def _answer(store: Store, once: Once, now: datetime, reply: str | None) -> str | None:
+def _answer(store: Stores, once: Once, now: datetime, reply: str | None) -> str | None:
     try:
-        store.take_once(once.answering(reply), now)
+        store.deliveries.take(once.answering(reply), now)
     except DuplicateSubmission as earlier:
         return earlier.response
     return reply
 
 
-def _owned_case(store: Store, sender: str, words: str) -> Case | None:
+def _owned_case(store: Stores, sender: str, words: str) -> Case | None:
     """The case a text is about: a reference it names that belongs to this number, else this
     number's latest open case."""
     for reference in find_references(words):
-        case = store.get_case(reference)
+        case = store.cases.get(reference)
         if case and case.complainant.phone == sender:
             return case
-    open_references = store.open_cases_for_contact(sender)
-    return store.get_case(open_references[-1]) if open_references else None
+    open_references = store.cases.open_for_contact(sender)
+    return store.cases.get(open_references[-1]) if open_references else None
 
 
 def _expected(case: Case, institution: Institution, language: Language) -> str:

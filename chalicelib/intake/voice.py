@@ -14,7 +14,8 @@ from chalicelib.model.language import Language
 from chalicelib.intake.media import keep_twilio_media
 from chalicelib.runtime.rendering import local_time, text
 from chalicelib.intake.sms import BadWebhook
-from chalicelib.store.table import DuplicateSubmission, Once, Store
+from chalicelib.store.table import DuplicateSubmission, Once
+from chalicelib.store.stores import Stores
 from chalicelib.notify.twilio_signature import action_url
 
 SPEECH = {"zh": "zh-CN", "en": "en-US"}
@@ -89,7 +90,7 @@ def _record(institution: Institution, language: Language, category: str | None, 
     return str(response)
 
 
-def recorded(store: Store, institution: Institution, params: dict, query: dict, now: datetime,
+def recorded(store: Stores, institution: Institution, params: dict, query: dict, now: datetime,
              base_url: str) -> str:
     call_sid, caller = params.get("CallSid", ""), params.get("From", "")
     if not call_sid or not caller:
@@ -137,7 +138,7 @@ def _add_recording(store, case, recording: Attachment, recording_sid, seconds, l
     event = Event(at=now, actor="complainant", kind="recording", text=text(language, "voice_description", seconds=seconds),
                   data={"recording_sid": recording_sid})
     try:
-        store.add_to_case(case.reference, [event], now, Once("recording", recording_sid or case.reference),
+        store.cases.add_to(case.reference, [event], now, Once("recording", recording_sid or case.reference),
                           set_fields={"attachments": [a.model_dump() for a in case.attachments + [recording]],
                                       "description": event.text})
     except DuplicateSubmission:
@@ -155,39 +156,39 @@ def _read_reference(response, filed, institution: Institution, language: Languag
     _say(response, language, text(language, "voice_goodbye"))
 
 
-def transcription(store: Store, institution: Institution, params: dict, query: dict, now: datetime) -> None:
+def transcription(store: Stores, institution: Institution, params: dict, query: dict, now: datetime) -> None:
     """Twilio's transcription callback (English)."""
     succeeded = params.get("TranscriptionStatus") == "completed" and params.get("TranscriptionText")
     add_transcript(store, params.get("CallSid", ""), params.get("RecordingSid", ""),
                    params["TranscriptionText"] if succeeded else None, params, now)
 
 
-def add_transcript(store: Store, call_sid: str, recording_sid: str, words: str | None, details: dict,
+def add_transcript(store: Stores, call_sid: str, recording_sid: str, words: str | None, details: dict,
                    now: datetime) -> str:
     """The transcript (or the news that there is none) on the call's case, once. A transcript
     for a call we have no case for is quarantined, never dropped."""
-    call = store.seen(Once("call", call_sid)) if call_sid else None
+    call = store.deliveries.seen(Once("call", call_sid)) if call_sid else None
     if call is None or not call.reference:
-        store.quarantine("voice", "transcription for a call with no case", details, now)
+        store.abuse.quarantine("voice", "transcription for a call with no case", details, now)
         return "quarantined"
-    language = store.get_case(call.reference).complainant.language
+    language = store.cases.get(call.reference).complainant.language
     shown = words or text(language, "voice_transcript_failed")
     event = Event(at=now, actor="system", kind="transcript" if words else "transcript_failed", text=shown,
                   data={"recording_sid": recording_sid})
     try:
-        store.add_to_case(call.reference, [event], now, Once("transcription", recording_sid or call_sid),
+        store.cases.add_to(call.reference, [event], now, Once("transcription", recording_sid or call_sid),
                           set_fields={"description": words, "transcript": words} if words else None)
     except DuplicateSubmission:
         return "duplicate"
     return "transcribed" if words else "failed"
 
 
-def call_ended(store: Store, institution: Institution, params: dict, now: datetime, base_url: str) -> None:
+def call_ended(store: Stores, institution: Institution, params: dict, now: datetime, base_url: str) -> None:
     """The call status report. A call that ends with no case leaves a call-back case."""
     call_sid, caller = params.get("CallSid", ""), params.get("From", "")
     if params.get("CallStatus") not in ENDED or not call_sid or not caller:
         return
-    if store.seen(Once("call", call_sid)):
+    if store.deliveries.seen(Once("call", call_sid)):
         return
     language = institution.default_language
     _register_call(store, institution, call_sid, caller, language, now, base_url, text(language, "voice_missed"))

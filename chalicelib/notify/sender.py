@@ -15,7 +15,7 @@ from chalicelib.model.case import Event
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import MAX_ATTEMPTS, OutboundMessage, retry_delay
 from chalicelib.runtime.logs import log_event, mask_text
-from chalicelib.store.table import Store
+from chalicelib.store.stores import Stores
 
 logger = logging.getLogger(__name__)
 # The Twilio client logs whole requests at INFO, complainants' numbers and texts included.
@@ -30,17 +30,17 @@ class TemporaryFailure(Exception):
     pass
 
 
-def deliver(store: Store, institution: Institution, message_ids: list[str], now: datetime, base_url: str) -> int:
+def deliver(store: Stores, institution: Institution, message_ids: list[str], now: datetime, base_url: str) -> int:
     """Claims each message that is due and not being sent by someone else, and attempts it;
     returns how many went."""
-    claimed = (store.claim_message(message_id, now) for message_id in message_ids)
+    claimed = (store.outbox.claim(message_id, now) for message_id in message_ids)
     return sum(attempt(store, institution, message, now, base_url) for message in claimed if message)
 
 
-def attempt(store: Store, institution: Institution, message: OutboundMessage, now: datetime, base_url: str) -> bool:
+def attempt(store: Stores, institution: Institution, message: OutboundMessage, now: datetime, base_url: str) -> bool:
     """One send of a message this process holds the lease on, and the record of how it went."""
-    if message.channel == "sms" and store.is_opted_out(message.to):
-        store.record_send_result(message.id, "opted_out")
+    if message.channel == "sms" and store.outbox.is_opted_out(message.to):
+        store.outbox.record_send_result(message.id, "opted_out")
         _note_on_case(store, message, now, "message_suppressed_opt_out",
                       "SMS to complainant not sent: the number has opted out (STOP)")
         return False
@@ -53,31 +53,31 @@ def attempt(store: Store, institution: Institution, message: OutboundMessage, no
         if message.attempts >= MAX_ATTEMPTS:
             _give_up(store, message, reason, now)
         else:
-            store.record_send_result(message.id, "pending", error=mask_text(reason)[:500],
+            store.outbox.record_send_result(message.id, "pending", error=mask_text(reason)[:500],
                                      retry_at=now + retry_delay(message.attempts))
             log_event(logger, "send_retry_scheduled", message=message.id, attempts=message.attempts,
                       error=reason)
     else:
-        store.record_send_result(message.id, "sent", provider_id=provider_id)
+        store.outbox.record_send_result(message.id, "sent", provider_id=provider_id)
         if message.channel == "email":
-            store.link_provider_id(provider_id, message.id)
+            store.outbox.link_provider_id(provider_id, message.id)
         log_event(logger, "message_sent", message=message.id, channel=message.channel, to=message.to)
         return True
     return False
 
 
-def _give_up(store: Store, message: OutboundMessage, reason: str, now: datetime) -> None:
-    store.record_send_result(message.id, "gave_up", error=mask_text(reason)[:500])
+def _give_up(store: Stores, message: OutboundMessage, reason: str, now: datetime) -> None:
+    store.outbox.record_send_result(message.id, "gave_up", error=mask_text(reason)[:500])
     log_event(logger, "send_gave_up", message=message.id, error=reason)
     metrics.count("MessagesGivenUp")
     _note_on_case(store, message, now, "message_not_delivered",
                   f"{message.channel} to complainant could not be delivered: {mask_text(reason)[:300]}")
 
 
-def _note_on_case(store: Store, message: OutboundMessage, now: datetime, kind: str, text: str) -> None:
+def _note_on_case(store: Stores, message: OutboundMessage, now: datetime, kind: str, text: str) -> None:
     """What the deadline engine and staff see: this complainant was not reached."""
     if message.case_reference:
-        store.append_event(message.case_reference, Event(
+        store.cases.append_event(message.case_reference, Event(
             at=now, actor="system", kind=kind, text=text, data={"message_id": message.id, "channel": message.channel}))
 
 
@@ -99,23 +99,20 @@ _DELIVERY_RANK = {"accepted": 1, "queued": 1, "sending": 2, "sent": 3, "delivere
 UNREACHABLE_FOR = timedelta(hours=12)
 
 
-def _fall_back(store: Store, message: OutboundMessage, now: datetime) -> None:
+def _fall_back(store: Stores, message: OutboundMessage, now: datetime) -> None:
     """An alert that did not reach its person: they count as unreachable for a while (later alerts
     of their level go to the backup) and this one goes to the backup (B角) at the next sweep."""
-    store.mark_unreachable(message.to, now + UNREACHABLE_FOR)
+    store.alerts.mark_unreachable(message.to, now + UNREACHABLE_FOR)
     if not message.fallback_to:
         return
     copy = message.model_copy(update={
         "id": f"{message.id}b", "to": message.fallback_to, "recipient_id": message.fallback_id, "status": "pending",
         "attempts": 0, "next_attempt_at": now, "created_at": now, "provider_id": None, "fallback_to": None,
         "fallback_id": None, "delivery_status": None, "error_code": None, "last_error": None})
-    try:
-        store.queue_message(copy)
-    except store.client.exceptions.ConditionalCheckFailedException:
-        pass  # the report came twice: the backup is already queued
+    store.outbox.queue(copy)  # False when the report came twice: the backup is already queued
 
 
-def record_delivery_report(store: Store, institution: Institution, message_id: str, params: dict[str, str],
+def record_delivery_report(store: Stores, institution: Institution, message_id: str, params: dict[str, str],
                            now: datetime, base_url: str) -> None:
     """A status callback for one of our texts. Undelivered or failed: the complainant was not
     reached, which the case shows, and the text is tried again with backoff."""
@@ -123,7 +120,7 @@ def record_delivery_report(store: Store, institution: Institution, message_id: s
     rank = _DELIVERY_RANK.get(status)
     if rank is None:
         return
-    message = store.record_delivery_status(message_id, params.get("MessageSid", ""), status,
+    message = store.outbox.record_delivery_status(message_id, params.get("MessageSid", ""), status,
                                            params.get("ErrorCode"), rank)
     if message is None or status not in ("undelivered", "failed"):
         return  # stale, repeated, or good news
@@ -134,10 +131,10 @@ def record_delivery_report(store: Store, institution: Institution, message_id: s
     _note_on_case(store, message, now, "message_not_delivered", f"{message.channel} to complainant {status}: "
                   f"error {params.get('ErrorCode') or 'none'}")
     if message.attempts >= MAX_ATTEMPTS:
-        store.record_send_result(message.id, "gave_up", error=reason)
+        store.outbox.record_send_result(message.id, "gave_up", error=reason)
         metrics.count("MessagesGivenUp")
     else:
-        store.record_send_result(message.id, "pending", error=reason, retry_at=now + retry_delay(message.attempts))
+        store.outbox.record_send_result(message.id, "pending", error=reason, retry_at=now + retry_delay(message.attempts))
 
 
 # -- Twilio ---------------------------------------------------------------------------------

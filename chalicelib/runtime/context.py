@@ -86,9 +86,9 @@ def aws_client(service: str):
 
 @cache
 def store():
-    from chalicelib.store.table import Store
+    from chalicelib.store.stores import Stores
 
-    return Store(aws_resource("dynamodb").Table(setting("TABLE_NAME")))
+    return Stores(aws_resource("dynamodb").Table(setting("TABLE_NAME")))
 
 
 def institution():
@@ -99,7 +99,7 @@ def _load_institution():
     from chalicelib.model.institution import Institution
     from chalicelib.runtime.rendering import use_overrides
 
-    document = store().get_institution()
+    document = store().config.get()
     if document is None:
         raise MissingSetting(
             f"no institution config in table {setting('TABLE_NAME')}: run `python -m infra sync`")

@@ -15,14 +15,14 @@ from chalicelib.model.institution import Institution
 from chalicelib.model.message import SEND_LEASE, OutboundMessage, new_message_id
 from chalicelib.runtime.rendering import duration_text, local_time, text
 from chalicelib.notify.segments import SEGMENT_BUDGET, segments
-from chalicelib.staff.reply_codes import CODE_LIFETIME, hint
-from chalicelib.staff.links import issue_link
-from chalicelib.store.table import AlertsTaken, Contention, Store
+from chalicelib.notify.staff import issue_link
+from chalicelib.store.table import AlertsTaken, Contention
+from chalicelib.store.stores import Stores
 
 MAX_STEPS_PER_TEXT = 30
 
 
-def fire_due(store: Store, institution: Institution, cases: list[Case], now: datetime, base_url: str) -> int:
+def fire_due(store: Stores, institution: Institution, cases: list[Case], now: datetime, base_url: str) -> int:
     """Alerts for every step due on these cases; returns how many steps were recorded by this call."""
     calendar = institution.calendar.work_calendar()
     work = [(case, due_steps(case, institution, now)) for case in cases]
@@ -31,7 +31,7 @@ def fire_due(store: Store, institution: Institution, cases: list[Case], now: dat
     involved = {person.phone for case, steps in work for step in steps
                 for person in (case.chain[step.level].primary, case.chain[step.level].backup,
                                *(duty for duty, _ in rosters.get(case.chain[step.level].role, []))) if person}
-    unreachable = store.unreachable(involved, now) if involved else set()
+    unreachable = store.alerts.unreachable(involved, now) if involved else set()
     groups: dict[str, list[tuple[Case, Step, Person]]] = defaultdict(list)
     for case, steps in work:
         for step in steps:
@@ -69,7 +69,7 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
         leading = items[0][0].reference
         if linked is None or linked[0] != leading:
             linked = (leading, issue_link(store, institution, leading, person.id, now, base_url),
-                      store.allocate_code(person.phone, leading, now, CODE_LIFETIME))
+                      store.links.allocate_code(person.phone, leading, now))
         _, link, code = linked
         language = institution.staff_language(person.id)
         message = OutboundMessage(
@@ -88,11 +88,11 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
         skipped = {reference: stale[reference] for reference in fired if stale.get(reference)}
         raised = {case.reference: step.raise_to for case, step, _ in items if step.kind == "age"}
         try:
-            store.fire_alerts(fired, message, dict(events), now, skipped, raised)
+            store.alerts.fire(fired, message, dict(events), now, skipped, raised)
         except (AlertsTaken, Contention) as clash:
             if isinstance(clash, Contention):  # a parallel sweep was writing these cases: step aside briefly
                 time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
-            items = [item for item in items if not store.alert_recorded(item[0].reference, item[1].key)]
+            items = [item for item in items if not store.alerts.recorded(item[0].reference, item[1].key)]
             continue
         for reference in skipped:
             stale.pop(reference, None)
@@ -127,7 +127,8 @@ def alert_text(items, institution: Institution, now: datetime, link: str, code: 
     language = language or institution.default_language
     budget = SEGMENT_BUDGET[language]
     body = _alert_body(items, institution, now, link, language)
-    with_hint = body + hint(code, language) if code else body
+    # The hint follows the link; its leading space ends the link, else phones take the Chinese for part of the URL.
+    with_hint = body + text(language, "alert_code_hint", code=code) if code else body
     return with_hint if segments(with_hint) <= budget else body
 
 

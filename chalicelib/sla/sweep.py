@@ -11,17 +11,18 @@ from chalicelib.notify import sender as notify
 from chalicelib.sla.alerts import fire_due
 from chalicelib.sla.escalation import due_steps, next_due
 from chalicelib.model.institution import Institution
-from chalicelib.store.table import DUE_SHARDS, Store
+from chalicelib.store.table import DUE_SHARDS
+from chalicelib.store.stores import Stores
 
 BATCH = 25  # cases whose alerts are bundled together per recipient
 
 
-def run_sweep(store: Store, institution: Institution, now: datetime, base_url: str,
+def run_sweep(store: Stores, institution: Institution, now: datetime, base_url: str,
               budget_seconds: float = 45, monotonic=time.monotonic) -> dict:
     stop_at = monotonic() + budget_seconds
     result = {"messages_sent": 0, "cases_checked": 0, "alerts_recorded": 0, "complete": True}
     batch, message_ids = [], []
-    for work in store.due_work(now, first_shard=random.randrange(DUE_SHARDS)):
+    for work in store.cases.due_work(now, first_shard=random.randrange(DUE_SHARDS)):
         if monotonic() > stop_at:
             result["complete"] = False  # the rest is still due next minute
             break
@@ -33,7 +34,7 @@ def run_sweep(store: Store, institution: Institution, now: datetime, base_url: s
         if due_steps(case, institution, now):
             batch.append(case)
         else:  # woken for a step that no longer applies (a clock stopped): move the case on
-            store.set_next_due(case.reference, next_due(case, institution))
+            store.cases.set_next_due(case.reference, next_due(case, institution))
         if len(batch) >= BATCH:
             result["alerts_recorded"] += fire_due(store, institution, batch, now, base_url)
             batch = []

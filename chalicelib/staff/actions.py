@@ -12,17 +12,18 @@ from chalicelib.sla.escalation import next_due
 from chalicelib.model.institution import Institution
 from chalicelib.model.lifecycle import transition
 from chalicelib.runtime.rendering import local_time, text
-from chalicelib.staff.links import link_message
-from chalicelib.store.table import StaleCase, Store
+from chalicelib.notify.staff import link_message
+from chalicelib.store.table import StaleCase
+from chalicelib.store.stores import Stores
 
 
 class CaseNotFound(LookupError):
     pass
 
 
-def _load(store: Store, reference: str, expected_version: int | None = None) -> Case:
+def _load(store: Stores, reference: str, expected_version: int | None = None) -> Case:
     """The case as stored; StaleCase when the person acted on a page showing an older version."""
-    case = store.get_case(reference)
+    case = store.cases.get(reference)
     if case is None:
         raise CaseNotFound(reference)
     if expected_version is not None and case.version != expected_version:
@@ -42,16 +43,16 @@ def _level_above(case: Case, actor: str):
     return case.chain[above]
 
 
-def _save(store: Store, institution: Institution, before: Case, after: Case, events: list[Event], messages=(),
+def _save(store: Stores, institution: Institution, before: Case, after: Case, events: list[Event], messages=(),
           now: datetime | None = None, base_url: str | None = None) -> Case:
     after = after.model_copy(update={"version": before.version + 1})
-    store.update_case(after, before.version, events, next_due(after, institution), messages)
+    store.cases.update(after, before.version, events, next_due(after, institution), messages)
     if messages:  # sent at once; a failure is retried by the sweep like any other message
         notify.deliver(store, institution, [message.id for message in messages], now, base_url)
     return after
 
 
-def acknowledge(store: Store, institution: Institution, reference: str, actor: str, now: datetime,
+def acknowledge(store: Stores, institution: Institution, reference: str, actor: str, now: datetime,
                 expected_version: int | None = None) -> Case:
     """Stops the acknowledge clock (and only it)."""
     case = _load(store, reference, expected_version)
@@ -62,7 +63,7 @@ def acknowledge(store: Store, institution: Institution, reference: str, actor: s
     return _save(store, institution, case, case.model_copy(update={"clocks": clocks, "status": status}), [event])
 
 
-def await_complainant(store: Store, institution: Institution, reference: str, actor: str, now: datetime) -> Case:
+def await_complainant(store: Stores, institution: Institution, reference: str, actor: str, now: datetime) -> Case:
     """Waiting for the complainant's information pauses the running respond and resolve clocks."""
     case = _load(store, reference)
     clocks = [pause(clock, now) if clock.name != "acknowledge" else clock for clock in case.clocks]
@@ -72,7 +73,7 @@ def await_complainant(store: Store, institution: Institution, reference: str, ac
     return _save(store, institution, case, updated, [event])
 
 
-def complainant_replied(store: Store, institution: Institution, reference: str, now: datetime) -> Case | None:
+def complainant_replied(store: Stores, institution: Institution, reference: str, now: datetime) -> Case | None:
     """Their reply resumes paused clocks, with the time that was left when they paused."""
     case = _load(store, reference)
     if case.status != "awaiting_complainant":
@@ -83,7 +84,7 @@ def complainant_replied(store: Store, institution: Institution, reference: str, 
     return _save(store, institution, case, updated, [event])
 
 
-def extend_deadline(store: Store, institution: Institution, reference: str, clock_name: str, amount: int, unit: str,
+def extend_deadline(store: Stores, institution: Institution, reference: str, clock_name: str, amount: int, unit: str,
                     reason: str, approver: str, now: datetime, base_url: str) -> Case:
     """Extends one clock within the policy's cap, approved by someone above the handler in the case's
     chain (staff:<id>); the complainant is told the new date and why."""
@@ -121,7 +122,7 @@ def _to_complainant(case: Case, institution: Institution, now: datetime, words: 
                                 subject=f"[{case.reference}] {text(language, status_key)}")
 
 
-def reply(store: Store, institution: Institution, reference: str, actor: str, words: str, now: datetime,
+def reply(store: Stores, institution: Institution, reference: str, actor: str, words: str, now: datetime,
           base_url: str, holding: bool = False, expected_version: int | None = None) -> Case:
     """A reply to the complainant by their channels (SMS and/or email). The first substantive reply
     stops the respond clock; a holding reply ("we are looking into it") does not."""
@@ -140,7 +141,7 @@ def reply(store: Store, institution: Institution, reference: str, actor: str, wo
     return _save(store, institution, case, case.model_copy(update=updates), events, messages, now, base_url)
 
 
-def note(store: Store, institution: Institution, reference: str, actor: str, words: str, now: datetime,
+def note(store: Stores, institution: Institution, reference: str, actor: str, words: str, now: datetime,
          expected_version: int | None = None) -> Case:
     case = _load(store, reference, expected_version)
     if not words.strip():
@@ -148,7 +149,7 @@ def note(store: Store, institution: Institution, reference: str, actor: str, wor
     return _save(store, institution, case, case, [Event(at=now, actor=actor, kind="note", text=words.strip())])
 
 
-def resolve(store: Store, institution: Institution, reference: str, actor: str, summary: str, validity: str,
+def resolve(store: Stores, institution: Institution, reference: str, actor: str, summary: str, validity: str,
             cause: str, corrective_action: str, compensation: str, now: datetime, base_url: str,
             expected_version: int | None = None) -> Case:
     """Closes the handling: every clock stops, the findings are recorded, the complainant gets the result."""
@@ -167,7 +168,7 @@ def resolve(store: Store, institution: Institution, reference: str, actor: str, 
     return _save(store, institution, case, updated, events, messages, now, base_url)
 
 
-def not_accept(store: Store, institution: Institution, reference: str, actor: str, reason: str, now: datetime,
+def not_accept(store: Stores, institution: Institution, reference: str, actor: str, reason: str, now: datetime,
                base_url: str, expected_version: int | None = None) -> Case:
     """Refusing a case is itself an outcome: it needs a reason, the complainant is told it, and the
     case stays in the register."""
@@ -182,7 +183,7 @@ def not_accept(store: Store, institution: Institution, reference: str, actor: st
     return _save(store, institution, case, updated, events, messages, now, base_url)
 
 
-def request_extension(store: Store, institution: Institution, reference: str, actor: str, clock_name: str, amount: int,
+def request_extension(store: Stores, institution: Institution, reference: str, actor: str, clock_name: str, amount: int,
                       unit: str, reason: str, now: datetime, base_url: str, expected_version: int | None = None) -> Case:
     """Asks the person one level above the requester in the case's chain to approve more time; they
     get a text with their own link, where they approve or deny."""
@@ -203,7 +204,7 @@ def request_extension(store: Store, institution: Institution, reference: str, ac
                  now, base_url)
 
 
-def escalate_now(store: Store, institution: Institution, reference: str, actor: str, now: datetime,
+def escalate_now(store: Stores, institution: Institution, reference: str, actor: str, now: datetime,
                  base_url: str) -> Case:
     """The person alerted hands the case one level up at once (逐级上报): the next level's primary
     gets a text with their own link."""
@@ -217,7 +218,7 @@ def escalate_now(store: Store, institution: Institution, reference: str, actor: 
     return _save(store, institution, case, case, events, [message], now, base_url)
 
 
-def decide_extension(store: Store, institution: Institution, reference: str, actor: str, approve: bool, now: datetime,
+def decide_extension(store: Stores, institution: Institution, reference: str, actor: str, approve: bool, now: datetime,
                      base_url: str, expected_version: int | None = None) -> Case:
     case = _load(store, reference, expected_version)
     request = case.pending_extension
@@ -232,7 +233,7 @@ def decide_extension(store: Store, institution: Institution, reference: str, act
     return _save(store, institution, case, case.model_copy(update={"pending_extension": None}), [event])
 
 
-def change_severity(store: Store, institution: Institution, reference: str, actor: str, severity: str, reason: str,
+def change_severity(store: Stores, institution: Institution, reference: str, actor: str, severity: str, reason: str,
                     now: datetime, expected_version: int | None = None) -> Case:
     """Staff may raise or lower the level, with a recorded reason; a raise to leadership's threshold
     alerts leadership at the next sweep (the intake step becomes due)."""
@@ -248,7 +249,7 @@ def change_severity(store: Store, institution: Institution, reference: str, acto
     return _save(store, institution, case, case.model_copy(update={"severity": severity}), [event])
 
 
-def reassign(store: Store, institution: Institution, reference: str, actor: str, to_staff_id: str, now: datetime,
+def reassign(store: Stores, institution: Institution, reference: str, actor: str, to_staff_id: str, now: datetime,
              base_url: str, expected_version: int | None = None) -> Case:
     """Hands the case to another person of the directory: never to the person complained about
     (回避), the old handler's links stop working, the new one is texted a link of their own."""
@@ -272,7 +273,7 @@ def reassign(store: Store, institution: Institution, reference: str, actor: str,
     updated = case.model_copy(update={"assignee": member.id, "chain": chain})
     saved = _save(store, institution, case, updated, events, [message], now, base_url)
     if previous and previous != member.id:
-        store.revoke_links(reference, previous)
+        store.links.revoke(reference, previous)
     return saved
 
 

@@ -5,13 +5,13 @@ code for its most urgent case, per recipient, e.g. "12". Staff answer "12a" (ack
 a code works only from the phone it was sent to."""
 import re
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chalicelib.staff import actions as case_actions
 from chalicelib.model.institution import Institution, StaffMember
-from chalicelib.store.table import StaleCase, Store
+from chalicelib.store.table import StaleCase
+from chalicelib.store.stores import Stores
 
-CODE_LIFETIME = timedelta(days=14)
 UNKNOWN_CODES_PER_HOUR = 10
 _COMMAND = re.compile(r"^\s*(\d{1,2})\s*(a|r|c|e|确认|回复|办结|升级)\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _VERBS = {"a": "acknowledge", "确认": "acknowledge", "r": "reply", "回复": "reply", "c": "resolve", "办结": "resolve",
@@ -24,18 +24,14 @@ _HELP = {
 }
 
 
-def hint(code: int, language: str) -> str:
-    # It follows the link: the space ends the link, else phones take the Chinese for part of the URL.
-    return f" Reply {code}a to ack." if language == "en" else f" 回复{code}确认即受理。"
 
-
-def handle(store: Store, institution: Institution, member: StaffMember, body: str, now: datetime,
+def handle(store: Stores, institution: Institution, member: StaffMember, body: str, now: datetime,
            base_url: str) -> str | None:
     language = institution.staff_language(member.id)
     match = _COMMAND.match(unicodedata.normalize("NFKC", body or ""))
-    reference = store.reference_for_code(member.phone, int(match.group(1)), now) if match else None
+    reference = store.links.reference_for_code(member.phone, int(match.group(1)), now) if match else None
     if reference is None:
-        if store.count_in_window(f"staffcmd#{member.phone}", now.strftime("%Y%m%d%H"), 7200) > UNKNOWN_CODES_PER_HOUR:
+        if store.abuse.count_in_window(f"staffcmd#{member.phone}", now.strftime("%Y%m%d%H"), 7200) > UNKNOWN_CODES_PER_HOUR:
             return None  # someone is guessing or looping: stop answering for the hour
         return _HELP[language].format(code="12")
     verb, words, actor = _VERBS[match.group(2).lower()], match.group(3).strip(), f"staff:{member.id}"
