@@ -1,10 +1,10 @@
-"""Chalice wiring only: each route or event parses nothing itself and calls chalicelib.
-chalicelib modules are imported inside the handlers so a cold start loads only what the
+"""Chalice wiring only: each route or event takes the container's dependencies and calls
+chalicelib. chalicelib modules are imported inside the handlers so a cold start loads only what the
 invoked function needs (see benchmarks/cold_start.py)."""
 import logging
 import os
 
-from chalice import Chalice, Rate, Response
+from chalice import Chalice, Rate
 
 from chalicelib.runtime.clock import now
 
@@ -13,114 +13,113 @@ app.log.setLevel(logging.INFO)
 FORM = ["application/x-www-form-urlencoded"]
 
 
+def _deps():
+    from chalicelib.edge.dependencies import current
+
+    return current()
+
+
 @app.route("/complaints/new", methods=["GET"])
 def new_complaint_form():
-    from chalicelib.edge import web
+    from chalicelib.edge import pages
 
-    return web.new_form(app.current_request)
+    return pages.new_form(_deps(), app.current_request)
 
 
 @app.route("/complaints", methods=["POST"], content_types=FORM)
 def submit_complaint():
-    from chalicelib.edge import web
+    from chalicelib.edge import pages
 
-    return web.submit_form(app.current_request, now())
+    return pages.submit_form(_deps(), app.current_request, now())
 
 
 @app.route("/complaints/status", methods=["GET"])
 def complaint_status():
-    from chalicelib.edge import web
+    from chalicelib.edge import pages
 
-    return web.status_page(app.current_request, now())
+    return pages.status_page(_deps(), app.current_request, now())
 
 
 @app.route("/complaints/status", methods=["POST"], content_types=FORM)
 def complaint_status_lookup():
-    from chalicelib.edge import web
+    from chalicelib.edge import pages
 
-    return web.status_page(app.current_request, now())
+    return pages.status_page(_deps(), app.current_request, now())
 
 
 @app.route("/api/complaints", methods=["POST"], content_types=["application/json"])
 def api_submit_complaint():
-    from chalicelib.edge import web
+    from chalicelib.edge import api
 
-    return web.api_submit(app.current_request, now())
+    return api.api_submit(_deps(), app.current_request, now())
 
 
 @app.route("/twilio/sms", methods=["POST"], content_types=FORM)
 def twilio_sms():
-    from chalicelib.edge import twilio as telephony
+    from chalicelib.edge import twilio
 
-    return telephony.sms_webhook(app.current_request, now())
+    return twilio.sms_webhook(_deps(), app.current_request, now())
 
 
 @app.route("/twilio/voice", methods=["POST"], content_types=FORM)
 def twilio_voice():
-    from chalicelib.edge import twilio as telephony
+    from chalicelib.edge import twilio
 
-    return telephony.voice_webhook(app.current_request, now(), "start")
+    return twilio.voice_webhook(_deps(), app.current_request, now(), "start")
 
 
 @app.route("/twilio/voice/{step}", methods=["POST"], content_types=FORM)
 def twilio_voice_step(step):
-    from chalicelib.edge import twilio as telephony
+    from chalicelib.edge import twilio
 
-    if step not in ("language", "category", "recorded", "transcription", "status"):
-        return Response(body="Not found\n", status_code=404, headers={"Content-Type": "text/plain"})
-    return telephony.voice_webhook(app.current_request, now(), step)
+    return twilio.voice_webhook(_deps(), app.current_request, now(), step)
 
 
 @app.route("/twilio/status", methods=["POST"], content_types=FORM)
 def twilio_status():
-    from chalicelib.edge import twilio as telephony
+    from chalicelib.edge import twilio
 
-    return telephony.status_webhook(app.current_request, now())
+    return twilio.status_webhook(_deps(), app.current_request, now())
 
 
 @app.route("/s/{token}", methods=["GET"])
 def staff_link_page(token):
     from chalicelib.edge import staff_page
 
-    return staff_page.staff_page(app.current_request, token, now())
+    return staff_page.staff_page(_deps(), app.current_request, token, now())
 
 
 @app.route("/s/{token}", methods=["POST"], content_types=FORM)
 def staff_link_action(token):
     from chalicelib.edge import staff_page
 
-    return staff_page.staff_page(app.current_request, token, now())
+    return staff_page.staff_page(_deps(), app.current_request, token, now())
 
 
 @app.on_sns_message(topic=os.environ.get("MAIL_TOPIC", "complaint-hotline-inbound-mail"))
 def inbound_email(event):
     from chalicelib.intake.email import handle_sns
 
-    outcome = handle_sns(event.message, now())
+    outcome = handle_sns(_deps(), event.message, now())
     app.log.info("inbound_email %s", outcome)
     return outcome
 
 
-# Amazon Transcribe's job events (Chinese voicemail), only this stack's jobs: they are named
-# after the table.
+# Amazon Transcribe's job events (voicemail), only this stack's jobs: they are named after the table.
 @app.on_cw_event({"source": ["aws.transcribe"], "detail-type": ["Transcribe Job State Change"],
                   "detail": {"TranscriptionJobName": [{"prefix": os.environ.get("TABLE_NAME", "complaint-hotline") + "-"}]}})
 def transcribed(event):
-    from chalicelib.runtime import context
-    from chalicelib.intake.transcription import read_transcript
-    from chalicelib.intake.voice import add_transcript
+    from chalicelib.intake.transcription import job_finished
 
-    found = read_transcript(event.detail)
-    outcome = "not ours" if found is None else add_transcript(context.store(), found[0], "", found[1], event.detail, now())
+    outcome = job_finished(_deps(), event.detail, now())
     app.log.info("transcribed %s", outcome)
     return outcome
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sla_sweep(event):
-    from chalicelib.runtime import context
     from chalicelib.sla.sweep import run_sweep
 
-    result = run_sweep(context.store(), context.institution(), now(), context.setting("PUBLIC_BASE_URL"))
+    result = run_sweep(_deps(), now())
     app.log.info("sla_sweep %s", result)
     return result

@@ -12,11 +12,11 @@ into PRICES below: check them against the providers' pages before quoting.
     .venv/bin/python benchmarks/cost_per_complaint.py [N] [complaints per month]
 """
 import json
-import os
 import re
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
@@ -83,10 +83,10 @@ def lifecycle(client, traveller, start: datetime, phone: str, language: str, twi
     assert response.status_code == 201, response.body
     reference = json.loads(response.body)["reference"]
     traveller.move_to(start + timedelta(hours=12, minutes=1))  # the 50% reminder of the 24-hour clock
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.sla.sweep import run_sweep
 
-    run_sweep(context.store(), context.institution(), datetime.now(timezone.utc), os.environ["PUBLIC_BASE_URL"])
+    run_sweep(context.current(), datetime.now(timezone.utc))
     [alert] = [m for m in twilio.messages if reference in m["body"] and m["to"] != phone]
     path = re.search(r"https://bench\.example(/s/[A-Za-z0-9_-]{22})", alert["body"]).group(1)
     traveller.move_to(start + timedelta(hours=12, minutes=20))
@@ -110,7 +110,7 @@ def main(count: int, per_month: int) -> None:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.notify.segments import segments
     from chalicelib.sla.sweep import run_sweep
     from infra import config
@@ -133,7 +133,7 @@ def main(count: int, per_month: int) -> None:
             traveller.move_to(monday_10 + timedelta(days=14 * count + 30))
             idle_before, idle_started = meter.snapshot(), time.perf_counter()
             for _ in range(20):
-                run_sweep(context.store(), context.institution(), datetime.now(timezone.utc), "https://bench.example")
+                run_sweep(replace(context.current(), base_url="https://bench.example"), datetime.now(timezone.utc))
             idle_seconds = (time.perf_counter() - idle_started) / 20
             idle = [(after - before_) / 20 for after, before_ in zip(meter.snapshot(), idle_before)]
 

@@ -20,7 +20,7 @@ def main(count: int) -> None:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from infra import config
     from sandbox.local_engines import local_engines
 

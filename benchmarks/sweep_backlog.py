@@ -5,8 +5,10 @@ requests, the items a full-table Scan would read in the same run, and an idle sw
 
     .venv/bin/python benchmarks/sweep_backlog.py [N] [D]
 """
+import json
 import os
 import sys
+from dataclasses import replace
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -21,6 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 def main(open_cases: int, due: int) -> None:
     import boto3
 
+    from chalicelib.edge import dependencies as context
     from chalicelib.store.stores import Stores
     from chalicelib.store.table import create_table
     from chalicelib.sla.sweep import run_sweep
@@ -33,11 +36,15 @@ def main(open_cases: int, due: int) -> None:
     dynamodb, twilio = DynamoDBLocal().start(), TwilioStandIn(sid, token).start()
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
                        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint, "TWILIO_ACCOUNT_SID": sid,
-                       "TWILIO_AUTH_TOKEN": token, "TWILIO_API_BASE": twilio.base_url})
+                       "TWILIO_AUTH_TOKEN": token, "TWILIO_API_BASE": twilio.base_url, "TABLE_NAME": "backlog",
+                       "PUBLIC_BASE_URL": "https://bench.example"})
     try:
         institution = config.load("harbour-city-bank")
         create_table(boto3.client("dynamodb"), "backlog")
         store = Stores(boto3.resource("dynamodb").Table("backlog"))
+        store.config.put(json.loads(institution.model_dump_json()))
+        context.reset()
+        deps = replace(context.current(), store=store)
         now = datetime(2026, 11, 24, 2, 30, tzinfo=timezone.utc)  # Tuesday 10:30 in Shanghai
         started = time.perf_counter()
         seed_open_cases(store, institution, open_cases - due, now - timedelta(minutes=5), prefix="HCB-2611")
@@ -53,12 +60,12 @@ def main(open_cases: int, due: int) -> None:
         store.client.meta.events.register("after-call.dynamodb", count)
 
         started = time.perf_counter()
-        result = run_sweep(store, institution, now, "https://bench.example")
+        result = run_sweep(deps, now)
         sweep_seconds = time.perf_counter() - started
         sweep_reads, sweep_requests = dict(reads), dict(requests)
         reads.clear(), requests.clear()
 
-        idle = run_sweep(store, institution, now + timedelta(minutes=1), "https://bench.example")
+        idle = run_sweep(deps, now + timedelta(minutes=1))
         idle_reads, idle_requests = dict(reads), dict(requests)
         reads.clear(), requests.clear()
         index_reads = sweep_reads.get("Query", 0)

@@ -159,7 +159,7 @@ def _run_aws(command: list[str]) -> None:
 
 
 def _secret(loaded, name: str) -> tuple[str, str, str | None]:
-    from chalicelib.runtime.context import secret_reference
+    from chalicelib.runtime.environment import secret_reference
 
     return secret_reference(loaded.deployment.secret(loaded.institution.slug, name))
 

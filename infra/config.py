@@ -8,6 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from chalicelib.model.institution import Institution
+from chalicelib.notify.complainant import acknowledgement_length_problems
 
 from .deployment import Deployment
 
@@ -51,6 +52,7 @@ def load_file(slug_or_path: str) -> InstitutionFile:
     problems = []
     try:
         institution = Institution.model_validate(document)
+        problems = acknowledgement_length_problems(institution)
     except ValidationError as error:
         institution, problems = None, _describe(error, ())
     try:

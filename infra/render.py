@@ -70,7 +70,7 @@ def _arn(service: str, resource: str, regional: bool = True) -> str:
 
 
 def _secret_resource(reference: str) -> tuple[str, str]:
-    from chalicelib.runtime.context import secret_reference
+    from chalicelib.runtime.environment import secret_reference
 
     kind, name, _ = secret_reference(reference)
     if kind == "ssm":

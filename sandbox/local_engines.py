@@ -11,7 +11,7 @@ BASE_URL = "https://bench.example"
 def local_engines(table: str, institution):
     import boto3
 
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.store.stores import Stores
     from chalicelib.store.table import create_table
     from sandbox.dynamodb_local import DynamoDBLocal

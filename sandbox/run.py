@@ -61,11 +61,11 @@ class Scheduler:
         return now() + self.offset
 
     def sweep(self) -> dict:
-        from chalicelib.runtime import context
+        from chalicelib.edge import dependencies as context
         from chalicelib.sla.sweep import run_sweep
 
         with self.lock:
-            result = run_sweep(context.store(), context.institution(), self.now(), os.environ["PUBLIC_BASE_URL"])
+            result = run_sweep(context.current(), self.now())
         print(f"[scheduler] sla_sweep at {self.now():%Y-%m-%d %H:%M} UTC: {result}", flush=True)
         return result
 

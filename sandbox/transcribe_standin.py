@@ -4,20 +4,18 @@ output key the app asked for -- the words the simulated caller "said" -- and the
 the `transcribed` function runs, as the EventBridge rule would invoke it."""
 import json
 
-from chalicelib.runtime import context
+from chalicelib.edge import dependencies
+from chalicelib.intake.transcription import job_finished, transcript_key
+from chalicelib.runtime import environment
 from chalicelib.runtime.clock import now
-from chalicelib.intake.transcription import job_prefix, read_transcript, transcript_key
-from chalicelib.intake.voice import add_transcript
 
 
 def complete(call_sid: str, words: str) -> str:
-    name = job_prefix() + call_sid
-    job = context.aws_client("transcribe").get_transcription_job(TranscriptionJobName=name)["TranscriptionJob"]
-    context.aws_client("s3").put_object(
-        Bucket=context.setting("MAIL_BUCKET"), Key=transcript_key(call_sid), ContentType="application/json",
-        Body=json.dumps({"jobName": name, "status": "COMPLETED", "results": {"transcripts": [{"transcript": words}],
-                                                                              "language_code": job["LanguageCode"]}},
-                        ensure_ascii=False).encode())
-    detail = {"TranscriptionJobName": name, "TranscriptionJobStatus": "COMPLETED"}
-    call, found_words = read_transcript(detail)
-    return add_transcript(context.store(), call, "", found_words, detail, now())
+    deps = dependencies.current()
+    name = deps.transcription.prefix + call_sid
+    job = environment.aws_client("transcribe").get_transcription_job(TranscriptionJobName=name)["TranscriptionJob"]
+    deps.files.put(transcript_key(call_sid), json.dumps(
+        {"jobName": name, "status": "COMPLETED", "results": {"transcripts": [{"transcript": words}],
+                                                              "language_code": job["LanguageCode"]}},
+        ensure_ascii=False).encode(), "application/json")
+    return job_finished(deps, {"TranscriptionJobName": name, "TranscriptionJobStatus": "COMPLETED"}, now())

@@ -46,19 +46,19 @@ def twilio_standin():
 @pytest.fixture
 def twilio(twilio_standin, monkeypatch):
     """The Twilio stand-in with an empty record, and the app pointed at it."""
-    from chalicelib.notify import sender as notify
+    from chalicelib.edge import dependencies
 
     with twilio_standin.lock:
         twilio_standin.messages.clear()
         twilio_standin.failures.clear()
     monkeypatch.setenv("TWILIO_API_BASE", twilio_standin.base_url)
-    notify._twilio.clear()
+    dependencies.reset()
     yield twilio_standin
-    notify._twilio.clear()
+    dependencies.reset()
 
 
 def _prepare_table(client, resource, name: str, institution) -> "Stores":
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.store.stores import Stores
     from chalicelib.store.table import create_table
 
@@ -82,7 +82,7 @@ def moto_store(institution, monkeypatch):
         ses.verify_domain_identity(Domain="harbourcitybank.example")
         store = _prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
         yield store
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
 
     context.reset()
 
@@ -111,7 +111,7 @@ def local_store(dynamodb_local, institution, monkeypatch):
         boto3.client("ses").verify_domain_identity(Domain="harbourcitybank.example")
         store = _prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
         yield store
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
 
     context.reset()
 

@@ -61,6 +61,9 @@ def _file_from_threads(table_name, institution, complaints, once=None) -> list[s
     """Each thread has its own boto3 session and store, as separate Lambda containers would."""
     import boto3
 
+    from dataclasses import replace
+
+    from chalicelib.edge import dependencies as context
     from chalicelib.intake.filing import file_complaint
     from chalicelib.store.stores import Stores
 
@@ -71,8 +74,8 @@ def _file_from_threads(table_name, institution, complaints, once=None) -> list[s
         try:
             store = Stores(boto3.session.Session().resource("dynamodb").Table(table_name))
             barrier.wait()
-            filed = file_complaint(store, institution, complaint, datetime.now(timezone.utc),
-                                   "https://hotline.example.org", once)
+            filed = file_complaint(replace(context.current(), store=store), complaint, datetime.now(timezone.utc),
+                                   once)
             references.append(filed.case.reference)
         except Exception as error:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(error)

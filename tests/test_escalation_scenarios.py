@@ -44,7 +44,7 @@ def _next_due(store):
 def _run(client, traveller, until: datetime, store=None):
     """Moves time to each next due step (nothing happens in between) and sweeps there twice,
     as overlapping or repeated invocations would; then on to `until`."""
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
 
     store = store or context.store()
     while True:
@@ -103,13 +103,13 @@ def test_every_alert_text_fits_its_segment_budget(client, moto_store, twilio):
 
 
 def test_acknowledging_stops_the_acknowledge_clock_alerts_and_nothing_else(client, moto_store, twilio):
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.staff.actions import acknowledge
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
         traveller.shift(timedelta(hours=1))
-        acknowledge(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
+        acknowledge(context.current(), reference, "staff:chen.jing", datetime.now(timezone.utc))
         _run(client, traveller, MONDAY_10 + timedelta(days=10))
     steps = [e.data["step"] for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
     assert steps == ["respond:r75", "respond:late0", "resolve:r75", "age:7d", "resolve:late0"]
@@ -131,25 +131,24 @@ def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(c
 
 
 def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_store, twilio):
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.staff.actions import extend_deadline
     from chalicelib.sla.deadlines import ExtensionRefused
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
         before = moto_store.cases.get(reference).clock("respond").due_at
-        case = extend_deadline(moto_store, context.institution(), reference, "respond", 2, "working_days",
-                               "Waiting for the card scheme's records", "staff:sun.li", datetime.now(timezone.utc),
-                               "https://hotline.example.org")
+        case = extend_deadline(context.current(), reference, "respond", 2, "working_days",
+                               "Waiting for the card scheme's records", "staff:sun.li", datetime.now(timezone.utc))
         assert case.clock("respond").due_at == before + timedelta(days=4)  # Thu -> Mon, over the weekend
         notice = twilio.sent_to("+8613800138400")[-1]["body"]
         assert "extended to Mon 30 Nov 2026 10:00" in notice and "card scheme's records" in notice  # their language
         with pytest.raises(ExtensionRefused, match="above the handler"):
-            extend_deadline(moto_store, context.institution(), reference, "respond", 1, "working_days", "self-approved",
-                            "staff:chen.jing", datetime.now(timezone.utc), "https://hotline.example.org")
+            extend_deadline(context.current(), reference, "respond", 1, "working_days", "self-approved",
+                            "staff:chen.jing", datetime.now(timezone.utc))
         with pytest.raises(ExtensionRefused, match="at most 60 working_days"):
-            extend_deadline(moto_store, context.institution(), reference, "respond", 70, "working_days", "too long",
-                            "staff:sun.li", datetime.now(timezone.utc), "https://hotline.example.org")
+            extend_deadline(context.current(), reference, "respond", 70, "working_days", "too long",
+                            "staff:sun.li", datetime.now(timezone.utc))
         _run(client, traveller, MONDAY_10 + timedelta(days=7, hours=1))
     late = [body for who, body in _staff_texts(twilio) if who == "manager"]
     assert len(late) == 1 and "期限11月30日10:00" in late[0]
@@ -165,16 +164,16 @@ def test_severe_case_alerts_leadership_at_intake(client, moto_store, twilio):
 
 
 def test_waiting_for_the_complainant_pauses_and_their_reply_resumes_without_shortening(client, moto_store, twilio):
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.staff.actions import acknowledge, await_complainant
     from conftest import sms_params
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
-        acknowledge(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
+        acknowledge(context.current(), reference, "staff:chen.jing", datetime.now(timezone.utc))
         before = moto_store.cases.get(reference).clock("respond").due_at
         traveller.shift(timedelta(hours=2))
-        await_complainant(moto_store, context.institution(), reference, "staff:chen.jing", datetime.now(timezone.utc))
+        await_complainant(context.current(), reference, "staff:chen.jing", datetime.now(timezone.utc))
         traveller.shift(timedelta(days=1))  # Tuesday 12:00: a working day passes while paused
         twilio_post(client, "/twilio/sms", sms_params("+8613800138400", "Here is the receipt number: 5521"))
     case = moto_store.cases.get(reference)
@@ -184,7 +183,7 @@ def test_waiting_for_the_complainant_pauses_and_their_reply_resumes_without_shor
 
 
 def test_repeats_climb_one_role_at_a_time_up_to_the_top(client, moto_store, twilio, institution, monkeypatch):
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
 
     steps = institution.escalation.acknowledge.model_copy(update={"repeat_every_hours": 4})
     repeating = institution.model_copy(update={"escalation": institution.escalation.model_copy(update={"acknowledge": steps})})
@@ -226,7 +225,7 @@ def test_the_link_in_an_alert_opens_the_case_for_that_person(client, moto_store,
 
 def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client, moto_store, twilio, institution):
     """Staff texts follow the person (`staff[].language`), the rest of the chain keeps the bank's Chinese."""
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.notify.segments import segments
 
     staff = [m.model_copy(update={"language": "en"}) if m.id == "li.qiang" else m for m in institution.staff]

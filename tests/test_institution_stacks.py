@@ -409,8 +409,7 @@ def test_new_scaffolds_a_valid_config_from_the_example(tmp_path, capsys):
 def test_twilio_credentials_are_read_from_where_the_config_names_them(where, client, moto_store, twilio, monkeypatch):
     import boto3
 
-    from chalicelib.runtime import context
-    from chalicelib.notify import sender as notify
+    from chalicelib.edge import dependencies as context
 
     if where == "ssm":
         ssm = boto3.client("ssm")
@@ -425,7 +424,6 @@ def test_twilio_credentials_are_read_from_where_the_config_names_them(where, cli
         monkeypatch.delenv(name)
         monkeypatch.setenv(f"{name}_REF", reference)
     context.reset()
-    notify._twilio.clear()
     forged = twilio_post(client, "/twilio/sms", sms_params("+8613800138777", "ATM ate my card"), token="guessed")
     assert forged.status_code == 403
     accepted = twilio_post(client, "/twilio/sms", sms_params("+8613800138777", "ATM ate my card"))
@@ -444,7 +442,8 @@ def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(client, 
     incident filed at 22:00 is due for acknowledgement at 23:00, with a reminder at 22:30. Before
     then the administrator swaps tonight's duty to the weekend officer and syncs: the reminder goes
     to the weekend officer, and the night officer gets nothing."""
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
+    from chalicelib.runtime import environment
     from infra.__main__ import main
 
     night_officer, weekend_officer = "+8613922220007", "+8613922220008"
@@ -467,8 +466,8 @@ def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(client, 
         assert swapped != path.read_text(encoding="utf-8")
         path.write_text(swapped, encoding="utf-8")
         assert main(["sync", str(path), "--table", local_store.name]) == 0
-        later = context.time.monotonic() + context.CONFIG_TTL_SECONDS + 1  # the per-container cache has expired
-        monkeypatch.setattr(context.time, "monotonic", lambda: later)
+        later = environment.time.monotonic() + context.CONFIG_TTL_SECONDS + 1  # the per-container cache has expired
+        monkeypatch.setattr(environment.time, "monotonic", lambda: later)
 
         traveller.move_to(datetime(2026, 11, 23, 14, 31, tzinfo=timezone.utc))
         event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
@@ -479,7 +478,7 @@ def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(client, 
 
 
 def test_an_institutions_own_wording_reaches_its_form_and_its_texts(client, moto_store, twilio):
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from infra import config
 
     hospital = config.load("riverside-hospital")

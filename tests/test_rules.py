@@ -4,7 +4,7 @@ import email.policy
 
 import pytest
 
-from chalicelib.model.language import choose, from_accept_language, from_text
+from chalicelib.runtime.language import choose, from_accept_language, from_text
 from chalicelib.model.lifecycle import InvalidTransition, is_open, transition
 from chalicelib.runtime.logs import mask_email, mask_phone, mask_text
 
@@ -55,14 +55,14 @@ def test_config_errors_name_the_file_and_the_field(tmp_path):
 def test_acknowledgement_email_is_a_real_mime_message_with_the_reference_in_a_chinese_subject(institution):
     from datetime import datetime, timezone
 
-    from chalicelib.notify.sender import build_email
+    from chalicelib.notify.ses import build_email
     from chalicelib.model.message import OutboundMessage
 
     now = datetime(2026, 11, 23, tzinfo=timezone.utc)
     message = OutboundMessage(id="m2", channel="email", to="wang@example.com", subject="[HCB-261100427] 您的投诉已受理",
                               body="王先生，您好：\n投诉编号 HCB-261100427", purpose="acknowledgement", language="zh",
                               created_at=now, case_reference="HCB-261100427")
-    parsed = email.message_from_bytes(build_email(message, institution).as_bytes(), policy=email.policy.default)
+    parsed = email.message_from_bytes(build_email(message, institution.name.zh, institution.channels.email_address).as_bytes(), policy=email.policy.default)
     assert parsed["Subject"] == "[HCB-261100427] 您的投诉已受理"
     assert parsed["From"].addresses[0].display_name == "海港城市商业银行"
     assert parsed["Auto-Submitted"] == "auto-generated" and parsed["Message-ID"].endswith("@harbourcitybank.example>")

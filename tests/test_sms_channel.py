@@ -74,15 +74,15 @@ def test_status_keyword_with_someone_elses_reference_reveals_nothing(client, mot
 
 
 def test_stop_suppresses_later_texts_until_start(client, moto_store, twilio):
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.intake.filing import file_complaint
     from chalicelib.model.case import Complainant, NewComplaint
     from datetime import datetime, timezone
 
     assert _text(client, "STOP") is None
-    filed = file_complaint(moto_store, context.institution(), NewComplaint(
+    filed = file_complaint(context.current(), NewComplaint(
         channel="web", description="Filed on the web after STOP", complainant=Complainant(phone=COMPLAINANT, language="en")),
-        datetime.now(timezone.utc), "https://hotline.example.org")
+        datetime.now(timezone.utc))
     assert twilio.sent_to(COMPLAINANT) == []
     [message] = moto_store.outbox.for_case(filed.case.reference)
     assert message.status == "opted_out"
@@ -132,9 +132,12 @@ def test_duplicate_delivery_of_one_message_sid_makes_one_case_and_the_same_reply
 def test_concurrent_duplicates_of_one_message_sid_make_one_case_on_dynamodb_local(local_store, institution, twilio):
     import boto3
 
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from chalicelib.edge import dependencies as context
     from chalicelib.intake.sms import handle_sms
     from chalicelib.store.stores import Stores
-    from datetime import datetime, timezone
 
     params = sms_params("+8613800138105", "Concurrent retries of the same text")
     replies, barrier = [], threading.Barrier(6)
@@ -142,7 +145,7 @@ def test_concurrent_duplicates_of_one_message_sid_make_one_case_on_dynamodb_loca
     def deliver():
         store = Stores(boto3.session.Session().resource("dynamodb").Table(local_store.name))
         barrier.wait()
-        replies.append(handle_sms(store, institution, params, datetime.now(timezone.utc), "https://hotline.example.org"))
+        replies.append(handle_sms(replace(context.current(), store=store), params, datetime.now(timezone.utc)))
 
     threads = [threading.Thread(target=deliver) for _ in range(6)]
     for thread in threads:

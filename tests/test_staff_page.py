@@ -16,15 +16,14 @@ MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def case_link(client, moto_store, twilio):
     """A case filed through the API and a link for its handler (陈静), as an alert would carry."""
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.notify.staff import issue_link
 
     def make(description="The teller refused my withdrawal <script>alert(1)</script>", staff="chen.jing", now=None):
         response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},
                                     body=json.dumps({"description": description, "phone": COMPLAINANT, "language": "en"}))
         reference = json.loads(response.body)["reference"]
-        url = issue_link(moto_store, context.institution(), reference, staff, now or datetime.now(timezone.utc),
-                         "https://hotline.example.org")
+        url = issue_link(context.current(), reference, staff, now or datetime.now(timezone.utc))
         return reference, url.removeprefix("https://hotline.example.org")
 
     return make
@@ -98,12 +97,11 @@ def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(cl
 
 
 def test_two_people_resolving_at_once_produce_one_resolution(client, moto_store, twilio, case_link):
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
     from chalicelib.notify.staff import issue_link
 
     reference, path = case_link()
-    other = issue_link(moto_store, context.institution(), reference, "li.qiang", datetime.now(timezone.utc),
-                       "https://hotline.example.org").removeprefix("https://hotline.example.org")
+    other = issue_link(context.current(), reference, "li.qiang", datetime.now(timezone.utc)).removeprefix("https://hotline.example.org")
     mine, theirs = _form(client.http.get(path).body.decode()), _form(client.http.get(other).body.decode())
     first = _post(client, path, action="resolve", summary="Resolved by the handler", validity="valid", **mine)
     second = _post(client, other, action="resolve", summary="Resolved by the supervisor", validity="valid", **theirs)
@@ -224,7 +222,7 @@ def test_a_denied_extension_changes_no_deadline(client, moto_store, twilio, case
 
 
 def test_the_page_opens_in_the_language_the_directory_gives_the_person(client, moto_store, case_link, institution):
-    from chalicelib.runtime import context
+    from chalicelib.edge import dependencies as context
 
     staff = [m.model_copy(update={"language": "en"}) if m.id == "li.qiang" else m for m in institution.staff]
     moto_store.config.put(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))

@@ -83,6 +83,7 @@ def test_code_e_escalates_one_level_up_at_once(client, moto_store, twilio):
 
 
 def test_the_top_of_the_chain_has_nobody_to_escalate_to_or_ask(moto_store, institution):
+    from chalicelib.edge import dependencies
     from chalicelib.staff.actions import _level_above, escalate_now
     from chalicelib.model.case import Case, Complainant
     from chalicelib.sla.escalation import chain_snapshot
@@ -97,4 +98,4 @@ def test_the_top_of_the_chain_has_nobody_to_escalate_to_or_ask(moto_store, insti
     one_level = case.model_copy(update={"chain": case.chain[:1]})
     moto_store.cases.create(one_level, [], [], None, MONDAY_10)
     with pytest.raises(ValueError, match="no level above you"):  # a clear refusal, not an IndexError
-        escalate_now(moto_store, institution, one_level.reference, "staff:nobody", MONDAY_10, "https://hotline.example.org")
+        escalate_now(dependencies.current(), one_level.reference, "staff:nobody", MONDAY_10)

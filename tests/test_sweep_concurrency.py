@@ -26,6 +26,9 @@ def seed_open_cases(store: Stores, institution, count: int, received: datetime, 
 
 
 def test_four_parallel_sweeps_over_1000_due_cases_send_every_alert_exactly_once(local_store, institution, twilio):
+    from dataclasses import replace
+
+    from chalicelib.edge import dependencies as context
     from chalicelib.sla.sweep import run_sweep
 
     seed_open_cases(local_store, institution, CASES, RECEIVED)
@@ -35,7 +38,7 @@ def test_four_parallel_sweeps_over_1000_due_cases_send_every_alert_exactly_once(
     def sweep():
         store = Stores(boto3.session.Session().resource("dynamodb").Table(local_store.name))
         barrier.wait()
-        results.append(run_sweep(store, institution, now, "https://hotline.example.org"))
+        results.append(run_sweep(replace(context.current(), store=store), now))
 
     threads = [threading.Thread(target=sweep) for _ in range(4)]
     for thread in threads:
@@ -55,7 +58,7 @@ def test_four_parallel_sweeps_over_1000_due_cases_send_every_alert_exactly_once(
         texted += int(counted.group(1)) if counted else 1
     assert texted == CASES
     # and a later sweep finds nothing more to send for these steps
-    again = run_sweep(local_store, institution, now + timedelta(minutes=1), "https://hotline.example.org")
+    again = run_sweep(context.current(), now + timedelta(minutes=1))
     assert again["alerts_recorded"] == 0
 
 

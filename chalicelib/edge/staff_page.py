@@ -3,32 +3,30 @@ No password: the link is the key, so it is checked first and an invalid one lear
 Every action is a POST with a CSRF token bound to the link and to the case version shown, and
 is applied conditionally on that version (a second person acting at once sees the new state)."""
 from datetime import datetime
-from urllib.parse import parse_qs
 
 from chalice import Response
 
 from chalicelib.staff import actions as case_actions
-from chalicelib.runtime import context
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.model.case import Event
 from chalicelib.runtime.rendering import duration_text, local_time, render_page, text
 from chalicelib.notify.staff import link_message
 from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
 from chalicelib.sla.deadlines import ExtensionRefused
 from chalicelib.store.table import StaleCase
-from chalicelib.edge.web import SECURITY_HEADERS, TooLarge, body_bytes, page_language
+from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain
 
 
 def _html(request, name: str, language, institution, status: int = 200, **values) -> Response:
     body = render_page(name, language, root="../", institution_name=institution.name.in_(language), **values)
-    return Response(body=body, status_code=status, headers={"Content-Type": "text/html; charset=utf-8",
-                                                            **SECURITY_HEADERS, "Referrer-Policy": "no-referrer"})
+    return Response(body=body, status_code=status, headers=HTML)
 
 
-def _link(token: str, now: datetime):
+def _link(deps: Dependencies, token: str, now: datetime):
     """(link, problem): the stored link for a token, or why it cannot be used."""
     if not looks_like_token(token):
         return None, "invalid"
-    link = context.store().links.get(token_hash(token))
+    link = deps.store.links.get(token_hash(token))
     if link is None or link.revoked:
         return None, "invalid"
     if link.expired(now):
@@ -36,35 +34,34 @@ def _link(token: str, now: datetime):
     return link, None
 
 
-def staff_page(request, token: str, now: datetime) -> Response:
-    institution = context.institution()
-    link, problem = _link(token, now)
-    member = institution.staff_member(link.staff_id) if link else None
+def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Response:
+    institution = deps.institution
+    link, problem = _link(deps, token, now)
+    member = deps.institution.staff_member(link.staff_id) if link else None
     language = page_language(request, institution, preferred=member.language if member else None)
     if problem == "invalid":
         return _html(request, "staff_link", language, institution, 404, message=text(language, "staff_link_invalid"),
                      offer_fresh=False)
     if request.method == "POST":
         try:
-            fields = {k: v[-1] for k, v in parse_qs(body_bytes(request).decode("utf-8", "replace"),
-                                                    keep_blank_values=True).items()}
+            fields = form_fields(request)
         except TooLarge:
-            return Response(body="Payload too large\n", status_code=413, headers={"Content-Type": "text/plain"})
+            return plain(413, "Payload too large")
         if problem == "expired":
             if fields.get("action") == "fresh_link":
-                _text_fresh_link(link, institution, now)
+                _text_fresh_link(deps, link, now)
                 return _html(request, "staff_link", language, institution, message=text(language, "staff_fresh_sent"),
                              offer_fresh=False)
         else:
-            return _act(request, token, link, fields, institution, language, now)
+            return _act(deps, request, token, link, fields, language, now)
     if problem == "expired":
         return _html(request, "staff_link", language, institution, 410, message=text(language, "staff_link_expired"),
                      offer_fresh=True)
-    return _show(request, token, link, institution, language, now)
+    return _show(deps, request, token, link, language, now)
 
 
-def _show(request, token, link, institution, language, now, banner=None, status=200) -> Response:
-    store = context.store()
+def _show(deps: Dependencies, request, token, link, language, now, banner=None, status=200) -> Response:
+    store, institution = deps.store, deps.institution
     case = store.cases.get(link.reference)
     zone = institution.calendar.timezone
     clocks = []
@@ -88,70 +85,67 @@ def _show(request, token, link, institution, language, now, banner=None, status=
                  csrf=csrf_token(token, case.version), actions=case.status not in ("resolved", "closed", "not_accepted"))
 
 
-def _act(request, token, link, fields, institution, language, now) -> Response:
-    store = context.store()
+def _act(deps: Dependencies, request, token, link, fields, language, now) -> Response:
+    store = deps.store
     try:
         version = int(fields.get("version", ""))
     except ValueError:
         version = -1
     if fields.get("csrf") != csrf_token(token, version):
-        return Response(body="Forbidden: the form is not from this link\n", status_code=403,
-                        headers={"Content-Type": "text/plain"})
-    actor, base_url = f"staff:{link.staff_id}", context.setting("PUBLIC_BASE_URL")
+        return plain(403, "Forbidden: the form is not from this link")
+    actor = f"staff:{link.staff_id}"
     action = fields.get("action")
     try:
         if action == "acknowledge":
-            case_actions.acknowledge(store, institution, link.reference, actor, now, expected_version=version)
+            case_actions.acknowledge(deps, link.reference, actor, now, expected_version=version)
         elif action == "reply":
-            case_actions.reply(store, institution, link.reference, actor, fields.get("text", ""), now, base_url,
+            case_actions.reply(deps, link.reference, actor, fields.get("text", ""), now,
                                holding=bool(fields.get("holding")), expected_version=version)
         elif action == "note":
-            case_actions.note(store, institution, link.reference, actor, fields.get("text", ""), now, expected_version=version)
+            case_actions.note(deps, link.reference, actor, fields.get("text", ""), now, expected_version=version)
         elif action == "resolve":
-            case_actions.resolve(store, institution, link.reference, actor, fields.get("summary", ""),
+            case_actions.resolve(deps, link.reference, actor, fields.get("summary", ""),
                                  fields.get("validity", ""), fields.get("cause", ""), fields.get("corrective_action", ""),
-                                 fields.get("compensation", ""), now, base_url, expected_version=version)
+                                 fields.get("compensation", ""), now, expected_version=version)
         elif action == "request_extension":
             amount = fields.get("amount", "")
-            case_actions.request_extension(store, institution, link.reference, actor, fields.get("clock", ""),
+            case_actions.request_extension(deps, link.reference, actor, fields.get("clock", ""),
                                            int(amount) if amount.isdigit() else 0, fields.get("unit", "working_days"),
-                                           fields.get("reason", ""), now, base_url, expected_version=version)
+                                           fields.get("reason", ""), now, expected_version=version)
         elif action in ("approve_extension", "deny_extension"):
             case = store.cases.get(link.reference)
             if case.pending_extension is None or case.pending_extension.approver != link.staff_id:
                 raise ValueError("this extension request is not yours to decide")
-            case_actions.decide_extension(store, institution, link.reference, actor, action == "approve_extension", now,
-                                          base_url, expected_version=version)
+            case_actions.decide_extension(deps, link.reference, actor, action == "approve_extension", now, expected_version=version)
         elif action == "not_accept":
-            case_actions.not_accept(store, institution, link.reference, actor, fields.get("reason", ""), now, base_url,
+            case_actions.not_accept(deps, link.reference, actor, fields.get("reason", ""), now,
                                     expected_version=version)
         elif action == "severity":
-            case_actions.change_severity(store, institution, link.reference, actor, fields.get("severity", ""),
+            case_actions.change_severity(deps, link.reference, actor, fields.get("severity", ""),
                                          fields.get("reason", ""), now, expected_version=version)
         elif action == "reassign":
-            case_actions.reassign(store, institution, link.reference, actor, fields.get("to", ""), now, base_url,
+            case_actions.reassign(deps, link.reference, actor, fields.get("to", ""), now,
                                   expected_version=version)
         else:
-            return _show(request, token, link, institution, language, now,
+            return _show(deps, request, token, link, language, now,
                          text(language, "staff_problem", problem=f"unknown action {action!r}"), 400)
     except StaleCase:
-        return _show(request, token, link, institution, language, now, text(language, "staff_stale"), 409)
+        return _show(deps, request, token, link, language, now, text(language, "staff_stale"), 409)
     except (ValueError, ExtensionRefused) as problem:
-        return _show(request, token, link, institution, language, now, text(language, "staff_problem", problem=str(problem)), 422)
-    return _show(request, token, link, institution, language, now, text(language, "staff_done"))
+        return _show(deps, request, token, link, language, now, text(language, "staff_problem", problem=str(problem)), 422)
+    return _show(deps, request, token, link, language, now, text(language, "staff_done"))
 
 
-def _text_fresh_link(link: Link, institution, now: datetime) -> None:
+def _text_fresh_link(deps: Dependencies, link: Link, now: datetime) -> None:
     """A new link for the same case, texted to the directory number of the same person only."""
-    member = institution.staff_member(link.staff_id)
+    member = deps.institution.staff_member(link.staff_id)
     if member is None or not member.phone:
         return
     from chalicelib.notify import sender as notify
 
-    store, base_url = context.store(), context.setting("PUBLIC_BASE_URL")
-    message = link_message(store, institution, link.reference, member.id, member.phone, f"{link.reference}:",
-                           "staff_link", now, base_url)
-    store.outbox.queue(message)
-    store.cases.append_event(link.reference, Event(at=now, actor=f"staff:{member.id}", kind="fresh_link_sent",
+    message = link_message(deps, link.reference, member.id, member.phone, f"{link.reference}:",
+                           "staff_link", now)
+    deps.store.outbox.queue(message)
+    deps.store.cases.append_event(link.reference, Event(at=now, actor=f"staff:{member.id}", kind="fresh_link_sent",
                                              data={"message_id": message.id}))
-    notify.deliver(store, institution, [message.id], now, base_url)
+    notify.deliver(deps, [message.id], now)

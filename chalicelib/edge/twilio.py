@@ -4,43 +4,45 @@ import logging
 
 from chalice import Response
 
-from chalicelib.runtime import context
+from chalicelib.edge.http import TooLarge, body_bytes, plain
+from chalicelib.intake.errors import BadWebhook
+from chalicelib.notify.twilio import Forbidden, candidate_urls, form_params, verify
+from chalicelib.runtime import environment
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.logs import log_event
-from chalicelib.notify.twilio_signature import Forbidden, candidate_urls, form_params, verify
-from chalicelib.edge.web import TooLarge, body_bytes
 
 logger = logging.getLogger(__name__)
 XML = {"Content-Type": "application/xml; charset=utf-8"}
+# The steps of the call flow after "A call comes in": URLs handed to Twilio in our TwiML ("status"
+# is the number's "Call status changes" callback).
+VOICE_STEPS = ("language", "category", "recorded", "transcription", "status")
 
 
-def signed_params(request) -> dict[str, str]:
+def signed_params(deps: Dependencies, request) -> dict[str, str]:
     """The posted fields of a request Twilio really sent, or Forbidden / TooLarge."""
     raw = body_bytes(request)
     params = form_params(raw)
     query = [(name, value) for name in (request.query_params or {})
              for value in request.query_params.getlist(name)]
     path = request.path.format(**(request.uri_params or {}))  # "/twilio/voice/{step}" -> the real path
-    urls = candidate_urls(context.setting("PUBLIC_BASE_URL"), path, query)
-    verify(context.secret("TWILIO_AUTH_TOKEN"), urls, params, request.headers.get("x-twilio-signature"))
+    urls = candidate_urls(environment.setting("PUBLIC_BASE_URL"), path, query)
+    verify(environment.secret("TWILIO_AUTH_TOKEN"), urls, params, request.headers.get("x-twilio-signature"))
     return params
 
 
-def handle(request, answer) -> Response:
+def handle(deps: Dependencies, request, answer) -> Response:
     """Runs answer(params, query) for a verified request; maps refusals to clear 4xx answers."""
-    from chalicelib.intake.sms import BadWebhook
-
     try:
-        params = signed_params(request)
+        params = signed_params(deps, request)
     except Forbidden as refusal:
         log_event(logger, "twilio_signature_refused", path=request.path, reason=str(refusal))
-        return Response(body="Forbidden: invalid Twilio signature\n", status_code=403,
-                        headers={"Content-Type": "text/plain"})
+        return plain(403, "Forbidden: invalid Twilio signature")
     except TooLarge:
-        return Response(body="Payload too large\n", status_code=413, headers={"Content-Type": "text/plain"})
+        return plain(413, "Payload too large")
     try:
         return answer(params, dict(request.query_params or {}))
     except BadWebhook as problem:
-        return Response(body=f"Bad request: {problem}\n", status_code=400, headers={"Content-Type": "text/plain"})
+        return plain(400, f"Bad request: {problem}")
 
 
 def messaging_twiml(reply: str | None) -> Response:
@@ -52,38 +54,35 @@ def messaging_twiml(reply: str | None) -> Response:
     return Response(body=str(response), status_code=200, headers=XML)
 
 
-def sms_webhook(request, now) -> Response:
+def sms_webhook(deps: Dependencies, request, now) -> Response:
     from chalicelib.intake.sms import handle_sms
 
-    def answer(params, _query):
-        return messaging_twiml(handle_sms(context.store(), context.institution(), params, now,
-                                          context.setting("PUBLIC_BASE_URL")))
-
-    return handle(request, answer)
+    return handle(deps, request, lambda params, _query: messaging_twiml(handle_sms(deps, params, now)))
 
 
-def status_webhook(request, now) -> Response:
+def status_webhook(deps: Dependencies, request, now) -> Response:
     from chalicelib.notify.sender import record_delivery_report
 
     def answer(params, query):
         if query.get("m"):
-            record_delivery_report(context.store(), context.institution(), query["m"], params, now,
-                                   context.setting("PUBLIC_BASE_URL"))
+            record_delivery_report(deps, query["m"], params, now)
         return Response(body="", status_code=204)
 
-    return handle(request, answer)
+    return handle(deps, request, answer)
 
 
 def _twiml(xml: str) -> Response:
     return Response(body=xml, status_code=200, headers=XML)
 
 
-def voice_webhook(request, now, step: str) -> Response:
-    """One step of the call flow: "start", "language", "category", "recorded", "transcription", "status"."""
+def voice_webhook(deps: Dependencies, request, now, step: str) -> Response:
+    """One step of the call flow: "start" or one of VOICE_STEPS; another step is 404."""
+    if step != "start" and step not in VOICE_STEPS:
+        return plain(404, "Not found")
     from chalicelib.intake import voice
 
     def answer(params, query):
-        institution, base_url = context.institution(), context.setting("PUBLIC_BASE_URL")
+        institution, base_url = deps.institution, deps.base_url
         if step == "start":
             return _twiml(voice.greeting(institution, base_url, now))
         if step == "language":
@@ -91,11 +90,11 @@ def voice_webhook(request, now, step: str) -> Response:
         if step == "category":
             return _twiml(voice.choose_category(institution, params, query, base_url))
         if step == "recorded":
-            return _twiml(voice.recorded(context.store(), institution, params, query, now, base_url))
+            return _twiml(voice.recorded(deps, params, query, now))
         if step == "transcription":
-            voice.transcription(context.store(), institution, params, query, now)
+            voice.transcription(deps, params, query, now)
         else:
-            voice.call_ended(context.store(), institution, params, now, base_url)
+            voice.call_ended(deps, params, now)
         return Response(body="", status_code=204)
 
-    return handle(request, answer)
+    return handle(deps, request, answer)

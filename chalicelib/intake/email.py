@@ -8,16 +8,16 @@ from datetime import datetime
 from email.parser import BytesHeaderParser
 from email import policy
 
-from chalicelib.runtime import context
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.staff.actions import complainant_replied
 from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint
-from chalicelib.model.institution import Institution
 from chalicelib.intake.filing import file_complaint
-from chalicelib.model.language import from_text
+from chalicelib.runtime.language import from_text
 from chalicelib.intake.mime import ParsedEmail, parse
 from chalicelib.runtime.logs import log_event
 from chalicelib.model.references import find_references
 from chalicelib.store.table import DuplicateSubmission, Once
+from chalicelib.store.files import MediaFiles
 from chalicelib.store.stores import Stores
 
 logger = logging.getLogger(__name__)
@@ -28,8 +28,9 @@ MAX_ATTACHMENTS = 20
 VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
 
 
-def receive(store: Stores, institution: Institution, notification: dict, now: datetime, base_url: str) -> str:
+def receive(deps: Dependencies, notification: dict, now: datetime) -> str:
     """One SES receipt notification -> what became of it: filed, threaded, noted, quarantined, duplicate."""
+    store, institution = deps.store, deps.institution
     mail, receipt = notification.get("mail") or {}, notification.get("receipt") or {}
     action = receipt.get("action") or {}
     ses_id, bucket, key = mail.get("messageId"), action.get("bucketName"), action.get("objectKey")
@@ -44,7 +45,7 @@ def receive(store: Stores, institution: Institution, notification: dict, now: da
     if verdicts["virus"] == "FAIL":
         return _quarantine(store, once, "virus", record, now)
 
-    parsed, size = _read(bucket, key)
+    parsed, size = _read(deps.files, bucket, key)
     raw = Attachment(name="original-message.eml", content_type="message/rfc822", size=size, location=raw_location)
     own_address = (institution.channels.email_address or "").lower()
     automatic = parsed.automatic or ("own-address" if parsed.sender == own_address else None) \
@@ -60,7 +61,7 @@ def receive(store: Stores, institution: Institution, notification: dict, now: da
                       data=details)
         return _add(store, target, [event], once, now, "noted")
 
-    attachments = _keep_attachments(parsed, bucket, ses_id)
+    attachments = _keep_attachments(deps.files, parsed, bucket, ses_id)
     if target is not None:
         case = store.cases.get(target)
         event = Event(at=now, actor="complainant", kind="complainant_message", text=parsed.text,
@@ -68,7 +69,7 @@ def receive(store: Stores, institution: Institution, notification: dict, now: da
         outcome = _add(store, target, [event], once, now, "threaded",
                        set_fields={"attachments": [a.model_dump() for a in case.attachments + [raw, *attachments]]})
         if outcome == "threaded":
-            complainant_replied(store, institution, target, now)
+            complainant_replied(deps, target, now)
         return outcome
 
     words = "\n\n".join(part for part in (parsed.subject, parsed.text) if part) or "(empty email)"
@@ -78,21 +79,20 @@ def receive(store: Stores, institution: Institution, notification: dict, now: da
                                                      language=language))
     received = Event(at=now, actor="complainant", kind="email_received", data=details)
     # No automatic answer to suspected spam: an acknowledgement to a forged sender is backscatter.
-    filed = file_complaint(store, institution, complaint, now, base_url, once=once, extra_events=[received],
+    filed = file_complaint(deps, complaint, now, once=once, extra_events=[received],
                            acknowledge=verdicts["spam"] != "FAIL")
     log_event(logger, "email_filed", reference=filed.case.reference, sender=parsed.sender, replayed=filed.replayed)
     return "duplicate" if filed.replayed else "filed"
 
 
-def _read(bucket: str, key: str) -> tuple[ParsedEmail, int]:
-    s3 = context.aws_client("s3")
-    size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+def _read(files: MediaFiles, bucket: str, key: str) -> tuple[ParsedEmail, int]:
+    size = files.size(bucket, key)
     if size > MAX_PARSE_BYTES:
-        head = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-262143")["Body"].read()
+        head = files.read(bucket, key, first_bytes=262144)
         parsed = _headers_only(head, f"message of {size / 1e6:.1f} MB is too large to read automatically; "
                                      "the raw message is kept")
         return parsed, size
-    raw = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    raw = files.read(bucket, key)
     try:
         return parse(raw), size
     except (RecursionError, MemoryError) as error:
@@ -124,8 +124,8 @@ def _thread(store: Stores, parsed: ParsedEmail) -> str | None:
     return None
 
 
-def _keep_attachments(parsed: ParsedEmail, bucket: str, ses_id: str) -> list[Attachment]:
-    s3, kept, total = context.aws_client("s3"), [], 0
+def _keep_attachments(files: MediaFiles, parsed: ParsedEmail, bucket: str, ses_id: str) -> list[Attachment]:
+    kept, total = [], 0
     for number, part in enumerate(parsed.attachments, start=1):
         size = len(part.content)
         if len(kept) >= MAX_ATTACHMENTS or size > MAX_ATTACHMENT_BYTES or total + size > MAX_ATTACHMENTS_BYTES:
@@ -133,10 +133,8 @@ def _keep_attachments(parsed: ParsedEmail, bucket: str, ses_id: str) -> list[Att
                                    "limits; it is in the raw message")
             continue
         key = f"media/email/{ses_id}/{number}-{part.filename}"
-        s3.put_object(Bucket=bucket, Key=key, Body=part.content, ContentType=part.content_type,
-                      ServerSideEncryption="AES256")
-        kept.append(Attachment(name=part.filename, content_type=part.content_type, size=size,
-                               location=f"s3://{bucket}/{key}"))
+        location = files.put(key, part.content, part.content_type, bucket=bucket)
+        kept.append(Attachment(name=part.filename, content_type=part.content_type, size=size, location=location))
         total += size
     return kept
 
@@ -160,6 +158,5 @@ def _quarantine(store: Stores, once: Once, reason: str, record: dict, now: datet
     return "quarantined"
 
 
-def handle_sns(message: str, now: datetime) -> str:
-    return receive(context.store(), context.institution(), json.loads(message), now,
-                   context.setting("PUBLIC_BASE_URL"))
+def handle_sns(deps: Dependencies, message: str, now: datetime) -> str:
+    return receive(deps, json.loads(message), now)

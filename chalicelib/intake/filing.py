@@ -18,6 +18,7 @@ from chalicelib.model.message import OutboundMessage
 from chalicelib.runtime.logs import log_event
 from chalicelib.model.references import format_reference, month_key
 from chalicelib.store.table import DuplicateSubmission, Once
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.store.stores import Stores
 
 logger = logging.getLogger(__name__)
@@ -35,12 +36,13 @@ def status_url(base_url: str, reference: str) -> str:
     return f"{base_url.rstrip('/')}/complaints/status?ref={quote(reference)}"
 
 
-def file_complaint(store: Stores, institution: Institution, complaint: NewComplaint, now: datetime,
-                   base_url: str, once: Once | None = None, reply_inline: bool = False,
-                   extra_events: list[Event] = (), text_back: bool = True, acknowledge: bool = True) -> Filed:
+def file_complaint(deps: Dependencies, complaint: NewComplaint, now: datetime, once: Once | None = None,
+                   reply_inline: bool = False, extra_events: list[Event] = (), text_back: bool = True,
+                   acknowledge: bool = True) -> Filed:
     """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
     text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
     acknowledge=False: no acknowledgement at all (suspected spam)."""
+    store, institution, base_url = deps.store, deps.institution, deps.base_url
     if once and (earlier := store.deliveries.seen(once)):
         return _replay(store, earlier)
     local = now.astimezone(institution.calendar.work_calendar().zone)
@@ -73,9 +75,9 @@ def file_complaint(store: Stores, institution: Institution, complaint: NewCompla
               contacts=case.complainant.contacts())
     metrics.count("ComplaintsFiled", Channel=complaint.channel)
     for message in messages:
-        notify.attempt(store, institution, message, now, base_url)
+        notify.attempt(deps, message, now)
     if due_steps(case, institution, now):  # a severe case alerts leadership at once
-        fire_due(store, institution, [case], now, base_url)
+        fire_due(deps, [case], now)
     return Filed(case=case, messages=messages, replayed=False, reply=reply)
 
 

@@ -3,11 +3,13 @@
 same MessageSid gets the same answer and changes nothing the second time."""
 from datetime import datetime
 
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.staff.actions import complainant_replied
 from chalicelib.model.case import Case, Complainant, Event, NewComplaint
 from chalicelib.model.institution import Institution
+from chalicelib.intake.errors import BadWebhook
 from chalicelib.intake.filing import file_complaint
-from chalicelib.model.language import Language, from_text
+from chalicelib.runtime.language import Language, from_text
 from chalicelib.intake.media import keep_twilio_media
 from chalicelib.model.references import find_references
 from chalicelib.runtime.rendering import local_time, text
@@ -16,12 +18,10 @@ from chalicelib.store.table import DuplicateSubmission, Once
 from chalicelib.store.stores import Stores
 
 
-class BadWebhook(ValueError):
-    pass
 
 
-def handle_sms(store: Stores, institution: Institution, params: dict[str, str], now: datetime,
-               base_url: str) -> str | None:
+def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime) -> str | None:
+    store, institution = deps.store, deps.institution
     sender = params.get("From", "").strip()
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     if not sender or not sid:
@@ -36,7 +36,7 @@ def handle_sms(store: Stores, institution: Institution, params: dict[str, str], 
     if member is not None:  # staff numbers give commands; they are never complaints
         from chalicelib.staff.reply_codes import handle
 
-        return _answer(store, once, now, handle(store, institution, member, body, now, base_url))
+        return _answer(store, once, now, handle(deps, member, body, now))
     keyword, rest = parse(body)
     if keyword == "stop":
         store.outbox.set_opted_out(sender, True, now)
@@ -54,7 +54,7 @@ def handle_sms(store: Stores, institution: Institution, params: dict[str, str], 
         return _answer(store, once, now, say("sms_status", reference=target.reference,
                                              status=text(language, f"status_{target.status}"),
                                              expected=_expected(target, institution, language)))
-    attachments = [keep_twilio_media(params.get(f"MediaUrl{i}", ""), params.get(f"MediaContentType{i}", ""),
+    attachments = [keep_twilio_media(deps, params.get(f"MediaUrl{i}", ""), params.get(f"MediaContentType{i}", ""),
                                      f"media/sms/{sid}", f"media-{i}")
                    for i in range(_media_count(params)) if params.get(f"MediaUrl{i}")]
     if not body.strip() and not attachments:
@@ -71,11 +71,11 @@ def handle_sms(store: Stores, institution: Institution, params: dict[str, str], 
                               if attachments else None)
         except DuplicateSubmission as earlier:
             return earlier.response
-        complainant_replied(store, institution, target.reference, now)
+        complainant_replied(deps, target.reference, now)
         return reply
     complaint = NewComplaint(channel="sms", description=words, attachments=attachments,
                              complainant=Complainant(phone=sender, language=language))
-    return file_complaint(store, institution, complaint, now, base_url, once=once, reply_inline=True).reply
+    return file_complaint(deps, complaint, now, once=once, reply_inline=True).reply
 
 
 def _sayer(institution: Institution, language: Language):

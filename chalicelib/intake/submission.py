@@ -8,7 +8,7 @@ from pydantic_core import PydanticCustomError
 from chalicelib.model.case import Complainant, ComplaintType, NewComplaint
 from chalicelib.model.contacts import InvalidContact, normalise_email, normalise_phone
 from chalicelib.model.institution import Institution
-from chalicelib.model.language import Language, choose, from_text
+from chalicelib.runtime.language import Language, choose, from_text
 
 SHORT_FIELD_CHARS = 500
 NAME_CHARS = 100

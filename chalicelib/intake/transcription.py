@@ -1,60 +1,74 @@
-"""Chinese voicemail into text with Amazon Transcribe (Twilio transcribes English only): a batch
-job on the recording in the media bucket, started when the recording arrives; the job's
-completion (an EventBridge event to `transcribed`) adds the transcript to the case, as Twilio's
-callback does for English. The case and the recording exist before either."""
-import json
+"""Voicemail into text with Amazon Transcribe (Twilio transcribes English only): a batch job on the
+recording in the media bucket, started when the recording arrives; the job's completion (an
+EventBridge event to `transcribed`) adds the transcript to the case, as Twilio's callback does for
+English. The case and the recording exist before either."""
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
-from chalicelib.runtime import context
 from chalicelib.model.case import Attachment
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.logs import log_event
 
 logger = logging.getLogger(__name__)
-
-
-def job_prefix() -> str:
-    """Jobs are named after the table: one account may run several institutions, and each stack
-    takes only its own jobs' events."""
-    return f"{context.setting('TABLE_NAME')}-"
 
 
 def transcript_key(call_sid: str) -> str:
     return f"media/transcripts/{call_sid}.json"
 
 
-def start(recording: Attachment, call_sid: str, language_code: str) -> bool:
-    """True when a job runs (or already ran) for this call. A recording we could not copy into
-    the bucket stays at Twilio and is not transcribed; staff listen to it from the case."""
-    if not recording.location.startswith("s3://"):
-        return False
-    from botocore.exceptions import BotoCoreError, ClientError
+class TranscriptionJobs:
+    """`client` returns the Transcribe client; jobs are named `<prefix><CallSid>`, the prefix being
+    the stack's table name and a dash, so each stack takes only its own jobs' events."""
 
-    bucket = recording.location.removeprefix("s3://").partition("/")[0]
-    try:
-        context.aws_client("transcribe").start_transcription_job(
-            TranscriptionJobName=job_prefix() + call_sid, LanguageCode=language_code,
-            Media={"MediaFileUri": recording.location}, OutputBucketName=bucket, OutputKey=transcript_key(call_sid))
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConflictException":
-            return True  # the same recording webhook, delivered again
-        log_event(logger, "transcription_not_started", call_sid=call_sid, error=str(error))
-        return False
-    except BotoCoreError as error:
-        log_event(logger, "transcription_not_started", call_sid=call_sid, error=str(error))
-        return False
-    return True
+    def __init__(self, client: Callable, prefix: str):
+        self._client = client
+        self.prefix = prefix
+
+    def start(self, recording: Attachment, call_sid: str, language_code: str) -> bool:
+        """True when a job runs (or already ran) for this call. A recording we could not copy into
+        the bucket stays at Twilio and is not transcribed; staff listen to it from the case."""
+        if not recording.location.startswith("s3://"):
+            return False
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        bucket = recording.location.removeprefix("s3://").partition("/")[0]
+        try:
+            self._client().start_transcription_job(
+                TranscriptionJobName=self.prefix + call_sid, LanguageCode=language_code,
+                Media={"MediaFileUri": recording.location}, OutputBucketName=bucket, OutputKey=transcript_key(call_sid))
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConflictException":
+                return True  # the same recording webhook, delivered again
+            log_event(logger, "transcription_not_started", call_sid=call_sid, error=str(error))
+            return False
+        except BotoCoreError as error:
+            log_event(logger, "transcription_not_started", call_sid=call_sid, error=str(error))
+            return False
+        return True
+
+    def call_of(self, detail: dict) -> str | None:
+        """The call a job event is about; None for a job of another stack in the same account."""
+        name = detail.get("TranscriptionJobName", "")
+        return name.removeprefix(self.prefix) if name.startswith(self.prefix) else None
 
 
-def read_transcript(detail: dict) -> tuple[str, str | None] | None:
+def read_transcript(deps: Dependencies, detail: dict) -> tuple[str, str | None] | None:
     """(call sid, the words or None when the job failed) for one of our jobs; None for a job of
     another stack in the same account."""
-    name, prefix = detail.get("TranscriptionJobName", ""), job_prefix()
-    if not name.startswith(prefix):
+    call_sid = deps.transcription.call_of(detail)
+    if call_sid is None:
         return None
-    call_sid = name.removeprefix(prefix)
     if detail.get("TranscriptionJobStatus") != "COMPLETED":
         return call_sid, None
-    bucket = context.setting("MAIL_BUCKET")
-    document = json.loads(context.aws_client("s3").get_object(Bucket=bucket, Key=transcript_key(call_sid))["Body"].read())
+    document = deps.files.read_json(transcript_key(call_sid))
     words = " ".join(part.get("transcript", "") for part in document["results"]["transcripts"]).strip()
     return call_sid, words or None
+
+
+def job_finished(deps: Dependencies, detail: dict, now: datetime) -> str:
+    """Amazon Transcribe's "job state change" event: the words on the call's case, once."""
+    from chalicelib.intake.voice import add_transcript
+
+    found = read_transcript(deps, detail)
+    return "not ours" if found is None else add_transcript(deps.store, found[0], "", found[1], detail, now)

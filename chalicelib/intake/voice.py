@@ -6,17 +6,18 @@ caller who hangs up first leaves a "missed call - call back" case.
 Every step's answer is TwiML; every URL handed to Twilio is absolute and signed-checkable."""
 from datetime import datetime
 
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint
 from chalicelib.model.contacts import can_receive_texts
 from chalicelib.model.institution import Institution
 from chalicelib.intake.filing import file_complaint
-from chalicelib.model.language import Language
+from chalicelib.runtime.language import Language
 from chalicelib.intake.media import keep_twilio_media
 from chalicelib.runtime.rendering import local_time, text
-from chalicelib.intake.sms import BadWebhook
+from chalicelib.intake.errors import BadWebhook
 from chalicelib.store.table import DuplicateSubmission, Once
 from chalicelib.store.stores import Stores
-from chalicelib.notify.twilio_signature import action_url
+from chalicelib.notify.twilio import action_url
 
 SPEECH = {"zh": "zh-CN", "en": "en-US"}
 ENDED = {"completed", "busy", "no-answer", "canceled", "failed"}
@@ -90,8 +91,8 @@ def _record(institution: Institution, language: Language, category: str | None, 
     return str(response)
 
 
-def recorded(store: Stores, institution: Institution, params: dict, query: dict, now: datetime,
-             base_url: str) -> str:
+def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> str:
+    store, institution = deps.store, deps.institution
     call_sid, caller = params.get("CallSid", ""), params.get("From", "")
     if not call_sid or not caller:
         raise BadWebhook("CallSid and From are required")
@@ -101,18 +102,16 @@ def recorded(store: Stores, institution: Institution, params: dict, query: dict,
     seconds = int(duration) if duration.isdigit() else 0
     response = _response()
     if not recording_url or seconds == 0:
-        filed = _register_call(store, institution, call_sid, caller, language, now, base_url,
+        filed = _register_call(deps, call_sid, caller, language, now,
                                text(language, "voice_missed"), category=query.get("category"))
         _say(response, language, text(language, "voice_no_recording"))
         _read_reference(response, filed, institution, language)
         response.hangup()
         return str(response)
-    recording = keep_twilio_media(recording_url, "audio/x-wav", f"media/voice/{call_sid}", "recording")
+    recording = keep_twilio_media(deps, recording_url, "audio/x-wav", f"media/voice/{call_sid}", "recording")
     if language != "en" and institution.voice.transcribe_chinese:
-        from chalicelib.intake.transcription import start
-
-        start(recording, call_sid, institution.voice.transcribe_chinese)
-    filed = _register_call(store, institution, call_sid, caller, language, now, base_url,
+        deps.transcription.start(recording, call_sid, institution.voice.transcribe_chinese)
+    filed = _register_call(deps, call_sid, caller, language, now,
                            text(language, "voice_description", seconds=seconds), category=query.get("category"),
                            attachments=[recording], recording_sid=params.get("RecordingSid", ""))
     if filed.replayed and not any(a.name.startswith("recording") for a in filed.case.attachments):
@@ -122,14 +121,14 @@ def recorded(store: Stores, institution: Institution, params: dict, query: dict,
     return str(response)
 
 
-def _register_call(store, institution, call_sid, caller, language, now, base_url, description, category=None,
+def _register_call(deps: Dependencies, call_sid, caller, language, now, description, category=None,
                    attachments=(), recording_sid=""):
     complaint = NewComplaint(channel="voice", description=description, category=category,
                              attachments=list(attachments),
                              complainant=Complainant(phone=caller, language=language))
     events = [Event(at=now, actor="complainant", kind="call", data={"call_sid": call_sid,
                                                                     "recording_sid": recording_sid})]
-    return file_complaint(store, institution, complaint, now, base_url, once=Once("call", call_sid),
+    return file_complaint(deps, complaint, now, once=Once("call", call_sid),
                           extra_events=events, text_back=can_receive_texts(caller))
 
 
@@ -156,8 +155,9 @@ def _read_reference(response, filed, institution: Institution, language: Languag
     _say(response, language, text(language, "voice_goodbye"))
 
 
-def transcription(store: Stores, institution: Institution, params: dict, query: dict, now: datetime) -> None:
+def transcription(deps: Dependencies, params: dict, query: dict, now: datetime) -> None:
     """Twilio's transcription callback (English)."""
+    store = deps.store
     succeeded = params.get("TranscriptionStatus") == "completed" and params.get("TranscriptionText")
     add_transcript(store, params.get("CallSid", ""), params.get("RecordingSid", ""),
                    params["TranscriptionText"] if succeeded else None, params, now)
@@ -183,12 +183,13 @@ def add_transcript(store: Stores, call_sid: str, recording_sid: str, words: str 
     return "transcribed" if words else "failed"
 
 
-def call_ended(store: Stores, institution: Institution, params: dict, now: datetime, base_url: str) -> None:
+def call_ended(deps: Dependencies, params: dict, now: datetime) -> None:
     """The call status report. A call that ends with no case leaves a call-back case."""
+    store, institution = deps.store, deps.institution
     call_sid, caller = params.get("CallSid", ""), params.get("From", "")
     if params.get("CallStatus") not in ENDED or not call_sid or not caller:
         return
     if store.deliveries.seen(Once("call", call_sid)):
         return
     language = institution.default_language
-    _register_call(store, institution, call_sid, caller, language, now, base_url, text(language, "voice_missed"))
+    _register_call(deps, call_sid, caller, language, now, text(language, "voice_missed"))

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.model.language import Language
+from chalicelib.runtime.language import Language
 from chalicelib.model.utc import UtcTime
 from chalicelib.model.lifecycle import Status
 from chalicelib.sla.working_time import DurationUnit

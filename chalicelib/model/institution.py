@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.model.language import Language
+from chalicelib.runtime.language import Language
 from chalicelib.model.references import PREFIX_PATTERN
 from chalicelib.sla.working_time import DurationUnit, WorkCalendar
 
@@ -357,26 +357,10 @@ class Institution(Strict):
         if self.texts or self.messages:
             from chalicelib.runtime.rendering import override_problems
 
-            problems = override_problems(self.texts, self.messages) or self._acknowledgement_length_problems()
+            problems = override_problems(self.texts, self.messages)
             if problems:
                 raise ValueError("; ".join(problems))
         return self
-
-    def _acknowledgement_length_problems(self) -> list[str]:
-        """An acknowledgement text is at most 1 segment in English and 2 in Chinese (each segment
-        is billed, and long texts arrive split): checked with a typical reference and date."""
-        from chalicelib.runtime.rendering import render_custom
-        from chalicelib.notify.segments import SEGMENT_BUDGET, segments
-
-        problems = []
-        for language, body in self.messages.get("acknowledgement_sms", {}).items():
-            sample = render_custom(body, institution=self.sms_name(language), reference=f"{self.reference_prefix}-261200427",
-                                   expected="12月31日 17:30" if language == "zh" else "Thu 31 Dec 17:30")
-            budget = SEGMENT_BUDGET[language]
-            if segments(sample) > budget:
-                problems.append(f"messages.acknowledgement_sms.{language}: {segments(sample)} SMS segments with a "
-                                f"typical reference and date, at most {budget}; shorten it")
-        return problems
 
     @model_validator(mode="after")
     def _voice_menu_categories(self):

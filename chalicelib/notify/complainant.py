@@ -55,3 +55,21 @@ def complainant_messages(case: Case, institution: Institution, now: datetime, bo
         messages.append(OutboundMessage(id=new_message_id(now), channel="email", to=case.complainant.email,
                                         body=body, subject=subject, **common))
     return messages
+
+
+def acknowledgement_length_problems(institution: Institution) -> list[str]:
+    """An institution's own acknowledgement text is at most 1 segment in English and 2 in Chinese
+    (each segment is billed, and long texts arrive split): checked with a typical reference and date."""
+    from chalicelib.notify.segments import SEGMENT_BUDGET, segments
+    from chalicelib.runtime.rendering import render_custom
+
+    problems = []
+    for language, body in institution.messages.get("acknowledgement_sms", {}).items():
+        sample = render_custom(body, institution=institution.sms_name(language),
+                               reference=f"{institution.reference_prefix}-261200427",
+                               expected="12月31日 17:30" if language == "zh" else "Thu 31 Dec 17:30")
+        budget = SEGMENT_BUDGET[language]
+        if segments(sample) > budget:
+            problems.append(f"messages.acknowledgement_sms.{language}: {segments(sample)} SMS segments with a "
+                            f"typical reference and date, at most {budget}; shorten it")
+    return problems

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from chalicelib.model.language import Language
+from chalicelib.runtime.language import Language
 
 _HERE = Path(__file__).resolve().parent.parent  # chalicelib/
 # templates/ sits beside chalicelib/ in the repository and in the deployment zip: Chalice deploys

@@ -7,6 +7,7 @@ import time
 from collections import defaultdict
 from datetime import datetime
 
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime import metrics
 from chalicelib.notify import sender as notify
 from chalicelib.model.case import Case, Event, Person
@@ -17,13 +18,13 @@ from chalicelib.runtime.rendering import duration_text, local_time, text
 from chalicelib.notify.segments import SEGMENT_BUDGET, segments
 from chalicelib.notify.staff import issue_link
 from chalicelib.store.table import AlertsTaken, Contention
-from chalicelib.store.stores import Stores
 
 MAX_STEPS_PER_TEXT = 30
 
 
-def fire_due(store: Stores, institution: Institution, cases: list[Case], now: datetime, base_url: str) -> int:
+def fire_due(deps: Dependencies, cases: list[Case], now: datetime) -> int:
     """Alerts for every step due on these cases; returns how many steps were recorded by this call."""
+    store, institution = deps.store, deps.institution
     calendar = institution.calendar.work_calendar()
     work = [(case, due_steps(case, institution, now)) for case in cases]
     work = [(case, steps) for case, steps in work if steps]
@@ -46,8 +47,7 @@ def fire_due(store: Stores, institution: Institution, cases: list[Case], now: da
     for phone, items in groups.items():
         # A transaction holds at most 100 items: per step an ALERT item and an event, per case an update.
         for start in range(0, len(items), MAX_STEPS_PER_TEXT):
-            recorded += _fire_group(store, institution, items[start:start + MAX_STEPS_PER_TEXT], finals, stale, now,
-                                    base_url, unreachable)
+            recorded += _fire_group(deps, items[start:start + MAX_STEPS_PER_TEXT], finals, stale, now, unreachable)
     return recorded
 
 
@@ -56,7 +56,8 @@ def _next_due_after(case: Case, institution: Institution, now: datetime) -> date
     return next_due(case.model_copy(update={"fired": [*case.fired, *done]}), institution)
 
 
-def _fire_group(store, institution, items, finals, stale, now, base_url, unreachable) -> int:
+def _fire_group(deps: Dependencies, items, finals, stale, now, unreachable) -> int:
+    store, institution = deps.store, deps.institution
     linked = None  # (reference, link, code): minted again only if the leading case changes on a retry
     for attempt in range(6):  # again without the steps another sweep recorded, or after a clash
         if not items:
@@ -68,7 +69,7 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
         # The link and the reply code open the most urgent case of the text, for this person only.
         leading = items[0][0].reference
         if linked is None or linked[0] != leading:
-            linked = (leading, issue_link(store, institution, leading, person.id, now, base_url),
+            linked = (leading, issue_link(deps, leading, person.id, now),
                       store.links.allocate_code(person.phone, leading, now))
         _, link, code = linked
         language = institution.staff_language(person.id)
@@ -96,7 +97,7 @@ def _fire_group(store, institution, items, finals, stale, now, base_url, unreach
             continue
         for reference in skipped:
             stale.pop(reference, None)
-        notify.attempt(store, institution, message, now, base_url)
+        notify.attempt(deps, message, now)
         metrics.count("AlertSteps", len(items), Kind=items[0][1].kind)
         return len(items)
     return 0

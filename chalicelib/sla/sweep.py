@@ -7,18 +7,18 @@ import random
 import time
 from datetime import datetime
 
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.notify import sender as notify
 from chalicelib.sla.alerts import fire_due
 from chalicelib.sla.escalation import due_steps, next_due
-from chalicelib.model.institution import Institution
 from chalicelib.store.table import DUE_SHARDS
-from chalicelib.store.stores import Stores
 
 BATCH = 25  # cases whose alerts are bundled together per recipient
 
 
-def run_sweep(store: Stores, institution: Institution, now: datetime, base_url: str,
+def run_sweep(deps: Dependencies, now: datetime,
               budget_seconds: float = 45, monotonic=time.monotonic) -> dict:
+    store, institution = deps.store, deps.institution
     stop_at = monotonic() + budget_seconds
     result = {"messages_sent": 0, "cases_checked": 0, "alerts_recorded": 0, "complete": True}
     batch, message_ids = [], []
@@ -36,9 +36,9 @@ def run_sweep(store: Stores, institution: Institution, now: datetime, base_url: 
         else:  # woken for a step that no longer applies (a clock stopped): move the case on
             store.cases.set_next_due(case.reference, next_due(case, institution))
         if len(batch) >= BATCH:
-            result["alerts_recorded"] += fire_due(store, institution, batch, now, base_url)
+            result["alerts_recorded"] += fire_due(deps, batch, now)
             batch = []
     if batch:
-        result["alerts_recorded"] += fire_due(store, institution, batch, now, base_url)
-    result["messages_sent"] = notify.deliver(store, institution, message_ids, now, base_url)
+        result["alerts_recorded"] += fire_due(deps, batch, now)
+    result["messages_sent"] = notify.deliver(deps, message_ids, now)
     return result

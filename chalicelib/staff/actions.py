@@ -4,6 +4,7 @@ back conditionally on the version it read, so two people acting at once cannot o
 other (the second gets StaleCase and sees the new state). The staff pages call these."""
 from datetime import datetime
 
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.notify import sender as notify
 from chalicelib.notify.complainant import complainant_messages
 from chalicelib.model.case import Case, Event, ExtensionRequest
@@ -43,51 +44,56 @@ def _level_above(case: Case, actor: str):
     return case.chain[above]
 
 
-def _save(store: Stores, institution: Institution, before: Case, after: Case, events: list[Event], messages=(),
-          now: datetime | None = None, base_url: str | None = None) -> Case:
+def _save(deps: Dependencies, before: Case, after: Case, events: list[Event], messages=(),
+          now: datetime | None = None) -> Case:
+    store, institution = deps.store, deps.institution
     after = after.model_copy(update={"version": before.version + 1})
     store.cases.update(after, before.version, events, next_due(after, institution), messages)
     if messages:  # sent at once; a failure is retried by the sweep like any other message
-        notify.deliver(store, institution, [message.id for message in messages], now, base_url)
+        notify.deliver(deps, [message.id for message in messages], now)
     return after
 
 
-def acknowledge(store: Stores, institution: Institution, reference: str, actor: str, now: datetime,
+def acknowledge(deps: Dependencies, reference: str, actor: str, now: datetime,
                 expected_version: int | None = None) -> Case:
     """Stops the acknowledge clock (and only it)."""
+    store = deps.store
     case = _load(store, reference, expected_version)
     clocks = _stop(case, ("acknowledge",), now)
     status = transition(case.status, "acknowledged") if case.status in ("received", "reopened") else case.status
     event = Event(at=now, actor=actor, kind="acknowledged", public=True,
                   text=text(case.complainant.language, "status_acknowledged"))
-    return _save(store, institution, case, case.model_copy(update={"clocks": clocks, "status": status}), [event])
+    return _save(deps, case, case.model_copy(update={"clocks": clocks, "status": status}), [event])
 
 
-def await_complainant(store: Stores, institution: Institution, reference: str, actor: str, now: datetime) -> Case:
+def await_complainant(deps: Dependencies, reference: str, actor: str, now: datetime) -> Case:
     """Waiting for the complainant's information pauses the running respond and resolve clocks."""
+    store = deps.store
     case = _load(store, reference)
     clocks = [pause(clock, now) if clock.name != "acknowledge" else clock for clock in case.clocks]
     event = Event(at=now, actor=actor, kind="awaiting_complainant", public=True,
                   text=text(case.complainant.language, "status_awaiting_complainant"))
     updated = case.model_copy(update={"clocks": clocks, "status": transition(case.status, "awaiting_complainant")})
-    return _save(store, institution, case, updated, [event])
+    return _save(deps, case, updated, [event])
 
 
-def complainant_replied(store: Stores, institution: Institution, reference: str, now: datetime) -> Case | None:
+def complainant_replied(deps: Dependencies, reference: str, now: datetime) -> Case | None:
     """Their reply resumes paused clocks, with the time that was left when they paused."""
+    store, institution = deps.store, deps.institution
     case = _load(store, reference)
     if case.status != "awaiting_complainant":
         return None
     clocks = [resume(clock, institution, now) for clock in case.clocks]
     event = Event(at=now, actor="system", kind="clocks_resumed", data={"due": {c.name: str(c.due_at) for c in clocks}})
     updated = case.model_copy(update={"clocks": clocks, "status": transition(case.status, "in_progress")})
-    return _save(store, institution, case, updated, [event])
+    return _save(deps, case, updated, [event])
 
 
-def extend_deadline(store: Stores, institution: Institution, reference: str, clock_name: str, amount: int, unit: str,
-                    reason: str, approver: str, now: datetime, base_url: str) -> Case:
+def extend_deadline(deps: Dependencies, reference: str, clock_name: str, amount: int, unit: str,
+                    reason: str, approver: str, now: datetime) -> Case:
     """Extends one clock within the policy's cap, approved by someone above the handler in the case's
     chain (staff:<id>); the complainant is told the new date and why."""
+    store, institution = deps.store, deps.institution
     case = _load(store, reference)
     approvers = {person.id for member in case.chain[1:] for person in (member.primary, member.backup) if person}
     approvers |= {person.id for member in case.chain[1:] for person, _ in member.on_duty}
@@ -105,7 +111,7 @@ def extend_deadline(store: Stores, institution: Institution, reference: str, clo
     events = [Event(at=now, actor=approver, kind="deadline_extended", public=True, text=notice,
                     data={"clock": clock_name, "message_ids": [m.id for m in messages]})]
     events += [Event(at=now, actor="system", kind="notice_queued", data={"message_id": m.id}) for m in messages]
-    return _save(store, institution, case, case.model_copy(update={"clocks": clocks}), events, messages, now, base_url)
+    return _save(deps, case, case.model_copy(update={"clocks": clocks}), events, messages, now)
 
 
 def _stop(case: Case, names: tuple[str, ...], now: datetime) -> list:
@@ -122,10 +128,10 @@ def _to_complainant(case: Case, institution: Institution, now: datetime, words: 
                                 subject=f"[{case.reference}] {text(language, status_key)}")
 
 
-def reply(store: Stores, institution: Institution, reference: str, actor: str, words: str, now: datetime,
-          base_url: str, holding: bool = False, expected_version: int | None = None) -> Case:
+def reply(deps: Dependencies, reference: str, actor: str, words: str, now: datetime, holding: bool = False, expected_version: int | None = None) -> Case:
     """A reply to the complainant by their channels (SMS and/or email). The first substantive reply
     stops the respond clock; a holding reply ("we are looking into it") does not."""
+    store, institution = deps.store, deps.institution
     case = _load(store, reference, expected_version)
     words = words.strip()
     if not words:
@@ -138,21 +144,23 @@ def reply(store: Stores, institution: Institution, reference: str, actor: str, w
             updates["status"] = transition(case.status, "responded")
     events = [Event(at=now, actor=actor, kind="reply", public=True, text=words,
                     data={"holding": holding, "message_ids": [m.id for m in messages]})]
-    return _save(store, institution, case, case.model_copy(update=updates), events, messages, now, base_url)
+    return _save(deps, case, case.model_copy(update=updates), events, messages, now)
 
 
-def note(store: Stores, institution: Institution, reference: str, actor: str, words: str, now: datetime,
+def note(deps: Dependencies, reference: str, actor: str, words: str, now: datetime,
          expected_version: int | None = None) -> Case:
+    store = deps.store
     case = _load(store, reference, expected_version)
     if not words.strip():
         raise ValueError("a note needs words")
-    return _save(store, institution, case, case, [Event(at=now, actor=actor, kind="note", text=words.strip())])
+    return _save(deps, case, case, [Event(at=now, actor=actor, kind="note", text=words.strip())])
 
 
-def resolve(store: Stores, institution: Institution, reference: str, actor: str, summary: str, validity: str,
-            cause: str, corrective_action: str, compensation: str, now: datetime, base_url: str,
+def resolve(deps: Dependencies, reference: str, actor: str, summary: str, validity: str,
+            cause: str, corrective_action: str, compensation: str, now: datetime,
             expected_version: int | None = None) -> Case:
     """Closes the handling: every clock stops, the findings are recorded, the complainant gets the result."""
+    store, institution = deps.store, deps.institution
     case = _load(store, reference, expected_version)
     if not summary.strip():
         raise ValueError("a resolution needs a summary")
@@ -165,13 +173,13 @@ def resolve(store: Stores, institution: Institution, reference: str, actor: str,
                     data={**findings, "message_ids": [m.id for m in messages]})]
     updated = case.model_copy(update={"status": transition(case.status, "resolved"),
                                       "clocks": _stop(case, ("acknowledge", "respond", "resolve"), now)})
-    return _save(store, institution, case, updated, events, messages, now, base_url)
+    return _save(deps, case, updated, events, messages, now)
 
 
-def not_accept(store: Stores, institution: Institution, reference: str, actor: str, reason: str, now: datetime,
-               base_url: str, expected_version: int | None = None) -> Case:
+def not_accept(deps: Dependencies, reference: str, actor: str, reason: str, now: datetime, expected_version: int | None = None) -> Case:
     """Refusing a case is itself an outcome: it needs a reason, the complainant is told it, and the
     case stays in the register."""
+    store, institution = deps.store, deps.institution
     case = _load(store, reference, expected_version)
     if not reason.strip():
         raise ValueError("not accepting a case needs a reason")
@@ -180,13 +188,14 @@ def not_accept(store: Stores, institution: Institution, reference: str, actor: s
                     data={"message_ids": [m.id for m in messages]})]
     updated = case.model_copy(update={"status": transition(case.status, "not_accepted"),
                                       "clocks": _stop(case, ("acknowledge", "respond", "resolve"), now)})
-    return _save(store, institution, case, updated, events, messages, now, base_url)
+    return _save(deps, case, updated, events, messages, now)
 
 
-def request_extension(store: Stores, institution: Institution, reference: str, actor: str, clock_name: str, amount: int,
-                      unit: str, reason: str, now: datetime, base_url: str, expected_version: int | None = None) -> Case:
+def request_extension(deps: Dependencies, reference: str, actor: str, clock_name: str, amount: int,
+                      unit: str, reason: str, now: datetime, expected_version: int | None = None) -> Case:
     """Asks the person one level above the requester in the case's chain to approve more time; they
     get a text with their own link, where they approve or deny."""
+    store = deps.store
     case = _load(store, reference, expected_version)
     if not reason.strip():
         raise ValueError("an extension request needs a reason")
@@ -195,48 +204,49 @@ def request_extension(store: Stores, institution: Institution, reference: str, a
     above = _level_above(case, actor)
     request = ExtensionRequest(clock=clock_name, amount=amount, unit=unit, reason=reason.strip(), requested_by=actor,
                                approver=above.primary.id, at=now)
-    message = link_message(store, institution, reference, above.primary.id, above.primary.phone,
-                           f"{reference}: +{amount} {unit} ({reason.strip()[:40]})", "extension_request", now, base_url)
+    message = link_message(deps, reference, above.primary.id, above.primary.phone,
+                           f"{reference}: +{amount} {unit} ({reason.strip()[:40]})", "extension_request", now)
     events = [Event(at=now, actor=actor, kind="extension_requested", text=reason.strip(),
                     data={"clock": clock_name, "amount": amount, "unit": unit, "approver": above.primary.id,
                           "message_id": message.id})]
-    return _save(store, institution, case, case.model_copy(update={"pending_extension": request}), events, [message],
-                 now, base_url)
+    return _save(deps, case, case.model_copy(update={"pending_extension": request}), events, [message],
+                 now)
 
 
-def escalate_now(store: Stores, institution: Institution, reference: str, actor: str, now: datetime,
-                 base_url: str) -> Case:
+def escalate_now(deps: Dependencies, reference: str, actor: str, now: datetime) -> Case:
     """The person alerted hands the case one level up at once (逐级上报): the next level's primary
     gets a text with their own link."""
+    store = deps.store
     case = _load(store, reference)
     asker = actor.removeprefix("staff:")
     above = _level_above(case, actor)
-    message = link_message(store, institution, reference, above.primary.id, above.primary.phone,
-                           f"{reference} ↑ {asker}:", "escalation", now, base_url)
+    message = link_message(deps, reference, above.primary.id, above.primary.phone,
+                           f"{reference} ↑ {asker}:", "escalation", now)
     events = [Event(at=now, actor=actor, kind="escalated", text=f"{asker} -> {above.primary.id} ({above.role})",
                     data={"to": above.primary.id, "message_id": message.id})]
-    return _save(store, institution, case, case, events, [message], now, base_url)
+    return _save(deps, case, case, events, [message], now)
 
 
-def decide_extension(store: Stores, institution: Institution, reference: str, actor: str, approve: bool, now: datetime,
-                     base_url: str, expected_version: int | None = None) -> Case:
+def decide_extension(deps: Dependencies, reference: str, actor: str, approve: bool, now: datetime, expected_version: int | None = None) -> Case:
+    store = deps.store
     case = _load(store, reference, expected_version)
     request = case.pending_extension
     if request is None:
         raise ValueError("there is no extension request to decide")
     if approve:
-        extended = extend_deadline(store, institution, reference, request.clock, request.amount, request.unit,
-                                   request.reason, actor, now, base_url)
+        extended = extend_deadline(deps, reference, request.clock, request.amount, request.unit,
+                                   request.reason, actor, now)
         cleared = extended.model_copy(update={"pending_extension": None})
-        return _save(store, institution, extended, cleared, [])
+        return _save(deps, extended, cleared, [])
     event = Event(at=now, actor=actor, kind="extension_denied", text=request.reason, data={"clock": request.clock})
-    return _save(store, institution, case, case.model_copy(update={"pending_extension": None}), [event])
+    return _save(deps, case, case.model_copy(update={"pending_extension": None}), [event])
 
 
-def change_severity(store: Stores, institution: Institution, reference: str, actor: str, severity: str, reason: str,
+def change_severity(deps: Dependencies, reference: str, actor: str, severity: str, reason: str,
                     now: datetime, expected_version: int | None = None) -> Case:
     """Staff may raise or lower the level, with a recorded reason; a raise to leadership's threshold
     alerts leadership at the next sweep (the intake step becomes due)."""
+    store = deps.store
     from chalicelib.model.institution import SEVERITIES
 
     case = _load(store, reference, expected_version)
@@ -246,13 +256,13 @@ def change_severity(store: Stores, institution: Institution, reference: str, act
         raise ValueError("changing the severity needs a reason")
     event = Event(at=now, actor=actor, kind="severity_changed", text=reason.strip(),
                   data={"from": case.severity, "to": severity})
-    return _save(store, institution, case, case.model_copy(update={"severity": severity}), [event])
+    return _save(deps, case, case.model_copy(update={"severity": severity}), [event])
 
 
-def reassign(store: Stores, institution: Institution, reference: str, actor: str, to_staff_id: str, now: datetime,
-             base_url: str, expected_version: int | None = None) -> Case:
+def reassign(deps: Dependencies, reference: str, actor: str, to_staff_id: str, now: datetime, expected_version: int | None = None) -> Case:
     """Hands the case to another person of the directory: never to the person complained about
     (回避), the old handler's links stop working, the new one is texted a link of their own."""
+    store, institution = deps.store, deps.institution
     from chalicelib.model.case import Person
 
     case = _load(store, reference, expected_version)
@@ -266,12 +276,11 @@ def reassign(store: Stores, institution: Institution, reference: str, actor: str
     chain = list(case.chain)
     if chain:  # the handler level of the copied chain now names the new person
         chain[0] = chain[0].model_copy(update={"primary": Person(id=member.id, name=member.name, phone=member.phone)})
-    message = link_message(store, institution, reference, member.id, member.phone, f"{reference}:", "assignment", now,
-                           base_url)
+    message = link_message(deps, reference, member.id, member.phone, f"{reference}:", "assignment", now)
     events = [Event(at=now, actor=actor, kind="reassigned", text=f"{previous} -> {member.id}",
                     data={"from": previous, "to": member.id, "message_id": message.id})]
     updated = case.model_copy(update={"assignee": member.id, "chain": chain})
-    saved = _save(store, institution, case, updated, events, [message], now, base_url)
+    saved = _save(deps, case, updated, events, [message], now)
     if previous and previous != member.id:
         store.links.revoke(reference, previous)
     return saved

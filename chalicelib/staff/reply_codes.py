@@ -7,10 +7,10 @@ import re
 import unicodedata
 from datetime import datetime
 
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.staff import actions as case_actions
-from chalicelib.model.institution import Institution, StaffMember
+from chalicelib.model.institution import StaffMember
 from chalicelib.store.table import StaleCase
-from chalicelib.store.stores import Stores
 
 UNKNOWN_CODES_PER_HOUR = 10
 _COMMAND = re.compile(r"^\s*(\d{1,2})\s*(a|r|c|e|确认|回复|办结|升级)\s*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -25,8 +25,8 @@ _HELP = {
 
 
 
-def handle(store: Stores, institution: Institution, member: StaffMember, body: str, now: datetime,
-           base_url: str) -> str | None:
+def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) -> str | None:
+    store, institution = deps.store, deps.institution
     language = institution.staff_language(member.id)
     match = _COMMAND.match(unicodedata.normalize("NFKC", body or ""))
     reference = store.links.reference_for_code(member.phone, int(match.group(1)), now) if match else None
@@ -37,13 +37,13 @@ def handle(store: Stores, institution: Institution, member: StaffMember, body: s
     verb, words, actor = _VERBS[match.group(2).lower()], match.group(3).strip(), f"staff:{member.id}"
     try:
         if verb == "acknowledge":
-            case_actions.acknowledge(store, institution, reference, actor, now)
+            case_actions.acknowledge(deps, reference, actor, now)
         elif verb == "escalate":
-            case_actions.escalate_now(store, institution, reference, actor, now, base_url)
+            case_actions.escalate_now(deps, reference, actor, now)
         elif verb == "reply":
-            case_actions.reply(store, institution, reference, actor, words, now, base_url)
+            case_actions.reply(deps, reference, actor, words, now)
         else:
-            case_actions.resolve(store, institution, reference, actor, words, "unassessed", "", "", "", now, base_url)
+            case_actions.resolve(deps, reference, actor, words, "unassessed", "", "", "", now)
     except (ValueError, StaleCase) as problem:
         return f"{reference}: {problem}" if language == "en" else f"{reference}：未完成（{problem}）"
     return f"{reference}: done ({verb})." if language == "en" else f"{reference}：已完成。"

@@ -1,18 +1,18 @@
-"""What one Lambda container keeps between invocations: AWS clients (created lazily, once, from
-environment variables, as in the Chalice todo sample), the store, and the institution config,
-cached briefly so that `python -m infra sync` takes effect within a minute."""
+"""What one Lambda container reads from its environment, once: settings (environment variables),
+secrets (SSM SecureString or Secrets Manager, cached a few minutes), and AWS clients (created
+lazily, once, as in the Chalice todo sample; boto3 picks up AWS_ENDPOINT_URL_<SERVICE> for the
+local stand-ins). Only the edge and the runtime read it; everything below gets what it needs passed in."""
 import os
 import threading
 import time
 from functools import cache
 
-CONFIG_TTL_SECONDS = 60
 SECRET_TTL_SECONDS = 300  # a rotated Twilio token reaches every container within 5 minutes
 _lock = threading.Lock()
 _cached: dict = {}  # key -> (valid until, on the monotonic clock; value)
 
 
-def _for_a_while(key: str, seconds: float, compute):
+def for_a_while(key: str, seconds: float, compute):
     """The value computed at most once per `seconds` in this container."""
     with _lock:
         entry = _cached.get(key)
@@ -35,6 +35,10 @@ def setting(name: str, default: str | None = None) -> str:
     return value
 
 
+def optional(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
 def secret(name: str) -> str:
     """A credential (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN): the environment variable itself in
     the sandbox and tests; in AWS, the SSM SecureString parameter or Secrets Manager secret named by
@@ -44,7 +48,7 @@ def secret(name: str) -> str:
     reference = os.environ.get(f"{name}_REF")
     if not reference:
         raise MissingSetting(f"neither {name} nor {name}_REF is set")
-    return _for_a_while(f"secret:{reference}", SECRET_TTL_SECONDS, lambda: _read_secret(reference))
+    return for_a_while(f"secret:{reference}", SECRET_TTL_SECONDS, lambda: _read_secret(reference))
 
 
 def secret_reference(reference: str) -> tuple[str, str, str | None]:
@@ -72,7 +76,7 @@ def _read_secret(reference: str) -> str:
 
 @cache
 def aws_resource(service: str):
-    import boto3  # boto3 picks up AWS_ENDPOINT_URL_<SERVICE> for the local stand-ins
+    import boto3
 
     return boto3.resource(service)
 
@@ -84,36 +88,8 @@ def aws_client(service: str):
     return boto3.client(service)
 
 
-@cache
-def store():
-    from chalicelib.store.stores import Stores
-
-    return Stores(aws_resource("dynamodb").Table(setting("TABLE_NAME")))
-
-
-def institution():
-    return _for_a_while("institution", CONFIG_TTL_SECONDS, _load_institution)
-
-
-def _load_institution():
-    from chalicelib.model.institution import Institution
-    from chalicelib.runtime.rendering import use_overrides
-
-    document = store().config.get()
-    if document is None:
-        raise MissingSetting(
-            f"no institution config in table {setting('TABLE_NAME')}: run `python -m infra sync`")
-    value = Institution.model_validate(document)
-    use_overrides(value.texts, value.messages)
-    return value
-
-
 def reset() -> None:
-    """Forget clients and config (tests switch endpoints and tables between cases)."""
+    """Forget clients, secrets and cached values (tests switch endpoints and tables between cases)."""
     aws_resource.cache_clear()
     aws_client.cache_clear()
-    store.cache_clear()
     _cached.clear()
-    from chalicelib.runtime.rendering import use_overrides
-
-    use_overrides({}, {})

@@ -1,0 +1,151 @@
+"""The complainant's pages: the complaint form, its confirmation and the status lookup. Every page
+escapes what it shows (Jinja2 autoescape); errors are pages in the user's language, with what they
+typed kept."""
+import secrets
+from datetime import datetime
+
+from chalice import Response
+
+from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, root_path, source_address
+from chalicelib.intake.filing import Filed, file_complaint
+from chalicelib.intake.submission import Rejected, validate_submission
+from chalicelib.model.case import Case
+from chalicelib.model.institution import Institution
+from chalicelib.model.references import normalise_reference
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.language import Language
+from chalicelib.runtime.rendering import local_time, render_page, text
+from chalicelib.store.table import Once
+
+LOOKUPS_PER_SOURCE_PER_HOUR = 30
+FORM_FIELDS = ("description", "type", "category", "occurred", "location", "subject", "demands",
+               "name", "phone", "email", "language", "anonymous")
+
+
+def page(request, name: str, language: Language, institution: Institution, status: int = 200, **values) -> Response:
+    body = render_page(name, language, root=root_path(request), institution_name=institution.name.in_(language), **values)
+    return Response(body=body, status_code=status, headers=HTML)
+
+
+def message_page(request, language: Language, institution: Institution, status: int, title_key: str,
+                 body_key: str) -> Response:
+    return page(request, "message", language, institution, status, title=text(language, title_key),
+                body=text(language, body_key))
+
+
+def over_limit(deps: Dependencies, kind: str, source: str, now: datetime, limit: int) -> bool:
+    """More than `limit` requests of this kind from this source in the current hour."""
+    return deps.store.abuse.count_in_window(f"{kind}#{source}", now.strftime("%Y%m%d%H"), 7200) > limit
+
+
+def field_messages(language: Language, rejected: Rejected) -> dict[str, str]:
+    messages = {}
+    for field, (key, args) in rejected.fields.items():
+        try:
+            messages[field] = text(language, f"error_{key}", **args)
+        except KeyError:  # a rule without its own wording
+            messages[field] = text(language, "error_invalid")
+    return messages
+
+
+# -- the web form -----------------------------------------------------------------------------
+def _form(request, institution, language, status=200, values=None, errors=None, banner=None) -> Response:
+    return page(request, "new", language, institution, status, values=values or {}, errors=errors or {},
+                banner=banner, categories=institution.categories, allow_anonymous=institution.intake.allow_anonymous,
+                max_text=institution.intake.max_text_chars,
+                form_token=(values or {}).get("form_token") or secrets.token_urlsafe(16))
+
+
+def new_form(deps: Dependencies, request) -> Response:
+    return _form(request, deps.institution, page_language(request, deps.institution))
+
+
+def submit_form(deps: Dependencies, request, now: datetime) -> Response:
+    institution = deps.institution
+    language = page_language(request, institution)
+    try:
+        fields = form_fields(request)
+    except TooLarge:
+        return message_page(request, language, institution, 413, "error_title", "error_413")
+    values = {name: fields.get(name, "") for name in (*FORM_FIELDS, "form_token")}
+    if fields.get("website"):  # the honeypot: people never see it, form-filling robots do
+        deps.store.abuse.quarantine("web", "honeypot", fields, now)
+        return message_page(request, language, institution, 200, "spam_title", "spam_body")
+    if over_limit(deps, "web", source_address(request), now, institution.intake.submissions_per_source_per_hour):
+        return _form(request, institution, language, 429, values, banner=text(language, "error_429"))
+    data = {name: fields[name] for name in FORM_FIELDS if name in fields}
+    data["anonymous"] = bool(fields.get("anonymous"))
+    try:
+        submission = validate_submission(data, institution)
+    except Rejected as rejected:
+        return _form(request, institution, language, 422, values, field_messages(language, rejected),
+                     text(language, "form_has_errors"))
+    complaint = submission.to_new_complaint("web", language, institution.default_language)
+    token = fields.get("form_token", "")
+    filed = file_complaint(deps, complaint, now, once=Once("web", token) if 16 <= len(token) <= 64 else None)
+    return _confirmation(request, institution, filed)
+
+
+def _confirmation(request, institution: Institution, filed: Filed) -> Response:
+    case: Case = filed.case
+    language = case.complainant.language
+    zone = institution.calendar.timezone
+    notices = [text(language, f"confirm_sent_{message.channel}", contact=message.to) for message in filed.messages]
+    if not filed.messages:
+        notices.append(text(language, "confirm_no_contact"))
+    expected = case.expected_response_by()
+    return page(request, "confirmation", language, institution, reference=case.reference,
+                received=local_time(case.received_at, zone, language),
+                expected=local_time(expected, zone, language) if expected else None, notices=notices)
+
+
+# -- status lookup ----------------------------------------------------------------------------
+def status_page(deps: Dependencies, request, now: datetime) -> Response:
+    """GET shows the lookup form (and looks up when both values are in the query); POST looks up
+    without putting the contact in a URL. A wrong contact and an unknown reference get the same
+    answer, so the page reveals nothing about cases that are not yours."""
+    institution = deps.institution
+    language = page_language(request, institution)
+    if request.method == "POST":
+        try:
+            fields = form_fields(request)
+        except TooLarge:
+            return message_page(request, language, institution, 413, "error_title", "error_413")
+    else:
+        fields = dict(request.query_params or {})
+    reference_text, contact = fields.get("ref", ""), fields.get("contact", "")
+    values = {"ref": reference_text}
+    if not contact:
+        return page(request, "status", language, institution, values=values, case=None, banner=None)
+    if over_limit(deps, "lookup", source_address(request), now, LOOKUPS_PER_SOURCE_PER_HOUR):
+        return page(request, "status", language, institution, 429, values=values, case=None,
+                    banner=text(language, "error_429"))
+    case = find_own_case(deps, reference_text, contact)
+    if case is None:
+        return page(request, "status", language, institution, 404, values=values, case=None,
+                    banner=text(language, "status_not_found"))
+    zone = institution.calendar.timezone
+    updates = [{"at": local_time(event.at, zone, language), "text": event.text}
+               for event in deps.store.cases.timeline(case.reference) if event.public]
+    expected = case.expected_response_by()
+    return page(request, "status", language, institution, values=values, case=case, banner=None,
+                updates=updates, received=local_time(case.received_at, zone, language),
+                expected=local_time(expected, zone, language) if expected else None)
+
+
+def find_own_case(deps: Dependencies, reference_text: str, contact: str) -> Case | None:
+    from chalicelib.model.contacts import InvalidContact, normalise_email, normalise_phone
+
+    reference = normalise_reference(reference_text)
+    try:
+        if "@" in contact:
+            given = normalise_email(contact)
+        else:
+            given = normalise_phone(contact, deps.institution.intake.default_phone_region)
+    except InvalidContact:
+        given = None
+    # The read happens whatever the input, so timing does not tell a valid reference apart.
+    case = deps.store.cases.get(reference or "NONE-000000000")
+    if case is None or given is None or given not in case.complainant.contacts():
+        return None
+    return case

@@ -1,0 +1,122 @@
+"""Twilio, the first SMS and voice provider: sending texts through its REST API (pointed at a local
+stand-in by TWILIO_API_BASE in the sandbox and tests), its message status reports, its media
+downloads, and the checks that a webhook request really comes from Twilio (the X-Twilio-Signature
+over the public URL Twilio called - PUBLIC_BASE_URL, which carries any API Gateway stage prefix or
+custom domain, + the route path + Twilio's query string - and the posted parameters)."""
+import logging
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode
+
+from chalicelib.notify.provider import DeliveryReport, PermanentFailure, TemporaryFailure
+
+# The Twilio client logs whole requests at INFO, complainants' numbers and texts included.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+MAX_MEDIA_BYTES = 5 * 1024 * 1024  # Twilio's own MMS limit
+# Twilio's message statuses in the order they happen; a report never moves a message backwards.
+_DELIVERY_RANK = {"accepted": 1, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
+                  "failed": 4, "read": 5}
+
+
+class Forbidden(Exception):
+    pass
+
+
+class TwilioSms:
+    """Created once per container; the REST client (and the twilio package) only when first used.
+    `credentials` returns (account sid, auth token): read from the environment or a secret store at
+    the edge, when needed."""
+
+    def __init__(self, credentials: Callable[[], tuple[str, str]], default_sender: str | None,
+                 api_base: str | None = None):
+        self._credentials = credentials
+        self.default_sender = default_sender
+        self.api_base = api_base
+        self._client = None
+
+    def url(self, url: str) -> str:
+        """Twilio's own URL, or the same path on the local stand-in when an API base is set."""
+        return re.sub(r"^https://[^/]+", self.api_base.rstrip("/"), url) if self.api_base else url
+
+    def client(self):
+        if self._client is None:
+            from twilio.http.http_client import TwilioHttpClient
+            from twilio.rest import Client
+
+            redirect = self.url
+
+            class RedirectingHttpClient(TwilioHttpClient):
+                def request(self, method, url, *args, **kwargs):
+                    return super().request(method, redirect(url), *args, **kwargs)
+
+            self._client = Client(*self._credentials(), http_client=RedirectingHttpClient(timeout=10))
+        return self._client
+
+    def send_sms(self, to: str, body: str, sender: str | None, status_callback: str | None = None) -> str:
+        from twilio.base.exceptions import TwilioRestException
+
+        extra = {"status_callback": status_callback} if status_callback else {}
+        try:
+            return self.client().messages.create(to=to, from_=sender or self.default_sender, body=body, **extra).sid
+        except TwilioRestException as error:
+            # 4xx other than rate limiting: Twilio refuses this message (bad number, opted out ...)
+            if 400 <= error.status < 500 and error.status != 429:
+                raise PermanentFailure(f"Twilio {error.status} code {error.code}: {error.msg}") from None
+            raise TemporaryFailure(f"Twilio {error.status} code {error.code}") from None
+
+    @staticmethod
+    def delivery_report(params: dict[str, str]) -> DeliveryReport | None:
+        status = params.get("MessageStatus") or params.get("SmsStatus") or ""
+        rank = _DELIVERY_RANK.get(status)
+        if rank is None:
+            return None
+        return DeliveryReport(provider_id=params.get("MessageSid", ""), status=status, rank=rank,
+                              error_code=params.get("ErrorCode"), failed=status in ("undelivered", "failed"))
+
+    def fetch_media(self, url: str) -> tuple[bytes, str]:
+        """A picture or recording Twilio keeps for us, at most MAX_MEDIA_BYTES."""
+        import requests
+
+        response = requests.get(self.url(url), auth=self._credentials(), timeout=10, stream=True)
+        response.raise_for_status()
+        content = response.raw.read(MAX_MEDIA_BYTES + 1, decode_content=True)
+        if len(content) > MAX_MEDIA_BYTES:
+            raise ValueError(f"media larger than {MAX_MEDIA_BYTES} bytes")
+        return content, response.headers.get("Content-Type", "application/octet-stream")
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+def form_params(raw: bytes) -> dict[str, str]:
+    """Twilio posts UTF-8 form fields; bytes that are not UTF-8 cannot carry a valid signature."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Forbidden("body is not UTF-8") from None
+    return {name: values[-1] for name, values in parse_qs(text, keep_blank_values=True).items()}
+
+
+def candidate_urls(base_url: str, path: str, query: list[tuple[str, str]]) -> list[str]:
+    """API Gateway hands the query over as a mapping; the order Twilio signed is either the one
+    kept or, for the URLs we generate ourselves, sorted."""
+    url = base_url.rstrip("/") + path
+    if not query:
+        return [url]
+    kept, ordered = f"{url}?{urlencode(query)}", f"{url}?{urlencode(sorted(query))}"
+    return [kept] if kept == ordered else [kept, ordered]
+
+
+def verify(auth_token: str, urls: list[str], params: dict[str, str], signature: str | None) -> None:
+    from twilio.request_validator import RequestValidator
+
+    if not signature:
+        raise Forbidden("missing X-Twilio-Signature")
+    validator = RequestValidator(auth_token)
+    if not any(validator.validate(url, params, signature) for url in urls):
+        raise Forbidden("X-Twilio-Signature does not match")
+
+
+def action_url(base_url: str, path: str, **query: str) -> str:
+    """URLs we hand to Twilio (TwiML actions, callbacks), with the query sorted so that the
+    signature check can rebuild them exactly."""
+    url = base_url.rstrip("/") + path
+    return f"{url}?{urlencode(sorted(query.items()))}" if query else url

@@ -1,0 +1,32 @@
+"""The mail/media bucket (S3): raw inbound mail (written by SES), and what complainants send with
+their messages - MMS pictures, voice recordings, email attachments, transcripts."""
+import json
+from collections.abc import Callable
+
+
+class MediaFiles:
+    """`client` returns the S3 client (created once per container, when first needed); `bucket` is
+    the stack's bucket (MAIL_BUCKET), None where the deployment has none."""
+
+    def __init__(self, client: Callable, bucket: str | None):
+        self._client = client
+        self.bucket = bucket
+
+    def put(self, key: str, body: bytes, content_type: str, bucket: str | None = None) -> str:
+        """Stores a file (encrypted at rest); returns its location, s3://bucket/key."""
+        bucket = bucket or self.bucket
+        if not bucket:
+            raise LookupError("no media bucket is configured (MAIL_BUCKET)")
+        self._client().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
+                                  ServerSideEncryption="AES256")
+        return f"s3://{bucket}/{key}"
+
+    def size(self, bucket: str, key: str) -> int:
+        return self._client().head_object(Bucket=bucket, Key=key)["ContentLength"]
+
+    def read(self, bucket: str, key: str, first_bytes: int | None = None) -> bytes:
+        extra = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else {}
+        return self._client().get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
+
+    def read_json(self, key: str) -> dict:
+        return json.loads(self.read(self.bucket, key))
