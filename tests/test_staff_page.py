@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 
-from conftest import FORM_HEADERS
+from support import FORM_HEADERS
 
 COMPLAINANT = "+8613800138600"
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)

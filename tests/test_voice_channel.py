@@ -5,7 +5,7 @@ from xml.etree import ElementTree
 
 import time_machine
 
-from conftest import TWILIO_SID, twilio_post
+from support import TWILIO_SID, twilio_post
 
 CALLER = "+8613800138300"
 
