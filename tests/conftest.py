@@ -146,3 +146,14 @@ def media_bucket(moto_store, monkeypatch):
     boto3.client("s3").create_bucket(Bucket="hotline-media-unit")
     return "hotline-media-unit"
 
+
+# -- `slow`: the end-to-end tests, so that `./dev test -m "not slow"` runs the fast ones alone --------
+SLOW_MODULES = {"test_sandbox.py", "test_staff_browser.py", "test_packaging.py"}  # servers, a browser, a zip
+SLOW_FIXTURES = {"packaged_stacks"}  # `chalice package` and cfn-lint for both institutions
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in SLOW_MODULES or SLOW_FIXTURES.intersection(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
