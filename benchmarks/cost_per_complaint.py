@@ -110,8 +110,8 @@ def main(count: int, per_month: int) -> None:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.runtime import context
     from chalicelib.notify.segments import segments
+    from chalicelib.runtime import context
     from chalicelib.sla.sweep import run_sweep
     from infra import config
     from sandbox.local_engines import local_engines

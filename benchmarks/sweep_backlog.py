@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 def main(open_cases: int, due: int) -> None:
     import boto3
 
-    from chalicelib.store.table import Store, create_table
     from chalicelib.sla.sweep import run_sweep
+    from chalicelib.store.table import Store, create_table
     from infra import config
     from sandbox.dynamodb_local import DynamoDBLocal
     from sandbox.twilio_standin import TwilioStandIn

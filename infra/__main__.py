@@ -347,8 +347,8 @@ def _sync(args) -> int:
 def _api_key(args) -> int:
     """Keys for the institution's own systems that post to /api/complaints (their own hourly
     limit, their name on each case). A new key is printed once and stored only as a hash."""
-    from chalicelib.store.api_clients import register
     from chalicelib.runtime.clock import now
+    from chalicelib.store.api_clients import register
     from chalicelib.store.table import Store
 
     loaded = config.load_file(args.institution)

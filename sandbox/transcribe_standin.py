@@ -4,10 +4,10 @@ output key the app asked for -- the words the simulated caller "said" -- and the
 the `transcribed` function runs, as the EventBridge rule would invoke it."""
 import json
 
-from chalicelib.runtime import context
-from chalicelib.runtime.clock import now
 from chalicelib.intake.transcription import job_prefix, read_transcript, transcript_key
 from chalicelib.intake.voice import add_transcript
+from chalicelib.runtime import context
+from chalicelib.runtime.clock import now
 
 
 def complete(call_sid: str, words: str) -> str:

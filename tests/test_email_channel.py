@@ -7,7 +7,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-
 CORPUS = Path(__file__).resolve().parent / "email_corpus"
 MAILBOX = "complaints@harbourcitybank.example"
 

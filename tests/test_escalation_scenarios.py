@@ -132,8 +132,8 @@ def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(c
 
 def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_store, twilio):
     from chalicelib.runtime import context
-    from chalicelib.staff.actions import extend_deadline
     from chalicelib.sla.deadlines import ExtensionRefused
+    from chalicelib.staff.actions import extend_deadline
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
@@ -226,8 +226,8 @@ def test_the_link_in_an_alert_opens_the_case_for_that_person(client, moto_store,
 
 def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client, moto_store, twilio, institution):
     """Staff texts follow the person (`staff[].language`), the rest of the chain keeps the bank's Chinese."""
-    from chalicelib.runtime import context
     from chalicelib.notify.segments import segments
+    from chalicelib.runtime import context
 
     staff = [m.model_copy(update={"language": "en"}) if m.id == "li.qiang" else m for m in institution.staff]
     moto_store.put_institution(json.loads(institution.model_copy(update={"staff": staff}).model_dump_json()))

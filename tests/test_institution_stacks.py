@@ -408,8 +408,8 @@ def test_new_scaffolds_a_valid_config_from_the_example(tmp_path, capsys):
 def test_twilio_credentials_are_read_from_where_the_config_names_them(where, client, moto_store, twilio, monkeypatch):
     import boto3
 
-    from chalicelib.runtime import context
     from chalicelib.notify import sender as notify
+    from chalicelib.runtime import context
 
     if where == "ssm":
         ssm = boto3.client("ssm")

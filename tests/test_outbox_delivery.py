@@ -90,8 +90,8 @@ def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, inst
 
 
 def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_after_the_lease(client, moto_store, twilio, monkeypatch):
-    from chalicelib.notify import sender as notify
     from chalicelib.model.message import SEND_LEASE
+    from chalicelib.notify import sender as notify
 
     with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
         with monkeypatch.context() as crash:

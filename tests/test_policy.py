@@ -76,8 +76,8 @@ def test_country_holidays_are_written_into_the_config_by_the_admin_side(tmp_path
 
 
 def test_hospital_example_gives_written_complaints_15_working_days_and_its_night_roster_answers():
-    from infra import config
     from chalicelib.sla.escalation import chain_snapshot, recipient
+    from infra import config
 
     hospital = config.load("riverside-hospital")
     by_email = opening_clocks(hospital, MONDAY_10, _complaint(channel="email"))
