@@ -82,7 +82,7 @@ def test_each_function_may_touch_only_its_own_institutions_resources(packaged_st
     resources = _template(packaged_stacks, slug)["Resources"]
     roles = {name: item["Properties"]["Policies"] for name, item in resources.items() if item["Type"] == "AWS::IAM::Role"}
     assert set(roles) == {"ApiHandlerRole", "SlaSweepRole", "InboundEmailRole", "TranscribedRole"}
-    for name, policies in roles.items():
+    for policies in roles.values():
         [policy] = policies
         statements = policy["PolicyDocument"]["Statement"]
         text = json.dumps(statements)
@@ -420,7 +420,7 @@ def test_twilio_credentials_are_read_from_where_the_config_names_them(where, cli
         boto3.client("secretsmanager").create_secret(
             Name="hotline/hcb/twilio", SecretString=json.dumps({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN}))
         references = ("secretsmanager:hotline/hcb/twilio#account_sid", "secretsmanager:hotline/hcb/twilio#auth_token")
-    for name, reference in zip(("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), references):
+    for name, reference in zip(("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), references, strict=True):
         monkeypatch.delenv(name)
         monkeypatch.setenv(f"{name}_REF", reference)
     context.reset()

@@ -71,7 +71,7 @@ def test_country_holidays_are_written_into_the_config_by_the_admin_side(tmp_path
     assert date(2026, 11, 26) in institution.calendar.holidays  # Thanksgiving
     assert not institution.calendar.work_calendar().is_working_day(date(2026, 11, 26))
     path.write_text(path.read_text().replace("country: US", "country: XX"), encoding="utf-8")
-    with pytest.raises(config.ConfigError, match="calendar.country: 'XX'"):
+    with pytest.raises(config.ConfigError, match=r"calendar\.country: 'XX'"):
         config.load(str(path))
 
 
