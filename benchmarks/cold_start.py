@@ -38,7 +38,8 @@ def main() -> None:
     app_only = import_seconds("import app")
     first_request = import_seconds("import app, chalicelib.edge.web, chalicelib.intake.filing, chalicelib.runtime.environment, boto3")
     print(f"import boto3, chalice (baseline):   {baseline * 1000:.0f} ms")
-    print(f"import app:                         {app_only * 1000:.0f} ms  ({app_only / baseline:.2f}x baseline; budget 1.30x)")
+    print(f"import app:                         {app_only * 1000:.0f} ms  "
+          f"({app_only / baseline:.2f}x baseline; budget 1.30x)")
     print(f"import app + first web request's modules + boto3: {first_request * 1000:.0f} ms  "
           f"({first_request / baseline:.2f}x baseline)")
     if "--no-package" not in sys.argv:

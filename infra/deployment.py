@@ -42,7 +42,7 @@ class Deployment(Strict):
     log_retention_days: Literal[30, 60, 90, 180, 365, 731, 1827, 3653] = 365
     # SES has one active receipt rule set per region and account; each institution adds its rule to it.
     receipt_rule_set: str = Field(default="complaint-hotline", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    functions: dict[Literal["api_handler", "sla_sweep", "inbound_email", "transcribed"], FunctionSize] = {}
+    functions: dict[Literal["api_handler", "sla_sweep", "inbound_email", "transcribed"], FunctionSize] = Field(default_factory=dict)
 
     @field_validator("twilio_account_sid", "twilio_auth_token")
     @classmethod

@@ -69,7 +69,8 @@ class SandboxPage:
         return f"""<!doctype html><meta charset="utf-8"><title>Sandbox</title>
 <style>body{{font-family:system-ui;margin:1rem;max-width:70rem}}td{{border-top:1px solid #ccc;padding:.4rem;
 vertical-align:top;white-space:pre-wrap}}form{{display:inline-block;vertical-align:top;margin:0 1rem 1rem 0;
-padding:.8rem;background:#f3f4f6;border-radius:.4rem}}input,textarea{{display:block;margin:.2rem 0 .6rem;width:18rem}}</style>
+padding:.8rem;background:#f3f4f6;border-radius:.4rem}}
+input,textarea{{display:block;margin:.2rem 0 .6rem;width:18rem}}</style>
 <h1>Sandbox</h1>
 <p>Complaint form: <a href="{self.app_url}/complaints/new">{self.app_url}/complaints/new</a>.
 This page does not refresh itself; reload it to see new messages.</p>
@@ -83,11 +84,13 @@ This page does not refresh itself; reload it to see new messages.</p>
 <label>Menu key (1-9, 0 other) <input name="menu" value="1"></label>
 <label>What you say (the transcript, English only) <textarea name="words">The teller was rude to me.</textarea></label>
 <button>Place call</button></form>
-<form method="post" action="/advance"><b>Move time on</b> (sandbox time: {e(f"{self.scheduler.now():%Y-%m-%d %H:%M} UTC") if self.scheduler else "?"})
+<form method="post" action="/advance"><b>Move time on</b>
+(sandbox time: {e(f"{self.scheduler.now():%Y-%m-%d %H:%M} UTC") if self.scheduler else "?"})
 <label>Hours <input name="hours" value="6"></label><button>Advance and run the sweep</button></form>
 <h2>The phone heard</h2><ol>{log or "<li>Nothing yet.</li>"}</ol>
 <h2>Outbound messages</h2><p>Numbers ending in 9999 report "undelivered", to watch retries.</p>
-<table><tr><th>When (UTC)</th><th>Channel</th><th>To</th><th>Message</th><th>Status</th></tr>{''.join(rows)}</table>""".encode()
+<table><tr><th>When (UTC)</th><th>Channel</th><th>To</th><th>Message</th><th>Status</th></tr>
+{''.join(rows)}</table>""".encode()
 
     def case(self, reference: str) -> bytes:
         e = html.escape
@@ -98,7 +101,8 @@ This page does not refresh itself; reload it to see new messages.</p>
                          f"<td>{e(ev.text or '')}</td><td>{'public' if ev.public else ''}</td></tr>"
                          for ev in self.store.cases.timeline(reference))
         return f"""<!doctype html><meta charset="utf-8"><title>{e(reference)}</title>
-<style>body{{font-family:system-ui;margin:1rem}}td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
+<style>body{{font-family:system-ui;margin:1rem}}
+td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
 <p><a href="/">&larr; sandbox</a></p><h1>{e(reference)}</h1>
 <pre>{e(json.dumps(case.model_dump(mode="json"), ensure_ascii=False, indent=2))}</pre>
 <h2>Timeline</h2><table>{events}</table>""".encode()

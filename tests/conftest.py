@@ -1,21 +1,17 @@
 """Shared fixtures: environment, the institution, moto-backed and DynamoDB Local-backed tables,
-the Twilio stand-in, and Chalice's test client."""
+the Twilio stand-in, and Chalice's test client. Plain helpers are in support.py; a test imports
+those from there and never imports this module."""
 import json
 import os
 import secrets
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-TWILIO_SID = "AC" + "0" * 31 + "1"
-TWILIO_TOKEN = "test-auth-token-not-a-secret"
+from support import TWILIO_SID, TWILIO_TOKEN
+
+if TYPE_CHECKING:
+    from chalicelib.store.table import Store
 
 os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
@@ -152,64 +148,13 @@ def media_bucket(moto_store, monkeypatch):
     return "hotline-media-unit"
 
 
-def twilio_post(client, path: str, params: dict, query: dict | None = None, token: str = TWILIO_TOKEN,
-                signature: str | None = None, body: str | bytes | None = None):
-    """A webhook request signed exactly as Twilio signs it: HMAC-SHA1 over the public URL
-    (with the query string) and the sorted form fields."""
-    from urllib.parse import urlencode
-
-    from twilio.request_validator import RequestValidator
-
-    query_string = f"?{urlencode(query)}" if query else ""
-    url = os.environ["PUBLIC_BASE_URL"] + path + query_string
-    if signature is None:
-        signature = RequestValidator(token).compute_signature(url, params)
-    return client.http.post(path + query_string, body=urlencode(params) if body is None else body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature,
-        "User-Agent": "TwilioProxy/1.1"})
+# -- `slow`: the end-to-end tests, so that `./dev test -m "not slow"` runs the fast ones alone --------
+SLOW_MODULES = {"test_sandbox.py", "test_staff_browser.py", "test_packaging.py"}  # servers, a browser, a zip
+SLOW_FIXTURES = {"packaged_stacks"}  # `chalice package` and cfn-lint for both institutions
 
 
-def sms_params(sender: str, body: str, sid: str | None = None, **extra) -> dict:
-    return {"MessageSid": sid or "SM" + secrets.token_hex(16), "AccountSid": TWILIO_SID, "From": sender,
-            "To": "+8675512340000", "Body": body, "NumMedia": "0", "NumSegments": "1", **extra}
-
-
-def form_body(**fields) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(fields)
-
-
-FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-# -- the real sandbox, for the tests that run the README's first command -------------------------
-def start_sandbox(state, base):
-    """`python -m sandbox.run` in its own process group, on ports from `base`, data in `state`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TWILIO_", "TABLE_NAME"))}
-    return subprocess.Popen([sys.executable, "-m", "sandbox.run", "--state", str(state), "--port-base", str(base),
-                             "--tick", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-
-
-def wait_for(url, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"{url} did not come up")
-
-
-def stop_sandbox(process):
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        return process.communicate(timeout=30)[0]
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        return process.communicate()[0]
-
-
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in SLOW_MODULES or SLOW_FIXTURES.intersection(item.fixturenames):
+            item.add_marker(pytest.mark.slow)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FORM_HEADERS, form_body
+from support import FORM_HEADERS, form_body
 
 
 def test_oversized_form_body_gets_413(client, moto_store):
@@ -77,7 +77,7 @@ TWILIO_FIELDS = ["From", "To", "Body", "MessageSid", "CallSid", "Digits", "Recor
 @given(params=st.dictionaries(st.sampled_from(TWILIO_FIELDS), st.text(max_size=40), max_size=10),
        query=st.dictionaries(st.sampled_from(["lang", "category", "m"]), st.text(max_size=10), max_size=2))
 def test_no_signed_twilio_input_causes_a_server_error(client, moto_store, twilio, params, query):
-    from conftest import twilio_post
+    from support import twilio_post
 
     for path in ("/twilio/sms", "/twilio/status", "/twilio/voice", "/twilio/voice/language",
                  "/twilio/voice/category", "/twilio/voice/recorded", "/twilio/voice/transcription",

@@ -3,7 +3,7 @@ import json
 
 import time_machine
 
-from conftest import twilio_post
+from support import twilio_post
 
 JSON = {"Content-Type": "application/json"}
 PHONE = "+8613800138200"

@@ -7,7 +7,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-
 CORPUS = Path(__file__).resolve().parent / "email_corpus"
 MAILBOX = "complaints@harbourcitybank.example"
 
@@ -37,7 +36,7 @@ def mailbox(client, moto_store, media_bucket, twilio):
         }
         event = client.events.generate_sns_event(message=json.dumps(notification), subject="Amazon SES Email Receipt Notification")
         outcome = client.lambda_.invoke("inbound_email", event).payload
-        cases = [ref for ref in _all_cases(moto_store)]
+        cases = list(_all_cases(moto_store))
         return {"outcome": outcome, "ses_id": ses_id, "raw": f"s3://{media_bucket}/{key}", "cases": cases}
 
     return deliver
@@ -290,9 +289,9 @@ def test_dangerous_attachment_names_are_made_safe(mailbox, moto_store):
 def test_header_injection_in_a_name_reaches_nothing(mailbox, moto_store):
     import base64
 
-    evil = base64.b64encode("Evil\r\nBcc: victim@example.org\r\n".encode()).decode()
+    evil = base64.b64encode(b"Evil\r\nBcc: victim@example.org\r\n").decode()
     raw = (f"From: =?utf-8?B?{evil}?= <injector@example.net>\r\nTo: complaints@harbourcitybank.example\r\n"
-           "Subject: =?utf-8?B?" + base64.b64encode("Hi\r\nBcc: victim@example.org".encode()).decode() + "?=\r\n"
+           "Subject: =?utf-8?B?" + base64.b64encode(b"Hi\r\nBcc: victim@example.org").decode() + "?=\r\n"
            "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nPlease call me back about my loan.\r\n").encode()
     case = _only_case(moto_store, mailbox(raw=raw))
     assert "\n" not in case.complainant.name and "\r" not in case.complainant.name

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from conftest import twilio_post
+from support import twilio_post
 
 JSON = {"Content-Type": "application/json"}
 HANDLER, SUPERVISOR, SUPERVISOR_B, MANAGER, DIRECTOR = (
@@ -166,7 +166,7 @@ def test_severe_case_alerts_leadership_at_intake(client, moto_store, twilio):
 def test_waiting_for_the_complainant_pauses_and_their_reply_resumes_without_shortening(client, moto_store, twilio):
     from chalicelib.edge import dependencies as context
     from chalicelib.staff.actions import acknowledge, await_complainant
-    from conftest import sms_params
+    from support import sms_params
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)

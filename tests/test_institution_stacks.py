@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 
-from conftest import ROOT, TWILIO_SID, TWILIO_TOKEN, sms_params, twilio_post
+from support import ROOT, TWILIO_SID, TWILIO_TOKEN, sms_params, twilio_post
 
 EXAMPLES = ("harbour-city-bank", "riverside-hospital")
 BANK = (ROOT / "infra/institutions/harbour-city-bank.yaml").read_text(encoding="utf-8")

@@ -34,7 +34,7 @@ def test_acknowledgement_that_fails_is_retried_by_the_sweep(client, moto_store, 
         assert _sweep(client)["messages_sent"] == 0  # and never twice
     [message] = _acks(moto_store, reference)
     assert message.status == "sent" and message.attempts == 2
-    assert [sent["body"] for sent in twilio.sent_to("+8613800138020")][0].count(reference) == 1
+    assert next(sent["body"] for sent in twilio.sent_to("+8613800138020")).count(reference) == 1
 
 
 def test_message_refused_for_good_is_kept_and_shown_on_the_case(client, moto_store, twilio):
@@ -90,8 +90,8 @@ def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, inst
 
 
 def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_after_the_lease(client, moto_store, twilio, monkeypatch):
-    from chalicelib.notify import sender as notify
     from chalicelib.model.message import SEND_LEASE
+    from chalicelib.notify import sender as notify
 
     with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
         with monkeypatch.context() as crash:

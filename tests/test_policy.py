@@ -71,13 +71,13 @@ def test_country_holidays_are_written_into_the_config_by_the_admin_side(tmp_path
     assert date(2026, 11, 26) in institution.calendar.holidays  # Thanksgiving
     assert not institution.calendar.work_calendar().is_working_day(date(2026, 11, 26))
     path.write_text(path.read_text().replace("country: US", "country: XX"), encoding="utf-8")
-    with pytest.raises(config.ConfigError, match="calendar.country: 'XX'"):
+    with pytest.raises(config.ConfigError, match=r"calendar\.country: 'XX'"):
         config.load(str(path))
 
 
 def test_hospital_example_gives_written_complaints_15_working_days_and_its_night_roster_answers():
-    from infra import config
     from chalicelib.sla.escalation import chain_snapshot, recipient
+    from infra import config
 
     hospital = config.load("riverside-hospital")
     by_email = opening_clocks(hospital, MONDAY_10, _complaint(channel="email"))

@@ -8,7 +8,7 @@ import time
 import requests
 
 from chalicelib.model.references import find_references
-from conftest import ROOT, start_sandbox, stop_sandbox, wait_for
+from support import ROOT, start_sandbox, stop_sandbox, wait_for
 
 
 def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across_restarts(tmp_path):

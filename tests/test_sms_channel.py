@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.model.references import find_references
 from chalicelib.store.table import Once
-from conftest import TWILIO_SID, sms_params, twilio_post
+from support import TWILIO_SID, sms_params, twilio_post
 
 COMPLAINANT = "+8613800138100"
 

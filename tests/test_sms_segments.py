@@ -16,8 +16,8 @@ def test_gsm7_and_ucs2_segment_boundaries():
 
 @pytest.mark.parametrize("language,budget", [("en", 1), ("zh", 2)])
 def test_acknowledgements_fit_their_segment_budget_on_every_day_and_longest_reference(institution, language, budget):
-    from chalicelib.notify.complainant import sms_acknowledgement
     from chalicelib.model.case import Case, Complainant
+    from chalicelib.notify.complainant import sms_acknowledgement
     from chalicelib.sla.deadlines import opening_clocks
 
     start = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ import re
 import requests
 from playwright.sync_api import sync_playwright
 
-from conftest import ROOT, start_sandbox, stop_sandbox, wait_for
+from support import ROOT, start_sandbox, stop_sandbox, wait_for
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

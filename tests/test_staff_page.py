@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 
-from conftest import FORM_HEADERS
+from support import FORM_HEADERS
 
 COMPLAINANT = "+8613800138600"
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
@@ -112,7 +112,7 @@ def test_two_people_resolving_at_once_produce_one_resolution(client, moto_store,
 
 def test_forms_from_another_link_tampered_or_guessed_tokens_are_refused_without_a_leak(client, moto_store, case_link):
     reference, path = case_link()
-    other_reference, other_path = case_link("Another customer's complaint")
+    _, other_path = case_link("Another customer's complaint")
     stolen = _post(client, path, action="resolve", summary="x", validity="valid",
                    **_form(client.http.get(other_path).body.decode()))
     assert stolen.status_code == 403 and moto_store.cases.get(reference).status == "received"
@@ -125,7 +125,7 @@ def test_forms_from_another_link_tampered_or_guessed_tokens_are_refused_without_
 
 
 def test_tokens_are_stored_only_as_hashes(client, moto_store, case_link):
-    reference, path = case_link()
+    _, path = case_link()
     token = path.rsplit("/", 1)[1]
     assert len(token) >= 22  # 128 random bits, URL-safe
     everything = json.dumps(moto_store.table.scan()["Items"], default=str)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from conftest import sms_params, twilio_post
+from support import sms_params, twilio_post
 
 SUPERVISOR = "+8613911110003"
 COMPLAINANT = "+8613800138700"

@@ -1,11 +1,11 @@
 """Calls to the hotline: a full signed call flow produces one case with recording and transcript."""
 import secrets
-from urllib.parse import urlsplit, parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 from xml.etree import ElementTree
 
 import time_machine
 
-from conftest import TWILIO_SID, twilio_post
+from support import TWILIO_SID, twilio_post
 
 CALLER = "+8613800138300"
 

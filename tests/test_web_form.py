@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from chalicelib.model.case import Event
-from conftest import FORM_HEADERS, form_body
+from support import FORM_HEADERS, form_body
 
 
 def _token(page: str) -> str:
