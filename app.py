@@ -6,9 +6,11 @@ import os
 
 from chalice import Chalice, Rate
 
+from chalicelib.runtime import logs
 from chalicelib.runtime.clock import now
 
-app = Chalice(app_name="complaint-hotline")
+app = Chalice(app_name="complaint-hotline", configure_logs=False)  # app.log: through logs.setup, as JSON
+logs.setup(app.log)
 app.log.setLevel(logging.INFO)
 FORM = ["application/x-www-form-urlencoded"]
 
@@ -123,3 +125,10 @@ def sla_sweep(event):
     result = run_sweep(_deps(), now())
     app.log.info("sla_sweep %s", result)
     return result
+
+
+@app.middleware("all")
+def log_context(event, get_response):
+    """Every log line of an invocation carries its request id (and the case reference, once known)."""
+    with logs.invocation(request_id=logs.request_id_of(event)):
+        return get_response(event)

@@ -327,7 +327,15 @@ def _function_overrides(names: Names, config: InstitutionFile) -> dict:
         }
         resources[logical_id] = {
             "DependsOn": [log_group],
-            "Properties": {"FunctionName": names.function(function), "Environment": {"Variables": environment}},
+            "Properties": {"FunctionName": names.function(function), "Environment": {"Variables": environment},
+                           # Chalice's config has no key for it. JSON: the runtime's own JSON formatter
+                           # writes each record's extra= keys (case reference, event, channel...) as
+                           # top-level fields and sets the root logger to ApplicationLogLevel, so INFO
+                           # lines reach CloudWatch (chalicelib/runtime/logs.py). SystemLogLevel WARN
+                           # drops the platform's START/END/REPORT lines (the AWS/Lambda metrics stay).
+                           "LoggingConfig": {"LogFormat": "JSON", "ApplicationLogLevel": "INFO",
+                                             "SystemLogLevel": "WARN",
+                                             "LogGroup": resources[log_group]["Properties"]["LogGroupName"]}},
         }
         # Lists replace Chalice's own in the merge: the policy with this account's exact ARNs.
         resources[ROLE_IDS[function]] = {"Properties": {"Policies": [{
