@@ -22,7 +22,7 @@ import json
 import os
 import pickle
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 TABLE = "hotline-bench"
@@ -149,7 +149,6 @@ class _Watch:
     def find_spec(self, fullname, path=None, target=None):
         if self.active and self._owned(sys._getframe(1)):
             self.names.setdefault(fullname)
-        return None
 
     def _hooked_import(self, name, globals=None, locals=None, fromlist=(), level=0):
         module = self._import(name, globals, locals, fromlist, level)
@@ -189,7 +188,7 @@ class _Watch:
 def _parse_iso(text):
     """The time at the front of a due-index key ("2026-12-01T22:30:42.934674Z#CASE#...")."""
     try:
-        return datetime.strptime(text.partition("#")[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(text.partition("#")[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except (AttributeError, ValueError):
         return None
 
@@ -198,12 +197,12 @@ def discover(entry: str, setup: str, out: str, seed: str | None, dump: str | Non
     for variable in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
         del os.environ[variable]
     os.environ.update(ENV)
-    import app as app_module  # the `import app` cost is measured on its own
-
     import boto3
     import time_machine
     from chalice.test import Client
     from moto import mock_aws
+
+    import app as app_module  # the `import app` cost is measured on its own
     from sandbox.twilio_standin import TwilioStandIn
 
     with open(setup, "rb") as file:
@@ -250,7 +249,7 @@ def discover(entry: str, setup: str, out: str, seed: str | None, dump: str | Non
                 # The sweep runs when the seeded case's first step is due, so that it alerts someone.
                 due = [moment for moment in (_parse_iso(item.get("due_at")) for item in items) if moment]
                 moment = min(due) + timedelta(minutes=1) if due else None
-                if moment and moment > datetime.now(timezone.utc):
+                if moment and moment > datetime.now(UTC):
                     result["travelled_to"] = moment.isoformat()
                     traveller = time_machine.travel(moment, tick=True)
                     traveller.start()

@@ -51,7 +51,7 @@ ENTRY_POINTS = [  # (key, label)
     ("sweep", "sla_sweep"),
 ]
 sys.path.insert(0, str(HELPER.parent))
-import _first_request as first_request  # noqa: E402  (constants shared with the helper)
+import _first_request as first_request
 
 
 def git(*args: str) -> str:
@@ -72,7 +72,7 @@ class Failed(Exception):
 
 
 def run(args: list[str], cwd: Path, env: dict) -> str:
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
         raise Failed(f"{' '.join(args[:3])}... in {cwd}: exit {done.returncode}\n{tail}")
@@ -171,7 +171,7 @@ def time_all(jobs: dict, runs: int, env: dict, fastest: dict) -> dict:
 def profile(cwd: Path, code: str, env: dict, top: int = 5) -> str:
     """Self import time summed per top-level package, from one `-X importtime` run."""
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=cwd, env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     per_package = defaultdict(int)
     for line in done.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -310,9 +310,9 @@ def main() -> int:
                 problems += [f"{side} zip: {facts['error']}" for side, facts in zips.items() if "error" in facts]
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(trees["before"])],
-                       capture_output=True)
+                       capture_output=True, check=False)
         shutil.rmtree(scratch, ignore_errors=True)
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True, check=False)
     for problem in problems:
         print(f"\n{problem}", file=sys.stderr)
     if problems:
