@@ -2,11 +2,10 @@
 (the tree's own app.py, chalicelib, infra and sandbox are imported, whatever its module layout).
 
     python _first_request.py prepare OUT.pickle
-        Loads the institution with the tree's infra.config and runs the tree's own
-        create_table(client, name) and Store(table).put_institution(document) against recording
-        stand-ins: OUT gets the boto3 calls they make, to be replayed against moto later. The
-        discovery process itself then never imports chalicelib (or pydantic, phonenumbers ...)
-        before the request it watches.
+        Under moto, the table as the tree's own tests prepare it (tests/conftest.py
+        _prepare_table, with the institution from the tree's infra.config); OUT gets the client
+        calls that made the table and its items, to be replayed in the discovery process, which
+        thus never imports chalicelib (or pydantic, phonenumbers ...) before the request it watches.
 
     python _first_request.py discover ENTRY SETUP.pickle OUT.json [--seed ITEMS] [--dump ITEMS] [--signature SIG]
         `import app`, then (not recorded) moto, Chalice's test client, the Twilio stand-in and the
@@ -48,35 +47,32 @@ HARNESS = {"moto", "responses", "time_machine", "sandbox"}
 STORE_MODULES = ("chalicelib.store.table", "chalicelib.store")
 
 
-# -- prepare: record the tree's own table set-up ---------------------------------------------------
+# -- prepare: the tree's own table set-up, recorded -------------------------------------------------
 class _Recorder:
+    """Wraps the DynamoDB client handed to the tree's create_table: forwards every call to moto
+    and records it, so that discovery can replay the schema (table, index, TTL)."""
+
     def __init__(self):
-        self.calls = []  # (callee key, args, kwargs); a key names a root, an attribute, an item or a call's result
+        self.calls = []  # (callee key, args, kwargs); a key names a root, an attribute or a call's result
 
-    def root(self, name):
-        return _Stand(self, ("root", name))
+    def wrap(self, name, real):
+        return _Forward(self, ("root", name), real)
 
 
-class _Stand:
-    """Answers any attribute, item or call with another stand-in, and records the calls."""
-
-    def __init__(self, recorder, key):
-        self._recorder, self._key = recorder, key
+class _Forward:
+    def __init__(self, recorder, key, real):
+        self._recorder, self._key, self._real = recorder, key, real
 
     def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Stand(self._recorder, ("attr", self._key, name))
-
-    def __getitem__(self, item):
-        return _Stand(self._recorder, ("item", self._key, item))
-
-    def __iter__(self):
-        return iter(())
+        value = getattr(self._real, name)
+        return _Forward(self._recorder, ("attr", self._key, name), value) if callable(value) else value
 
     def __call__(self, *args, **kwargs):
+        result = self._real(*args, **kwargs)
+        if isinstance(result, type):  # exception classes, as in `except client.exceptions.X`
+            return result
         self._recorder.calls.append((self._key, args, kwargs))
-        return _Stand(self._recorder, ("call", len(self._recorder.calls) - 1))
+        return _Forward(self._recorder, ("call", len(self._recorder.calls) - 1), result)
 
 
 def replay(calls, roots: dict) -> None:
@@ -88,42 +84,78 @@ def replay(calls, roots: dict) -> None:
             return roots[key[1]]
         if kind == "attr":
             return getattr(resolve(key[1]), key[2])
-        if kind == "item":
-            return resolve(key[1])[key[2]]
         return results[key[1]]
 
     for index, (callee, args, kwargs) in enumerate(calls):
         results[index] = resolve(callee)(*args, **kwargs)
 
 
-def _store_module():
+def _scan(table) -> list[dict]:
+    items, kwargs = [], {}
+    while True:
+        page = table.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def _prepare_like_an_older_tree(client, resource, institution) -> str:
+    """Without tests/conftest.py's _prepare_table: a module with create_table and Store."""
     import importlib
     import pkgutil
 
-    candidates = list(STORE_MODULES)
     import chalicelib
 
-    candidates += [info.name for info in pkgutil.walk_packages(chalicelib.__path__, "chalicelib.")]
+    candidates = [*STORE_MODULES, *(info.name for info in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."))]
     for name in candidates:
         try:
             module = importlib.import_module(name)
         except ImportError:
             continue
         if hasattr(module, "Store") and hasattr(module, "create_table"):
-            return module
-    raise SystemExit("no chalicelib module defines both Store and create_table")
+            module.create_table(client, TABLE)
+            module.Store(resource.Table(TABLE)).put_institution(json.loads(institution.model_dump_json()))
+            return f"{name}.create_table and Store.put_institution"
+    raise SystemExit("cannot prepare a table: no tests/conftest.py _prepare_table, no module with Store and create_table")
 
 
 def prepare(out: str) -> None:
+    """The table as the tree's tests prepare it (tests/conftest.py _prepare_table: the schema and
+    the institution, in whatever module layout the tree has), under moto; OUT gets the client
+    calls (to replay the schema) and the items."""
+    import boto3
+    from moto import mock_aws
+
     from infra import config
 
-    document = json.loads(config.load(SLUG).model_dump_json())
-    module = _store_module()
+    _environment()
+    institution = config.load(SLUG)
+    conftest_path = os.path.join(os.getcwd(), "tests", "conftest.py")
+    prepare_table = None
+    if os.path.exists(conftest_path):
+        spec = importlib.util.spec_from_file_location("_tree_conftest", conftest_path)
+        conftest = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(conftest)
+        prepare_table = getattr(conftest, "_prepare_table", None)
+        _environment()  # conftest sets its own TABLE_NAME
     recorder = _Recorder()
-    module.create_table(recorder.root("client"), TABLE)
-    module.Store(recorder.root("table")).put_institution(document)
+    with mock_aws():
+        client, resource = recorder.wrap("client", boto3.client("dynamodb")), boto3.resource("dynamodb")
+        if prepare_table:
+            prepare_table(client, resource, TABLE, institution)
+            how = "tests/conftest.py _prepare_table"
+        else:
+            how = _prepare_like_an_older_tree(client, resource, institution)
+        items = _scan(resource.Table(TABLE))
     with open(out, "wb") as file:
-        pickle.dump({"store_module": module.__name__, "calls": recorder.calls}, file)
+        pickle.dump({"how": how, "calls": recorder.calls, "items": items}, file)
+
+
+def _environment() -> None:
+    for variable in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
+        del os.environ[variable]
+    os.environ.update(ENV)
 
 
 # -- discover: which modules one first request imports ---------------------------------------------
@@ -194,9 +226,7 @@ def _parse_iso(text):
 
 
 def discover(entry: str, setup: str, out: str, seed: str | None, dump: str | None, signature: str | None) -> None:
-    for variable in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
-        del os.environ[variable]
-    os.environ.update(ENV)
+    _environment()
     import boto3
     import time_machine
     from chalice.test import Client
@@ -206,7 +236,7 @@ def discover(entry: str, setup: str, out: str, seed: str | None, dump: str | Non
     from sandbox.twilio_standin import TwilioStandIn
 
     with open(setup, "rb") as file:
-        calls = pickle.load(file)["calls"]
+        prepared = pickle.load(file)
     items = []
     if seed:
         with open(seed, "rb") as file:
@@ -214,8 +244,8 @@ def discover(entry: str, setup: str, out: str, seed: str | None, dump: str | Non
     result = {"entry": entry}
     with mock_aws():
         table = boto3.resource("dynamodb").Table(TABLE)
-        replay(calls, {"client": boto3.client("dynamodb"), "table": table})
-        for item in items:
+        replay(prepared["calls"], {"client": boto3.client("dynamodb")})
+        for item in prepared["items"] + items:
             table.put_item(Item=item)
         boto3.client("ses").verify_domain_identity(Domain=ENV["MAIL_FROM"].partition("@")[2])
         standin = TwilioStandIn(TWILIO_SID, TWILIO_TOKEN).start()
@@ -258,15 +288,8 @@ def discover(entry: str, setup: str, out: str, seed: str | None, dump: str | Non
                 result.update(outcome=outcome, ok=ok, modules=watch.modules(),
                               messages_sent=len(standin.messages))
             if dump:
-                scanned, kwargs = [], {}
-                while True:
-                    page = table.scan(**kwargs)
-                    scanned += page["Items"]
-                    if "LastEvaluatedKey" not in page:
-                        break
-                    kwargs = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
                 with open(dump, "wb") as file:
-                    pickle.dump(scanned, file)
+                    pickle.dump(_scan(table), file)
         finally:
             standin.stop()
     with open(out, "w") as file:
