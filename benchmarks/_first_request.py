@@ -134,10 +134,11 @@ def prepare(out: str) -> None:
     conftest_path = os.path.join(os.getcwd(), "tests", "conftest.py")
     prepare_table = None
     if os.path.exists(conftest_path):
+        sys.path.insert(0, os.path.dirname(conftest_path))  # a tree's conftest may import tests/support.py
         spec = importlib.util.spec_from_file_location("_tree_conftest", conftest_path)
         conftest = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(conftest)
-        prepare_table = getattr(conftest, "_prepare_table", None)
+        prepare_table = getattr(conftest, "prepare_table", None) or getattr(conftest, "_prepare_table", None)
         _environment()  # conftest sets its own TABLE_NAME
     recorder = _Recorder()
     with mock_aws():

@@ -356,7 +356,7 @@ def _dashboard(names: Names, slug: str) -> dict:
     what could not be delivered, and the functions' health."""
     from typing import get_args
 
-    from chalicelib.model.case import Channel
+    from chalicelib.model.literals import Channel
 
     def widget(title: str, metrics: list, x: int, y: int, stat: str = "Sum") -> dict:
         return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": {

@@ -4,14 +4,10 @@ those from there and never imports this module."""
 import json
 import os
 import secrets
-from typing import TYPE_CHECKING
 
 import pytest
 
-from support import TWILIO_SID, TWILIO_TOKEN
-
-if TYPE_CHECKING:
-    from chalicelib.store.table import Store
+from support import TWILIO_SID, TWILIO_TOKEN, prepare_table
 
 os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
@@ -53,18 +49,6 @@ def twilio(twilio_standin, monkeypatch):
     dependencies.reset()
 
 
-def _prepare_table(client, resource, name: str, institution) -> "Stores":
-    from chalicelib.edge import dependencies as context
-    from chalicelib.store.stores import Stores
-    from chalicelib.store.table import create_table
-
-    create_table(client, name)
-    store = Stores(resource.Table(name))
-    store.config.put(json.loads(institution.model_dump_json()))
-    context.reset()
-    return store
-
-
 @pytest.fixture
 def moto_store(institution, monkeypatch):
     """A small moto table for unit tests, with the institution synced and SES ready to send."""
@@ -76,7 +60,7 @@ def moto_store(institution, monkeypatch):
         monkeypatch.setenv("TABLE_NAME", name)
         ses = boto3.client("ses")
         ses.verify_domain_identity(Domain="harbourcitybank.example")
-        store = _prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
+        store = prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
         yield store
     from chalicelib.edge import dependencies as context
 
@@ -105,7 +89,7 @@ def local_store(dynamodb_local, institution, monkeypatch):
     monkeypatch.setenv("TABLE_NAME", name)
     with mock_aws(config={"core": {"passthrough": {"urls": [dynamodb_local.endpoint + ".*"]}}}):
         boto3.client("ses").verify_domain_identity(Domain="harbourcitybank.example")
-        store = _prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
+        store = prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), name, institution)
         yield store
     from chalicelib.edge import dependencies as context
 

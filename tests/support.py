@@ -8,8 +8,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
+
+if TYPE_CHECKING:
+    from chalicelib.store.stores import Stores
 
 ROOT = Path(__file__).resolve().parent.parent
 TWILIO_SID = "AC" + "0" * 31 + "1"
@@ -75,3 +79,18 @@ def stop_sandbox(process):
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         return process.communicate()[0]
+
+
+def prepare_table(client, resource, name: str, institution) -> "Stores":
+    """A table with the institution synced, and the container's dependencies forgotten."""
+    import json
+
+    from chalicelib.edge import dependencies as context
+    from chalicelib.store.stores import Stores
+    from chalicelib.store.table import create_table
+
+    create_table(client, name)
+    store = Stores(resource.Table(name))
+    store.config.put(json.loads(institution.model_dump_json()))
+    context.reset()
+    return store

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from support import ROOT
 
 PHONE = "+8613800138010"
 EMAIL = "complainant.lee@example.org"
@@ -175,7 +175,7 @@ import boto3  # noqa: E402
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from conftest import TWILIO_SID, TWILIO_TOKEN, _prepare_table  # noqa: E402
+from support import TWILIO_SID, TWILIO_TOKEN, prepare_table  # noqa: E402
 from infra import config  # noqa: E402
 from sandbox.twilio_standin import TwilioStandIn  # noqa: E402
 
@@ -184,7 +184,7 @@ os.environ["TWILIO_API_BASE"] = twilio.base_url
 try:
     with mock_aws():
         boto3.client("ses").verify_domain_identity(Domain="harbourcitybank.example")
-        _prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), os.environ["TABLE_NAME"],
+        prepare_table(boto3.client("dynamodb"), boto3.resource("dynamodb"), os.environ["TABLE_NAME"],
                        config.load("harbour-city-bank"))
         with Client(app.app) as client:
             response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},

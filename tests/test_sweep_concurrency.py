@@ -7,7 +7,8 @@ import boto3
 
 from chalicelib.model.case import Case, Complainant
 from chalicelib.sla.deadlines import opening_clocks
-from chalicelib.sla.escalation import chain_snapshot, next_due
+from chalicelib.sla.escalation import chain_snapshot
+from chalicelib.sla.plan import next_due
 from chalicelib.store.stores import Stores
 
 RECEIVED = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai

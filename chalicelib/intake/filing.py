@@ -12,7 +12,8 @@ from chalicelib.notify.complainant import acknowledgement_messages, sms_acknowle
 from chalicelib.model.case import Case, Event, NewComplaint
 from chalicelib.sla.alerts import fire_due
 from chalicelib.sla.deadlines import opening_clocks
-from chalicelib.sla.escalation import assess_severity, chain_snapshot, due_steps, next_due
+from chalicelib.sla.escalation import assess_severity, chain_snapshot
+from chalicelib.sla.plan import next_due, plan
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import OutboundMessage
 from chalicelib.runtime.logs import log_event
@@ -76,7 +77,7 @@ def file_complaint(deps: Dependencies, complaint: NewComplaint, now: datetime, o
     metrics.count("ComplaintsFiled", Channel=complaint.channel)
     for message in messages:
         notify.attempt(deps, message, now)
-    if due_steps(case, institution, now):  # a severe case alerts leadership at once
+    if plan(case, institution, now).due:  # a severe case alerts leadership at once
         fire_due(deps, [case], now)
     return Filed(case=case, messages=messages, replayed=False, reply=reply)
 

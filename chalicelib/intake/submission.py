@@ -5,7 +5,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from chalicelib.model.case import Complainant, ComplaintType, NewComplaint
+from chalicelib.model.case import Complainant, NewComplaint
+from chalicelib.model.literals import ComplaintType
 from chalicelib.model.contacts import InvalidContact, normalise_email, normalise_phone
 from chalicelib.model.institution import Institution
 from chalicelib.runtime.language import Language, choose, from_text

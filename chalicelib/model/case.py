@@ -1,21 +1,15 @@
 """The complaint register's records: a new complaint as intake builds it, the stored case, its
 clocks and its append-only timeline events."""
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.runtime.language import Language
 from chalicelib.model.utc import UtcTime
 from chalicelib.model.lifecycle import Status
-from chalicelib.sla.working_time import DurationUnit
+from chalicelib.model.literals import Channel, ClockName, ComplaintType, DurationUnit, Severity
 
-Channel = Literal[
-    "web", "api", "sms", "voice", "email", "walk_in", "letter", "fax", "referral", "internal_transfer",
-]
-ComplaintType = Literal["complaint", "suggestion", "inquiry"]
-Severity = Literal["general", "serious", "major", "critical"]
-ClockName = Literal["acknowledge", "respond", "resolve"]
 
 
 class Record(BaseModel):

@@ -11,7 +11,8 @@ from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime import metrics
 from chalicelib.notify import sender as notify
 from chalicelib.model.case import Case, Event, Person
-from chalicelib.sla.escalation import Step, current_rosters, due_steps, next_due, recipient, stale_reminders
+from chalicelib.sla.escalation import Step, current_rosters, recipient
+from chalicelib.sla.plan import plan
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import SEND_LEASE, OutboundMessage, new_message_id
 from chalicelib.runtime.rendering import duration_text, local_time, text
@@ -26,8 +27,8 @@ def fire_due(deps: Dependencies, cases: list[Case], now: datetime) -> int:
     """Alerts for every step due on these cases; returns how many steps were recorded by this call."""
     store, institution = deps.store, deps.institution
     calendar = institution.calendar.work_calendar()
-    work = [(case, due_steps(case, institution, now)) for case in cases]
-    work = [(case, steps) for case, steps in work if steps]
+    plans = {case.reference: plan(case, institution, now) for case in cases}
+    work = [(case, plans[case.reference].due) for case in cases if plans[case.reference].due]
     rosters = current_rosters(institution)
     involved = {person.phone for case, steps in work for step in steps
                 for person in (case.chain[step.level].primary, case.chain[step.level].backup,
@@ -41,19 +42,14 @@ def fire_due(deps: Dependencies, cases: list[Case], now: datetime) -> int:
             groups[person.phone].append((case, step, person))
     for items in groups.values():  # most urgent (longest overdue, then soonest due) first
         items.sort(key=lambda item: (item[1].kind != "late", item[1].due_at))
-    finals = {case.reference: _next_due_after(case, institution, now) for case, _ in work}
-    stale = {case.reference: stale_reminders(case, institution, now) for case, _ in work}
+    finals = {case.reference: plans[case.reference].after for case, _ in work}
+    stale = {case.reference: plans[case.reference].stale for case, _ in work}
     recorded = 0
     for phone, items in groups.items():
         # A transaction holds at most 100 items: per step an ALERT item and an event, per case an update.
         for start in range(0, len(items), MAX_STEPS_PER_TEXT):
             recorded += _fire_group(deps, items[start:start + MAX_STEPS_PER_TEXT], finals, stale, now, unreachable)
     return recorded
-
-
-def _next_due_after(case: Case, institution: Institution, now: datetime) -> datetime | None:
-    done = {step.key for step in due_steps(case, institution, now)} | set(stale_reminders(case, institution, now))
-    return next_due(case.model_copy(update={"fired": [*case.fired, *done]}), institution)
 
 
 def _fire_group(deps: Dependencies, items, finals, stale, now, unreachable) -> int:

@@ -2,7 +2,9 @@
 from datetime import datetime
 
 from chalicelib.model.case import Clock, Extension, NewComplaint
-from chalicelib.model.institution import CLOCK_NAMES, Duration, Institution
+from chalicelib.model.institution import Institution
+from chalicelib.model.literals import CLOCK_NAMES
+from chalicelib.model.policy import Duration
 from chalicelib.sla.working_time import add_duration, resume_due
 
 

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from chalicelib.model.case import Case, ChainMember, Clock, Person
-from chalicelib.model.institution import Institution, SEVERITIES
+from chalicelib.model.institution import Institution
+from chalicelib.model.literals import SEVERITIES
 from chalicelib.model.lifecycle import is_open
 from chalicelib.sla.working_time import WorkCalendar
 
@@ -68,25 +69,6 @@ def pending_steps(case: Case, institution: Institution) -> list[Step]:
     leadership = leadership_alert(case, institution)
     steps += [leadership] if leadership else []
     return sorted((step for step in steps if step.key not in fired), key=lambda step: step.at)
-
-
-def due_steps(case: Case, institution: Institution, now: datetime) -> list[Step]:
-    """What should have been sent by now and has not. A reminder whose deadline has already passed
-    is dropped in favour of the late alert (nobody needs "due in -3 hours")."""
-    due = [step for step in pending_steps(case, institution) if step.at <= now]
-    late_clocks = {step.clock for step in due if step.kind == "late"}
-    return [step for step in due if not (step.kind == "reminder" and step.clock in late_clocks)]
-
-
-def next_due(case: Case, institution: Institution) -> datetime | None:
-    steps = pending_steps(case, institution)
-    return steps[0].at if steps else None
-
-
-def stale_reminders(case: Case, institution: Institution, now: datetime) -> list[str]:
-    """Reminders overtaken by their clock's late alert: marked done without being sent."""
-    due_keys = {step.key for step in due_steps(case, institution, now)}
-    return [step.key for step in pending_steps(case, institution) if step.at <= now and step.key not in due_keys]
 
 
 def chain_snapshot(institution: Institution) -> list[ChainMember]:

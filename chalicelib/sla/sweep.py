@@ -10,7 +10,7 @@ from datetime import datetime
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.notify import sender as notify
 from chalicelib.sla.alerts import fire_due
-from chalicelib.sla.escalation import due_steps, next_due
+from chalicelib.sla.plan import plan
 from chalicelib.store.table import DUE_SHARDS
 
 BATCH = 25  # cases whose alerts are bundled together per recipient
@@ -31,10 +31,11 @@ def run_sweep(deps: Dependencies, now: datetime,
             continue
         case = work
         result["cases_checked"] += 1
-        if due_steps(case, institution, now):
+        planned = plan(case, institution, now)
+        if planned.due:
             batch.append(case)
         else:  # woken for a step that no longer applies (a clock stopped): move the case on
-            store.cases.set_next_due(case.reference, next_due(case, institution))
+            store.cases.set_next_due(case.reference, planned.next_due)
         if len(batch) >= BATCH:
             result["alerts_recorded"] += fire_due(deps, batch, now)
             batch = []

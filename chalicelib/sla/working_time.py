@@ -6,120 +6,13 @@ working day of the institution calendar, between its business hours (the whole d
 set). A working day is one window's length, so with no business hours "3 working days" from
 Friday 18:00 ends on Wednesday 18:00, and from a Saturday it ends at the end of Wednesday.
 """
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from typing import Literal
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-DurationUnit = Literal["minutes", "hours", "calendar_days", "working_days", "working_hours"]
-_MAX_DAYS_SCANNED = 3660  # a calendar with no working day at all must fail, not loop forever
+from chalicelib.model.calendar import WorkCalendar, local_to_utc, official_workday
+from chalicelib.model.literals import DurationUnit
 
-
-@lru_cache(maxsize=None)
-def official_workday(day: date) -> bool | None:
-    """The official Chinese working-day schedule (holidays and make-up days), where it is published."""
-    import chinese_calendar  # imported where used: keeps cold start small
-
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # a year the State Council has not published yet
-        return None
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    timezone: str = "Asia/Shanghai"
-    weekend: frozenset[int] = frozenset({5, 6})  # Monday is 0
-    holidays: frozenset[date] = frozenset()
-    make_up_workdays: frozenset[date] = frozenset()
-    official_calendar: Literal["CN", None] = None
-    business_hours: tuple[time, time] | None = None
-    zone: ZoneInfo = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self):
-        object.__setattr__(self, "zone", ZoneInfo(self.timezone))
-        if self.business_hours and not self.business_hours[0] < self.business_hours[1]:
-            raise ValueError("business hours must open before they close")
-
-    def is_working_day(self, day: date) -> bool:
-        if day in self.make_up_workdays:
-            return True
-        if day in self.holidays:
-            return False
-        if self.official_calendar == "CN":
-            official = official_workday(day)
-            if official is not None:
-                return official
-        return day.weekday() not in self.weekend
-
-    def window_length(self) -> timedelta:
-        if self.business_hours is None:
-            return timedelta(days=1)
-        opens, closes = self.business_hours
-        return datetime.combine(date.min, closes) - datetime.combine(date.min, opens)
-
-    def _window(self, day: date) -> tuple[datetime, datetime]:
-        """The working window of a day in naive local wall-clock time."""
-        opens = self.business_hours[0] if self.business_hours else time(0)
-        start = datetime.combine(day, opens)
-        return start, start + self.window_length()
-
-    def _next_working_day(self, day: date) -> date:
-        for _ in range(_MAX_DAYS_SCANNED):
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                return day
-        raise ValueError("the calendar has no working day within ten years")
-
-    def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
-        local = start.astimezone(self.zone).replace(tzinfo=None)
-        day = local.date()
-        window_start, window_end = self._window(day)
-        if not self.is_working_day(day) or local >= window_end:
-            day = self._next_working_day(day)
-            position = self._window(day)[0]
-        else:
-            position = max(local, window_start)
-        remaining = amount
-        while True:
-            available = self._window(day)[1] - position
-            if remaining <= available:
-                return _aware(position + remaining, self.zone)
-            remaining -= available
-            day = self._next_working_day(day)
-            position = self._window(day)[0]
-
-    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
-        """How much working time lies between two moments (zero when end is not after start)."""
-        if end <= start:
-            return timedelta(0)
-        total = timedelta(0)
-        first = start.astimezone(self.zone).date()
-        last = end.astimezone(self.zone).date()
-        day = first
-        while day <= last:
-            if self.is_working_day(day):
-                window_start, window_end = (_aware(moment, self.zone) for moment in self._window(day))
-                overlap = min(window_end, end) - max(window_start, start)
-                if overlap > timedelta(0):
-                    total += overlap
-            day += timedelta(days=1)
-        return total
-
-    def is_working_time(self, moment: datetime) -> bool:
-        local = moment.astimezone(self.zone).replace(tzinfo=None)
-        window_start, window_end = self._window(local.date())
-        return self.is_working_day(local.date()) and window_start <= local < window_end
-
-
-def _aware(local: datetime, zone: ZoneInfo) -> datetime:
-    """Local wall-clock -> UTC-comparable aware time (a time skipped by DST moves forward)."""
-    aware = local.replace(tzinfo=zone)
-    round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
-    if round_trip != local:  # in a spring-forward gap
-        aware = (local + timedelta(hours=1)).replace(tzinfo=zone)
-    return aware.astimezone(ZoneInfo("UTC"))
+__all__ = ["DurationUnit", "WorkCalendar", "add_duration", "is_working_unit", "official_workday", "remaining",
+           "resume_due"]
 
 
 def add_duration(calendar: WorkCalendar, start: datetime, amount: int, unit: DurationUnit) -> datetime:
@@ -131,7 +24,7 @@ def add_duration(calendar: WorkCalendar, start: datetime, amount: int, unit: Dur
         return start + timedelta(hours=amount)
     if unit == "calendar_days":
         local = start.astimezone(calendar.zone).replace(tzinfo=None)
-        return _aware(local + timedelta(days=amount), calendar.zone)
+        return local_to_utc(local + timedelta(days=amount), calendar.zone)
     if unit == "working_days":
         return calendar.add_working_time(start, calendar.window_length() * amount)
     if unit == "working_hours":

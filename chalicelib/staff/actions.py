@@ -9,7 +9,7 @@ from chalicelib.notify import sender as notify
 from chalicelib.notify.complainant import complainant_messages
 from chalicelib.model.case import Case, Event, ExtensionRequest
 from chalicelib.sla.deadlines import ExtensionRefused, extend, pause, resume
-from chalicelib.sla.escalation import next_due
+from chalicelib.sla.plan import next_due
 from chalicelib.model.institution import Institution
 from chalicelib.model.lifecycle import transition
 from chalicelib.runtime.rendering import local_time, text
@@ -247,7 +247,7 @@ def change_severity(deps: Dependencies, reference: str, actor: str, severity: st
     """Staff may raise or lower the level, with a recorded reason; a raise to leadership's threshold
     alerts leadership at the next sweep (the intake step becomes due)."""
     store = deps.store
-    from chalicelib.model.institution import SEVERITIES
+    from chalicelib.model.literals import SEVERITIES
 
     case = _load(store, reference, expected_version)
     if severity not in SEVERITIES:

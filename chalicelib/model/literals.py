@@ -1,0 +1,14 @@
+"""The register's shared vocabularies, in one place: channels, types, severities, clocks, duration
+units. Each code has a label in both languages in templates/texts (`channel_<code>`, `severity_<code>`,
+`clock_<code>` ...): a code is never shown to a person raw."""
+from typing import Literal
+
+Channel = Literal[
+    "web", "api", "sms", "voice", "email", "walk_in", "letter", "fax", "referral", "internal_transfer",
+]
+ComplaintType = Literal["complaint", "suggestion", "inquiry"]
+Severity = Literal["general", "serious", "major", "critical"]
+SEVERITIES: tuple[Severity, ...] = ("general", "serious", "major", "critical")  # lowest first
+ClockName = Literal["acknowledge", "respond", "resolve"]
+CLOCK_NAMES: tuple[ClockName, ...] = ("acknowledge", "respond", "resolve")
+DurationUnit = Literal["minutes", "hours", "calendar_days", "working_days", "working_hours"]

@@ -1,0 +1,37 @@
+"""The plan of a case at a moment: which alert steps are due, which reminders a late alert has
+overtaken, and when the case next needs the sweep - worked out once from the pending steps, so
+intake, the sweep, the alerts and every case action agree. Pure: no I/O, "now" is passed in."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.model.case import Case
+from chalicelib.model.institution import Institution
+from chalicelib.sla.escalation import Step, pending_steps
+
+
+@dataclass(frozen=True)
+class Plan:
+    due: list[Step]  # what should have been sent by now and has not
+    stale: list[str]  # reminders overtaken by their clock's late alert: marked done, never sent
+    next_due: datetime | None  # when the next pending step falls due, before anything is recorded
+    after: datetime | None  # when the next step falls due once `due` and `stale` are recorded
+
+
+def plan(case: Case, institution: Institution, now: datetime) -> Plan:
+    """A reminder whose deadline has already passed is dropped in favour of the late alert (nobody
+    needs "due in -3 hours")."""
+    pending = pending_steps(case, institution)
+    reached = [step for step in pending if step.at <= now]
+    late_clocks = {step.clock for step in reached if step.kind == "late"}
+    due = [step for step in reached if not (step.kind == "reminder" and step.clock in late_clocks)]
+    due_keys = {step.key for step in due}
+    stale = [step.key for step in reached if step.key not in due_keys]
+    later = [step for step in pending if step.at > now]
+    return Plan(due=due, stale=stale, next_due=pending[0].at if pending else None,
+                after=later[0].at if later else None)
+
+
+def next_due(case: Case, institution: Institution) -> datetime | None:
+    """When the case next needs the sweep (its place in the due index); None: nothing pending."""
+    steps = pending_steps(case, institution)
+    return steps[0].at if steps else None
