@@ -78,7 +78,7 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
         ("handler", f"【海港银行】{reference}答复期限11月26日10:00，剩余T，请处理：{link}"),
         ("manager", f"【海港银行】{reference}答复已超时T（期限11月26日10:00），请处理：{link}"),
         ("handler", f"【海港银行】{reference}办结期限12月2日10:00，剩余T，请处理：{link}"),
-        ("handler", f"【海港银行】{reference}已7天未办结，升级为serious，请处理：{link}"),  # a week old: "hot"
+        ("handler", f"【海港银行】{reference}已7天未办结，升级为较重，请处理：{link}"),  # a week old: "hot"
         ("director", f"【海港银行】{reference}办结已超时T（期限12月2日10:00），请处理：{link}"),
     ]
     assert "剩余12小时" in texts[0][1] and "剩余6小时" in texts[1][1]  # reminders at 50% and 75%
@@ -160,7 +160,7 @@ def test_severe_case_alerts_leadership_at_intake(client, moto_store, twilio):
     case = moto_store.cases.get(reference)
     assert case.severity == "major" and case.severity_reasons == ["media -> major"]
     [(who, body)] = _staff_texts(twilio)
-    assert who == "director" and f"{reference}为重大投诉（major）" in body
+    assert who == "director" and f"{reference}为严重投诉（重大）" in body
 
 
 def test_waiting_for_the_complainant_pauses_and_their_reply_resumes_without_shortening(client, moto_store, twilio):
@@ -206,7 +206,7 @@ def test_a_case_left_unresolved_a_month_is_raised_and_leadership_is_told(client,
     steps = [(e.data["step"], e.data["to"]) for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
     assert ("age:7d", "chen.jing") in steps and ("age:30d", "he.jun") in steps
     director = [body for who, body in _staff_texts(twilio) if who == "director"]
-    assert any("已30天未办结，升级为major" in body for body in director)
+    assert any("已30天未办结，升级为重大" in body for body in director)
 
 
 def test_the_link_in_an_alert_opens_the_case_for_that_person(client, moto_store, twilio):

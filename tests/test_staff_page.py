@@ -233,3 +233,25 @@ def test_the_page_opens_in_the_language_the_directory_gives_the_person(client, m
     assert "Acknowledge" in client.http.get(english_reader, headers=chinese_phone).body.decode()
     assert "确认受理" in client.http.get(english_reader + "?lang=zh", headers=chinese_phone).body.decode()
     assert "确认受理" in client.http.get(chinese_reader, headers=chinese_phone).body.decode()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_page_labels_every_code_it_shows(client, case_link, moto_store, twilio, language):
+    """No raw event kinds, severities, roles, unit codes or staff ids on the page, after an alert,
+    a note and a reassignment have written the timeline."""
+    from chalicelib.sla.sweep import run_sweep
+    from chalicelib.edge import dependencies as context
+
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        reference, link = case_link()
+        page = client.http.get(link + f"?lang={language}").body.decode()
+        _post(client, link, **_form(page), action="note", text="Called the branch")
+        traveller.move_to(MONDAY_10 + timedelta(hours=25))
+        run_sweep(context.current(), MONDAY_10 + timedelta(hours=25))
+        shown = client.http.get(link + f"?lang={language}").body.decode()
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r'(value|name|id|for|href|class)="[^"]*"', "", shown))
+    for raw in ("staff:", "acknowledgement_queued", "received_from", "chen.jing", "supervisor", "general",
+                "acknowledge:", "late0", "complainant_message", "working_days"):
+        assert raw not in visible, raw
+    expected = {"zh": ("提醒", "内部备注", "已发送受理回执", "一般"), "en": ("Alert", "Internal note", "Acknowledgement sent", "General")}
+    assert all(words in visible for words in expected[language])

@@ -9,10 +9,12 @@ from chalice import Response
 from chalicelib.staff import actions as case_actions
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.model.case import Event
+from chalicelib.model.literals import SEVERITIES
+from chalicelib.model.refusals import Refused
+from chalicelib.runtime import labels
 from chalicelib.runtime.rendering import duration_text, local_time, render_page, text
 from chalicelib.notify.staff import link_message
 from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
-from chalicelib.sla.deadlines import ExtensionRefused
 from chalicelib.store.table import StaleCase
 from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain
 
@@ -76,11 +78,17 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
             state = text(language, "staff_overdue", time=duration_text(language, now - clock.due_at))
         clocks.append({"name": text(language, f"clock_{clock.name}"), "due": local_time(clock.due_at, zone, language),
                        "state": state})
-    timeline = [{"at": local_time(event.at, zone, language), "actor": event.actor, "kind": event.kind, "text": event.text}
+    timeline = [labels.timeline_entry(language, event, institution, local_time(event.at, zone, language))
                 for event in store.cases.timeline(case.reference)]
-    staff = [member for member in institution.staff if member.id != link.staff_id]
-    deciding = case.pending_extension if case.pending_extension and case.pending_extension.approver == link.staff_id else None
-    return _html(request, "staff", language, institution, status, case=case, clocks=clocks, timeline=timeline, staff=staff, deciding=deciding,
+    staff = [{"id": member.id, "name": member.name, "unit": labels.org_unit(language, member.unit, institution)}
+             for member in institution.staff if member.id != link.staff_id]
+    pending = case.pending_extension
+    deciding = text(language, "staff_extension_pending", who=labels.actor(language, pending.requested_by, institution),
+                    amount=pending.amount, unit=labels.label(language, "unit", pending.unit),
+                    clock=labels.label(language, "clock", pending.clock), reason=pending.reason) \
+        if pending and pending.approver == link.staff_id else None
+    severities = [(level, labels.label(language, "severity", level)) for level in SEVERITIES]
+    return _html(request, "staff", language, institution, status, case=case, clocks=clocks, severities=severities, timeline=timeline, staff=staff, deciding=deciding,
                  received=local_time(case.received_at, zone, language), banner=banner,
                  csrf=csrf_token(token, case.version), actions=case.status not in ("resolved", "closed", "not_accepted"))
 
@@ -115,7 +123,7 @@ def _act(deps: Dependencies, request, token, link, fields, language, now) -> Res
         elif action in ("approve_extension", "deny_extension"):
             case = store.cases.get(link.reference)
             if case.pending_extension is None or case.pending_extension.approver != link.staff_id:
-                raise ValueError("this extension request is not yours to decide")
+                raise Refused("extension_not_yours")
             case_actions.decide_extension(deps, link.reference, actor, action == "approve_extension", now, expected_version=version)
         elif action == "not_accept":
             case_actions.not_accept(deps, link.reference, actor, fields.get("reason", ""), now,
@@ -128,11 +136,12 @@ def _act(deps: Dependencies, request, token, link, fields, language, now) -> Res
                                   expected_version=version)
         else:
             return _show(deps, request, token, link, language, now,
-                         text(language, "staff_problem", problem=f"unknown action {action!r}"), 400)
+                         text(language, "staff_problem", problem=Refused("unknown_action").say(language)), 400)
     except StaleCase:
         return _show(deps, request, token, link, language, now, text(language, "staff_stale"), 409)
-    except (ValueError, ExtensionRefused) as problem:
-        return _show(deps, request, token, link, language, now, text(language, "staff_problem", problem=str(problem)), 422)
+    except Refused as problem:
+        return _show(deps, request, token, link, language, now, text(language, "staff_problem", problem=problem.say(language)),
+                     422)
     return _show(deps, request, token, link, language, now, text(language, "staff_done"))
 
 
@@ -143,8 +152,7 @@ def _text_fresh_link(deps: Dependencies, link: Link, now: datetime) -> None:
         return
     from chalicelib.notify import sender as notify
 
-    message = link_message(deps, link.reference, member.id, member.phone, f"{link.reference}:",
-                           "staff_link", now)
+    message = link_message(deps, link.reference, member.id, member.phone, "staff_link", now, "staff_text_case")
     deps.store.outbox.queue(message)
     deps.store.cases.append_event(link.reference, Event(at=now, actor=f"staff:{member.id}", kind="fresh_link_sent",
                                              data={"message_id": message.id}))

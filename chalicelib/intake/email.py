@@ -15,6 +15,7 @@ from chalicelib.intake.filing import file_complaint
 from chalicelib.runtime.language import from_text
 from chalicelib.intake.mime import ParsedEmail, parse
 from chalicelib.runtime.logs import log_event
+from chalicelib.runtime.rendering import text
 from chalicelib.model.references import find_references
 from chalicelib.store.table import DuplicateSubmission, Once
 from chalicelib.store.files import MediaFiles
@@ -72,7 +73,7 @@ def receive(deps: Dependencies, notification: dict, now: datetime) -> str:
             complainant_replied(deps, target, now)
         return outcome
 
-    words = "\n\n".join(part for part in (parsed.subject, parsed.text) if part) or "(empty email)"
+    words = "\n\n".join(part for part in (parsed.subject, parsed.text) if part) or text(deps.institution.default_language, "email_empty")
     language = from_text(parsed.subject + " " + parsed.text) or institution.default_language
     complaint = NewComplaint(channel="email", description=words, attachments=[raw, *attachments],
                              complainant=Complainant(name=parsed.sender_name or None, email=parsed.sender,

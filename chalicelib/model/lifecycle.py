@@ -1,6 +1,9 @@
 """The status lifecycle of a case, enforced here and nowhere else."""
 from typing import Literal
 
+from chalicelib.model.refusals import Refused
+from chalicelib.runtime.labels import Code
+
 Status = Literal[
     "received", "acknowledged", "in_progress", "awaiting_complainant", "responded",
     "resolved", "closed", "not_accepted", "reopened",
@@ -22,9 +25,9 @@ ALLOWED: dict[str, frozenset[str]] = {
 OPEN_STATUSES = frozenset(ALLOWED) - {"resolved", "closed", "not_accepted"}
 
 
-class InvalidTransition(ValueError):
+class InvalidTransition(Refused):
     def __init__(self, current: str, target: str):
-        super().__init__(f"a case that is {current} cannot become {target}")
+        super().__init__("invalid_transition", current=Code("status", current), target=Code("status", target))
         self.current, self.target = current, target
 
 

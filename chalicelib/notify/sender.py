@@ -12,6 +12,7 @@ from chalicelib.notify.twilio import action_url
 from chalicelib.runtime import metrics
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.logs import log_event, mask_text
+from chalicelib.runtime.rendering import text
 
 logger = logging.getLogger(__name__)
 UNREACHABLE_FOR = timedelta(hours=12)
@@ -29,8 +30,7 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
     outbox = deps.store.outbox
     if message.channel == "sms" and outbox.is_opted_out(message.to):
         outbox.record_send_result(message.id, "opted_out")
-        _note_on_case(deps, message, now, "message_suppressed_opt_out",
-                      "SMS to complainant not sent: the number has opted out (STOP)")
+        _note_on_case(deps, message, now, "message_suppressed_opt_out")
         return False
     try:
         provider_id = _send(deps, message)
@@ -65,15 +65,18 @@ def _give_up(deps: Dependencies, message: OutboundMessage, reason: str, now: dat
     deps.store.outbox.record_send_result(message.id, "gave_up", error=mask_text(reason)[:500])
     log_event(logger, "send_gave_up", message=message.id, error=reason)
     metrics.count("MessagesGivenUp")
-    _note_on_case(deps, message, now, "message_not_delivered",
-                  f"{message.channel} to complainant could not be delivered: {mask_text(reason)[:300]}")
+    _note_on_case(deps, message, now, "message_not_delivered", "event_gave_up", reason=mask_text(reason)[:300])
 
 
-def _note_on_case(deps: Dependencies, message: OutboundMessage, now: datetime, kind: str, text: str) -> None:
-    """What the deadline engine and staff see: this complainant was not reached."""
+def _note_on_case(deps: Dependencies, message: OutboundMessage, now: datetime, kind: str, detail_key: str | None = None,
+                  **details: str) -> None:
+    """What the deadline engine and staff see: this complainant was not reached. The page labels the
+    kind; the provider's own words, if any, are the event's text, in the institution's language."""
     if message.case_reference:
+        words = text(deps.institution.default_language, detail_key, **details) if detail_key else None
         deps.store.cases.append_event(message.case_reference, Event(
-            at=now, actor="system", kind=kind, text=text, data={"message_id": message.id, "channel": message.channel}))
+            at=now, actor="system", kind=kind, text=words,
+            data={"message_id": message.id, "channel": message.channel, **details}))
 
 
 def _fall_back(deps: Dependencies, message: OutboundMessage, now: datetime) -> None:
@@ -104,8 +107,8 @@ def record_delivery_report(deps: Dependencies, message_id: str, params: dict[str
     if message.purpose == "alert":
         _fall_back(deps, message, now)
         return
-    _note_on_case(deps, message, now, "message_not_delivered", f"{message.channel} to complainant {report.status}: "
-                  f"error {report.error_code or 'none'}")
+    _note_on_case(deps, message, now, "message_not_delivered", "event_provider_report", status=report.status,
+                  code=report.error_code or "-")
     if message.attempts >= MAX_ATTEMPTS:
         outbox.record_send_result(message.id, "gave_up", error=reason)
         metrics.count("MessagesGivenUp")

@@ -15,6 +15,7 @@ from chalicelib.sla.escalation import Step, current_rosters, recipient
 from chalicelib.sla.plan import plan
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import SEND_LEASE, OutboundMessage, new_message_id
+from chalicelib.runtime.labels import label
 from chalicelib.runtime.rendering import duration_text, local_time, text
 from chalicelib.notify.segments import SEGMENT_BUDGET, segments
 from chalicelib.notify.staff import issue_link
@@ -80,8 +81,9 @@ def _fire_group(deps: Dependencies, items, finals, stale, now, unreachable) -> i
             keys, _ = fired.get(case.reference, ([], None))
             fired[case.reference] = ([*keys, step.key], finals[case.reference])
             events[case.reference].append(Event(
-                at=now, actor="system", kind="alert", text=f"{step.kind} {step.clock} -> {person.name} ({member_role(case, step)})",
-                data={"step": step.key, "to": person.id, "message_id": message.id}))
+                at=now, actor="system", kind="alert",
+                data={"step": step.key, "to": person.id, "message_id": message.id, "step_kind": step.kind,
+                      "clock": step.clock, "role": member_role(case, step)}))
         skipped = {reference: stale[reference] for reference in fired if stale.get(reference)}
         raised = {case.reference: step.raise_to for case, step, _ in items if step.kind == "age"}
         try:
@@ -106,9 +108,10 @@ def member_role(case: Case, step: Step) -> str:
 def _item(case: Case, step: Step, institution: Institution, now: datetime, language: str) -> str:
     zone = institution.calendar.timezone
     if step.kind == "leadership":
-        return text(language, "alert_leadership", ref=case.reference, severity=case.severity)
+        return text(language, "alert_leadership", ref=case.reference, severity=label(language, "severity", case.severity))
     if step.kind == "age":
-        return text(language, "alert_age", ref=case.reference, days=(now - case.received_at).days, severity=step.raise_to)
+        return text(language, "alert_age", ref=case.reference, days=(now - case.received_at).days,
+                    severity=label(language, "severity", step.raise_to))
     clock = text(language, f"clock_{step.clock}")
     due = local_time(step.due_at, zone, language, short=True)
     if step.kind == "reminder":

@@ -5,11 +5,13 @@ from chalicelib.model.case import Clock, Extension, NewComplaint
 from chalicelib.model.institution import Institution
 from chalicelib.model.literals import CLOCK_NAMES
 from chalicelib.model.policy import Duration
+from chalicelib.model.refusals import Refused
+from chalicelib.runtime.labels import Code
 from chalicelib.sla.working_time import add_duration, resume_due
 
 
-class ExtensionRefused(ValueError):
-    pass
+class ExtensionRefused(Refused):
+    """An extension the policy does not allow."""
 
 
 def opening_clocks(institution: Institution, received_at: datetime, complaint: NewComplaint | None = None) -> list[Clock]:
@@ -48,15 +50,15 @@ def extend(clock: Clock, institution: Institution, amount: int, unit: str, reaso
            now: datetime) -> Clock:
     """Moves a running clock's deadline, within the policy's cap on all extensions together."""
     if clock.stopped_at is not None:
-        raise ExtensionRefused(f"the {clock.name} clock has already stopped")
+        raise ExtensionRefused("clock_stopped", clock=Code("clock", clock.name))
     if not reason.strip():
-        raise ExtensionRefused("an extension needs a reason")
+        raise ExtensionRefused("extension_needs_reason")
     calendar = institution.calendar.work_calendar()
     cap: Duration = institution.clocks.max_extension
     new_due = add_duration(calendar, clock.due_at, amount, unit)
     original_due = clock.extensions[0].previous_due_at if clock.extensions else clock.due_at
     if new_due > add_duration(calendar, original_due, cap.amount, cap.unit):
-        raise ExtensionRefused(f"extensions of the {clock.name} clock may add at most {cap.amount} {cap.unit}")
+        raise ExtensionRefused("extension_cap", clock=Code("clock", clock.name), amount=cap.amount, unit=Code("unit", cap.unit))
     record = Extension(amount=amount, unit=unit, reason=reason.strip(), approver=approver, at=now,
                        previous_due_at=clock.due_at)
     return clock.model_copy(update={"due_at": new_due, "extensions": [*clock.extensions, record]})

@@ -12,6 +12,8 @@ from chalicelib.sla.deadlines import ExtensionRefused, extend, pause, resume
 from chalicelib.sla.plan import next_due
 from chalicelib.model.institution import Institution
 from chalicelib.model.lifecycle import transition
+from chalicelib.model.refusals import Refused
+from chalicelib.runtime.labels import Code
 from chalicelib.runtime.rendering import local_time, text
 from chalicelib.notify.staff import link_message
 from chalicelib.store.table import StaleCase
@@ -40,7 +42,7 @@ def _level_above(case: Case, actor: str):
               if person in {member.primary.id, member.backup.id if member.backup else None}]
     above = (levels[0] if levels else 0) + 1
     if above >= len(case.chain):
-        raise ValueError("there is no level above you in this case's chain")
+        raise Refused("no_level_above")
     return case.chain[above]
 
 
@@ -98,7 +100,7 @@ def extend_deadline(deps: Dependencies, reference: str, clock_name: str, amount:
     approvers = {person.id for member in case.chain[1:] for person in (member.primary, member.backup) if person}
     approvers |= {person.id for member in case.chain[1:] for person, _ in member.on_duty}
     if case.chain and approver.removeprefix("staff:") not in approvers:
-        raise ExtensionRefused("an extension is approved by someone above the handler in this case's chain")
+        raise ExtensionRefused("approver_not_above")
     clocks = [extend(clock, institution, amount, unit, reason, approver, now) if clock.name == clock_name else clock
               for clock in case.clocks]
     extended = next(clock for clock in clocks if clock.name == clock_name)
@@ -107,7 +109,8 @@ def extend_deadline(deps: Dependencies, reference: str, clock_name: str, amount:
     notice = text(language, "extension_notice", inst=institution.sms_name(language), reference=case.reference,
                   due=due, reason=reason.strip())
     messages = complainant_messages(case, institution, now, notice, purpose="extension_notice",
-                                    subject=f"[{case.reference}] {notice.split('。')[0].split('. ')[0]}")
+                                    subject=text(language, "email_subject_case", reference=case.reference,
+                                                 what=text(language, "subject_extension")))
     events = [Event(at=now, actor=approver, kind="deadline_extended", public=True, text=notice,
                     data={"clock": clock_name, "message_ids": [m.id for m in messages]})]
     events += [Event(at=now, actor="system", kind="notice_queued", data={"message_id": m.id}) for m in messages]
@@ -122,10 +125,10 @@ def _stop(case: Case, names: tuple[str, ...], now: datetime) -> list:
 def _to_complainant(case: Case, institution: Institution, now: datetime, words: str, purpose: str, status_key: str):
     """Staff words to the complainant, signed with the institution's name, by their channels."""
     language = case.complainant.language
-    name = institution.sms_name(language)
-    body = f"{name}: {words}" if language == "en" else f"【{name}】{words}"
+    body = text(language, "complainant_signed", institution=institution.sms_name(language), words=words)
     return complainant_messages(case, institution, now, body, purpose=purpose,
-                                subject=f"[{case.reference}] {text(language, status_key)}")
+                                subject=text(language, "email_subject_case", reference=case.reference,
+                                             what=text(language, status_key)))
 
 
 def reply(deps: Dependencies, reference: str, actor: str, words: str, now: datetime, holding: bool = False, expected_version: int | None = None) -> Case:
@@ -135,7 +138,7 @@ def reply(deps: Dependencies, reference: str, actor: str, words: str, now: datet
     case = _load(store, reference, expected_version)
     words = words.strip()
     if not words:
-        raise ValueError("a reply needs words")
+        raise Refused("reply_needs_words")
     messages = _to_complainant(case, institution, now, words, "reply", "status_responded")
     updates: dict = {}
     if not holding:
@@ -152,7 +155,7 @@ def note(deps: Dependencies, reference: str, actor: str, words: str, now: dateti
     store = deps.store
     case = _load(store, reference, expected_version)
     if not words.strip():
-        raise ValueError("a note needs words")
+        raise Refused("note_needs_words")
     return _save(deps, case, case, [Event(at=now, actor=actor, kind="note", text=words.strip())])
 
 
@@ -163,9 +166,9 @@ def resolve(deps: Dependencies, reference: str, actor: str, summary: str, validi
     store, institution = deps.store, deps.institution
     case = _load(store, reference, expected_version)
     if not summary.strip():
-        raise ValueError("a resolution needs a summary")
+        raise Refused("resolution_needs_summary")
     if validity not in ("valid", "unfounded", "unassessed"):  # unassessed: resolved by SMS code, to be reviewed
-        raise ValueError("validity is valid or unfounded")
+        raise Refused("validity_invalid")
     messages = _to_complainant(case, institution, now, summary.strip(), "resolution", "status_resolved")
     findings = {"validity": validity, "cause": cause.strip(), "corrective_action": corrective_action.strip(),
                 "compensation": compensation.strip()}
@@ -182,7 +185,7 @@ def not_accept(deps: Dependencies, reference: str, actor: str, reason: str, now:
     store, institution = deps.store, deps.institution
     case = _load(store, reference, expected_version)
     if not reason.strip():
-        raise ValueError("not accepting a case needs a reason")
+        raise Refused("not_accept_needs_reason")
     messages = _to_complainant(case, institution, now, reason.strip(), "not_accepted", "status_not_accepted")
     events = [Event(at=now, actor=actor, kind="not_accepted", public=True, text=reason.strip(),
                     data={"message_ids": [m.id for m in messages]})]
@@ -198,14 +201,15 @@ def request_extension(deps: Dependencies, reference: str, actor: str, clock_name
     store = deps.store
     case = _load(store, reference, expected_version)
     if not reason.strip():
-        raise ValueError("an extension request needs a reason")
+        raise Refused("extension_request_needs_reason")
     if amount <= 0 or clock_name not in {clock.name for clock in case.clocks if clock.stopped_at is None}:
-        raise ValueError("choose a running clock and a positive amount")
+        raise Refused("extension_needs_clock")
     above = _level_above(case, actor)
     request = ExtensionRequest(clock=clock_name, amount=amount, unit=unit, reason=reason.strip(), requested_by=actor,
                                approver=above.primary.id, at=now)
-    message = link_message(deps, reference, above.primary.id, above.primary.phone,
-                           f"{reference}: +{amount} {unit} ({reason.strip()[:40]})", "extension_request", now)
+    message = link_message(deps, reference, above.primary.id, above.primary.phone, "extension_request", now,
+                           "staff_text_extension_request", amount=amount, unit=Code("unit", unit),
+                           reason=reason.strip()[:40])
     events = [Event(at=now, actor=actor, kind="extension_requested", text=reason.strip(),
                     data={"clock": clock_name, "amount": amount, "unit": unit, "approver": above.primary.id,
                           "message_id": message.id})]
@@ -218,12 +222,12 @@ def escalate_now(deps: Dependencies, reference: str, actor: str, now: datetime) 
     gets a text with their own link."""
     store = deps.store
     case = _load(store, reference)
-    asker = actor.removeprefix("staff:")
     above = _level_above(case, actor)
-    message = link_message(deps, reference, above.primary.id, above.primary.phone,
-                           f"{reference} ↑ {asker}:", "escalation", now)
-    events = [Event(at=now, actor=actor, kind="escalated", text=f"{asker} -> {above.primary.id} ({above.role})",
-                    data={"to": above.primary.id, "message_id": message.id})]
+    asker = deps.institution.staff_member(actor.removeprefix("staff:"))
+    message = link_message(deps, reference, above.primary.id, above.primary.phone, "escalation", now,
+                           "staff_text_escalation", asker=asker.name if asker else actor.removeprefix("staff:"))
+    events = [Event(at=now, actor=actor, kind="escalated",
+                    data={"to": above.primary.id, "role": above.role, "message_id": message.id})]
     return _save(deps, case, case, events, [message], now)
 
 
@@ -232,7 +236,7 @@ def decide_extension(deps: Dependencies, reference: str, actor: str, approve: bo
     case = _load(store, reference, expected_version)
     request = case.pending_extension
     if request is None:
-        raise ValueError("there is no extension request to decide")
+        raise Refused("no_extension_request")
     if approve:
         extended = extend_deadline(deps, reference, request.clock, request.amount, request.unit,
                                    request.reason, actor, now)
@@ -251,9 +255,9 @@ def change_severity(deps: Dependencies, reference: str, actor: str, severity: st
 
     case = _load(store, reference, expected_version)
     if severity not in SEVERITIES:
-        raise ValueError(f"severity is one of {', '.join(SEVERITIES)}")
+        raise Refused("severity_invalid")
     if not reason.strip():
-        raise ValueError("changing the severity needs a reason")
+        raise Refused("severity_needs_reason")
     event = Event(at=now, actor=actor, kind="severity_changed", text=reason.strip(),
                   data={"from": case.severity, "to": severity})
     return _save(deps, case, case.model_copy(update={"severity": severity}), [event])
@@ -268,15 +272,15 @@ def reassign(deps: Dependencies, reference: str, actor: str, to_staff_id: str, n
     case = _load(store, reference, expected_version)
     member = institution.staff_member(to_staff_id)
     if member is None or not member.phone:
-        raise ValueError(f"{to_staff_id!r} is not in the staff directory with a phone")
+        raise Refused("not_in_directory", who=to_staff_id)
     complained_about = (case.subject or "") + " " + case.description
     if member.name in complained_about or member.id in complained_about:
-        raise ValueError(f"{member.name} is the person complained about and cannot handle this case (回避)")
+        raise Refused("conflict_of_interest", name=member.name)
     previous = case.assignee or (case.chain[0].primary.id if case.chain else None)
     chain = list(case.chain)
     if chain:  # the handler level of the copied chain now names the new person
         chain[0] = chain[0].model_copy(update={"primary": Person(id=member.id, name=member.name, phone=member.phone)})
-    message = link_message(deps, reference, member.id, member.phone, f"{reference}:", "assignment", now)
+    message = link_message(deps, reference, member.id, member.phone, "assignment", now, "staff_text_case")
     events = [Event(at=now, actor=actor, kind="reassigned", text=f"{previous} -> {member.id}",
                     data={"from": previous, "to": member.id, "message_id": message.id})]
     updated = case.model_copy(update={"assignee": member.id, "chain": chain})

@@ -10,20 +10,15 @@ from datetime import datetime
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.staff import actions as case_actions
 from chalicelib.model.institution import StaffMember
+from chalicelib.model.refusals import Refused
+from chalicelib.runtime.labels import label
+from chalicelib.runtime.rendering import text
 from chalicelib.store.table import StaleCase
 
 UNKNOWN_CODES_PER_HOUR = 10
 _COMMAND = re.compile(r"^\s*(\d{1,2})\s*(a|r|c|e|确认|回复|办结|升级)\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _VERBS = {"a": "acknowledge", "确认": "acknowledge", "r": "reply", "回复": "reply", "c": "resolve", "办结": "resolve",
           "e": "escalate", "升级": "escalate"}
-_HELP = {
-    "en": "Reply codes: {code}a acknowledge, {code}r <text> reply to the complainant, {code}c <text> resolve, "
-          "{code}e escalate. Or open the link in the alert.",
-    "zh": "回复代码：{code}确认（或{code}a）受理；{code}回复 内容（或{code}r）答复投诉人；{code}办结 内容（或{code}c）办结；"
-          "{code}升级（或{code}e）上报。也可打开提醒中的链接。",
-}
-
-
 
 def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) -> str | None:
     store, institution = deps.store, deps.institution
@@ -33,7 +28,7 @@ def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) ->
     if reference is None:
         if store.abuse.count_in_window(f"staffcmd#{member.phone}", now.strftime("%Y%m%d%H"), 7200) > UNKNOWN_CODES_PER_HOUR:
             return None  # someone is guessing or looping: stop answering for the hour
-        return _HELP[language].format(code="12")
+        return text(language, "staff_code_help", code="12")
     verb, words, actor = _VERBS[match.group(2).lower()], match.group(3).strip(), f"staff:{member.id}"
     try:
         if verb == "acknowledge":
@@ -45,5 +40,6 @@ def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) ->
         else:
             case_actions.resolve(deps, reference, actor, words, "unassessed", "", "", "", now)
     except (ValueError, StaleCase) as problem:
-        return f"{reference}: {problem}" if language == "en" else f"{reference}：未完成（{problem}）"
-    return f"{reference}: done ({verb})." if language == "en" else f"{reference}：已完成。"
+        refusal = problem if isinstance(problem, Refused) else Refused("stale" if isinstance(problem, StaleCase) else "other")
+        return text(language, "staff_code_refused", reference=reference, problem=refusal.say(language))
+    return text(language, "staff_code_done", reference=reference, verb=label(language, "verb", verb))
