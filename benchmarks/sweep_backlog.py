@@ -8,9 +8,9 @@ requests, the items a full-table Scan would read in the same run, and an idle sw
 import json
 import os
 import sys
-from dataclasses import replace
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,9 +24,9 @@ def main(open_cases: int, due: int) -> None:
     import boto3
 
     from chalicelib.edge import dependencies as context
+    from chalicelib.sla.sweep import run_sweep
     from chalicelib.store.stores import Stores
     from chalicelib.store.table import create_table
-    from chalicelib.sla.sweep import run_sweep
     from infra import config
     from sandbox.dynamodb_local import DynamoDBLocal
     from sandbox.twilio_standin import TwilioStandIn

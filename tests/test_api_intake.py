@@ -59,9 +59,9 @@ def test_invalid_fields_are_named_with_a_reason(client, store):
 
 def _file_from_threads(table_name, institution, complaints, once=None) -> list[str]:
     """Each thread has its own boto3 session and store, as separate Lambda containers would."""
-    import boto3
-
     from dataclasses import replace
+
+    import boto3
 
     from chalicelib.edge import dependencies as context
     from chalicelib.intake.filing import file_complaint

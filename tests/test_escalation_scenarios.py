@@ -132,8 +132,8 @@ def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(c
 
 def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_store, twilio):
     from chalicelib.edge import dependencies as context
-    from chalicelib.staff.actions import extend_deadline
     from chalicelib.sla.deadlines import ExtensionRefused
+    from chalicelib.staff.actions import extend_deadline
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)

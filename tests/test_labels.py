@@ -4,7 +4,6 @@ import ast
 import json
 import string
 import typing
-from pathlib import Path
 
 import pytest
 
@@ -26,7 +25,7 @@ def test_both_catalogs_have_the_same_texts_and_no_placeholder_the_other_lacks():
 
 
 def _codes():
-    from chalicelib.model import literals, lifecycle
+    from chalicelib.model import lifecycle, literals
 
     families = {"channel": literals.Channel, "type": literals.ComplaintType, "severity": literals.Severity,
                 "clock": literals.ClockName, "unit": literals.DurationUnit, "status": lifecycle.Status}

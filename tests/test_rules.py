@@ -4,8 +4,8 @@ import email.policy
 
 import pytest
 
-from chalicelib.runtime.language import choose, from_accept_language, from_text
 from chalicelib.model.lifecycle import InvalidTransition, is_open, transition
+from chalicelib.runtime.language import choose, from_accept_language, from_text
 from chalicelib.runtime.logs import mask_email, mask_phone, mask_text
 
 
@@ -55,8 +55,8 @@ def test_config_errors_name_the_file_and_the_field(tmp_path):
 def test_acknowledgement_email_is_a_real_mime_message_with_the_reference_in_a_chinese_subject(institution):
     from datetime import datetime, timezone
 
-    from chalicelib.notify.ses import build_email
     from chalicelib.model.message import OutboundMessage
+    from chalicelib.notify.ses import build_email
 
     now = datetime(2026, 11, 23, tzinfo=timezone.utc)
     message = OutboundMessage(id="m2", channel="email", to="wang@example.com", subject="[HCB-261100427] 您的投诉已受理",

@@ -74,10 +74,11 @@ def test_status_keyword_with_someone_elses_reference_reveals_nothing(client, mot
 
 
 def test_stop_suppresses_later_texts_until_start(client, moto_store, twilio):
+    from datetime import datetime, timezone
+
     from chalicelib.edge import dependencies as context
     from chalicelib.intake.filing import file_complaint
     from chalicelib.model.case import Complainant, NewComplaint
-    from datetime import datetime, timezone
 
     assert _text(client, "STOP") is None
     filed = file_complaint(context.current(), NewComplaint(
@@ -130,10 +131,10 @@ def test_duplicate_delivery_of_one_message_sid_makes_one_case_and_the_same_reply
 
 
 def test_concurrent_duplicates_of_one_message_sid_make_one_case_on_dynamodb_local(local_store, institution, twilio):
-    import boto3
-
     from dataclasses import replace
     from datetime import datetime, timezone
+
+    import boto3
 
     from chalicelib.edge import dependencies as context
     from chalicelib.intake.sms import handle_sms

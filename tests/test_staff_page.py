@@ -239,8 +239,8 @@ def test_the_page_opens_in_the_language_the_directory_gives_the_person(client, m
 def test_the_page_labels_every_code_it_shows(client, case_link, moto_store, twilio, language):
     """No raw event kinds, severities, roles, unit codes or staff ids on the page, after an alert,
     a note and a reassignment have written the timeline."""
-    from chalicelib.sla.sweep import run_sweep
     from chalicelib.edge import dependencies as context
+    from chalicelib.sla.sweep import run_sweep
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference, link = case_link()

@@ -84,9 +84,9 @@ def test_code_e_escalates_one_level_up_at_once(client, moto_store, twilio):
 
 def test_the_top_of_the_chain_has_nobody_to_escalate_to_or_ask(moto_store, institution):
     from chalicelib.edge import dependencies
-    from chalicelib.staff.actions import _level_above, escalate_now
     from chalicelib.model.case import Case, Complainant
     from chalicelib.sla.escalation import chain_snapshot
+    from chalicelib.staff.actions import _level_above, escalate_now
 
     case = Case(reference="HCB-2611000010", channel="web", description="x", received_at=MONDAY_10,
                 complainant=Complainant(), chain=chain_snapshot(institution))

@@ -6,17 +6,17 @@ from datetime import datetime
 
 from chalice import Response
 
-from chalicelib.staff import actions as case_actions
-from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain
 from chalicelib.model.case import Event
 from chalicelib.model.literals import SEVERITIES
 from chalicelib.model.refusals import Refused
-from chalicelib.runtime import labels
-from chalicelib.runtime.rendering import duration_text, local_time, render_page, text
 from chalicelib.notify.staff import link_message
+from chalicelib.runtime import labels
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.rendering import duration_text, local_time, render_page, text
+from chalicelib.staff import actions as case_actions
 from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
 from chalicelib.store.table import StaleCase
-from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain
 
 
 def _html(request, name: str, language, institution, status: int = 200, **values) -> Response:

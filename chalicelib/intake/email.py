@@ -5,21 +5,21 @@ visible to administrators); bounces, auto-replies, lists and our own mail are ne
 import json
 import logging
 from datetime import datetime
-from email.parser import BytesHeaderParser
 from email import policy
+from email.parser import BytesHeaderParser
 
-from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.staff.actions import complainant_replied
-from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint
 from chalicelib.intake.filing import file_complaint
-from chalicelib.runtime.language import from_text
 from chalicelib.intake.mime import ParsedEmail, parse
+from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint
+from chalicelib.model.references import find_references
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.language import from_text
 from chalicelib.runtime.logs import log_event
 from chalicelib.runtime.rendering import text
-from chalicelib.model.references import find_references
-from chalicelib.store.table import DuplicateSubmission, Once
+from chalicelib.staff.actions import complainant_replied
 from chalicelib.store.files import MediaFiles
 from chalicelib.store.stores import Stores
+from chalicelib.store.table import DuplicateSubmission, Once
 
 logger = logging.getLogger(__name__)
 MAX_PARSE_BYTES = 12 * 1024 * 1024  # larger messages are registered from their headers alone

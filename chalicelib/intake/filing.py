@@ -6,21 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from chalicelib.runtime import metrics
+from chalicelib.model.case import Case, Event, NewComplaint
+from chalicelib.model.institution import Institution
+from chalicelib.model.message import OutboundMessage
+from chalicelib.model.references import format_reference, month_key
 from chalicelib.notify import sender as notify
 from chalicelib.notify.complainant import acknowledgement_messages, sms_acknowledgement
-from chalicelib.model.case import Case, Event, NewComplaint
+from chalicelib.runtime import metrics
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.logs import log_event
 from chalicelib.sla.alerts import fire_due
 from chalicelib.sla.deadlines import opening_clocks
 from chalicelib.sla.escalation import assess_severity, chain_snapshot
 from chalicelib.sla.plan import next_due, plan
-from chalicelib.model.institution import Institution
-from chalicelib.model.message import OutboundMessage
-from chalicelib.runtime.logs import log_event
-from chalicelib.model.references import format_reference, month_key
-from chalicelib.store.table import DuplicateSubmission, Once
-from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.store.stores import Stores
+from chalicelib.store.table import DuplicateSubmission, Once
 
 logger = logging.getLogger(__name__)
 

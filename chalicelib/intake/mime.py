@@ -6,8 +6,8 @@ at most MAX_PARTS parts and MAX_DEPTH levels are walked, whatever the message ho
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from email.message import Message
 from email.header import decode_header, make_header
+from email.message import Message
 from email.utils import getaddresses, parseaddr
 
 MAX_PARTS = 200
@@ -61,7 +61,7 @@ def parse(raw: bytes) -> ParsedEmail:
         kind = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
         filename = _filename(part)
-        if part.is_multipart() or kind == "message/rfc822" and not filename:
+        if part.is_multipart() or (kind == "message/rfc822" and not filename):
             continue
         if disposition != "attachment" and not filename and kind == "text/plain":
             plain.append(_text_of(part, problems))

@@ -3,21 +3,19 @@
 same MessageSid gets the same answer and changes nothing the second time."""
 from datetime import datetime
 
-from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.staff.actions import complainant_replied
-from chalicelib.model.case import Case, Complainant, Event, NewComplaint
-from chalicelib.model.institution import Institution
 from chalicelib.intake.errors import BadWebhook
 from chalicelib.intake.filing import file_complaint
-from chalicelib.runtime.language import Language, from_text
 from chalicelib.intake.media import keep_twilio_media
-from chalicelib.model.references import find_references
-from chalicelib.runtime.rendering import local_time, text
 from chalicelib.intake.sms_keywords import parse
-from chalicelib.store.table import DuplicateSubmission, Once
+from chalicelib.model.case import Case, Complainant, Event, NewComplaint
+from chalicelib.model.institution import Institution
+from chalicelib.model.references import find_references
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.language import Language, from_text
+from chalicelib.runtime.rendering import local_time, text
+from chalicelib.staff.actions import complainant_replied
 from chalicelib.store.stores import Stores
-
-
+from chalicelib.store.table import DuplicateSubmission, Once
 
 
 def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime) -> str | None:

@@ -6,9 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic_core import PydanticCustomError
 
 from chalicelib.model.case import Complainant, NewComplaint
-from chalicelib.model.literals import ComplaintType
 from chalicelib.model.contacts import InvalidContact, normalise_email, normalise_phone
 from chalicelib.model.institution import Institution
+from chalicelib.model.literals import ComplaintType
 from chalicelib.runtime.language import Language, choose, from_text
 
 SHORT_FIELD_CHARS = 500

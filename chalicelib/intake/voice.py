@@ -6,18 +6,18 @@ caller who hangs up first leaves a "missed call - call back" case.
 Every step's answer is TwiML; every URL handed to Twilio is absolute and signed-checkable."""
 from datetime import datetime
 
-from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.intake.errors import BadWebhook
+from chalicelib.intake.filing import file_complaint
+from chalicelib.intake.media import keep_twilio_media
 from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint
 from chalicelib.model.contacts import can_receive_texts
 from chalicelib.model.institution import Institution
-from chalicelib.intake.filing import file_complaint
-from chalicelib.runtime.language import Language
-from chalicelib.intake.media import keep_twilio_media
-from chalicelib.runtime.rendering import local_time, text
-from chalicelib.intake.errors import BadWebhook
-from chalicelib.store.table import DuplicateSubmission, Once
-from chalicelib.store.stores import Stores
 from chalicelib.notify.twilio import action_url
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.language import Language
+from chalicelib.runtime.rendering import local_time, text
+from chalicelib.store.stores import Stores
+from chalicelib.store.table import DuplicateSubmission, Once
 
 SPEECH = {"zh": "zh-CN", "en": "en-US"}
 ENDED = {"completed", "busy", "no-answer", "canceled", "failed"}

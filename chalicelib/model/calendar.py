@@ -3,14 +3,14 @@ working days (the official Chinese schedule where asked for), and business hours
 working time, and working time added or counted between moments. Pure: no I/O, no clock reads."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 _MAX_DAYS_SCANNED = 3660  # a calendar with no working day at all must fail, not loop forever
 
 
-@lru_cache(maxsize=None)
+@cache
 def official_workday(day: date) -> bool | None:
     """The official Chinese working-day schedule (holidays and make-up days), where it is published."""
     import chinese_calendar  # imported where used: keeps cold start small

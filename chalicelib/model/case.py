@@ -5,11 +5,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.runtime.language import Language
-from chalicelib.model.utc import UtcTime
 from chalicelib.model.lifecycle import Status
 from chalicelib.model.literals import Channel, ClockName, ComplaintType, DurationUnit, Severity
-
+from chalicelib.model.utc import UtcTime
+from chalicelib.runtime.language import Language
 
 
 class Record(BaseModel):

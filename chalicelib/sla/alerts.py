@@ -7,18 +7,18 @@ import time
 from collections import defaultdict
 from datetime import datetime
 
-from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime import metrics
-from chalicelib.notify import sender as notify
 from chalicelib.model.case import Case, Event, Person
-from chalicelib.sla.escalation import Step, current_rosters, recipient
-from chalicelib.sla.plan import plan
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import SEND_LEASE, OutboundMessage, new_message_id
-from chalicelib.runtime.labels import label
-from chalicelib.runtime.rendering import duration_text, local_time, text
+from chalicelib.notify import sender as notify
 from chalicelib.notify.segments import SEGMENT_BUDGET, segments
 from chalicelib.notify.staff import issue_link
+from chalicelib.runtime import metrics
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.labels import label
+from chalicelib.runtime.rendering import duration_text, local_time, text
+from chalicelib.sla.escalation import Step, current_rosters, recipient
+from chalicelib.sla.plan import plan
 from chalicelib.store.table import AlertsTaken, Contention
 
 MAX_STEPS_PER_TEXT = 30

@@ -10,8 +10,8 @@ from typing import Literal
 
 from chalicelib.model.case import Case, ChainMember, Clock, Person
 from chalicelib.model.institution import Institution
-from chalicelib.model.literals import SEVERITIES
 from chalicelib.model.lifecycle import is_open
+from chalicelib.model.literals import SEVERITIES
 from chalicelib.sla.working_time import WorkCalendar
 
 

@@ -7,8 +7,8 @@ import random
 import time
 from datetime import datetime
 
-from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.notify import sender as notify
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.sla.alerts import fire_due
 from chalicelib.sla.plan import plan
 from chalicelib.store.table import DUE_SHARDS

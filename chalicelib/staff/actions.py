@@ -4,20 +4,20 @@ back conditionally on the version it read, so two people acting at once cannot o
 other (the second gets StaleCase and sees the new state). The staff pages call these."""
 from datetime import datetime
 
-from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.notify import sender as notify
-from chalicelib.notify.complainant import complainant_messages
 from chalicelib.model.case import Case, Event, ExtensionRequest
-from chalicelib.sla.deadlines import ExtensionRefused, extend, pause, resume
-from chalicelib.sla.plan import next_due
 from chalicelib.model.institution import Institution
 from chalicelib.model.lifecycle import transition
 from chalicelib.model.refusals import Refused
+from chalicelib.notify import sender as notify
+from chalicelib.notify.complainant import complainant_messages
+from chalicelib.notify.staff import link_message
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import Code
 from chalicelib.runtime.rendering import local_time, text
-from chalicelib.notify.staff import link_message
-from chalicelib.store.table import StaleCase
+from chalicelib.sla.deadlines import ExtensionRefused, extend, pause, resume
+from chalicelib.sla.plan import next_due
 from chalicelib.store.stores import Stores
+from chalicelib.store.table import StaleCase
 
 
 class CaseNotFound(LookupError):
@@ -290,6 +290,20 @@ def reassign(deps: Dependencies, reference: str, actor: str, to_staff_id: str, n
     return saved
 
 
-__all__ = ["CaseNotFound", "StaleCase", "acknowledge", "await_complainant", "complainant_replied", "extend_deadline",
-           "change_severity", "decide_extension", "escalate_now", "not_accept", "note", "reassign", "reply", "request_extension",
-           "resolve"]
+__all__ = [
+    "CaseNotFound",
+    "StaleCase",
+    "acknowledge",
+    "await_complainant",
+    "change_severity",
+    "complainant_replied",
+    "decide_extension",
+    "escalate_now",
+    "extend_deadline",
+    "not_accept",
+    "note",
+    "reassign",
+    "reply",
+    "request_extension",
+    "resolve",
+]

@@ -7,12 +7,12 @@ import re
 import unicodedata
 from datetime import datetime
 
-from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.staff import actions as case_actions
 from chalicelib.model.institution import StaffMember
 from chalicelib.model.refusals import Refused
+from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import label
 from chalicelib.runtime.rendering import text
+from chalicelib.staff import actions as case_actions
 from chalicelib.store.table import StaleCase
 
 UNKNOWN_CODES_PER_HOUR = 10

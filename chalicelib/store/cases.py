@@ -7,8 +7,20 @@ from chalicelib.model.case import Case, Event
 from chalicelib.model.message import OutboundMessage
 from chalicelib.runtime.clock import iso
 from chalicelib.store.table import (
-    DUE_INDEX, DUE_SHARDS, Once, StaleCase, Table, case_key, case_pk, clean, due_clause, due_fields, event_item, plain,
-    single)
+    DUE_INDEX,
+    DUE_SHARDS,
+    Once,
+    StaleCase,
+    Table,
+    case_key,
+    case_pk,
+    clean,
+    due_clause,
+    due_fields,
+    event_item,
+    plain,
+    single,
+)
 
 
 class CaseStore:
