@@ -1,6 +1,7 @@
 """Chalice wiring only: each route or event takes the container's dependencies and calls
 chalicelib. chalicelib modules are imported inside the handlers so a cold start loads only what the
 invoked function needs (see benchmarks/cold_start.py)."""
+
 import logging
 import os
 
@@ -108,8 +109,13 @@ def inbound_email(event):
 
 
 # Amazon Transcribe's job events (voicemail), only this stack's jobs: they are named after the table.
-@app.on_cw_event({"source": ["aws.transcribe"], "detail-type": ["Transcribe Job State Change"],
-                  "detail": {"TranscriptionJobName": [{"prefix": os.environ.get("TABLE_NAME", "complaint-hotline") + "-"}]}})
+@app.on_cw_event(
+    {
+        "source": ["aws.transcribe"],
+        "detail-type": ["Transcribe Job State Change"],
+        "detail": {"TranscriptionJobName": [{"prefix": os.environ.get("TABLE_NAME", "complaint-hotline") + "-"}]},
+    }
+)
 def transcribed(event):
     from chalicelib.intake.transcription import job_finished
 

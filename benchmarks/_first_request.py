@@ -15,6 +15,7 @@
         already loaded) and no frame of the harness (moto, responses, time_machine, sandbox) is
         nearer. OUT gets the status and the modules, in the order they were first imported.
 """
+
 import builtins
 import importlib.util
 import json
@@ -30,17 +31,32 @@ TWILIO_SID = "AC" + "0" * 31 + "1"
 TWILIO_TOKEN = "test-auth-token-not-a-secret"
 PUBLIC_BASE_URL = "https://hotline.example.org"
 ENV = {  # as tests/conftest.py sets it
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1", "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-    "TWILIO_FROM": "+15005550006", "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-    "MAIL_FROM": "complaints@harbourcitybank.example", "TABLE_NAME": TABLE,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "TWILIO_ACCOUNT_SID": TWILIO_SID,
+    "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+    "TWILIO_FROM": "+15005550006",
+    "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+    "MAIL_FROM": "complaints@harbourcitybank.example",
+    "TABLE_NAME": TABLE,
 }
 SMS_PATH = "/twilio/sms"
-SMS_PARAMS = {"MessageSid": "SM" + "5" * 32, "AccountSid": TWILIO_SID, "From": "+8613800138100",
-              "To": "+8675512340000", "Body": "The Pier Road ATM swallowed my card at 9pm and nobody answered the phone",
-              "NumMedia": "0", "NumSegments": "1"}
-API_DOCUMENT = {"description": "Mobile app charged me twice for one transfer", "phone": "+8613800138010",
-                "language": "en"}
+SMS_PARAMS = {
+    "MessageSid": "SM" + "5" * 32,
+    "AccountSid": TWILIO_SID,
+    "From": "+8613800138100",
+    "To": "+8675512340000",
+    "Body": "The Pier Road ATM swallowed my card at 9pm and nobody answered the phone",
+    "NumMedia": "0",
+    "NumSegments": "1",
+}
+API_DOCUMENT = {
+    "description": "Mobile app charged me twice for one transfer",
+    "phone": "+8613800138010",
+    "language": "en",
+}
 # (this helper is __main__: its frames, the hooks included, count as neither)
 HARNESS = {"moto", "responses", "time_machine", "sandbox"}
 # Where the table's schema and the institution item are written, before and after the move.
@@ -117,7 +133,9 @@ def _prepare_like_an_older_tree(client, resource, institution) -> str:
             module.create_table(client, TABLE)
             module.Store(resource.Table(TABLE)).put_institution(json.loads(institution.model_dump_json()))
             return f"{name}.create_table and Store.put_institution"
-    raise SystemExit("cannot prepare a table: no tests/conftest.py _prepare_table, no module with Store and create_table")
+    raise SystemExit(
+        "cannot prepare a table: no tests/conftest.py _prepare_table, no module with Store and create_table"
+    )
 
 
 def prepare(out: str) -> None:
@@ -254,17 +272,25 @@ def discover(entry: str, setup: str, out: str, seed: str | None, dump: str | Non
         try:
             with Client(app_module.app) as client:
                 if entry == "web":
+
                     def request():
                         response = client.http.get("/complaints/new")
                         return response.status_code, response.status_code == 200
                 elif entry == "api":
+
                     def request():
-                        response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},
-                                                    body=json.dumps(API_DOCUMENT))
+                        response = client.http.post(
+                            "/api/complaints",
+                            headers={"Content-Type": "application/json"},
+                            body=json.dumps(API_DOCUMENT),
+                        )
                         return response.status_code, response.status_code == 201
                 elif entry == "sms":
-                    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature,
-                               "User-Agent": "TwilioProxy/1.1"}
+                    headers = {
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "X-Twilio-Signature": signature,
+                        "User-Agent": "TwilioProxy/1.1",
+                    }
 
                     def request():
                         response = client.http.post(SMS_PATH, body=urlencode(SMS_PARAMS), headers=headers)
@@ -286,8 +312,7 @@ def discover(entry: str, setup: str, out: str, seed: str | None, dump: str | Non
                     traveller.start()
                 with _Watch() as watch:
                     outcome, ok = request()
-                result.update(outcome=outcome, ok=ok, modules=watch.modules(),
-                              messages_sent=len(standin.messages))
+                result.update(outcome=outcome, ok=ok, modules=watch.modules(), messages_sent=len(standin.messages))
             if dump:
                 with open(dump, "wb") as file:
                     pickle.dump(_scan(table), file)

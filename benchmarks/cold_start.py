@@ -28,6 +28,7 @@ The deployment zip per tree: infra.package.build("dev", ...) of that tree, in a 
 (`python -X importtime`, one run). Exits 0 whatever the verdict; 1 only if something could not
 be measured.
 """
+
 import argparse
 import json
 import os
@@ -96,8 +97,11 @@ def copy_checkout(destination: Path) -> None:
 def describe_after() -> str:
     changed = git("status", "--porcelain", "--untracked-files=no").strip()
     untracked = git("ls-files", "--others", "--exclude-standard").split()
-    return (git("rev-parse", "--short", "HEAD").strip() + (" + uncommitted changes" if changed else "")
-            + (f" + {len(untracked)} untracked file(s)" if untracked else ""))
+    return (
+        git("rev-parse", "--short", "HEAD").strip()
+        + (" + uncommitted changes" if changed else "")
+        + (f" + {len(untracked)} untracked file(s)" if untracked else "")
+    )
 
 
 # -- discovery -------------------------------------------------------------------------------------
@@ -119,8 +123,11 @@ def discover(tree: Path, scratch: Path, env: dict) -> dict:
     found = {}
     for entry, _ in ENTRY_POINTS:
         out = scratch / f"{entry}.json"
-        extra = {"api": ["--dump", str(items)], "sms": ["--signature", sms_signature()],
-                 "sweep": ["--seed", str(items)]}.get(entry, [])
+        extra = {
+            "api": ["--dump", str(items)],
+            "sms": ["--signature", sms_signature()],
+            "sweep": ["--seed", str(items)],
+        }.get(entry, [])
         try:
             if entry == "sweep" and not items.exists():
                 raise Failed("no case to sweep: the API request failed")
@@ -137,8 +144,12 @@ def discover(tree: Path, scratch: Path, env: dict) -> dict:
 def kinds(modules: list[str]) -> tuple[list[str], list[str]]:
     """(chalicelib modules, third-party top-level packages)"""
     chalicelib = [m for m in modules if m.split(".")[0] == "chalicelib"]
-    tops = sorted({m.split(".")[0] for m in modules} - set(sys.stdlib_module_names) - {"chalicelib", "app"}
-                  - {m for m in sys.builtin_module_names})
+    tops = sorted(
+        {m.split(".")[0] for m in modules}
+        - set(sys.stdlib_module_names)
+        - {"chalicelib", "app"}
+        - {m for m in sys.builtin_module_names}
+    )
     return chalicelib, tops
 
 
@@ -172,12 +183,13 @@ def time_all(jobs: dict, runs: int, env: dict, fastest: dict) -> dict:
 
 def profile(cwd: Path, code: str, env: dict, top: int = 5) -> str:
     """Self import time summed per top-level package, from one `-X importtime` run."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
     per_package = defaultdict(int)
     for line in done.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
-            fields = [field.strip() for field in line[len("import time:"):].split("|")]
+            fields = [field.strip() for field in line[len("import time:") :].split("|")]
             if fields[0].isdigit():
                 per_package[fields[2].split(".")[0]] += int(fields[0])
     ranked = sorted(per_package.items(), key=lambda item: -item[1])[:top]
@@ -202,8 +214,11 @@ with tempfile.TemporaryDirectory() as out:
 
 def package(tree: Path, env: dict) -> dict:
     try:
-        return json.loads(run([sys.executable, "-c", ZIP_CODE], tree, {**env, "PYTHONDONTWRITEBYTECODE": "1"})
-                          .strip().splitlines()[-1])
+        return json.loads(
+            run([sys.executable, "-c", ZIP_CODE], tree, {**env, "PYTHONDONTWRITEBYTECODE": "1"})
+            .strip()
+            .splitlines()[-1]
+        )
     except Failed as error:
         return {"error": str(error)}
 
@@ -221,7 +236,9 @@ def main() -> int:
     parser.add_argument("--against", default=BEFORE_DEFAULT, metavar="REV", help="the 'before' revision")
     parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per median (default 9)")
     parser.add_argument("--no-package", action="store_true", help="skip the deployment zip")
-    parser.add_argument("--cached-bytecode", action="store_true", help="let runs use bytecode (default: compile app code)")
+    parser.add_argument(
+        "--cached-bytecode", action="store_true", help="let runs use bytecode (default: compile app code)"
+    )
     parser.add_argument("--profile", action="store_true", help="top packages by import time per entry point")
     options = parser.parse_args()
     env = child_env(options.cached_bytecode)
@@ -299,11 +316,15 @@ def main() -> int:
                 ok = delta_kb <= ZIP_BUDGET_KB
                 if not ok:
                     over.append(f"zip {delta_kb:+.1f} KB")
-                print(f"  {'deployment.zip (stage dev)':44} {before['size']:,} B  {after['size']:,} B  "
-                      f"{delta_kb:+.1f} KB  {'ok' if ok else 'OVER'} (budget +{ZIP_BUDGET_KB} KB)")
-                print(f"  {'':46}files {before['files']} / {after['files']}; app.py + chalicelib/: "
-                      f"{before['app_files']} / {after['app_files']} files, "
-                      f"{before['app_compressed'] / 1000:.1f} / {after['app_compressed'] / 1000:.1f} KB compressed")
+                print(
+                    f"  {'deployment.zip (stage dev)':44} {before['size']:,} B  {after['size']:,} B  "
+                    f"{delta_kb:+.1f} KB  {'ok' if ok else 'OVER'} (budget +{ZIP_BUDGET_KB} KB)"
+                )
+                print(
+                    f"  {'':46}files {before['files']} / {after['files']}; app.py + chalicelib/: "
+                    f"{before['app_files']} / {after['app_files']} files, "
+                    f"{before['app_compressed'] / 1000:.1f} / {after['app_compressed'] / 1000:.1f} KB compressed"
+                )
                 for side, facts in zips.items():
                     if facts.get("pyc"):
                         print(f"  {'':46}{side}: {facts['pyc']} .pyc files inside chalicelib/ (stale bytecode?)")
@@ -311,8 +332,11 @@ def main() -> int:
                 print(f"  {'deployment.zip':44} not measured")
                 problems += [f"{side} zip: {facts['error']}" for side, facts in zips.items() if "error" in facts]
     finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(trees["before"])],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(trees["before"])],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(scratch, ignore_errors=True)
         subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True, check=False)
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
@@ -321,7 +345,10 @@ def main() -> int:
     for problem in problems:
         print(f"\n{problem}", file=sys.stderr)
     if problems:
-        print(f"cold start: NOT MEASURED ({len(problems)} problem(s) above)" + (f"; OVER budget ({', '.join(over)})" if over else ""))
+        print(
+            f"cold start: NOT MEASURED ({len(problems)} problem(s) above)"
+            + (f"; OVER budget ({', '.join(over)})" if over else "")
+        )
         return 1
     print("cold start: within budget" if not over else f"cold start: OVER budget ({', '.join(over)})")
     return 0

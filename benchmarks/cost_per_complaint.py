@@ -11,6 +11,7 @@ into PRICES below: check them against the providers' pages before quoting.
 
     .venv/bin/python benchmarks/cost_per_complaint.py [N] [complaints per month]
 """
+
 import json
 import re
 import sys
@@ -59,8 +60,10 @@ class Meter:
         """AWS bills at least half a read unit per read request (eventually consistent; the engine
         here reports 0 for an empty Query) and one write unit per write."""
         consumed = parsed.get("ConsumedCapacity")
-        units = sum(item.get("CapacityUnits", 0.0)
-                    for item in (consumed if isinstance(consumed, list) else [consumed] if consumed else []))
+        units = sum(
+            item.get("CapacityUnits", 0.0)
+            for item in (consumed if isinstance(consumed, list) else [consumed] if consumed else [])
+        )
         if model.name in ("GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"):
             self.read_units += max(units, 0.5)
         else:
@@ -78,8 +81,14 @@ def lifecycle(client, traveller, start: datetime, phone: str, language: str, twi
         return response
 
     traveller.move_to(start)
-    response = timed(client.http.post, "/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
-        {"description": "The branch charged me a fee I was never told about", "phone": phone, "language": language}))
+    response = timed(
+        client.http.post,
+        "/api/complaints",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(
+            {"description": "The branch charged me a fee I was never told about", "phone": phone, "language": language}
+        ),
+    )
     assert response.status_code == 201, response.body
     reference = json.loads(response.body)["reference"]
     traveller.move_to(start + timedelta(hours=12, minutes=1))  # the 50% reminder of the 24-hour clock
@@ -90,17 +99,29 @@ def lifecycle(client, traveller, start: datetime, phone: str, language: str, twi
     [alert] = [m for m in twilio.messages if reference in m["body"] and m["to"] != phone]
     path = re.search(r"https://bench\.example(/s/[A-Za-z0-9_-]{22})", alert["body"]).group(1)
     traveller.move_to(start + timedelta(hours=12, minutes=20))
-    for action, fields in (("acknowledge", {}),
-                           ("reply", {"text": "We have refunded the fee; it shows within 2 days."}),
-                           ("resolve", {"summary": "Fee refunded, staff briefed", "validity": "valid",
-                                        "cause": "fee not disclosed", "corrective_action": "briefing",
-                                        "compensation": "refund"})):
+    for action, fields in (
+        ("acknowledge", {}),
+        ("reply", {"text": "We have refunded the fee; it shows within 2 days."}),
+        (
+            "resolve",
+            {
+                "summary": "Fee refunded, staff briefed",
+                "validity": "valid",
+                "cause": "fee not disclosed",
+                "corrective_action": "briefing",
+                "compensation": "refund",
+            },
+        ),
+    ):
         page = timed(client.http.get, path + "?lang=en").body.decode()
         assert "csrf" in page, page[:2000]
-        form = {"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
-                "version": re.search(r'name="version" value="([^"]+)"', page).group(1)}
-        answer = timed(client.http.post, path + "?lang=en", headers=FORM,
-                       body=urlencode({"action": action, **form, **fields}))
+        form = {
+            "csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
+            "version": re.search(r'name="version" value="([^"]+)"', page).group(1),
+        }
+        answer = timed(
+            client.http.post, path + "?lang=en", headers=FORM, body=urlencode({"action": action, **form, **fields})
+        )
         assert answer.status_code == 200, (action, answer.body[:300])
     assert context.store().cases.get(reference).status == "resolved"
 
@@ -125,8 +146,15 @@ def main(count: int, per_month: int) -> None:
             twilio.messages.clear()
             before = meter.snapshot()
             for number in range(count):
-                lifecycle(client, traveller, monday_10 + timedelta(days=14 * number), f"+86137{number:08d}",
-                          ("en", "zh")[number % 2], twilio, timings)
+                lifecycle(
+                    client,
+                    traveller,
+                    monday_10 + timedelta(days=14 * number),
+                    f"+86137{number:08d}",
+                    ("en", "zh")[number % 2],
+                    twilio,
+                    timings,
+                )
             requests_, reads, writes = (after - before_ for after, before_ in zip(meter.snapshot(), before))
             texts = list(twilio.messages)
             # Idle sweeps: what every minute of every month costs with nothing due.
@@ -143,24 +171,34 @@ def main(count: int, per_month: int) -> None:
     segments_each = sum(segments(m["body"]) for m in texts) / count
     per = {"requests": requests_ / count, "reads": reads / count, "writes": writes / count}
     print(f"complaints, whole life each:  {count}")
-    print(f"HTTP requests per complaint:  {http:.1f} (API Gateway + Lambda), {lambda_seconds * 1000:.0f} ms of handler time")
-    print(f"DynamoDB per complaint:       {per['requests']:.1f} requests, {per['reads']:.1f} read units, "
-          f"{per['writes']:.1f} write units")
-    print(f"SMS per complaint:            {len(texts) / count:.1f} texts ({len(to_complainants) / count:.1f} to the "
-          f"complainant), {segments_each:.1f} segments")
-    print(f"idle sweep:                   {idle[0]:.1f} requests, {idle[1]:.1f} read units, {idle_seconds * 1000:.0f} ms")
+    print(
+        f"HTTP requests per complaint:  {http:.1f} (API Gateway + Lambda), {lambda_seconds * 1000:.0f} ms of handler time"
+    )
+    print(
+        f"DynamoDB per complaint:       {per['requests']:.1f} requests, {per['reads']:.1f} read units, "
+        f"{per['writes']:.1f} write units"
+    )
+    print(
+        f"SMS per complaint:            {len(texts) / count:.1f} texts ({len(to_complainants) / count:.1f} to the "
+        f"complainant), {segments_each:.1f} segments"
+    )
+    print(
+        f"idle sweep:                   {idle[0]:.1f} requests, {idle[1]:.1f} read units, {idle_seconds * 1000:.0f} ms"
+    )
 
     month = {
         "SMS (Twilio)": per_month * segments_each * PRICES["sms_segment"],
         "phone number (Twilio)": PRICES["phone_number_month"],
-        "DynamoDB, complaints": per_month * (per["reads"] * PRICES["dynamodb_read_unit"]
-                                             + per["writes"] * PRICES["dynamodb_write_unit"]),
-        "DynamoDB, sweeps": SWEEPS_PER_MONTH * (idle[1] * PRICES["dynamodb_read_unit"]
-                                                + idle[2] * PRICES["dynamodb_write_unit"]),
-        "Lambda + API Gateway, complaints": per_month * http * (PRICES["lambda_request"] + PRICES["api_gateway_request"])
+        "DynamoDB, complaints": per_month
+        * (per["reads"] * PRICES["dynamodb_read_unit"] + per["writes"] * PRICES["dynamodb_write_unit"]),
+        "DynamoDB, sweeps": SWEEPS_PER_MONTH
+        * (idle[1] * PRICES["dynamodb_read_unit"] + idle[2] * PRICES["dynamodb_write_unit"]),
+        "Lambda + API Gateway, complaints": per_month
+        * http
+        * (PRICES["lambda_request"] + PRICES["api_gateway_request"])
         + per_month * lambda_seconds * MEMORY_GB * PRICES["lambda_gb_second"],
-        "Lambda, sweeps": SWEEPS_PER_MONTH * (PRICES["lambda_request"] + idle_seconds * MEMORY_GB
-                                              * PRICES["lambda_gb_second"]),
+        "Lambda, sweeps": SWEEPS_PER_MONTH
+        * (PRICES["lambda_request"] + idle_seconds * MEMORY_GB * PRICES["lambda_gb_second"]),
         "CloudWatch alarms": ALARMS * PRICES["alarm_month"],
     }
     print(f"\nmonthly estimate for {per_month} complaints (USD, list prices in PRICES):")

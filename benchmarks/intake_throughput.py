@@ -5,6 +5,7 @@ Also prints the requests made per complaint (the basis of the cost estimate).
 
     .venv/bin/python benchmarks/intake_throughput.py [N]
 """
+
 import json
 import sys
 import time
@@ -25,8 +26,9 @@ def main(count: int) -> None:
     from sandbox.local_engines import local_engines
 
     institution = config.load("harbour-city-bank")
-    institution = institution.model_copy(update={"intake": institution.intake.model_copy(
-        update={"submissions_per_source_per_hour": count * 10})})
+    institution = institution.model_copy(
+        update={"intake": institution.intake.model_copy(update={"submissions_per_source_per_hour": count * 10})}
+    )
     with local_engines("bench", institution) as (_, twilio):
         calls = Counter()
         store = context.store()
@@ -39,9 +41,17 @@ def main(count: int) -> None:
             sent_before = len(twilio.messages)
             started = time.perf_counter()
             for number in range(count):
-                response = client.http.post("/api/complaints", headers=headers, body=json.dumps({
-                    "description": f"Benchmark complaint {number}: the ATM kept my card",
-                    "phone": f"+86138{number:08d}", "category": "channel"}))
+                response = client.http.post(
+                    "/api/complaints",
+                    headers=headers,
+                    body=json.dumps(
+                        {
+                            "description": f"Benchmark complaint {number}: the ATM kept my card",
+                            "phone": f"+86138{number:08d}",
+                            "category": "channel",
+                        }
+                    ),
+                )
                 assert response.status_code == 201, response.body
             intake_seconds = time.perf_counter() - started
             sms = len(twilio.messages) - sent_before
@@ -49,8 +59,9 @@ def main(count: int) -> None:
         raw = boto3.client("dynamodb")
         started = time.perf_counter()
         for number in range(count):
-            raw.put_item(TableName="bench", Item={"PK": {"S": f"RAW#{number}"}, "SK": {"S": "RAW"},
-                                                   "text": {"S": "x" * 300}})
+            raw.put_item(
+                TableName="bench", Item={"PK": {"S": f"RAW#{number}"}, "SK": {"S": "RAW"}, "text": {"S": "x" * 300}}
+            )
         raw_seconds = time.perf_counter() - started
 
     per_complaint = {name: round(n / count, 2) for name, n in sorted(calls.items())}

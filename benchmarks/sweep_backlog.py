@@ -5,6 +5,7 @@ requests, the items a full-table Scan would read in the same run, and an idle sw
 
     .venv/bin/python benchmarks/sweep_backlog.py [N] [D]
 """
+
 import json
 import os
 import sys
@@ -34,10 +35,19 @@ def main(open_cases: int, due: int) -> None:
 
     sid, token = "AC" + "c" * 32, "bench-token"
     dynamodb, twilio = DynamoDBLocal().start(), TwilioStandIn(sid, token).start()
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint, "TWILIO_ACCOUNT_SID": sid,
-                       "TWILIO_AUTH_TOKEN": token, "TWILIO_API_BASE": twilio.base_url, "TABLE_NAME": "backlog",
-                       "PUBLIC_BASE_URL": "https://bench.example"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint,
+            "TWILIO_ACCOUNT_SID": sid,
+            "TWILIO_AUTH_TOKEN": token,
+            "TWILIO_API_BASE": twilio.base_url,
+            "TABLE_NAME": "backlog",
+            "PUBLIC_BASE_URL": "https://bench.example",
+        }
+    )
     try:
         institution = config.load("harbour-city-bank")
         create_table(boto3.client("dynamodb"), "backlog")
@@ -48,7 +58,9 @@ def main(open_cases: int, due: int) -> None:
         now = datetime(2026, 11, 24, 2, 30, tzinfo=timezone.utc)  # Tuesday 10:30 in Shanghai
         started = time.perf_counter()
         seed_open_cases(store, institution, open_cases - due, now - timedelta(minutes=5), prefix="HCB-2611")
-        seed_open_cases(store, institution, due, now - timedelta(hours=25), prefix="HCB-2610")  # acknowledgement overdue
+        seed_open_cases(
+            store, institution, due, now - timedelta(hours=25), prefix="HCB-2610"
+        )  # acknowledgement overdue
         print(f"seeded {open_cases} open cases ({due} due) in {time.perf_counter() - started:.0f} s", flush=True)
 
         reads, requests = Counter(), Counter()
@@ -71,10 +83,14 @@ def main(open_cases: int, due: int) -> None:
         index_reads = sweep_reads.get("Query", 0)
         print(f"sweep: {result}")
         print(f"sweep wall time:               {sweep_seconds:.2f} s")
-        print(f"items read from the due index: {index_reads} for {due} due ({index_reads / max(due, 1):.2f} x; target <= 1.10)")
+        print(
+            f"items read from the due index: {index_reads} for {due} due ({index_reads / max(due, 1):.2f} x; target <= 1.10)"
+        )
         print(f"all reads by the sweep:        {sweep_reads} in requests {sweep_requests}")
-        print(f"idle sweep: items read {sum(idle_reads.values())} (target 0), requests {sum(idle_requests.values())} "
-              f"{idle_requests}, result {idle}")
+        print(
+            f"idle sweep: items read {sum(idle_reads.values())} (target 0), requests {sum(idle_requests.values())} "
+            f"{idle_requests}, result {idle}"
+        )
         print(f"alert texts sent:              {len(twilio.messages)}", flush=True)
 
         # What a sweep without the index would have to do. DynamoDB Local scans big tables slowly,
@@ -94,10 +110,13 @@ def main(open_cases: int, due: int) -> None:
         twilio.stop()
         dynamodb.stop()
 
-    print(f"full-table Scan:               read {scanned} items in {scan_seconds:.1f} s"
-          + ("" if finished else " and had not finished") + f"; the table holds {item_count} items")
+    print(
+        f"full-table Scan:               read {scanned} items in {scan_seconds:.1f} s"
+        + ("" if finished else " and had not finished")
+        + f"; the table holds {item_count} items"
+    )
 
 
 if __name__ == "__main__":
     arguments = [int(value) for value in sys.argv[1:3]]
-    main(*(arguments + [100_000, 100][len(arguments):]))
+    main(*(arguments + [100_000, 100][len(arguments) :]))

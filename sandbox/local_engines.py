@@ -1,5 +1,6 @@
 """For benchmarks: DynamoDB Local and the Twilio stand-in started, the app's environment pointed at
 them, and a table with the institution synced. Stopped again when the block ends."""
+
 import json
 import os
 from contextlib import contextmanager
@@ -20,11 +21,19 @@ def local_engines(table: str, institution):
     sid, token = "AC" + "b" * 32, "bench-token"
     dynamodb = DynamoDBLocal().start()
     twilio = TwilioStandIn(sid, token).start()
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint, "TABLE_NAME": table, "PUBLIC_BASE_URL": BASE_URL,
-        "TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": token, "TWILIO_API_BASE": twilio.base_url,
-    })
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint,
+            "TABLE_NAME": table,
+            "PUBLIC_BASE_URL": BASE_URL,
+            "TWILIO_ACCOUNT_SID": sid,
+            "TWILIO_AUTH_TOKEN": token,
+            "TWILIO_API_BASE": twilio.base_url,
+        }
+    )
     try:
         create_table(boto3.client("dynamodb"), table)
         Stores(boto3.resource("dynamodb").Table(table)).config.put(json.loads(institution.model_dump_json()))

@@ -1,5 +1,6 @@
 """The sandbox's own page: every outbound SMS and email, a phone to text and call the hotline
 with (signed webhooks), and a look at any case and its timeline."""
+
 import html
 import json
 import re
@@ -20,8 +21,14 @@ def sent_emails() -> list[dict]:
     for message in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages:
         parsed = message_from_string(getattr(message, "raw_data", ""), policy=policy.default)
         body = parsed.get_body(("plain",))
-        emails.append({"to": parsed["To"], "subject": parsed["Subject"], "from": parsed["From"],
-                       "body": body.get_content() if body else ""})
+        emails.append(
+            {
+                "to": parsed["To"],
+                "subject": parsed["Subject"],
+                "from": parsed["From"],
+                "body": body.get_content() if body else "",
+            }
+        )
     return emails
 
 
@@ -51,21 +58,29 @@ class SandboxPage:
                 said.append(f"(Transcribe stand-in: {complete(self.phone.last_call_sid, words)})")
             except Exception as error:  # noqa: BLE001 - the sandbox page keeps working
                 said.append(f"(Transcribe stand-in failed: {error})")
-        self.log.insert(0, {"what": f"Call from {caller} (keys {language_key}, {menu_key})", "sent": words,
-                            "heard": said})
+        self.log.insert(
+            0, {"what": f"Call from {caller} (keys {language_key}, {menu_key})", "sent": words, "heard": said}
+        )
 
     # -- pages ----------------------------------------------------------------------------------
     def home(self) -> bytes:
         e = html.escape
         log = "".join(
             f"<li><b>{e(entry['what'])}</b>: {e(entry['sent'])}<br>"
-            + "<br>".join(f"&rarr; {_link_references(e(line))}" for line in entry["heard"]) + "</li>"
-            for entry in self.log[:20])
-        rows = [f"<tr><td>{e(m['date_created'])}</td><td>SMS</td><td>{e(m['to'])}</td>"
-                f"<td>{_link_references(e(m['body']))}</td><td>{e(m['status'])}</td></tr>"
-                for m in reversed(self.twilio.messages)]
-        rows += [f"<tr><td></td><td>Email</td><td>{e(str(m['to']))}</td><td><b>{_link_references(e(str(m['subject'])))}"
-                 f"</b><br>{e(m['body'])}</td><td>sent</td></tr>" for m in reversed(sent_emails())]
+            + "<br>".join(f"&rarr; {_link_references(e(line))}" for line in entry["heard"])
+            + "</li>"
+            for entry in self.log[:20]
+        )
+        rows = [
+            f"<tr><td>{e(m['date_created'])}</td><td>SMS</td><td>{e(m['to'])}</td>"
+            f"<td>{_link_references(e(m['body']))}</td><td>{e(m['status'])}</td></tr>"
+            for m in reversed(self.twilio.messages)
+        ]
+        rows += [
+            f"<tr><td></td><td>Email</td><td>{e(str(m['to']))}</td><td><b>{_link_references(e(str(m['subject'])))}"
+            f"</b><br>{e(m['body'])}</td><td>sent</td></tr>"
+            for m in reversed(sent_emails())
+        ]
         return f"""<!doctype html><meta charset="utf-8"><title>Sandbox</title>
 <style>body{{font-family:system-ui;margin:1rem;max-width:70rem}}td{{border-top:1px solid #ccc;padding:.4rem;
 vertical-align:top;white-space:pre-wrap}}form{{display:inline-block;vertical-align:top;margin:0 1rem 1rem 0;
@@ -90,16 +105,18 @@ This page does not refresh itself; reload it to see new messages.</p>
 <h2>The phone heard</h2><ol>{log or "<li>Nothing yet.</li>"}</ol>
 <h2>Outbound messages</h2><p>Numbers ending in 9999 report "undelivered", to watch retries.</p>
 <table><tr><th>When (UTC)</th><th>Channel</th><th>To</th><th>Message</th><th>Status</th></tr>
-{''.join(rows)}</table>""".encode()
+{"".join(rows)}</table>""".encode()
 
     def case(self, reference: str) -> bytes:
         e = html.escape
         case = self.store.cases.get(reference)
         if case is None:
             return f"<!doctype html><meta charset='utf-8'><p>No case {e(reference)}</p>".encode()
-        events = "".join(f"<tr><td>{e(str(ev.at))}</td><td>{e(ev.actor)}</td><td>{e(ev.kind)}</td>"
-                         f"<td>{e(ev.text or '')}</td><td>{'public' if ev.public else ''}</td></tr>"
-                         for ev in self.store.cases.timeline(reference))
+        events = "".join(
+            f"<tr><td>{e(str(ev.at))}</td><td>{e(ev.actor)}</td><td>{e(ev.kind)}</td>"
+            f"<td>{e(ev.text or '')}</td><td>{'public' if ev.public else ''}</td></tr>"
+            for ev in self.store.cases.timeline(reference)
+        )
         return f"""<!doctype html><meta charset="utf-8"><title>{e(reference)}</title>
 <style>body{{font-family:system-ui;margin:1rem}}
 td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
@@ -132,19 +149,28 @@ td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
                 self._send(200, page.home())
 
             def do_POST(self):
-                fields = {k: v[-1] for k, v in parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                                                        .decode("utf-8", "replace")).items()}
+                fields = {
+                    k: v[-1]
+                    for k, v in parse_qs(
+                        self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+                    ).items()
+                }
                 try:
                     if self.path == "/sms":
                         page.simulate_text(fields.get("from", ""), fields.get("body", ""))
                     elif self.path.startswith("/advance"):
                         hours = float(fields.get("hours") or parse_qs(urlsplit(self.path).query).get("hours", ["0"])[0])
                         result = page.scheduler.advance(timedelta(hours=hours))
-                        page.log.insert(0, {"what": f"Time moved on {hours:g} hours", "sent": "",
-                                            "heard": [f"sla_sweep: {result}"]})
+                        page.log.insert(
+                            0, {"what": f"Time moved on {hours:g} hours", "sent": "", "heard": [f"sla_sweep: {result}"]}
+                        )
                     elif self.path == "/call":
-                        page.simulate_call(fields.get("from", ""), fields.get("language", ""), fields.get("menu", ""),
-                                           fields.get("words", ""))
+                        page.simulate_call(
+                            fields.get("from", ""),
+                            fields.get("language", ""),
+                            fields.get("menu", ""),
+                            fields.get("words", ""),
+                        )
                 except Exception as error:  # noqa: BLE001 - show it on the page
                     page.log.insert(0, {"what": "Simulation failed", "sent": "", "heard": [str(error)]})
                 self._send(303, b"", Location="/")

@@ -5,6 +5,7 @@ SES/S3/SNS, the Twilio stand-in, `chalice local` serving the app, the scheduled 
 minute (chalice local does not run schedules), and every outbound SMS and email printed to the
 console and listed on a local page.
 """
+
 import argparse
 import json
 import logging
@@ -32,13 +33,21 @@ def use_ports(base: int) -> None:
 def environment(table: str) -> dict[str, str]:
     aws = f"http://127.0.0.1:{PORTS['aws']}"
     return {
-        "TABLE_NAME": table, "PUBLIC_BASE_URL": f"http://localhost:{PORTS['app']}",
-        "AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_DEFAULT_REGION": "us-east-1",
+        "TABLE_NAME": table,
+        "PUBLIC_BASE_URL": f"http://localhost:{PORTS['app']}",
+        "AWS_ACCESS_KEY_ID": "sandbox",
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
+        "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{PORTS['dynamodb']}",
-        "AWS_ENDPOINT_URL_SES": aws, "AWS_ENDPOINT_URL_S3": aws, "AWS_ENDPOINT_URL_SNS": aws,
+        "AWS_ENDPOINT_URL_SES": aws,
+        "AWS_ENDPOINT_URL_S3": aws,
+        "AWS_ENDPOINT_URL_SNS": aws,
         "AWS_ENDPOINT_URL_TRANSCRIBE": aws,  # jobs start on moto; moto never finishes them
-        "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_FROM": "+15005550006",
-        "TWILIO_API_BASE": f"http://127.0.0.1:{PORTS['twilio']}", "MAIL_FROM": "complaints@sandbox.example",
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "TWILIO_FROM": "+15005550006",
+        "TWILIO_API_BASE": f"http://127.0.0.1:{PORTS['twilio']}",
+        "MAIL_FROM": "complaints@sandbox.example",
         "MAIL_BUCKET": "hotline-media-sandbox",
     }
 
@@ -130,24 +139,34 @@ def main(argv=None) -> int:
     from sandbox.twilio_simulator import Phone
 
     app_url = f"http://localhost:{PORTS['app']}"
-    phone = Phone(app_url, os.environ["PUBLIC_BASE_URL"], TWILIO_SID, TWILIO_TOKEN,
-                  institution.channels.sms_number or os.environ["TWILIO_FROM"])
+    phone = Phone(
+        app_url,
+        os.environ["PUBLIC_BASE_URL"],
+        TWILIO_SID,
+        TWILIO_TOKEN,
+        institution.channels.sms_number or os.environ["TWILIO_FROM"],
+    )
     page = SandboxPage(PORTS["outbox"], app_url, twilio, phone, Stores(boto3.resource("dynamodb").Table(table)))
 
     scheduler = Scheduler(state, args.tick)
     page.scheduler = scheduler
     threading.Thread(target=scheduler.run, daemon=True).start()
     seen_emails = 0
-    print(f"""
+    print(
+        f"""
 Sandbox for {institution.name.en} is running (data in {state}; --clean starts afresh):
-  complaint form     http://localhost:{PORTS['app']}/complaints/new
-  status lookup      http://localhost:{PORTS['app']}/complaints/status
-  outbound messages, a phone to text and call the hotline with: http://localhost:{PORTS['outbox']}/
+  complaint form     http://localhost:{PORTS["app"]}/complaints/new
+  status lookup      http://localhost:{PORTS["app"]}/complaints/status
+  outbound messages, a phone to text and call the hotline with: http://localhost:{PORTS["outbox"]}/
 Press Ctrl-C to stop.
-""", flush=True)
+""",
+        flush=True,
+    )
     app = subprocess.Popen(
         [str(Path(sys.executable).with_name("chalice")), "local", "--port", str(PORTS["app"]), "--no-autoreload"],
-        cwd=ROOT, env=os.environ.copy())
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
     try:
         while app.poll() is None:
             time.sleep(1)

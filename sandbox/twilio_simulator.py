@@ -1,5 +1,6 @@
 """What a phone does to the hotline, for the sandbox: texts and calls arrive at the app as
 webhook requests signed exactly as Twilio signs them (the check is never switched off)."""
+
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.etree import ElementTree
@@ -17,12 +18,23 @@ class Phone:
         """url as Twilio knows it (public); sent to where the app listens, signed over the public URL."""
         parts = urlsplit(url if url.startswith("http") else self.public_url + url)
         signed_url = f"{self.public_url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
-        return requests.post(f"{self.app_url}{parts.path}", params=parse_qsl(parts.query), data=params, timeout=30,
-                             headers={"X-Twilio-Signature": self.validator.compute_signature(signed_url, params)})
+        return requests.post(
+            f"{self.app_url}{parts.path}",
+            params=parse_qsl(parts.query),
+            data=params,
+            timeout=30,
+            headers={"X-Twilio-Signature": self.validator.compute_signature(signed_url, params)},
+        )
 
     def text(self, sender: str, body: str) -> str | None:
-        params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": self.account_sid, "From": sender,
-                  "To": self.hotline, "Body": body, "NumMedia": "0"}
+        params = {
+            "MessageSid": "SM" + secrets.token_hex(16),
+            "AccountSid": self.account_sid,
+            "From": sender,
+            "To": self.hotline,
+            "Body": body,
+            "NumMedia": "0",
+        }
         response = self.post("/twilio/sms", params)
         response.raise_for_status()
         message = ElementTree.fromstring(response.content).find("Message")
@@ -30,8 +42,13 @@ class Phone:
 
     def call(self, caller: str, language_key: str, menu_key: str, spoken: str, recording_url: str) -> list[str]:
         """Walks the call flow the way Twilio would, pressing keys when asked; returns what was said."""
-        call = {"CallSid": "CA" + secrets.token_hex(16), "AccountSid": self.account_sid, "From": caller,
-                "To": self.hotline, "CallStatus": "in-progress"}
+        call = {
+            "CallSid": "CA" + secrets.token_hex(16),
+            "AccountSid": self.account_sid,
+            "From": caller,
+            "To": self.hotline,
+            "CallStatus": "in-progress",
+        }
         self.last_call_sid = call["CallSid"]
         said: list[str] = []
         keys = [language_key, menu_key]
@@ -43,13 +60,19 @@ class Phone:
             if gather is not None:
                 url, params = gather.get("action"), {**call, "Digits": keys.pop(0) if keys else ""}
             elif record is not None:
-                recording = {**call, "RecordingUrl": recording_url, "RecordingSid": "RE" + secrets.token_hex(16),
-                             "RecordingDuration": str(max(len(spoken) // 12, 3))}
+                recording = {
+                    **call,
+                    "RecordingUrl": recording_url,
+                    "RecordingSid": "RE" + secrets.token_hex(16),
+                    "RecordingDuration": str(max(len(spoken) // 12, 3)),
+                }
                 root = ElementTree.fromstring(self.post(record.get("action"), recording).content)
                 said += [node.text or "" for node in root.iter("Say")]
                 if record.get("transcribeCallback") and spoken:
-                    self.post(record.get("transcribeCallback"), {**recording, "TranscriptionStatus": "completed",
-                                                                 "TranscriptionText": spoken})
+                    self.post(
+                        record.get("transcribeCallback"),
+                        {**recording, "TranscriptionStatus": "completed", "TranscriptionText": spoken},
+                    )
                 break
             else:
                 break
@@ -59,10 +82,19 @@ class Phone:
 
 def status_callback(url: str, message: dict, status: str, auth_token: str, error_code: str | None = None) -> None:
     """What Twilio posts to a message's StatusCallback, signed."""
-    params = {"MessageSid": message["sid"], "MessageStatus": status, "AccountSid": message["account_sid"],
-              "To": message["to"], "From": message["from"]}
+    params = {
+        "MessageSid": message["sid"],
+        "MessageStatus": status,
+        "AccountSid": message["account_sid"],
+        "To": message["to"],
+        "From": message["from"],
+    }
     if error_code:
         params["ErrorCode"] = error_code
     signature = RequestValidator(auth_token).compute_signature(url, params)
-    requests.post(url, data=urlencode(params), timeout=10, headers={
-        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    requests.post(
+        url,
+        data=urlencode(params),
+        timeout=10,
+        headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
+    )

@@ -2,6 +2,7 @@
 does (201 with an SM sid, or Twilio's JSON error with its code), checks the account's basic
 auth, and records what it was sent so that the sandbox page and the tests can see it.
 Failures can be scripted per destination number to exercise retries."""
+
 import base64
 import json
 import re
@@ -80,8 +81,15 @@ class TwilioStandIn:
                 self.wfile.write(body)
 
             def _error(self, status: int, code: int, message: str) -> None:
-                self._answer(status, {"code": code, "message": message, "status": status,
-                                      "more_info": f"https://www.twilio.com/docs/errors/{code}"})
+                self._answer(
+                    status,
+                    {
+                        "code": code,
+                        "message": message,
+                        "status": status,
+                        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                    },
+                )
 
             def do_GET(self):
                 if self.path in standin.media:
@@ -118,12 +126,23 @@ class TwilioStandIn:
                 if failure:
                     return self._error(failure, 20500 if failure >= 500 else 21610, "scripted failure")
                 now = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
-                record = {"sid": "SM" + secrets.token_hex(16), "account_sid": standin.account_sid,
-                          "to": to, "from": sender, "body": body, "status": "queued",
-                          "status_callback": form.get("StatusCallback"), "date_created": now,
-                          "date_updated": now, "direction": "outbound-api", "num_segments": "1",
-                          "price": None, "error_code": None, "error_message": None,
-                          "uri": f"/2010-04-01/Accounts/{standin.account_sid}/Messages/x.json"}
+                record = {
+                    "sid": "SM" + secrets.token_hex(16),
+                    "account_sid": standin.account_sid,
+                    "to": to,
+                    "from": sender,
+                    "body": body,
+                    "status": "queued",
+                    "status_callback": form.get("StatusCallback"),
+                    "date_created": now,
+                    "date_updated": now,
+                    "direction": "outbound-api",
+                    "num_segments": "1",
+                    "price": None,
+                    "error_code": None,
+                    "error_message": None,
+                    "uri": f"/2010-04-01/Accounts/{standin.account_sid}/Messages/x.json",
+                }
                 record["uri"] = record["uri"].replace("x.json", record["sid"] + ".json")
                 with standin.lock:
                     standin.messages.append(record)

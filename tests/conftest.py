@@ -1,6 +1,7 @@
 """Shared fixtures: environment, the institution, moto-backed and DynamoDB Local-backed tables,
 the Twilio stand-in, and Chalice's test client. Plain helpers are in support.py; a test imports
 those from there and never imports this module."""
+
 import json
 import os
 import secrets
@@ -9,12 +10,20 @@ import pytest
 
 from support import TWILIO_SID, TWILIO_TOKEN, prepare_table
 
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1", "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-    "TWILIO_FROM": "+15005550006", "PUBLIC_BASE_URL": "https://hotline.example.org",
-    "MAIL_FROM": "complaints@harbourcitybank.example", "TABLE_NAME": "unset-by-fixture",
-})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "TWILIO_FROM": "+15005550006",
+        "PUBLIC_BASE_URL": "https://hotline.example.org",
+        "MAIL_FROM": "complaints@harbourcitybank.example",
+        "TABLE_NAME": "unset-by-fixture",
+    }
+)
 for variable in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
     del os.environ[variable]
 

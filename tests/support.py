@@ -1,6 +1,7 @@
 """Plain helpers the tests import (`from support import twilio_post`): signed Twilio webhooks,
 form bodies, and the real sandbox in its own process. Fixtures live in conftest.py, which pytest
 loads by itself; a test never imports conftest."""
+
 import os
 import secrets
 import signal
@@ -20,8 +21,15 @@ TWILIO_SID = "AC" + "0" * 31 + "1"
 TWILIO_TOKEN = "test-auth-token-not-a-secret"
 
 
-def twilio_post(client, path: str, params: dict, query: dict | None = None, token: str = TWILIO_TOKEN,
-                signature: str | None = None, body: str | bytes | None = None):
+def twilio_post(
+    client,
+    path: str,
+    params: dict,
+    query: dict | None = None,
+    token: str = TWILIO_TOKEN,
+    signature: str | None = None,
+    body: str | bytes | None = None,
+):
     """A webhook request signed exactly as Twilio signs it: HMAC-SHA1 over the public URL
     (with the query string) and the sorted form fields."""
     from urllib.parse import urlencode
@@ -32,14 +40,28 @@ def twilio_post(client, path: str, params: dict, query: dict | None = None, toke
     url = os.environ["PUBLIC_BASE_URL"] + path + query_string
     if signature is None:
         signature = RequestValidator(token).compute_signature(url, params)
-    return client.http.post(path + query_string, body=urlencode(params) if body is None else body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature,
-        "User-Agent": "TwilioProxy/1.1"})
+    return client.http.post(
+        path + query_string,
+        body=urlencode(params) if body is None else body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature,
+            "User-Agent": "TwilioProxy/1.1",
+        },
+    )
 
 
 def sms_params(sender: str, body: str, sid: str | None = None, **extra) -> dict:
-    return {"MessageSid": sid or "SM" + secrets.token_hex(16), "AccountSid": TWILIO_SID, "From": sender,
-            "To": "+8675512340000", "Body": body, "NumMedia": "0", "NumSegments": "1", **extra}
+    return {
+        "MessageSid": sid or "SM" + secrets.token_hex(16),
+        "AccountSid": TWILIO_SID,
+        "From": sender,
+        "To": "+8675512340000",
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        **extra,
+    }
 
 
 def form_body(**fields) -> str:
@@ -55,9 +77,15 @@ FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 def start_sandbox(state, base):
     """`python -m sandbox.run` in its own process group, on ports from `base`, data in `state`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TWILIO_", "TABLE_NAME"))}
-    return subprocess.Popen([sys.executable, "-m", "sandbox.run", "--state", str(state), "--port-base", str(base),
-                             "--tick", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sandbox.run", "--state", str(state), "--port-base", str(base), "--tick", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def wait_for(url, timeout=90):

@@ -1,4 +1,5 @@
 """The JSON intake API used by institution websites and apps."""
+
 import json
 import threading
 from datetime import datetime, timezone
@@ -20,8 +21,15 @@ def _post(client, document, **headers):
 
 
 def test_api_files_a_complaint_and_returns_201_with_the_reference(client, store, twilio):
-    response = _post(client, {"description": "Mobile app charged me twice for one transfer",
-                              "phone": "+8613800138010", "category": "channel", "language": "en"})
+    response = _post(
+        client,
+        {
+            "description": "Mobile app charged me twice for one transfer",
+            "phone": "+8613800138010",
+            "category": "channel",
+            "language": "en",
+        },
+    )
     assert response.status_code == 201
     answer = json.loads(response.body)
     case = store.cases.get(answer["reference"])
@@ -74,8 +82,7 @@ def _file_from_threads(table_name, institution, complaints, once=None) -> list[s
         try:
             store = Stores(boto3.session.Session().resource("dynamodb").Table(table_name))
             barrier.wait()
-            filed = file_complaint(replace(context.current(), store=store), complaint, datetime.now(timezone.utc),
-                                   once)
+            filed = file_complaint(replace(context.current(), store=store), complaint, datetime.now(timezone.utc), once)
             references.append(filed.case.reference)
         except Exception as error:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(error)
@@ -96,8 +103,9 @@ def _complaint(text, phone=None):
 
 
 def test_concurrent_submissions_get_distinct_references_on_dynamodb_local(local_store, institution, twilio):
-    references = _file_from_threads(local_store.name, institution,
-                                    [_complaint(f"Queue complaint from customer {n}") for n in range(8)])
+    references = _file_from_threads(
+        local_store.name, institution, [_complaint(f"Queue complaint from customer {n}") for n in range(8)]
+    )
     assert len(references) == 8 and len(set(references)) == 8
 
 

@@ -56,12 +56,15 @@ def _contract_modules() -> set[str]:
 
 
 PLANTS = {  # contract id -> (lines to add to files in a copy of chalicelib, the imports the report must name)
-    "layers": ({"sla/planted.py": "from chalicelib.edge import http"},
-               ["chalicelib.sla.planted -> chalicelib.edge.http"]),
+    "layers": (
+        {"sla/planted.py": "from chalicelib.edge import http"},
+        ["chalicelib.sla.planted -> chalicelib.edge.http"],
+    ),
     "pure": ({"model/planted.py": "import boto3"}, ["chalicelib.model.planted -> boto3"]),
     "pure, indirectly": (
         {"sla/planted.py": "import requests", "sla/deadlines.py": "from chalicelib.sla import planted"},
-        ["chalicelib.sla.deadlines -> chalicelib.sla.planted", "chalicelib.sla.planted -> requests"]),
+        ["chalicelib.sla.deadlines -> chalicelib.sla.planted", "chalicelib.sla.planted -> requests"],
+    ),
     "environment": ({"store/planted.py": "import chalice"}, ["chalicelib.store.planted -> chalice"]),
     "no-app": ({"notify/planted.py": "from infra import config"}, ["chalicelib.notify.planted -> infra"]),
 }
@@ -161,8 +164,11 @@ class _Classes:
 
     def methods(self, qualified: str, seen: frozenset = frozenset()) -> set[str]:
         """Names of the methods a class has: its own and those inherited from chalicelib classes."""
-        own = {node.name for node in self.classes[qualified].body
-               if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+        own = {
+            node.name
+            for node in self.classes[qualified].body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
         for base in self.base_names(qualified):
             if base not in seen:
                 own |= self.methods(base, seen | {qualified})
@@ -187,9 +193,11 @@ def test_the_method_count_follows_chalicelib_bases_and_ignores_library_bases(tmp
     (package / "b.py").write_text(
         "from pydantic import BaseModel\nfrom chalicelib import a\nfrom chalicelib.a import Base\n"
         "class Model(BaseModel):\n    def m(self): ...\n"
-        "class One(Base):\n" + "".join(f"    def o{n}(self): ...\n" for n in range(6)) +
-        "class Two(a.Base):\n    def b0(self): ...\n    async def t(self): ...\n"
-        "class Three(Two, Model):\n    @property\n    def p(self): ...\n")
+        "class One(Base):\n"
+        + "".join(f"    def o{n}(self): ...\n" for n in range(6))
+        + "class Two(a.Base):\n    def b0(self): ...\n    async def t(self): ...\n"
+        "class Three(Two, Model):\n    @property\n    def p(self): ...\n"
+    )
     classes = _Classes(_modules(package))
     counted = {name.rpartition(".")[2]: len(classes.methods(name)) for name in classes.classes}
     assert counted == {"Base": 20, "Model": 1, "One": 26, "Two": 21, "Three": 23}
@@ -225,8 +233,13 @@ def test_only_the_edge_and_the_runtime_read_environment_variables():
 
 
 def test_the_environment_check_sees_each_way_of_reading_it():
-    samples = ["import os\nos.environ['A']", "import os\nos.getenv('A')", "import os\nos.environ.get('A')",
-               "from os import environ\nenviron['A']", "from os import getenv as g\ng('A')"]
+    samples = [
+        "import os\nos.environ['A']",
+        "import os\nos.getenv('A')",
+        "import os\nos.environ.get('A')",
+        "from os import environ\nenviron['A']",
+        "from os import getenv as g\ng('A')",
+    ]
     assert [bool(_environment_reads(ast.parse(sample))) for sample in samples] == [True] * len(samples)
     assert _environment_reads(ast.parse("import os\nos.path.join('a', 'b')\nsettings = {'environment': 1}")) == []
 

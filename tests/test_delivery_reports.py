@@ -1,4 +1,5 @@
 """Twilio's status callbacks: delivery states recorded, failures retried and shown on the case."""
+
 import json
 
 import time_machine
@@ -10,8 +11,13 @@ PHONE = "+8613800138200"
 
 
 def _filed_sms(client, store, twilio):
-    response = client.http.post("/api/complaints", headers=JSON, body=json.dumps(
-        {"description": "Branch manager ignored my written complaint", "phone": PHONE, "language": "en"}))
+    response = client.http.post(
+        "/api/complaints",
+        headers=JSON,
+        body=json.dumps(
+            {"description": "Branch manager ignored my written complaint", "phone": PHONE, "language": "en"}
+        ),
+    )
     reference = json.loads(response.body)["reference"]
     [message] = store.outbox.for_case(reference)
     [sent] = twilio.sent_to(PHONE)
@@ -62,7 +68,12 @@ def test_report_for_an_unknown_send_changes_nothing(client, moto_store, twilio):
 
 def test_unsigned_status_callback_is_refused(client, moto_store, twilio):
     _, message, sent = _filed_sms(client, moto_store, twilio)
-    response = twilio_post(client, "/twilio/status", {"MessageSid": sent["sid"], "MessageStatus": "failed"},
-                           query={"m": message.id}, token="wrong")
+    response = twilio_post(
+        client,
+        "/twilio/status",
+        {"MessageSid": sent["sid"], "MessageStatus": "failed"},
+        query={"m": message.id},
+        token="wrong",
+    )
     assert response.status_code == 403
     assert moto_store.outbox.get(message.id).delivery_status is None

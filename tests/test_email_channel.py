@@ -1,5 +1,6 @@
 """Mail to the complaint mailbox, end to end: raw message in S3, the SES notification through
 SNS into the real `inbound_email` handler, the case checked field by field."""
+
 import json
 import secrets
 from pathlib import Path
@@ -15,8 +16,13 @@ MAILBOX = "complaints@harbourcitybank.example"
 def mailbox(client, moto_store, media_bucket, twilio):
     s3 = boto3.client("s3")
 
-    def deliver(name: str | None = None, raw: bytes | None = None, verdicts: dict | None = None,
-                ses_id: str | None = None, **placeholders) -> dict:
+    def deliver(
+        name: str | None = None,
+        raw: bytes | None = None,
+        verdicts: dict | None = None,
+        ses_id: str | None = None,
+        **placeholders,
+    ) -> dict:
         if raw is None:
             raw = (CORPUS / f"{name}.eml").read_bytes()
         for key, value in placeholders.items():
@@ -27,14 +33,28 @@ def mailbox(client, moto_store, media_bucket, twilio):
         statuses = {"spam": "PASS", "virus": "PASS", "spf": "PASS", "dkim": "PASS", "dmarc": "PASS", **(verdicts or {})}
         notification = {
             "notificationType": "Received",
-            "mail": {"timestamp": "2026-11-23T12:00:00.000Z", "source": "sender@example.com", "messageId": ses_id,
-                     "destination": [MAILBOX], "headersTruncated": False},
-            "receipt": {"timestamp": "2026-11-23T12:00:00.000Z", "recipients": [MAILBOX],
-                        **{f"{k}Verdict": {"status": v} for k, v in statuses.items()},
-                        "action": {"type": "S3", "topicArn": "arn:aws:sns:us-east-1:123456789012:mail",
-                                   "bucketName": media_bucket, "objectKey": key}},
+            "mail": {
+                "timestamp": "2026-11-23T12:00:00.000Z",
+                "source": "sender@example.com",
+                "messageId": ses_id,
+                "destination": [MAILBOX],
+                "headersTruncated": False,
+            },
+            "receipt": {
+                "timestamp": "2026-11-23T12:00:00.000Z",
+                "recipients": [MAILBOX],
+                **{f"{k}Verdict": {"status": v} for k, v in statuses.items()},
+                "action": {
+                    "type": "S3",
+                    "topicArn": "arn:aws:sns:us-east-1:123456789012:mail",
+                    "bucketName": media_bucket,
+                    "objectKey": key,
+                },
+            },
         }
-        event = client.events.generate_sns_event(message=json.dumps(notification), subject="Amazon SES Email Receipt Notification")
+        event = client.events.generate_sns_event(
+            message=json.dumps(notification), subject="Amazon SES Email Receipt Notification"
+        )
         outcome = client.lambda_.invoke("inbound_email", event).payload
         cases = list(_all_cases(moto_store))
         return {"outcome": outcome, "ses_id": ses_id, "raw": f"s3://{media_bucket}/{key}", "cases": cases}
@@ -90,18 +110,24 @@ def _first_complaint_with_ack(mailbox, moto_store):
 
 def test_reply_quoting_our_acknowledgement_joins_the_case_with_the_quote_trimmed(mailbox, moto_store):
     case, ack = _first_complaint_with_ack(mailbox, moto_store)
-    delivered = mailbox("02_gmail_reply_quoting_ack", reference=case.reference,
-                        ack_message_id=f"{ack.id}@harbourcitybank.example")
+    delivered = mailbox(
+        "02_gmail_reply_quoting_ack", reference=case.reference, ack_message_id=f"{ack.id}@harbourcitybank.example"
+    )
     assert delivered["outcome"] == "threaded" and delivered["cases"] == [case.reference]
     [reply] = [e for e in moto_store.cases.timeline(case.reference) if e.kind == "complainant_message"]
-    assert reply.text == "I forgot to say: the branch also charged me HKD 50 for the replacement card. Please refund it."
+    assert (
+        reply.text == "I forgot to say: the branch also charged me HKD 50 for the replacement card. Please refund it."
+    )
     assert len(_emails_to("daniel.wong.hk@gmail.com")) == 1  # a follow-up is not acknowledged again
 
 
 def test_reply_to_the_message_id_ses_assigned_also_threads(mailbox, moto_store):
     case, ack = _first_complaint_with_ack(mailbox, moto_store)
-    delivered = mailbox("02_gmail_reply_quoting_ack", reference="no reference in this subject",
-                        ack_message_id=f"{ack.provider_id}@email.amazonses.com")
+    delivered = mailbox(
+        "02_gmail_reply_quoting_ack",
+        reference="no reference in this subject",
+        ack_message_id=f"{ack.provider_id}@email.amazonses.com",
+    )
     assert delivered["outcome"] == "threaded" and delivered["cases"] == [case.reference]
 
 
@@ -155,7 +181,9 @@ def test_bounce_makes_no_case_and_no_acknowledgement_but_is_kept(mailbox, moto_s
 
 def test_out_of_office_reply_is_noted_on_the_case_without_an_answer(mailbox, moto_store):
     case, ack = _first_complaint_with_ack(mailbox, moto_store)
-    delivered = mailbox("10_out_of_office", reference=case.reference, ack_message_id=f"{ack.id}@harbourcitybank.example")
+    delivered = mailbox(
+        "10_out_of_office", reference=case.reference, ack_message_id=f"{ack.id}@harbourcitybank.example"
+    )
     assert delivered["outcome"] == "noted" and delivered["cases"] == [case.reference]
     assert [e.kind for e in moto_store.cases.timeline(case.reference)].count("email_auto_reply") == 1
     assert len(_emails_to("daniel.wong.hk@gmail.com")) == 1
@@ -202,9 +230,13 @@ def test_new_message_naming_an_own_reference_in_the_subject_joins_that_case(mail
     first = _only_case(moto_store, mailbox("04_apple_mail_zh"))
     delivered = mailbox("16_subject_reference_followup", reference=first.reference)
     assert delivered["outcome"] == "threaded" and delivered["cases"] == [first.reference]
-    stranger = mailbox("16_subject_reference_followup", reference=first.reference,
-                       raw=(CORPUS / "16_subject_reference_followup.eml").read_bytes().replace(
-                           b"liming.sz@icloud.com", b"someone.else@icloud.com"))
+    stranger = mailbox(
+        "16_subject_reference_followup",
+        reference=first.reference,
+        raw=(CORPUS / "16_subject_reference_followup.eml")
+        .read_bytes()
+        .replace(b"liming.sz@icloud.com", b"someone.else@icloud.com"),
+    )
     assert stranger["outcome"] == "filed" and len(stranger["cases"]) == 2  # not the stranger's case
 
 
@@ -233,8 +265,10 @@ def test_the_same_ses_message_delivered_twice_makes_one_case(mailbox, moto_store
 
 
 # -- hostile and oversized mail: bounded work, a clear record, nothing lost ------------------------
-HEAD = (b"From: Test Sender <sender@example.net>\r\nTo: complaints@harbourcitybank.example\r\n"
-        b"Subject: hostile test\r\nMessage-ID: <hostile@example.net>\r\nMIME-Version: 1.0\r\n")
+HEAD = (
+    b"From: Test Sender <sender@example.net>\r\nTo: complaints@harbourcitybank.example\r\n"
+    b"Subject: hostile test\r\nMessage-ID: <hostile@example.net>\r\nMIME-Version: 1.0\r\n"
+)
 
 
 def _problems(store, case):
@@ -251,10 +285,15 @@ def test_30_mb_message_is_registered_from_its_headers_and_points_to_the_raw(mail
 
 
 def test_message_with_500_parts_reads_a_bounded_number(mailbox, moto_store):
-    parts = b"".join(b"--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"n%d.txt\"\r\n\r\n"
-                     b"note %d\r\n" % (n, n) for n in range(500))
-    raw = HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n' \
+    parts = b"".join(
+        b'--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename="n%d.txt"\r\n\r\n'
+        b"note %d\r\n" % (n, n)
+        for n in range(500)
+    )
+    raw = (
+        HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
         b"Five hundred notes attached.\r\n" + parts + b"--b--\r\n"
+    )
     case = _only_case(moto_store, mailbox(raw=raw))
     assert case.description.endswith("Five hundred notes attached.")
     assert len(case.attachments) == 1 + 20  # the raw message, then the first 20 attachments
@@ -265,7 +304,9 @@ def test_message_with_500_parts_reads_a_bounded_number(mailbox, moto_store):
 def test_deeply_nested_multiparts_do_not_crash(mailbox, moto_store):
     depth = 3000
     raw = HEAD + b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n'
-    raw += b"".join(b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i - 1, i) for i in range(1, depth))
+    raw += b"".join(
+        b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i - 1, i) for i in range(1, depth)
+    )
     raw += b"--b%d\r\nContent-Type: text/plain\r\n\r\nhello\r\n" % (depth - 1)
     delivered = mailbox(raw=raw)
     case = _only_case(moto_store, delivered)
@@ -275,10 +316,16 @@ def test_deeply_nested_multiparts_do_not_crash(mailbox, moto_store):
 
 def test_dangerous_attachment_names_are_made_safe(mailbox, moto_store):
     names = ["../../../../etc/passwd", "invoice.pdf\x00.exe", "A" * 5000 + ".zip", "..\\..\\boot.ini"]
-    parts = b"".join(b'--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="'
-                     + name.encode() + b'"\r\n\r\nPK\x03\x04\r\n' for name in names)
-    raw = HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n' \
+    parts = b"".join(
+        b'--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="'
+        + name.encode()
+        + b'"\r\n\r\nPK\x03\x04\r\n'
+        for name in names
+    )
+    raw = (
+        HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
         b"Zip attached.\r\n" + parts + b"--b--\r\n"
+    )
     case = _only_case(moto_store, mailbox(raw=raw))
     stored = [a for a in case.attachments if a.name != "original-message.eml"]
     assert [a.name for a in stored][:2] == ["passwd", "invoice.pdf.exe"]
@@ -290,9 +337,11 @@ def test_header_injection_in_a_name_reaches_nothing(mailbox, moto_store):
     import base64
 
     evil = base64.b64encode(b"Evil\r\nBcc: victim@example.org\r\n").decode()
-    raw = (f"From: =?utf-8?B?{evil}?= <injector@example.net>\r\nTo: complaints@harbourcitybank.example\r\n"
-           "Subject: =?utf-8?B?" + base64.b64encode(b"Hi\r\nBcc: victim@example.org").decode() + "?=\r\n"
-           "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nPlease call me back about my loan.\r\n").encode()
+    raw = (
+        f"From: =?utf-8?B?{evil}?= <injector@example.net>\r\nTo: complaints@harbourcitybank.example\r\n"
+        "Subject: =?utf-8?B?" + base64.b64encode(b"Hi\r\nBcc: victim@example.org").decode() + "?=\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nPlease call me back about my loan.\r\n"
+    ).encode()
     case = _only_case(moto_store, mailbox(raw=raw))
     assert "\n" not in case.complainant.name and "\r" not in case.complainant.name
     [sent] = _emails_to("injector@example.net")

@@ -1,6 +1,7 @@
 """A case nobody touches, watched by the every-minute sweep while time moves: who is texted,
 in what order, and exactly once. (The example bank: business hours 09:00-17:30 in Shanghai,
 handler 陈静, supervisor 李强 (backup 吴红), manager 孙丽, director 何军, on-duty leader out of hours.)"""
+
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -12,15 +13,27 @@ from support import twilio_post
 
 JSON = {"Content-Type": "application/json"}
 HANDLER, SUPERVISOR, SUPERVISOR_B, MANAGER, DIRECTOR = (
-    "+8613911110001", "+8613911110003", "+8613911110004", "+8613911110005", "+8613911110007")
-STAFF = {HANDLER: "handler", SUPERVISOR: "supervisor", SUPERVISOR_B: "supervisor-b", MANAGER: "manager",
-         DIRECTOR: "director", "+8613911110009": "on-duty"}
+    "+8613911110001",
+    "+8613911110003",
+    "+8613911110004",
+    "+8613911110005",
+    "+8613911110007",
+)
+STAFF = {
+    HANDLER: "handler",
+    SUPERVISOR: "supervisor",
+    SUPERVISOR_B: "supervisor-b",
+    MANAGER: "manager",
+    DIRECTOR: "director",
+    "+8613911110009": "on-duty",
+}
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
 
 
 def _file(client, description="The branch lost my passport copy", phone="+8613800138400"):
-    response = client.http.post("/api/complaints", headers=JSON, body=json.dumps(
-        {"description": description, "phone": phone, "language": "en"}))
+    response = client.http.post(
+        "/api/complaints", headers=JSON, body=json.dumps({"description": description, "phone": phone, "language": "en"})
+    )
     assert response.status_code == 201, response.body
     return json.loads(response.body)["reference"]
 
@@ -69,8 +82,10 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
     # A phone must see where the link ends: never Chinese right after it.
     assert all(re.search(r"/s/[A-Za-z0-9_-]{22}(?=\s|$)", body) for _, body in texts), texts
     assert all(body != texts[i][1] for i, (_, body) in enumerate(without_code))  # every alert has its reply code
-    normalised = [(who, re.sub(r"/s/[\w-]{22}$", "/s/", re.sub(r"\d+天\d+小时|\d+小时|\d+分钟", "T", body)))
-                  for who, body in without_code]
+    normalised = [
+        (who, re.sub(r"/s/[\w-]{22}$", "/s/", re.sub(r"\d+天\d+小时|\d+小时|\d+分钟", "T", body)))
+        for who, body in without_code
+    ]
     assert normalised == [
         ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
         ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
@@ -85,8 +100,18 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
     alerts = [e for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
     assert len(alerts) == len({e.data["step"] for e in alerts}) == 8
     case = moto_store.cases.get(reference)
-    assert sorted(case.fired) == sorted(["acknowledge:r50", "acknowledge:r75", "acknowledge:late0", "respond:r75",
-                                         "respond:late0", "resolve:r75", "age:7d", "resolve:late0"])
+    assert sorted(case.fired) == sorted(
+        [
+            "acknowledge:r50",
+            "acknowledge:r75",
+            "acknowledge:late0",
+            "respond:r75",
+            "respond:late0",
+            "resolve:r75",
+            "age:7d",
+            "resolve:late0",
+        ]
+    )
     assert case.severity == "serious"
 
 
@@ -123,8 +148,12 @@ def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(c
         _sweep(client)
         [to_supervisor] = [m for m in twilio.messages if m["to"] == SUPERVISOR]
         alert = next(e for e in moto_store.cases.timeline(reference) if e.data.get("step") == "acknowledge:late0")
-        twilio_post(client, "/twilio/status", {"MessageSid": to_supervisor["sid"], "MessageStatus": "undelivered",
-                                               "ErrorCode": "30003"}, query={"m": alert.data["message_id"]})
+        twilio_post(
+            client,
+            "/twilio/status",
+            {"MessageSid": to_supervisor["sid"], "MessageStatus": "undelivered", "ErrorCode": "30003"},
+            query={"m": alert.data["message_id"]},
+        )
         assert _sweep(client)["messages_sent"] == 1
     [to_backup] = [m for m in twilio.messages if m["to"] == SUPERVISOR_B]
     assert to_backup["body"] == to_supervisor["body"]
@@ -138,17 +167,41 @@ def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_sto
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
         before = moto_store.cases.get(reference).clock("respond").due_at
-        case = extend_deadline(context.current(), reference, "respond", 2, "working_days",
-                               "Waiting for the card scheme's records", "staff:sun.li", datetime.now(timezone.utc))
+        case = extend_deadline(
+            context.current(),
+            reference,
+            "respond",
+            2,
+            "working_days",
+            "Waiting for the card scheme's records",
+            "staff:sun.li",
+            datetime.now(timezone.utc),
+        )
         assert case.clock("respond").due_at == before + timedelta(days=4)  # Thu -> Mon, over the weekend
         notice = twilio.sent_to("+8613800138400")[-1]["body"]
         assert "extended to Mon 30 Nov 2026 10:00" in notice and "card scheme's records" in notice  # their language
         with pytest.raises(ExtensionRefused, match="above the handler"):
-            extend_deadline(context.current(), reference, "respond", 1, "working_days", "self-approved",
-                            "staff:chen.jing", datetime.now(timezone.utc))
+            extend_deadline(
+                context.current(),
+                reference,
+                "respond",
+                1,
+                "working_days",
+                "self-approved",
+                "staff:chen.jing",
+                datetime.now(timezone.utc),
+            )
         with pytest.raises(ExtensionRefused, match="at most 60 working_days"):
-            extend_deadline(context.current(), reference, "respond", 70, "working_days", "too long",
-                            "staff:sun.li", datetime.now(timezone.utc))
+            extend_deadline(
+                context.current(),
+                reference,
+                "respond",
+                70,
+                "working_days",
+                "too long",
+                "staff:sun.li",
+                datetime.now(timezone.utc),
+            )
         _run(client, traveller, MONDAY_10 + timedelta(days=7, hours=1))
     late = [body for who, body in _staff_texts(twilio) if who == "manager"]
     assert len(late) == 1 and "期限11月30日10:00" in late[0]
@@ -186,7 +239,9 @@ def test_repeats_climb_one_role_at_a_time_up_to_the_top(client, moto_store, twil
     from chalicelib.edge import dependencies as context
 
     steps = institution.escalation.acknowledge.model_copy(update={"repeat_every_hours": 4})
-    repeating = institution.model_copy(update={"escalation": institution.escalation.model_copy(update={"acknowledge": steps})})
+    repeating = institution.model_copy(
+        update={"escalation": institution.escalation.model_copy(update={"acknowledge": steps})}
+    )
     monkeypatch.setattr(context, "institution", lambda: repeating)
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
@@ -194,7 +249,10 @@ def test_repeats_climb_one_role_at_a_time_up_to_the_top(client, moto_store, twil
     steps = [(e.data["step"], e.data["to"]) for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
     # Tuesday 10:00 supervisor, 14:00 manager, 18:00 director level: out of hours, so the on-duty leader.
     assert [s for s in steps if s[0].startswith("acknowledge:late")] == [
-        ("acknowledge:late0", "li.qiang"), ("acknowledge:late1", "sun.li"), ("acknowledge:late2", "duty.leader")]
+        ("acknowledge:late0", "li.qiang"),
+        ("acknowledge:late1", "sun.li"),
+        ("acknowledge:late2", "duty.leader"),
+    ]
 
 
 def test_a_case_left_unresolved_a_month_is_raised_and_leadership_is_told(client, moto_store, twilio):
@@ -239,7 +297,15 @@ def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client
         assert f"{reference} acknowledgement OVERDUE by" in late and segments(late) == 1
         assert all("确认期限" in body for who, body in texts if who == "handler")
         code = re.search(r"Reply (\d+)a to ack\.$", late).group(1)
-        answer = twilio_post(client, "/twilio/sms", {
-            "MessageSid": "SM" + "e" * 32, "From": SUPERVISOR, "To": "+8675512340000", "Body": f"{code}a",
-            "NumMedia": "0"})
+        answer = twilio_post(
+            client,
+            "/twilio/sms",
+            {
+                "MessageSid": "SM" + "e" * 32,
+                "From": SUPERVISOR,
+                "To": "+8675512340000",
+                "Body": f"{code}a",
+                "NumMedia": "0",
+            },
+        )
     assert f"{reference}: done (acknowledge)." in answer.body.decode()

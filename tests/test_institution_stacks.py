@@ -2,6 +2,7 @@
 administrator can act on, rendered into a Chalice stage and a CloudFormation template that
 cfn-lint accepts, deployed only with credentials, and synced into the table so a roster change
 reaches the next alert without a redeploy."""
+
 import json
 import re
 import subprocess
@@ -15,8 +16,17 @@ from support import ROOT, TWILIO_SID, TWILIO_TOKEN, sms_params, twilio_post
 
 EXAMPLES = ("harbour-city-bank", "riverside-hospital")
 BANK = (ROOT / "infra/institutions/harbour-city-bank.yaml").read_text(encoding="utf-8")
-NAME_KEYS = {"TableName", "BucketName", "TopicName", "AlarmName", "FunctionName", "LogGroupName", "PolicyName",
-             "QueueName", "DashboardName"}
+NAME_KEYS = {
+    "TableName",
+    "BucketName",
+    "TopicName",
+    "AlarmName",
+    "FunctionName",
+    "LogGroupName",
+    "PolicyName",
+    "QueueName",
+    "DashboardName",
+}
 
 
 def _template(packaged_stacks, slug) -> dict:
@@ -42,22 +52,32 @@ def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks,
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
     assert bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] >= 1825
     rule = resources["InboundMailRule"]["Properties"]["Rule"]
-    assert rule["Actions"] == [{"S3Action": {"BucketName": {"Ref": "MailBucket"}, "ObjectKeyPrefix": "inbound/",
-                                             "TopicArn": {"Ref": "InboundMailTopic"}}}]
+    assert rule["Actions"] == [
+        {
+            "S3Action": {
+                "BucketName": {"Ref": "MailBucket"},
+                "ObjectKeyPrefix": "inbound/",
+                "TopicArn": {"Ref": "InboundMailTopic"},
+            }
+        }
+    ]
     # Chalice's subscription of inbound_email points at this stack's topic, created before it.
     topic = resources["InboundMailTopic"]["Properties"]["TopicName"]
     subscription = resources["InboundEmail"]["Properties"]["Events"]["InboundEmailSnsSubscription"]
     assert subscription["Properties"]["Topic"]["Fn::Sub"].endswith(f":{topic}")
     assert "InboundMailTopic" in resources["InboundEmail"]["DependsOn"]
     alarms = {name: item["Properties"] for name, item in resources.items() if item["Type"] == "AWS::CloudWatch::Alarm"}
-    assert {"APIHandlerErrorsAlarm", "SlaSweepErrorsAlarm", "InboundEmailErrorsAlarm", "TranscribedErrorsAlarm"} <= set(alarms)
+    assert {"APIHandlerErrorsAlarm", "SlaSweepErrorsAlarm", "InboundEmailErrorsAlarm", "TranscribedErrorsAlarm"} <= set(
+        alarms
+    )
     assert {"FailedEventsAlarm", "MessagesGivenUpAlarm"} <= set(alarms)
     assert alarms["MessagesGivenUpAlarm"]["Namespace"] == "ComplaintHotline"  # chalicelib/runtime/metrics.py counts it
     not_running = alarms["SweepNotRunningAlarm"]
     assert (not_running["MetricName"], not_running["TreatMissingData"]) == ("Invocations", "breaching")
     dashboard = json.loads(resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
-    assert ["ComplaintHotline", "ComplaintsFiled", "Institution", slug, "Channel", "sms"] in \
-        dashboard["widgets"][0]["properties"]["metrics"]
+    assert ["ComplaintHotline", "ComplaintsFiled", "Institution", slug, "Channel", "sms"] in dashboard["widgets"][0][
+        "properties"
+    ]["metrics"]
     outputs = _template(packaged_stacks, slug)["Outputs"]
     assert outputs["TwilioSmsWebhook"]["Value"]["Fn::Sub"][0] == "${Base}twilio/sms"
     assert {"TwilioVoiceWebhook", "WebFormUrl", "MxRecord", "DkimRecord1"} <= set(outputs)
@@ -74,13 +94,17 @@ def test_cfn_lint_would_catch_a_broken_stack(packaged_stacks, tmp_path):
     broken.write_text(json.dumps(template))
     checked = lint(broken)
     assert checked.returncode != 0
-    assert "'KeySchema' is a required property" in checked.stdout and "'lots' is not of type 'integer'" in checked.stdout
+    assert (
+        "'KeySchema' is a required property" in checked.stdout and "'lots' is not of type 'integer'" in checked.stdout
+    )
 
 
 @pytest.mark.parametrize("slug", EXAMPLES)
 def test_each_function_may_touch_only_its_own_institutions_resources(packaged_stacks, slug):
     resources = _template(packaged_stacks, slug)["Resources"]
-    roles = {name: item["Properties"]["Policies"] for name, item in resources.items() if item["Type"] == "AWS::IAM::Role"}
+    roles = {
+        name: item["Properties"]["Policies"] for name, item in resources.items() if item["Type"] == "AWS::IAM::Role"
+    }
     assert set(roles) == {"ApiHandlerRole", "SlaSweepRole", "InboundEmailRole", "TranscribedRole"}
     for name, policies in roles.items():
         [policy] = policies
@@ -93,7 +117,8 @@ def test_each_function_may_touch_only_its_own_institutions_resources(packaged_st
     assert "s3:GetObject" in json.dumps(roles["InboundEmailRole"])
     for function in ("InboundEmail", "Transcribed"):  # what fails after Lambda's retries is kept
         assert resources[function]["Properties"]["DeadLetterQueue"]["TargetArn"] == {
-            "Fn::GetAtt": ["FailedEventsQueue", "Arn"]}
+            "Fn::GetAtt": ["FailedEventsQueue", "Arn"]
+        }
         assert "sqs:SendMessage" in json.dumps(roles[f"{function}Role"])
     transcribed = json.dumps(roles["TranscribedRole"])  # reads transcripts, sends nothing
     assert "media/transcripts/*" in transcribed and "ssm:" not in transcribed and "ses:" not in transcribed
@@ -157,68 +182,110 @@ def test_committed_chalice_stages_are_what_render_produces(slug):
 MISTAKES = {
     "chain role without a primary": (
         ("primary: sun.li, backup: zheng.hao", "backup: zheng.hao"),
-        "escalation.chain.2.primary: Field required (missing)"),
+        "escalation.chain.2.primary: Field required (missing)",
+    ),
     "chain names someone not in the directory": (
-        ("primary: sun.li,", "primary: sun.lee,"), "escalation.chain.2.primary: 'sun.lee' is not a staff id"),
+        ("primary: sun.li,", "primary: sun.lee,"),
+        "escalation.chain.2.primary: 'sun.lee' is not a staff id",
+    ),
     "phone number that is not a number": (
-        ('"+8613911110003"', '"+86139111"'), "staff.2.phone: not a valid phone number: '+86139111'"),
+        ('"+8613911110003"', '"+86139111"'),
+        "staff.2.phone: not a valid phone number: '+86139111'",
+    ),
     "phone number not in E.164": (
-        ('"+8613911110003"', '"+86 139 1111 0003"'), "staff.2.phone: write phone numbers in E.164: '+8613911110003'"),
+        ('"+8613911110003"', '"+86 139 1111 0003"'),
+        "staff.2.phone: write phone numbers in E.164: '+8613911110003'",
+    ),
     "hotline number not in E.164": (
-        ('sms_number: "+8675512340000"', 'sms_number: "0755-1234-0000"'), "channels.sms_number: "),
+        ('sms_number: "+8675512340000"', 'sms_number: "0755-1234-0000"'),
+        "channels.sms_number: ",
+    ),
     "mailbox that is not an address": (
         ("email_address: complaints@harbourcitybank.example", "email_address: complaints at harbourcitybank"),
-        "channels.email_address: not a valid email address"),
+        "channels.email_address: not a valid email address",
+    ),
     "two people with one phone": (
-        ('"+8613911110003"', '"+8613911110001"'), "staff: phone numbers used by more than one person ['+8613911110001']"),
+        ('"+8613911110003"', '"+8613911110001"'),
+        "staff: phone numbers used by more than one person ['+8613911110001']",
+    ),
     "an on-duty weekday that does not exist": (
         ("on_duty: [{staff: duty.leader}]", "on_duty: [{staff: duty.leader, weekdays: [7]}]"),
-        "escalation.chain.3.on_duty.0.weekdays.0: Input should be less than or equal to 6 (got 7)"),
+        "escalation.chain.3.on_duty.0.weekdays.0: Input should be less than or equal to 6 (got 7)",
+    ),
     "unit whose head is not staff": (
-        ("head: li.qiang", "head: nobody"), "units.2.head: 'nobody' is not a staff id (every unit needs a head"),
+        ("head: li.qiang", "head: nobody"),
+        "units.2.head: 'nobody' is not a staff id (every unit needs a head",
+    ),
     "staff in a unit that is not declared": (
         ("unit: pier-road-branch}\n  - {id: zhou.min", "unit: moon-branch}\n  - {id: zhou.min"),
-        "staff.0.unit: 'moon-branch' is not a unit under units"),
+        "staff.0.unit: 'moon-branch' is not a unit under units",
+    ),
     "deadline of zero": (
         ("acknowledge: {amount: 24, unit: hours}", "acknowledge: {amount: 0, unit: hours}"),
-        "clocks.acknowledge.amount: Input should be greater than 0 (got 0)"),
+        "clocks.acknowledge.amount: Input should be greater than 0 (got 0)",
+    ),
     "negative repeat": (
-        ("respond: {remind_at_percent: [75], escalate_to: manager}",
-         "respond: {remind_at_percent: [75], escalate_to: manager, repeat_every_hours: -2}"),
-        "escalation.respond.repeat_every_hours: Input should be greater than 0 (got -2)"),
+        (
+            "respond: {remind_at_percent: [75], escalate_to: manager}",
+            "respond: {remind_at_percent: [75], escalate_to: manager, repeat_every_hours: -2}",
+        ),
+        "escalation.respond.repeat_every_hours: Input should be greater than 0 (got -2)",
+    ),
     "holiday outside the calendar's years": (
         ("holidays: [2026-12-31]", "holidays: [2062-12-31]"),
-        "calendar.holidays.0: 2062-12-31 is outside the calendar's years 2026-2027"),
+        "calendar.holidays.0: 2062-12-31 is outside the calendar's years 2026-2027",
+    ),
     "holidays without years": (
-        ("  years: [2026, 2027]", "  "), "calendar.years: required when holidays or make_up_workdays are listed"),
+        ("  years: [2026, 2027]", "  "),
+        "calendar.years: required when holidays or make_up_workdays are listed",
+    ),
     "escalation to a role the chain lacks": (
         ("escalate_to: director}", "escalate_to: president}"),
-        "escalation.resolve.escalate_to: 'president' is not a role of the chain"),
+        "escalation.resolve.escalate_to: 'president' is not a role of the chain",
+    ),
     "a secret written into the file": (
         ("twilio_auth_token: ssm:/hotline/harbour-city-bank/twilio-auth-token", "twilio_auth_token: 3f9a8b7c6d5e"),
-        "deployment.twilio_auth_token: expected the name of where the secret is kept"),
+        "deployment.twilio_auth_token: expected the name of where the secret is kept",
+    ),
     "mail kept for less time than it takes to move it to infrequent access": (
         ("mail_retention_days: 1825", "mail_retention_days: 60"),
-        "deployment.mail_retention_days: 60 must be more than infrequent_access_after_days (90)"),
-    "a misspelt setting": (("mail_retention_days:", "mail_retension_days:"),
-                           "deployment.mail_retension_days: Extra inputs are not permitted"),
+        "deployment.mail_retention_days: 60 must be more than infrequent_access_after_days (90)",
+    ),
+    "a misspelt setting": (
+        ("mail_retention_days:", "mail_retension_days:"),
+        "deployment.mail_retension_days: Extra inputs are not permitted",
+    ),
     "own wording for a text the product does not have": (
         ("\n# Where and how the stack runs", "\ntexts: {en: {new_titel: Tell us}}\n# Where and how the stack runs"),
-        "texts.en.new_titel: not a text of the product"),
+        "texts.en.new_titel: not a text of the product",
+    ),
     "own wording that drops a placeholder": (
-        ("\n# Where and how the stack runs", "\ntexts: {en: {error_too_long: Too long.}}\n# Where and how the stack runs"),
-        "texts.en.error_too_long: must use exactly the placeholders ['{max}']"),
+        (
+            "\n# Where and how the stack runs",
+            "\ntexts: {en: {error_too_long: Too long.}}\n# Where and how the stack runs",
+        ),
+        "texts.en.error_too_long: must use exactly the placeholders ['{max}']",
+    ),
     "own acknowledgement without the reference": (
-        ("\n# Where and how the stack runs",
-         "\nmessages: {acknowledgement_sms: {en: 'Thanks, {{ institution }}'}}\n# Where and how the stack runs"),
-        "messages.acknowledgement_sms.en: must include {{ reference }}"),
+        (
+            "\n# Where and how the stack runs",
+            "\nmessages: {acknowledgement_sms: {en: 'Thanks, {{ institution }}'}}\n# Where and how the stack runs",
+        ),
+        "messages.acknowledgement_sms.en: must include {{ reference }}",
+    ),
     "own acknowledgement too long for one text": (
-        ("\n# Where and how the stack runs", "\nmessages: {acknowledgement_sms: {en: '{{ institution }} has your "
-         "complaint, reference {{ reference }}, and will respond by {{ expected }}; thank you for telling us, we "
-         "read every word, and we will call you if anything is unclear.'}}\n# Where and how the stack runs"),
-        "messages.acknowledgement_sms.en: 2 SMS segments with a typical reference and date, at most 1"),
-    "a time zone that does not exist": (("timezone: Asia/Shanghai", "timezone: Asia/Shenzhen"),
-                                        "calendar.timezone: unknown time zone 'Asia/Shenzhen'"),
+        (
+            "\n# Where and how the stack runs",
+            "\nmessages: {acknowledgement_sms: {en: '{{ institution }} has your "
+            "complaint, reference {{ reference }}, and will respond by {{ expected }}; thank you for telling us, we "
+            "read every word, and we will call you if anything is unclear.'}}\n# Where and how the stack runs",
+        ),
+        "messages.acknowledgement_sms.en: 2 SMS segments with a typical reference and date, at most 1",
+    ),
+    "a time zone that does not exist": (
+        ("timezone: Asia/Shanghai", "timezone: Asia/Shenzhen"),
+        "calendar.timezone: unknown time zone 'Asia/Shenzhen'",
+    ),
 }
 
 
@@ -230,8 +297,9 @@ def test_each_kind_of_config_mistake_is_named_with_file_and_field(mistake, tmp_p
     assert old in BANK, old
     path = tmp_path / "bank.yaml"
     path.write_text(BANK.replace(old, new, 1), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "infra", "validate", str(path)], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra", "validate", str(path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 2
     assert result.stderr.startswith(f"{path}: ") and expected in result.stderr, result.stderr
     assert "3f9a8b7c6d5e" not in result.stderr  # a secret pasted by mistake is not echoed back
@@ -240,18 +308,33 @@ def test_each_kind_of_config_mistake_is_named_with_file_and_field(mistake, tmp_p
 
 
 # -- the admin commands ----------------------------------------------------------------------------
-@pytest.mark.parametrize("command", ["validate", "render", "package", "deploy", "sync", "urls", "new", "failed", "api-key"])
+@pytest.mark.parametrize(
+    "command", ["validate", "render", "package", "deploy", "sync", "urls", "new", "failed", "api-key"]
+)
 def test_every_admin_command_explains_itself(command):
-    result = subprocess.run([sys.executable, "-m", "infra", command, "--help"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra", command, "--help"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0 and f"usage: python -m infra {command}" in result.stdout
     assert len(result.stdout.splitlines()) >= 5
 
 
 def test_deploy_refuses_without_aws_credentials_and_deploys_nothing(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
-    result = subprocess.run([sys.executable, "-m", "infra", "deploy", "harbour-city-bank"], cwd=ROOT,
-                            capture_output=True, text=True, env=env, timeout=120)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "infra", "deploy", "harbour-city-bank"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 3
     assert "deploy needs AWS credentials" in result.stderr and "Nothing was deployed" in result.stderr
     assert not (ROOT / "build/harbour-city-bank/package/packaged.yaml").exists()
@@ -289,8 +372,10 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
         from botocore.exceptions import ClientError
 
         if not any(command[:3] == ["aws", "cloudformation", "deploy"] for command in commands):
-            raise ClientError({"Error": {"Code": "ValidationError",
-                                         "Message": f"Stack with id hotline-{slug} does not exist"}}, "DescribeStacks")
+            raise ClientError(
+                {"Error": {"Code": "ValidationError", "Message": f"Stack with id hotline-{slug} does not exist"}},
+                "DescribeStacks",
+            )
         return {"PublicBaseUrlInUse": api_url, "TableName": f"hotline-{slug}"}
 
     monkeypatch.setattr(cli, "_stack_outputs", stack_outputs)
@@ -300,7 +385,8 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
         assert "secrets are not there yet" in refused and "aws secretsmanager create-secret" in refused
         assert commands == [] and packaged == []
         boto3.client("secretsmanager", region_name=region).create_secret(
-            Name="hotline/riverside-hospital/twilio", SecretString=json.dumps({"account_sid": "AC1", "auth_token": "t"}))
+            Name="hotline/riverside-hospital/twilio", SecretString=json.dumps({"account_sid": "AC1", "auth_token": "t"})
+        )
         create_table(boto3.client("dynamodb", region_name=region), "hotline-riverside-hospital")  # as the stack does
 
         assert cli.main(["deploy", "riverside-hospital"]) == 0
@@ -313,7 +399,9 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
     assert packaged == ["riverside-hospital"]
     deploys = [command for command in commands if command[:3] == ["aws", "cloudformation", "deploy"]]
     assert [command[command.index("--parameter-overrides") + 1] for command in deploys] == [
-        "PublicBaseUrl=", f"PublicBaseUrl={api_url}"]
+        "PublicBaseUrl=",
+        f"PublicBaseUrl={api_url}",
+    ]
     assert all("--stack-name" in command and "hotline-riverside-hospital" in command for command in deploys)
     assert f"Webhook  HTTP POST  {api_url}twilio/sms" in capsys.readouterr().out
     # Deploying the existing stack again keeps its URL from the first command on: one deploy.
@@ -321,11 +409,14 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
     commands.append(["aws", "cloudformation", "deploy", "(earlier)"])
     with mock_aws():
         boto3.client("secretsmanager", region_name=region).create_secret(
-            Name="hotline/riverside-hospital/twilio", SecretString=json.dumps({"account_sid": "AC1", "auth_token": "t"}))
+            Name="hotline/riverside-hospital/twilio", SecretString=json.dumps({"account_sid": "AC1", "auth_token": "t"})
+        )
         create_table(boto3.client("dynamodb", region_name=region), "hotline-riverside-hospital")
         assert cli.main(["deploy", "riverside-hospital"]) == 0
     redeploys = [command for command in commands[1:] if command[:3] == ["aws", "cloudformation", "deploy"]]
-    assert [command[command.index("--parameter-overrides") + 1] for command in redeploys] == [f"PublicBaseUrl={api_url}"]
+    assert [command[command.index("--parameter-overrides") + 1] for command in redeploys] == [
+        f"PublicBaseUrl={api_url}"
+    ]
 
 
 def test_failed_events_are_listed_then_replayed_to_their_function(monkeypatch, capsys):
@@ -338,15 +429,30 @@ def test_failed_events_are_listed_then_replayed_to_their_function(monkeypatch, c
 
     invoked = []
     monkeypatch.setattr(cli, "_invoke", lambda session, name, payload: invoked.append((name, json.loads(payload))))
-    mail = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(
-        {"mail": {"source": "li.wei@example.com"}, "receipt": {"action": {"objectKey": "inbound/abc"}}})}}]}
+    mail = {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "Message": json.dumps(
+                        {"mail": {"source": "li.wei@example.com"}, "receipt": {"action": {"objectKey": "inbound/abc"}}}
+                    )
+                },
+            }
+        ]
+    }
     transcript = {"source": "aws.transcribe", "detail": {"TranscriptionJobName": "hotline-riverside-hospital-CA1"}}
     with mock_aws():
         sqs = boto3.client("sqs", region_name="ap-southeast-1")
         url = sqs.create_queue(QueueName="hotline-riverside-hospital-failed-events")["QueueUrl"]
         for event in (mail, transcript):
-            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event), MessageAttributes={
-                "ErrorMessage": {"DataType": "String", "StringValue": "Task timed out after 120.00 seconds"}})
+            sqs.send_message(
+                QueueUrl=url,
+                MessageBody=json.dumps(event),
+                MessageAttributes={
+                    "ErrorMessage": {"DataType": "String", "StringValue": "Task timed out after 120.00 seconds"}
+                },
+            )
         assert cli.main(["failed", "riverside-hospital"]) == 0
         listed = capsys.readouterr()
         assert listed.out.count("Task timed out") == 2 and "inbound_email" in listed.out and "transcribed" in listed.out
@@ -354,8 +460,10 @@ def test_failed_events_are_listed_then_replayed_to_their_function(monkeypatch, c
         assert "2 failed event(s)" in listed.err and invoked == []
         assert cli.main(["failed", "riverside-hospital", "--replay"]) == 0
         assert "2 replayed" in capsys.readouterr().err
-        assert sorted(name for name, _ in invoked) == ["hotline-riverside-hospital-inbound-email",
-                                                        "hotline-riverside-hospital-transcribed"]
+        assert sorted(name for name, _ in invoked) == [
+            "hotline-riverside-hospital-inbound-email",
+            "hotline-riverside-hospital-transcribed",
+        ]
         assert mail in [payload for _, payload in invoked]
         assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
 
@@ -363,7 +471,9 @@ def test_failed_events_are_listed_then_replayed_to_their_function(monkeypatch, c
 def test_urls_say_what_to_paste_into_twilio_dns_and_ses(capsys):
     from infra.__main__ import main
 
-    assert main(["urls", "riverside-hospital", "--offline", "--base-url", "https://abc123.execute-api.example/api/"]) == 0
+    assert (
+        main(["urls", "riverside-hospital", "--offline", "--base-url", "https://abc123.execute-api.example/api/"]) == 0
+    )
     out = capsys.readouterr().out
     assert "Phone Numbers > +8657188880000" in out
     assert "A message comes in'  Webhook  HTTP POST  https://abc123.execute-api.example/api/twilio/sms" in out
@@ -377,9 +487,13 @@ def test_urls_say_what_to_paste_into_twilio_dns_and_ses(capsys):
 def test_urls_after_deployment_show_the_stacks_own_dkim_records(monkeypatch, capsys):
     import infra.__main__ as cli
 
-    outputs = {"PublicBaseUrlInUse": "https://complaints.harbourcitybank.example/",
-               **{f"DkimRecord{n}": f"tok{n}._domainkey.harbourcitybank.example CNAME tok{n}.dkim.amazonses.com"
-                  for n in (1, 2, 3)}}
+    outputs = {
+        "PublicBaseUrlInUse": "https://complaints.harbourcitybank.example/",
+        **{
+            f"DkimRecord{n}": f"tok{n}._domainkey.harbourcitybank.example CNAME tok{n}.dkim.amazonses.com"
+            for n in (1, 2, 3)
+        },
+    }
     monkeypatch.setattr(cli, "_stack_outputs", lambda session, slug: outputs)
     assert cli.main(["urls", "harbour-city-bank"]) == 0
     out = capsys.readouterr().out
@@ -393,15 +507,32 @@ def test_new_scaffolds_a_valid_config_from_the_example(tmp_path, capsys):
     from infra import config
     from infra.__main__ import main
 
-    assert main(["new", "east-river-water", "--name-zh", "东江水务", "--name-en", "East River Water",
-                 "--prefix", "ERW", "--dir", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "new",
+                "east-river-water",
+                "--name-zh",
+                "东江水务",
+                "--name-en",
+                "East River Water",
+                "--prefix",
+                "ERW",
+                "--dir",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     created = config.load_file(str(tmp_path / "east-river-water.yaml"))
     assert created.institution.slug == "east-river-water" and created.institution.reference_prefix == "ERW"
     assert (created.institution.name.zh, created.institution.name.en) == ("东江水务", "East River Water")
     assert created.deployment.twilio_auth_token == "ssm:/hotline/east-river-water/twilio-auth-token"
     assert created.deployment.public_base_url is None and created.deployment.alarm_email is None
-    assert main(["new", "east-river-water", "--name-zh", "x", "--name-en", "x", "--prefix", "ERW",
-                 "--dir", str(tmp_path)]) == 3  # never overwrites
+    assert (
+        main(["new", "east-river-water", "--name-zh", "x", "--name-en", "x", "--prefix", "ERW", "--dir", str(tmp_path)])
+        == 3
+    )  # never overwrites
 
 
 # -- at run time: credentials from SSM / Secrets Manager, and a roster change without redeploy -------
@@ -418,7 +549,8 @@ def test_twilio_credentials_are_read_from_where_the_config_names_them(where, cli
         references = ("ssm:/hotline/hcb/twilio-account-sid", "ssm:/hotline/hcb/twilio-auth-token")
     else:
         boto3.client("secretsmanager").create_secret(
-            Name="hotline/hcb/twilio", SecretString=json.dumps({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN}))
+            Name="hotline/hcb/twilio", SecretString=json.dumps({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN})
+        )
         references = ("secretsmanager:hotline/hcb/twilio#account_sid", "secretsmanager:hotline/hcb/twilio#auth_token")
     for name, reference in zip(("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), references):
         monkeypatch.delenv(name)
@@ -429,15 +561,19 @@ def test_twilio_credentials_are_read_from_where_the_config_names_them(where, cli
     accepted = twilio_post(client, "/twilio/sms", sms_params("+8613800138777", "ATM ate my card"))
     assert accepted.status_code == 200 and re.search(r"HCB-\d{9}", accepted.body.decode())
     # An acknowledgement by the REST API: the stand-in answers 401 unless the stored SID and token match.
-    filed = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
-        {"description": "The app charged me twice", "phone": "+8613800138778", "language": "en"}))
+    filed = client.http.post(
+        "/api/complaints",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"description": "The app charged me twice", "phone": "+8613800138778", "language": "en"}),
+    )
     assert filed.status_code == 201
     [text] = twilio.sent_to("+8613800138778")
     assert json.loads(filed.body)["reference"] in text["body"]
 
 
-def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(client, local_store, twilio, tmp_path,
-                                                                        monkeypatch):
+def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(
+    client, local_store, twilio, tmp_path, monkeypatch
+):
     """Riverside's handler role is answered at night by the night duty officer. A patient-safety
     incident filed at 22:00 is due for acknowledgement at 23:00, with a reminder at 22:30. Before
     then the administrator swaps tonight's duty to the weekend officer and syncs: the reminder goes
@@ -454,15 +590,26 @@ def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(client, 
     context.reset()
     monday_22 = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
     with time_machine.travel(monday_22, tick=False) as traveller:
-        response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
-            {"description": "Wrong medicine given to my father on ward 5", "phone": "+8613800138555",
-             "category": "incident", "language": "en"}))
+        response = client.http.post(
+            "/api/complaints",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(
+                {
+                    "description": "Wrong medicine given to my father on ward 5",
+                    "phone": "+8613800138555",
+                    "category": "incident",
+                    "language": "en",
+                }
+            ),
+        )
         assert response.status_code == 201, response.body
         reference = json.loads(response.body)["reference"]
         assert reference.startswith("RPH-")
 
         swapped = path.read_text(encoding="utf-8").replace(
-            "on_duty: [{staff: duty.night}]             # the 24-hour", "on_duty: [{staff: duty.weekend}]  # the 24-hour")
+            "on_duty: [{staff: duty.night}]             # the 24-hour",
+            "on_duty: [{staff: duty.weekend}]  # the 24-hour",
+        )
         assert swapped != path.read_text(encoding="utf-8")
         path.write_text(swapped, encoding="utf-8")
         assert main(["sync", str(path), "--table", local_store.name]) == 0
@@ -486,8 +633,15 @@ def test_an_institutions_own_wording_reaches_its_form_and_its_texts(client, moto
     context.reset()
     form = client.http.get("/complaints/new?lang=en").body.decode()
     assert "Patient feedback and complaints" in form and "Make a complaint" not in form
-    filed = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
-        {"description": "Waited five hours in outpatients", "phone": "+8613800138779", "language": "zh"}))
+    filed = client.http.post(
+        "/api/complaints",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(
+            {"description": "Waited five hours in outpatients", "phone": "+8613800138779", "language": "zh"}
+        ),
+    )
     reference = json.loads(filed.body)["reference"]
     [text] = twilio.sent_to("+8613800138779")
-    assert text["body"].startswith(f"滨江医院：已收到您的意见，编号{reference}，将于") and text["body"].endswith("急症请拨120。")
+    assert text["body"].startswith(f"滨江医院：已收到您的意见，编号{reference}，将于") and text["body"].endswith(
+        "急症请拨120。"
+    )

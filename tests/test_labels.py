@@ -1,5 +1,6 @@
 """Every internal code has a label in both languages, every text exists in both catalogs with the
 same placeholders, and nothing a person reads shows a code raw."""
+
 import ast
 import json
 import string
@@ -9,8 +10,10 @@ import pytest
 
 from support import ROOT
 
-CATALOGS = {language: json.loads((ROOT / "templates" / "texts" / f"{language}.json").read_text(encoding="utf-8"))
-            for language in ("zh", "en")}
+CATALOGS = {
+    language: json.loads((ROOT / "templates" / "texts" / f"{language}.json").read_text(encoding="utf-8"))
+    for language in ("zh", "en")
+}
 
 
 def _placeholders(value) -> set[str]:
@@ -27,8 +30,14 @@ def test_both_catalogs_have_the_same_texts_and_no_placeholder_the_other_lacks():
 def _codes():
     from chalicelib.model import lifecycle, literals
 
-    families = {"channel": literals.Channel, "type": literals.ComplaintType, "severity": literals.Severity,
-                "clock": literals.ClockName, "unit": literals.DurationUnit, "status": lifecycle.Status}
+    families = {
+        "channel": literals.Channel,
+        "type": literals.ComplaintType,
+        "severity": literals.Severity,
+        "clock": literals.ClockName,
+        "unit": literals.DurationUnit,
+        "status": lifecycle.Status,
+    }
     codes = [(family, code) for family, kind in families.items() for code in typing.get_args(kind)]
     codes += [("validity", code) for code in ("valid", "unfounded", "unassessed")]
     codes += [("verb", code) for code in ("acknowledge", "reply", "resolve", "escalate")]
@@ -50,14 +59,18 @@ def _calls(name: str, argument: str) -> set[str]:
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == name:
                 values = [keyword.value for keyword in node.keywords if keyword.arg == argument]
                 values += node.args[:1] if argument == "*" else []
-                found |= {value.value for value in values if isinstance(value, ast.Constant) and isinstance(value.value, str)}
+                found |= {
+                    value.value for value in values if isinstance(value, ast.Constant) and isinstance(value.value, str)
+                }
     return found
 
 
 def test_every_event_kind_written_by_the_code_has_a_label():
     kinds = _calls("Event", "kind") | {"message_not_delivered", "message_suppressed_opt_out"}
-    kinds |= {f"email_{reason.replace('-', '_')}" for reason in ("bounce", "auto-reply", "bulk", "mailing-list",
-                                                                  "own-address", "no-sender")}
+    kinds |= {
+        f"email_{reason.replace('-', '_')}"
+        for reason in ("bounce", "auto-reply", "bulk", "mailing-list", "own-address", "no-sender")
+    }
     assert len(kinds) > 20
     missing = sorted(kind for kind in kinds if f"event_{kind}" not in CATALOGS["en"])
     assert missing == []

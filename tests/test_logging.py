@@ -2,6 +2,7 @@
 contact details masked, the request id and the case reference on every line of an invocation,
 whether the Lambda runtime's root handler writes plain text at WARNING (no LoggingConfig) or JSON
 at INFO (the LoggingConfig infra/render.py sets on every function)."""
+
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ EXAMPLES = ("harbour-city-bank", "riverside-hospital")
 
 
 # --- The masking filter and the fields -------------------------------------------------------
+
 
 class _Records(logging.Handler):
     def __init__(self):
@@ -56,9 +58,16 @@ def test_the_filter_masks_the_extra_fields_whatever_their_shape(captured):
     from datetime import UTC, datetime
 
     logger, records = captured
-    logger.info("case_filed", extra={"to": PHONE, "contacts": {"phone": PHONE, "emails": [EMAIL]},
-                                     "at": datetime(2026, 1, 2, 10, 30, tzinfo=UTC), "attempts": 2,
-                                     "reference": "HCB-261100427"})
+    logger.info(
+        "case_filed",
+        extra={
+            "to": PHONE,
+            "contacts": {"phone": PHONE, "emails": [EMAIL]},
+            "at": datetime(2026, 1, 2, 10, 30, tzinfo=UTC),
+            "attempts": 2,
+            "reference": "HCB-261100427",
+        },
+    )
     [record] = records
     assert record.to == "+*********8010"
     assert record.contacts == {"phone": "+*********8010", "emails": ["c***@example.org"]}
@@ -205,13 +214,26 @@ finally:
 
 def _run_container(mode: str, tmp_path) -> tuple[str, list[dict], str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_LAMBDA_LOG_")}
-    env.update({"TABLE_NAME": "hotline-logging", "AWS_LAMBDA_FUNCTION_NAME": "hotline-harbour-city-bank-api",
-                "INSTITUTION": "harbour-city-bank", "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])})
+    env.update(
+        {
+            "TABLE_NAME": "hotline-logging",
+            "AWS_LAMBDA_FUNCTION_NAME": "hotline-harbour-city-bank-api",
+            "INSTITUTION": "harbour-city-bank",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]),
+        }
+    )
     if mode == "json":  # what the runtime is told by LoggingConfig JSON / INFO
         env.update({"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "INFO"})
     result = tmp_path / f"{mode}.json"
-    ran = subprocess.run([sys.executable, "-c", _CONTAINER, mode, str(result)], check=False, cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=300)
+    ran = subprocess.run(
+        [sys.executable, "-c", _CONTAINER, mode, str(result)],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "Logging error" not in ran.stderr, ran.stderr
     lines = []
@@ -229,8 +251,9 @@ def test_a_filed_complaint_logs_one_json_line_with_top_level_fields(mode, tmp_pa
     assert "8613800138010" not in output and "complainant.lee@" not in output  # masked everywhere
     product = [line for line in lines if str(line.get("logger", "")).startswith(("chalicelib", "complaint-hotline"))]
     # Every product line is one JSON object, none also written by the plain handler.
-    assert not [line for line in lines if "chalicelib" in line.get("plain", "") or "complaint-hotline" in
-                line.get("plain", "")]
+    assert not [
+        line for line in lines if "chalicelib" in line.get("plain", "") or "complaint-hotline" in line.get("plain", "")
+    ]
     [filed] = [line for line in lines if line.get("event") == "case_filed"]
     assert filed["message"] == "case_filed" and filed["level"] == "INFO"
     assert filed["reference"] == reference and filed["channel"] == "api"
@@ -254,6 +277,7 @@ def test_a_filed_complaint_logs_one_json_line_with_top_level_fields(mode, tmp_pa
 
 
 # --- The functions' LoggingConfig ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("slug", EXAMPLES)
 def test_every_function_in_the_merge_template_logs_json_at_info(slug):

@@ -1,4 +1,5 @@
 """A failed send is retried, never dropped; a message is never sent twice."""
+
 import json
 
 import time_machine
@@ -7,8 +8,11 @@ JSON = {"Content-Type": "application/json"}
 
 
 def _file(client, phone="+8613800138020"):
-    response = client.http.post("/api/complaints", headers=JSON, body=json.dumps(
-        {"description": "Teller refused to let me withdraw cash", "phone": phone, "language": "en"}))
+    response = client.http.post(
+        "/api/complaints",
+        headers=JSON,
+        body=json.dumps({"description": "Teller refused to let me withdraw cash", "phone": phone, "language": "en"}),
+    )
     return json.loads(response.body)["reference"]
 
 
@@ -81,15 +85,25 @@ def test_a_message_claimed_by_one_sender_is_not_sent_by_another(moto_store, inst
     from chalicelib.model.message import OutboundMessage
 
     now = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
-    message = OutboundMessage(id="m1", channel="sms", to="+8613800138023", body="hello", purpose="test",
-                              language="en", created_at=now, next_attempt_at=now)
+    message = OutboundMessage(
+        id="m1",
+        channel="sms",
+        to="+8613800138023",
+        body="hello",
+        purpose="test",
+        language="en",
+        created_at=now,
+        next_attempt_at=now,
+    )
     moto_store.client.put_item(TableName=moto_store.name, Item=moto_store.outbox.item(message))
     assert moto_store.outbox.claim("m1", now) is not None
     assert moto_store.outbox.claim("m1", now) is None  # the lease holds
     assert list(moto_store.cases.due_work(now)) == []
 
 
-def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_after_the_lease(client, moto_store, twilio, monkeypatch):
+def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_after_the_lease(
+    client, moto_store, twilio, monkeypatch
+):
     from chalicelib.model.message import SEND_LEASE
     from chalicelib.notify import sender as notify
 

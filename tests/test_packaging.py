@@ -1,5 +1,6 @@
 """The deployment zip Chalice builds carries the templates and everything the code imports:
 unzipped into an empty folder, it renders pages and loads the Twilio client with no site-packages."""
+
 import subprocess
 import sys
 import zipfile
@@ -32,7 +33,12 @@ def test_deployment_zip_renders_pages_from_its_own_templates(packaged_stacks, tm
     assert "templates/pages/new.html" in names and "templates/texts/zh.json" in names
     assert not any(name.startswith("aiohttp/") for name in names)
     assert bundle.stat().st_size < 10 * 1024 * 1024
-    result = subprocess.run([sys.executable, "-S", "-c", PROBE, str(unpacked)], cwd=unpacked,
-                            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", PROBE, str(unpacked)],
+        cwd=unpacked,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "packaged app OK" in result.stdout

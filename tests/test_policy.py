@@ -1,4 +1,5 @@
 """The institution's deadline policy: overrides, referrals, severity rules, calendars by country."""
+
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -11,8 +12,12 @@ MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 
 
 def _complaint(**fields):
-    return NewComplaint(channel=fields.pop("channel", "web"), description=fields.pop("description", "x"),
-                        complainant=Complainant(), **fields)
+    return NewComplaint(
+        channel=fields.pop("channel", "web"),
+        description=fields.pop("description", "x"),
+        complainant=Complainant(),
+        **fields,
+    )
 
 
 def _due(clocks, name):
@@ -34,19 +39,24 @@ def test_critical_cases_get_the_short_clocks(institution):
 
 def test_a_referred_case_keeps_the_referrers_earlier_deadline(institution):
     regulator_deadline = MONDAY_10 + timedelta(days=1)
-    clocks = opening_clocks(institution, MONDAY_10, _complaint(channel="referral", referrer_deadline=regulator_deadline))
+    clocks = opening_clocks(
+        institution, MONDAY_10, _complaint(channel="referral", referrer_deadline=regulator_deadline)
+    )
     assert _due(clocks, "respond") == _due(clocks, "resolve") == regulator_deadline
     assert _due(clocks, "acknowledge") == MONDAY_10 + timedelta(hours=24)
 
 
-@pytest.mark.parametrize("words,group,recent,expected", [
-    ("你们的柜员态度差", None, 0, "general"),
-    ("我已经联系了报社记者", None, 0, "major"),
-    ("I will take you to court", None, 0, "serious"),
-    ("我们10个人一起来投诉", 12, 0, "critical"),
-    ("Second time this month", None, 1, "serious"),
-    ("The regulator and a journalist both know", None, 0, "major"),
-])
+@pytest.mark.parametrize(
+    "words,group,recent,expected",
+    [
+        ("你们的柜员态度差", None, 0, "general"),
+        ("我已经联系了报社记者", None, 0, "major"),
+        ("I will take you to court", None, 0, "serious"),
+        ("我们10个人一起来投诉", 12, 0, "critical"),
+        ("Second time this month", None, 1, "serious"),
+        ("The regulator and a journalist both know", None, 0, "major"),
+    ],
+)
 def test_severity_rules_take_the_highest_level_that_applies(institution, words, group, recent, expected):
     level, reasons = assess_severity(institution, words, group, "general", recent)
     assert level == expected and (reasons != []) == (expected != "general")
@@ -55,8 +65,11 @@ def test_severity_rules_take_the_highest_level_that_applies(institution, words, 
 def test_api_group_size_raises_severity_and_alerts_leadership(client, moto_store, twilio):
     import json
 
-    response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(
-        {"description": "Residents of our building were all overcharged", "group_size": 6}))
+    response = client.http.post(
+        "/api/complaints",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"description": "Residents of our building were all overcharged", "group_size": 6}),
+    )
     case = moto_store.cases.get(json.loads(response.body)["reference"])
     assert case.severity == "major" and case.severity_reasons == ["group of 5 or more -> major"]
 
@@ -65,8 +78,11 @@ def test_country_holidays_are_written_into_the_config_by_the_admin_side(tmp_path
     from infra import config
 
     path = tmp_path / "ny.yaml"
-    path.write_text("slug: ny-clinic\nname: {zh: 纽约诊所, en: NY Clinic}\nreference_prefix: NYC\n"
-                    "calendar: {timezone: America/New_York, country: US}\n", encoding="utf-8")
+    path.write_text(
+        "slug: ny-clinic\nname: {zh: 纽约诊所, en: NY Clinic}\nreference_prefix: NYC\n"
+        "calendar: {timezone: America/New_York, country: US}\n",
+        encoding="utf-8",
+    )
     institution = config.load(str(path))
     assert date(2026, 11, 26) in institution.calendar.holidays  # Thanksgiving
     assert not institution.calendar.work_calendar().is_working_day(date(2026, 11, 26))

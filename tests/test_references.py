@@ -1,4 +1,5 @@
 """Reference numbers: short, keypad-friendly, self-checking."""
+
 from datetime import datetime
 
 from hypothesis import given
@@ -23,7 +24,7 @@ def test_any_single_wrong_digit_is_caught_before_lookup(sequence, position, repl
     position %= len(digits)
     if digits[position] == str(replacement):
         return
-    typo = "HCB-" + digits[:position] + str(replacement) + digits[position + 1:]
+    typo = "HCB-" + digits[:position] + str(replacement) + digits[position + 1 :]
     assert normalise_reference(typo) is None
 
 
@@ -33,7 +34,7 @@ def test_any_swap_of_adjacent_digits_is_caught(sequence, position):
     position %= len(digits) - 1
     if digits[position] == digits[position + 1]:
         return
-    swapped = digits[:position] + digits[position + 1] + digits[position] + digits[position + 2:]
+    swapped = digits[:position] + digits[position + 1] + digits[position] + digits[position + 2 :]
     assert normalise_reference("HCB" + swapped) is None
 
 

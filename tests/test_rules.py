@@ -1,4 +1,5 @@
 """Pure rules: languages, the status lifecycle, masking, institution config errors, emails."""
+
 import email
 import email.policy
 
@@ -40,15 +41,24 @@ def test_config_errors_name_the_file_and_the_field(tmp_path):
     from infra import config
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text("slug: bad-bank\nname: {zh: 坏银行}\nreference_prefix: bank1\n"
-                   "calendar: {timezone: Mars/Olympus, weekend: [7]}\nclocks: {respond: {amount: 0, unit: working_days}}\n"
-                   "colour: red\n", encoding="utf-8")
+    bad.write_text(
+        "slug: bad-bank\nname: {zh: 坏银行}\nreference_prefix: bank1\n"
+        "calendar: {timezone: Mars/Olympus, weekend: [7]}\nclocks: {respond: {amount: 0, unit: working_days}}\n"
+        "colour: red\n",
+        encoding="utf-8",
+    )
     with pytest.raises(config.ConfigError) as error:
         config.load(str(bad))
     message = str(error.value)
     assert str(bad) in message
-    for expected in ("name.en: Field required", "reference_prefix:", "calendar.timezone: unknown time zone",
-                     "calendar.weekend:", "clocks.respond.amount:", "colour: Extra inputs are not permitted"):
+    for expected in (
+        "name.en: Field required",
+        "reference_prefix:",
+        "calendar.timezone: unknown time zone",
+        "calendar.weekend:",
+        "clocks.respond.amount:",
+        "colour: Extra inputs are not permitted",
+    ):
         assert expected in message
 
 
@@ -59,10 +69,21 @@ def test_acknowledgement_email_is_a_real_mime_message_with_the_reference_in_a_ch
     from chalicelib.notify.ses import build_email
 
     now = datetime(2026, 11, 23, tzinfo=timezone.utc)
-    message = OutboundMessage(id="m2", channel="email", to="wang@example.com", subject="[HCB-261100427] 您的投诉已受理",
-                              body="王先生，您好：\n投诉编号 HCB-261100427", purpose="acknowledgement", language="zh",
-                              created_at=now, case_reference="HCB-261100427")
-    parsed = email.message_from_bytes(build_email(message, institution.name.zh, institution.channels.email_address).as_bytes(), policy=email.policy.default)
+    message = OutboundMessage(
+        id="m2",
+        channel="email",
+        to="wang@example.com",
+        subject="[HCB-261100427] 您的投诉已受理",
+        body="王先生，您好：\n投诉编号 HCB-261100427",
+        purpose="acknowledgement",
+        language="zh",
+        created_at=now,
+        case_reference="HCB-261100427",
+    )
+    parsed = email.message_from_bytes(
+        build_email(message, institution.name.zh, institution.channels.email_address).as_bytes(),
+        policy=email.policy.default,
+    )
     assert parsed["Subject"] == "[HCB-261100427] 您的投诉已受理"
     assert parsed["From"].addresses[0].display_name == "海港城市商业银行"
     assert parsed["Auto-Submitted"] == "auto-generated" and parsed["Message-ID"].endswith("@harbourcitybank.example>")

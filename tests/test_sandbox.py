@@ -1,5 +1,6 @@
 """The README's first command: the sandbox serves the form, a complaint filed there is
 acknowledged on the outbox page, and the data survives a restart."""
+
 import re
 import subprocess
 import sys
@@ -21,9 +22,15 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         wait_for(f"{app}/complaints/new")
         form = requests.get(f"{app}/complaints/new?lang=en").text
         token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
-        filed = requests.post(f"{app}/complaints?lang=en", data={
-            "form_token": token, "description": "Sandbox: the branch refused my passbook update",
-            "phone": "13800138030", "email": "sandbox@example.com"})
+        filed = requests.post(
+            f"{app}/complaints?lang=en",
+            data={
+                "form_token": token,
+                "description": "Sandbox: the branch refused my passbook update",
+                "phone": "13800138030",
+                "email": "sandbox@example.com",
+            },
+        )
         reference = re.search(r'id="reference">([^<]+)<', filed.text).group(1)
         deadline = time.monotonic() + 30
         messages = {}
@@ -35,8 +42,10 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
 
         # The page's phone: a signed text and a signed call walk through the real webhooks.
         requests.post(f"{outbox}/sms", data={"from": "+8613800138031", "body": "Sandbox text: fee charged twice"})
-        requests.post(f"{outbox}/call", data={"from": "+8613800138032", "language": "2", "menu": "1",
-                                              "words": "Sandbox call: rude teller"})
+        requests.post(
+            f"{outbox}/call",
+            data={"from": "+8613800138032", "language": "2", "menu": "1", "words": "Sandbox call: rude teller"},
+        )
         heard = requests.get(f"{outbox}/messages.json").json()["phone"]
         [call_reference] = find_references(" ".join(heard[0]["heard"]).replace(", ", ""))
         [text_reference] = find_references(heard[1]["heard"][0])
@@ -44,20 +53,30 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         assert "Sandbox call: rude teller" in case_page and "service_attitude" in case_page
         assert "Sandbox text: fee charged twice" in requests.get(f"{outbox}/case", params={"ref": text_reference}).text
         # A Chinese call: the recording goes to (the stand-in of) Amazon Transcribe, the words to the case.
-        requests.post(f"{outbox}/call", data={"from": "+8613800138033", "language": "1", "menu": "1",
-                                              "words": "沙盒来电：柜员态度很差"})
+        requests.post(
+            f"{outbox}/call",
+            data={"from": "+8613800138033", "language": "1", "menu": "1", "words": "沙盒来电：柜员态度很差"},
+        )
         heard = requests.get(f"{outbox}/messages.json").json()["phone"][0]["heard"]
         assert "(Transcribe stand-in: transcribed)" in heard, heard
         [zh_reference] = find_references(" ".join(heard).replace(", ", "").replace("，", ""))
         assert "沙盒来电：柜员态度很差" in requests.get(f"{outbox}/case", params={"ref": zh_reference}).text
         deadline = time.monotonic() + 20  # the stand-in reports delivery through /twilio/status
-        while time.monotonic() < deadline and requests.get(f"{outbox}/messages.json").json()["sms"][0]["status"] != "delivered":
+        while (
+            time.monotonic() < deadline
+            and requests.get(f"{outbox}/messages.json").json()["sms"][0]["status"] != "delivered"
+        ):
             time.sleep(0.5)
         assert requests.get(f"{outbox}/messages.json").json()["sms"][0]["status"] == "delivered"
 
         # Moving time on (the CLI): a day and a half later the supervisor has been alerted.
-        moved = subprocess.run([sys.executable, "-m", "sandbox.clock", "advance", "36h", "--port-base", str(base)],
-                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+        moved = subprocess.run(
+            [sys.executable, "-m", "sandbox.clock", "advance", "36h", "--port-base", str(base)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert moved.returncode == 0, moved.stderr
         assert "'alerts_recorded'" in moved.stdout
         staff_texts = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110003"]

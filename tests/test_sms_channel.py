@@ -1,4 +1,5 @@
 """Texts to the hotline: signed webhooks in, TwiML out, one case per complainant conversation."""
+
 import threading
 from xml.etree import ElementTree
 
@@ -31,7 +32,9 @@ def test_first_text_opens_a_case_and_the_reply_carries_reference_and_expected_ti
     case = moto_store.cases.get(reference)
     assert case.channel == "sms" and case.complainant.phone == COMPLAINANT and case.complainant.language == "en"
     assert twilio.sent_to(COMPLAINANT) == []  # the TwiML reply is the acknowledgement; no second text
-    assert any(event.kind == "acknowledgement_replied" and event.public for event in moto_store.cases.timeline(reference))
+    assert any(
+        event.kind == "acknowledgement_replied" and event.public for event in moto_store.cases.timeline(reference)
+    )
 
 
 def test_follow_up_texts_append_to_the_open_case(client, moto_store, twilio):
@@ -81,9 +84,15 @@ def test_stop_suppresses_later_texts_until_start(client, moto_store, twilio):
     from chalicelib.model.case import Complainant, NewComplaint
 
     assert _text(client, "STOP") is None
-    filed = file_complaint(context.current(), NewComplaint(
-        channel="web", description="Filed on the web after STOP", complainant=Complainant(phone=COMPLAINANT, language="en")),
-        datetime.now(timezone.utc))
+    filed = file_complaint(
+        context.current(),
+        NewComplaint(
+            channel="web",
+            description="Filed on the web after STOP",
+            complainant=Complainant(phone=COMPLAINANT, language="en"),
+        ),
+        datetime.now(timezone.utc),
+    )
     assert twilio.sent_to(COMPLAINANT) == []
     [message] = moto_store.outbox.for_case(filed.case.reference)
     assert message.status == "opted_out"
@@ -108,8 +117,13 @@ def test_mms_picture_is_kept_in_the_media_bucket(client, moto_store, twilio, med
 
     path = f"/2010-04-01/Accounts/{TWILIO_SID}/Messages/MM{'1' * 32}/Media/ME{'2' * 32}"
     twilio.media[path] = ("image/jpeg", b"\xff\xd8\xff\xe0 fake jpeg of a receipt")
-    reply = _text(client, "Receipt attached: wrong amount", NumMedia="1",
-                  MediaUrl0="https://api.twilio.com" + path, MediaContentType0="image/jpeg")
+    reply = _text(
+        client,
+        "Receipt attached: wrong amount",
+        NumMedia="1",
+        MediaUrl0="https://api.twilio.com" + path,
+        MediaContentType0="image/jpeg",
+    )
     case = moto_store.cases.get(find_references(reply)[0])
     [attachment] = case.attachments
     assert attachment.content_type == "image/jpeg" and attachment.location.startswith(f"s3://{media_bucket}/media/sms/")

@@ -1,4 +1,5 @@
 """SMS cost: GSM-7 / UCS-2 segment counting, and acknowledgements within their budget."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -23,9 +24,14 @@ def test_acknowledgements_fit_their_segment_budget_on_every_day_and_longest_refe
     start = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)
     for day in range(14):
         received = start + timedelta(days=day, hours=day)
-        case = Case(reference="HCB-2612999999", channel="sms", description="x", received_at=received,
-                    complainant=Complainant(phone="+8613800138000", language=language),
-                    clocks=opening_clocks(institution, received))
+        case = Case(
+            reference="HCB-2612999999",
+            channel="sms",
+            description="x",
+            received_at=received,
+            complainant=Complainant(phone="+8613800138000", language=language),
+            clocks=opening_clocks(institution, received),
+        )
         text = sms_acknowledgement(case, institution)
         assert "HCB-2612999999" in text
         assert segments(text) <= budget, (segments(text), text)

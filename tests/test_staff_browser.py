@@ -1,5 +1,6 @@
 """A real browser on a phone-sized screen: the supervisor opens the link from their alert SMS in
 the running sandbox, acknowledges, replies and resolves. Screenshots go to test-artifacts/."""
+
 import re
 
 import requests
@@ -8,8 +9,15 @@ from playwright.sync_api import sync_playwright
 from support import ROOT, start_sandbox, stop_sandbox, wait_for
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
@@ -21,9 +29,14 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
     sandbox = start_sandbox(tmp_path, base)
     try:
         wait_for(f"{app}/complaints/new")
-        filed = requests.post(f"{app}/api/complaints", json={
-            "description": "The <b>ATM</b> kept my card and the branch refused to help", "phone": "+8613800138900",
-            "language": "en"})
+        filed = requests.post(
+            f"{app}/api/complaints",
+            json={
+                "description": "The <b>ATM</b> kept my card and the branch refused to help",
+                "phone": "+8613800138900",
+                "language": "en",
+            },
+        )
         reference = filed.json()["reference"]
         requests.post(f"{outbox}/advance", data={"hours": "25"})  # the acknowledgement is now overdue
         [alert] = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110003"]
@@ -31,8 +44,13 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                        is_mobile=True, has_touch=True, locale="en-GB")
+            phone = browser.new_context(
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+                locale="en-GB",
+            )
             page = phone.new_page()
             page.goto(link)
             assert reference in page.text_content("h1")
@@ -55,8 +73,9 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
             page.screenshot(path=str(ARTIFACTS / "staff-3-resolved.png"), full_page=True)
             browser.close()
 
-        to_complainant = [m["body"] for m in requests.get(f"{outbox}/messages.json").json()["sms"]
-                          if m["to"] == "+8613800138900"]
+        to_complainant = [
+            m["body"] for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613800138900"
+        ]
         assert any("collect it at Pier Road" in body for body in to_complainant)
         assert any("the branch apologised" in body for body in to_complainant)
     finally:

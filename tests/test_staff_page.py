@@ -1,4 +1,5 @@
 """Staff links and the page they open: each action through GET then POST with the CSRF token."""
+
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -20,8 +21,11 @@ def case_link(client, moto_store, twilio):
     from chalicelib.notify.staff import issue_link
 
     def make(description="The teller refused my withdrawal <script>alert(1)</script>", staff="chen.jing", now=None):
-        response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},
-                                    body=json.dumps({"description": description, "phone": COMPLAINANT, "language": "en"}))
+        response = client.http.post(
+            "/api/complaints",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"description": description, "phone": COMPLAINANT, "language": "en"}),
+        )
         reference = json.loads(response.body)["reference"]
         url = issue_link(context.current(), reference, staff, now or datetime.now(timezone.utc))
         return reference, url.removeprefix("https://hotline.example.org")
@@ -30,8 +34,10 @@ def case_link(client, moto_store, twilio):
 
 
 def _form(page: str) -> dict:
-    return {"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
-            "version": re.search(r'name="version" value="([^"]+)"', page).group(1)}
+    return {
+        "csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
+        "version": re.search(r'name="version" value="([^"]+)"', page).group(1),
+    }
 
 
 def _post(client, path, **fields):
@@ -61,33 +67,60 @@ def test_acknowledge_stops_its_clock_and_is_on_the_timeline_with_the_actor(clien
 
 def test_reply_goes_to_the_complainant_and_stops_the_respond_clock(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    _post(client, path, action="reply", text="We have reversed the charge; it shows within 2 days.",
-          **_form(client.http.get(path).body.decode()))
+    _post(
+        client,
+        path,
+        action="reply",
+        text="We have reversed the charge; it shows within 2 days.",
+        **_form(client.http.get(path).body.decode()),
+    )
     assert twilio.sent_to(COMPLAINANT)[-1]["body"] == "HC Bank: We have reversed the charge; it shows within 2 days."
     case = moto_store.cases.get(reference)
     assert case.status == "responded" and case.clock("respond").stopped_at is not None
-    status = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
-                              body=urlencode({"ref": reference, "contact": COMPLAINANT})).body.decode()
+    status = client.http.post(
+        "/complaints/status?lang=en", headers=FORM_HEADERS, body=urlencode({"ref": reference, "contact": COMPLAINANT})
+    ).body.decode()
     assert "We have reversed the charge" in status  # a public reply
 
 
 def test_holding_reply_and_internal_note_leave_the_respond_clock_running(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    _post(client, path, action="reply", text="We are looking into it.", holding="yes",
-          **_form(client.http.get(path).body.decode()))
-    _post(client, path, action="note", text="Teller says the system was down", **_form(client.http.get(path).body.decode()))
+    _post(
+        client,
+        path,
+        action="reply",
+        text="We are looking into it.",
+        holding="yes",
+        **_form(client.http.get(path).body.decode()),
+    )
+    _post(
+        client,
+        path,
+        action="note",
+        text="Teller says the system was down",
+        **_form(client.http.get(path).body.decode()),
+    )
     case = moto_store.cases.get(reference)
     assert case.clock("respond").stopped_at is None and case.status == "received"
-    status = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
-                              body=urlencode({"ref": reference, "contact": COMPLAINANT})).body.decode()
+    status = client.http.post(
+        "/complaints/status?lang=en", headers=FORM_HEADERS, body=urlencode({"ref": reference, "contact": COMPLAINANT})
+    ).body.decode()
     assert "We are looking into it." in status and "system was down" not in status
 
 
 def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    page = _post(client, path, action="resolve", summary="Refunded in full and the teller was retrained.",
-                 validity="valid", cause="Teller error", corrective_action="Retraining", compensation="50 HKD",
-                 **_form(client.http.get(path).body.decode()))
+    page = _post(
+        client,
+        path,
+        action="resolve",
+        summary="Refunded in full and the teller was retrained.",
+        validity="valid",
+        cause="Teller error",
+        corrective_action="Retraining",
+        compensation="50 HKD",
+        **_form(client.http.get(path).body.decode()),
+    )
     case = moto_store.cases.get(reference)
     assert case.status == "resolved" and all(clock.stopped_at for clock in case.clocks)
     resolved = next(e for e in moto_store.cases.timeline(reference) if e.kind == "resolved")
@@ -101,7 +134,9 @@ def test_two_people_resolving_at_once_produce_one_resolution(client, moto_store,
     from chalicelib.notify.staff import issue_link
 
     reference, path = case_link()
-    other = issue_link(context.current(), reference, "li.qiang", datetime.now(timezone.utc)).removeprefix("https://hotline.example.org")
+    other = issue_link(context.current(), reference, "li.qiang", datetime.now(timezone.utc)).removeprefix(
+        "https://hotline.example.org"
+    )
     mine, theirs = _form(client.http.get(path).body.decode()), _form(client.http.get(other).body.decode())
     first = _post(client, path, action="resolve", summary="Resolved by the handler", validity="valid", **mine)
     second = _post(client, other, action="resolve", summary="Resolved by the supervisor", validity="valid", **theirs)
@@ -113,8 +148,14 @@ def test_two_people_resolving_at_once_produce_one_resolution(client, moto_store,
 def test_forms_from_another_link_tampered_or_guessed_tokens_are_refused_without_a_leak(client, moto_store, case_link):
     reference, path = case_link()
     _, other_path = case_link("Another customer's complaint")
-    stolen = _post(client, path, action="resolve", summary="x", validity="valid",
-                   **_form(client.http.get(other_path).body.decode()))
+    stolen = _post(
+        client,
+        path,
+        action="resolve",
+        summary="x",
+        validity="valid",
+        **_form(client.http.get(other_path).body.decode()),
+    )
     assert stolen.status_code == 403 and moto_store.cases.get(reference).status == "received"
     token = path.rsplit("/", 1)[1]
     tampered = "/s/" + token[:-1] + ("A" if token[-1] != "A" else "B")
@@ -150,17 +191,30 @@ def test_not_accepting_needs_a_reason_which_the_complainant_receives(client, mot
     reference, path = case_link()
     refused = _post(client, path, action="not_accept", reason="", **_form(client.http.get(path).body.decode()))
     assert refused.status_code == 422 and moto_store.cases.get(reference).status == "received"
-    _post(client, path, action="not_accept", reason="This concerns another bank; please contact them directly.",
-          **_form(client.http.get(path).body.decode()))
+    _post(
+        client,
+        path,
+        action="not_accept",
+        reason="This concerns another bank; please contact them directly.",
+        **_form(client.http.get(path).body.decode()),
+    )
     case = moto_store.cases.get(reference)
     assert case.status == "not_accepted" and all(clock.stopped_at for clock in case.clocks)
     assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("please contact them directly.")
 
 
-def test_raising_severity_records_the_reason_and_leadership_hears_at_the_next_sweep(client, moto_store, twilio, case_link):
+def test_raising_severity_records_the_reason_and_leadership_hears_at_the_next_sweep(
+    client, moto_store, twilio, case_link
+):
     reference, path = case_link()
-    _post(client, path, action="severity", severity="major", reason="Customer says a TV crew is coming",
-          **_form(client.http.get(path).body.decode()))
+    _post(
+        client,
+        path,
+        action="severity",
+        severity="major",
+        reason="Customer says a TV crew is coming",
+        **_form(client.http.get(path).body.decode()),
+    )
     case = moto_store.cases.get(reference)
     changed = next(e for e in moto_store.cases.timeline(reference) if e.kind == "severity_changed")
     assert case.severity == "major" and changed.text == "Customer says a TV crew is coming"
@@ -189,12 +243,21 @@ def test_the_person_complained_about_cannot_be_given_the_case(client, moto_store
 
 
 def test_extension_request_goes_to_the_level_above_who_approves_it_and_the_complainant_is_told(
-        client, moto_store, twilio, case_link):
+    client, moto_store, twilio, case_link
+):
     with time_machine.travel(MONDAY_10, tick=False):
         reference, path = case_link()
         before = moto_store.cases.get(reference).clock("respond").due_at
-        _post(client, path, action="request_extension", clock="respond", amount="2", unit="working_days",
-              reason="Waiting for the card network's records", **_form(client.http.get(path).body.decode()))
+        _post(
+            client,
+            path,
+            action="request_extension",
+            clock="respond",
+            amount="2",
+            unit="working_days",
+            reason="Waiting for the card network's records",
+            **_form(client.http.get(path).body.decode()),
+        )
         own = _post(client, path, action="approve_extension", **_form(client.http.get(path).body.decode()))
         assert own.status_code == 422 and "not yours to decide" in own.body.decode()
         [request] = twilio.sent_to("+8613911110003")  # the supervisor, one level above the handler
@@ -211,14 +274,24 @@ def test_extension_request_goes_to_the_level_above_who_approves_it_and_the_compl
 def test_a_denied_extension_changes_no_deadline(client, moto_store, twilio, case_link):
     reference, path = case_link()
     before = moto_store.cases.get(reference).clock("resolve").due_at
-    _post(client, path, action="request_extension", clock="resolve", amount="3", unit="working_days",
-          reason="Busy month", **_form(client.http.get(path).body.decode()))
+    _post(
+        client,
+        path,
+        action="request_extension",
+        clock="resolve",
+        amount="3",
+        unit="working_days",
+        reason="Busy month",
+        **_form(client.http.get(path).body.decode()),
+    )
     [request] = twilio.sent_to("+8613911110003")
     approver_path = "/s/" + re.search(r"/s/([\w-]{22})", request["body"]).group(1)
     _post(client, approver_path, action="deny_extension", **_form(client.http.get(approver_path).body.decode()))
     case = moto_store.cases.get(reference)
     assert case.clock("resolve").due_at == before and case.pending_extension is None
-    assert any(e.kind == "extension_denied" and e.actor == "staff:li.qiang" for e in moto_store.cases.timeline(reference))
+    assert any(
+        e.kind == "extension_denied" and e.actor == "staff:li.qiang" for e in moto_store.cases.timeline(reference)
+    )
 
 
 def test_the_page_opens_in_the_language_the_directory_gives_the_person(client, moto_store, case_link, institution):
@@ -250,8 +323,21 @@ def test_the_page_labels_every_code_it_shows(client, case_link, moto_store, twil
         run_sweep(context.current(), MONDAY_10 + timedelta(hours=25))
         shown = client.http.get(link + f"?lang={language}").body.decode()
     visible = re.sub(r"<[^>]+>", " ", re.sub(r'(value|name|id|for|href|class)="[^"]*"', "", shown))
-    for raw in ("staff:", "acknowledgement_queued", "received_from", "chen.jing", "supervisor", "general",
-                "acknowledge:", "late0", "complainant_message", "working_days"):
+    for raw in (
+        "staff:",
+        "acknowledgement_queued",
+        "received_from",
+        "chen.jing",
+        "supervisor",
+        "general",
+        "acknowledge:",
+        "late0",
+        "complainant_message",
+        "working_days",
+    ):
         assert raw not in visible, raw
-    expected = {"zh": ("提醒", "内部备注", "已发送受理回执", "一般"), "en": ("Alert", "Internal note", "Acknowledgement sent", "General")}
+    expected = {
+        "zh": ("提醒", "内部备注", "已发送受理回执", "一般"),
+        "en": ("Alert", "Internal note", "Acknowledgement sent", "General"),
+    }
     assert all(words in visible for words in expected[language])

@@ -1,4 +1,5 @@
 """Staff reply codes by SMS: the code in an alert acts on its case, from that phone only."""
+
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -15,9 +16,11 @@ MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 
 def _alerted_case(client, twilio):
     """A case whose acknowledgement is overdue, and the code of the alert the supervisor got."""
-    response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"},
-                                body=json.dumps({"description": "Nobody called me back", "phone": COMPLAINANT,
-                                                 "language": "en"}))
+    response = client.http.post(
+        "/api/complaints",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"description": "Nobody called me back", "phone": COMPLAINANT, "language": "en"}),
+    )
     reference = json.loads(response.body)["reference"]
     with time_machine.travel(datetime.now(timezone.utc) + timedelta(hours=24, minutes=1), tick=False):
         event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
@@ -88,8 +91,14 @@ def test_the_top_of_the_chain_has_nobody_to_escalate_to_or_ask(moto_store, insti
     from chalicelib.sla.escalation import chain_snapshot
     from chalicelib.staff.actions import _level_above, escalate_now
 
-    case = Case(reference="HCB-2611000010", channel="web", description="x", received_at=MONDAY_10,
-                complainant=Complainant(), chain=chain_snapshot(institution))
+    case = Case(
+        reference="HCB-2611000010",
+        channel="web",
+        description="x",
+        received_at=MONDAY_10,
+        complainant=Complainant(),
+        chain=chain_snapshot(institution),
+    )
     assert _level_above(case, "staff:chen.jing").role == "supervisor"
     assert _level_above(case, "staff:wu.hong").role == "manager"  # a backup (B角) asks the level above theirs
     for top in ("staff:he.jun", "staff:ma.lin"):

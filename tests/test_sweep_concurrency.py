@@ -1,4 +1,5 @@
 """Overlapping sweeps on the real engine: every alert is sent exactly once."""
+
 import re
 import threading
 from datetime import datetime, timedelta, timezone
@@ -21,8 +22,15 @@ def seed_open_cases(store: Stores, institution, count: int, received: datetime, 
     clocks, chain = opening_clocks(institution, received), chain_snapshot(institution)
     with store.table.batch_writer() as batch:
         for number in range(count):
-            case = Case(reference=f"{prefix}{number:06d}", channel="web", description=f"complaint {number}",
-                        received_at=received, complainant=Complainant(language="zh"), clocks=clocks, chain=chain)
+            case = Case(
+                reference=f"{prefix}{number:06d}",
+                channel="web",
+                description=f"complaint {number}",
+                received_at=received,
+                complainant=Complainant(language="zh"),
+                clocks=clocks,
+                chain=chain,
+            )
             batch.put_item(Item=store.cases.item(case, next_due(case, institution)))
 
 
@@ -50,8 +58,9 @@ def test_four_parallel_sweeps_over_1000_due_cases_send_every_alert_exactly_once(
     assert sum(result["alerts_recorded"] for result in results) == CASES
     alerts = _scan(local_store, "begins_with(PK, :p)", {":p": "ALERT#"})
     assert len(alerts) == CASES and {a["PK"].split("#")[2] for a in alerts} == {"acknowledge:late0"}
-    events = [item for item in _scan(local_store, "begins_with(SK, :p)", {":p": "EV#"})
-              if item["event"]["kind"] == "alert"]
+    events = [
+        item for item in _scan(local_store, "begins_with(SK, :p)", {":p": "EV#"}) if item["event"]["kind"] == "alert"
+    ]
     assert len(events) == CASES and len({item["PK"] for item in events}) == CASES
     texted = 0
     for message in twilio.sent_to("+8613911110003"):  # the supervisor, bundled per sweep batch

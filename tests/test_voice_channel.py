@@ -1,4 +1,5 @@
 """Calls to the hotline: a full signed call flow produces one case with recording and transcript."""
+
 import secrets
 from urllib.parse import parse_qsl, urlsplit
 from xml.etree import ElementTree
@@ -11,8 +12,14 @@ CALLER = "+8613800138300"
 
 
 def _call(**extra):
-    return {"CallSid": "CA" + secrets.token_hex(16), "AccountSid": TWILIO_SID, "From": CALLER,
-            "To": "+8675512340000", "CallStatus": "in-progress", **extra}
+    return {
+        "CallSid": "CA" + secrets.token_hex(16),
+        "AccountSid": TWILIO_SID,
+        "From": CALLER,
+        "To": "+8675512340000",
+        "CallStatus": "in-progress",
+        **extra,
+    }
 
 
 def _twiml(response):
@@ -31,7 +38,9 @@ def _said(root) -> str:
     return " ".join(node.text or "" for node in root.iter("Say"))
 
 
-def test_full_call_greeting_language_menu_recording_transcription_makes_one_case(client, moto_store, twilio, media_bucket):
+def test_full_call_greeting_language_menu_recording_transcription_makes_one_case(
+    client, moto_store, twilio, media_bucket
+):
     call = _call()
     greeting = _twiml(twilio_post(client, "/twilio/voice", call))
     gather = greeting.find("Gather")
@@ -44,8 +53,13 @@ def test_full_call_greeting_language_menu_recording_transcription_makes_one_case
 
     recording_path = f"/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE{'4' * 32}"
     twilio.media[recording_path] = ("audio/x-wav", b"RIFF....WAVEfmt fake recording")
-    recording = {**call, "RecordingUrl": "https://api.twilio.com" + recording_path, "RecordingSid": "RE" + "4" * 32,
-                 "RecordingDuration": "42", "Digits": "#"}
+    recording = {
+        **call,
+        "RecordingUrl": "https://api.twilio.com" + recording_path,
+        "RecordingSid": "RE" + "4" * 32,
+        "RecordingDuration": "42",
+        "Digits": "#",
+    }
     readback = _twiml(_follow(client, verb.get("action"), recording))
     spoken = _said(readback)
     [case_reference] = moto_store.cases.open_for_contact(CALLER)
@@ -53,8 +67,12 @@ def test_full_call_greeting_language_menu_recording_transcription_makes_one_case
     assert "sent the reference number to you by text message" in spoken
     assert readback.find("Hangup") is not None
 
-    transcription = {**call, "RecordingSid": "RE" + "4" * 32, "TranscriptionStatus": "completed",
-                     "TranscriptionText": "The teller at Pier Road counted my cash wrong and refused to recount."}
+    transcription = {
+        **call,
+        "RecordingSid": "RE" + "4" * 32,
+        "TranscriptionStatus": "completed",
+        "TranscriptionText": "The teller at Pier Road counted my cash wrong and refused to recount.",
+    }
     for _ in range(2):  # a repeated callback adds nothing
         assert _follow(client, verb.get("transcribeCallback"), transcription).status_code == 204
     _follow(client, verb.get("action"), recording)  # and neither does a repeated recording webhook
@@ -71,7 +89,9 @@ def test_full_call_greeting_language_menu_recording_transcription_makes_one_case
     assert case_reference in sms["body"]
 
 
-def test_chinese_caller_hears_chinese_and_the_case_exists_before_any_transcript(client, moto_store, twilio, media_bucket):
+def test_chinese_caller_hears_chinese_and_the_case_exists_before_any_transcript(
+    client, moto_store, twilio, media_bucket
+):
     call = _call()
     greeting = _twiml(twilio_post(client, "/twilio/voice", call))
     menu = _twiml(_follow(client, greeting.find("Gather").get("action"), {**call, "Digits": "1"}))
@@ -79,8 +99,18 @@ def test_chinese_caller_hears_chinese_and_the_case_exists_before_any_transcript(
     record = _twiml(_follow(client, menu.find("Gather").get("action"), {**call, "Digits": "9"}))  # not on the menu
     verb = record.find("Record")
     assert verb.get("transcribe") is None  # Twilio transcribes English only
-    readback = _twiml(_follow(client, verb.get("action"), {**call, "RecordingUrl": "https://api.twilio.com/missing",
-                                                           "RecordingSid": "RE" + "5" * 32, "RecordingDuration": "17"}))
+    readback = _twiml(
+        _follow(
+            client,
+            verb.get("action"),
+            {
+                **call,
+                "RecordingUrl": "https://api.twilio.com/missing",
+                "RecordingSid": "RE" + "5" * 32,
+                "RecordingDuration": "17",
+            },
+        )
+    )
     assert "您的投诉已受理" in _said(readback)
     case = moto_store.cases.get(moto_store.cases.open_for_contact(CALLER)[0])
     assert case.category is None and "17" in case.description and case.transcript is None
@@ -88,12 +118,17 @@ def test_chinese_caller_hears_chinese_and_the_case_exists_before_any_transcript(
 
 
 def _transcribe_event(client, job: str, status: str = "COMPLETED"):
-    return client.events.generate_cw_event("aws.transcribe", "Transcribe Job State Change",
-                                           {"TranscriptionJobName": job, "TranscriptionJobStatus": status}, [])
+    return client.events.generate_cw_event(
+        "aws.transcribe",
+        "Transcribe Job State Change",
+        {"TranscriptionJobName": job, "TranscriptionJobStatus": status},
+        [],
+    )
 
 
-def test_chinese_voicemail_is_transcribed_by_amazon_transcribe_and_lands_on_the_case(client, moto_store, twilio,
-                                                                                    media_bucket):
+def test_chinese_voicemail_is_transcribed_by_amazon_transcribe_and_lands_on_the_case(
+    client, moto_store, twilio, media_bucket
+):
     import json
 
     import boto3
@@ -104,8 +139,12 @@ def test_chinese_voicemail_is_transcribed_by_amazon_transcribe_and_lands_on_the_
     record = _twiml(_follow(client, menu.find("Gather").get("action"), {**call, "Digits": "1"}))
     recording_path = f"/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE{'6' * 32}"
     twilio.media[recording_path] = ("audio/x-wav", b"RIFF....WAVEfmt fake chinese recording")
-    recording = {**call, "RecordingUrl": "https://api.twilio.com" + recording_path, "RecordingSid": "RE" + "6" * 32,
-                 "RecordingDuration": "35"}
+    recording = {
+        **call,
+        "RecordingUrl": "https://api.twilio.com" + recording_path,
+        "RecordingSid": "RE" + "6" * 32,
+        "RecordingDuration": "35",
+    }
     _twiml(_follow(client, record.find("Record").get("action"), recording))
     _twiml(_follow(client, record.find("Record").get("action"), recording))  # delivered twice: one job
     [reference] = moto_store.cases.open_for_contact(CALLER)
@@ -118,12 +157,22 @@ def test_chinese_voicemail_is_transcribed_by_amazon_transcribe_and_lands_on_the_
     assert job["Media"]["MediaFileUri"] == moto_store.cases.get(reference).attachments[0].location
     words = "柜员态度很差，还不让我取钱。"
     boto3.client("s3").put_object(  # what Transcribe writes to the OutputKey it was given
-        Bucket=media_bucket, Key=f"media/transcripts/{call['CallSid']}.json",
-        Body=json.dumps({"jobName": job_name, "status": "COMPLETED",
-                         "results": {"transcripts": [{"transcript": words}], "items": []}}, ensure_ascii=False))
+        Bucket=media_bucket,
+        Key=f"media/transcripts/{call['CallSid']}.json",
+        Body=json.dumps(
+            {
+                "jobName": job_name,
+                "status": "COMPLETED",
+                "results": {"transcripts": [{"transcript": words}], "items": []},
+            },
+            ensure_ascii=False,
+        ),
+    )
     assert client.lambda_.invoke("transcribed", _transcribe_event(client, job_name)).payload == "transcribed"
     assert client.lambda_.invoke("transcribed", _transcribe_event(client, job_name)).payload == "duplicate"
-    assert client.lambda_.invoke("transcribed", _transcribe_event(client, "hotline-other-bank-CA1")).payload == "not ours"
+    assert (
+        client.lambda_.invoke("transcribed", _transcribe_event(client, "hotline-other-bank-CA1")).payload == "not ours"
+    )
     case = moto_store.cases.get(reference)
     assert case.transcript == words and case.description == words and case.complainant.language == "zh"
     assert [e.kind for e in moto_store.cases.timeline(reference)].count("transcript") == 1
@@ -133,9 +182,19 @@ def test_a_failed_transcription_is_noted_and_the_recording_stays(client, moto_st
     call = _call()
     recording_path = f"/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE{'7' * 32}"
     twilio.media[recording_path] = ("audio/x-wav", b"RIFF....WAVEfmt noise")
-    _twiml(twilio_post(client, "/twilio/voice/recorded", {**call, "RecordingUrl": "https://api.twilio.com" + recording_path,
-                                                          "RecordingSid": "RE" + "7" * 32, "RecordingDuration": "8"},
-                       query={"lang": "zh"}))
+    _twiml(
+        twilio_post(
+            client,
+            "/twilio/voice/recorded",
+            {
+                **call,
+                "RecordingUrl": "https://api.twilio.com" + recording_path,
+                "RecordingSid": "RE" + "7" * 32,
+                "RecordingDuration": "8",
+            },
+            query={"lang": "zh"},
+        )
+    )
     [reference] = moto_store.cases.open_for_contact(CALLER)
     job = f"{moto_store.name}-{call['CallSid']}"
     assert client.lambda_.invoke("transcribed", _transcribe_event(client, job, "FAILED")).payload == "failed"
@@ -155,11 +214,17 @@ def test_caller_who_hangs_up_before_recording_leaves_a_call_back_case(client, mo
     assert reference in twilio.sent_to(CALLER)[0]["body"]
 
 
-def test_recording_that_arrives_after_the_call_ended_report_completes_the_same_case(client, moto_store, twilio, media_bucket):
+def test_recording_that_arrives_after_the_call_ended_report_completes_the_same_case(
+    client, moto_store, twilio, media_bucket
+):
     call = _call()
     twilio_post(client, "/twilio/voice/status", {**call, "CallStatus": "completed"})
-    recording = {**call, "RecordingUrl": "https://api.twilio.com/late", "RecordingSid": "RE" + "6" * 32,
-                 "RecordingDuration": "30"}
+    recording = {
+        **call,
+        "RecordingUrl": "https://api.twilio.com/late",
+        "RecordingSid": "RE" + "6" * 32,
+        "RecordingDuration": "30",
+    }
     twilio_post(client, "/twilio/voice/recorded", recording, query={"lang": "en"})
     [reference] = moto_store.cases.open_for_contact(CALLER)
     case = moto_store.cases.get(reference)

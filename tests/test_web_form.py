@@ -1,4 +1,5 @@
 """The web form: filing a complaint, being told the reference, finding it again."""
+
 import re
 from datetime import datetime, timezone
 
@@ -33,10 +34,21 @@ def test_form_is_served_in_chinese_by_default_and_english_on_request(client, sto
 
 def test_filed_complaint_is_stored_acknowledged_and_found_by_status_lookup(client, store, twilio):
     page = client.http.get("/complaints/new?lang=en").body.decode()
-    response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
-        form_token=_token(page), description="The ATM at Pier Road kept my card and nobody helped.",
-        type="complaint", category="channel", name="Li Wei", phone="138 0013 8000",
-        email="li.wei@example.com", language="en", location="Pier Road branch"))
+    response = client.http.post(
+        "/complaints?lang=en",
+        headers=FORM_HEADERS,
+        body=form_body(
+            form_token=_token(page),
+            description="The ATM at Pier Road kept my card and nobody helped.",
+            type="complaint",
+            category="channel",
+            name="Li Wei",
+            phone="138 0013 8000",
+            email="li.wei@example.com",
+            language="en",
+            location="Pier Road branch",
+        ),
+    )
     assert response.status_code == 200
     confirmation = response.body.decode()
     reference = _reference(confirmation)
@@ -55,10 +67,21 @@ def test_filed_complaint_is_stored_acknowledged_and_found_by_status_lookup(clien
     assert messages["sms"].status == "sent" and messages["sms"].provider_id == texts[0]["sid"]
     assert messages["email"].status == "sent" and reference in messages["email"].subject
 
-    store.cases.append_event(reference, Event(at=datetime.now(timezone.utc), actor="staff:zhang", kind="note",
-                                        text="Internal: branch manager suspects card skimmer", public=False))
-    lookup = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
-                              body=form_body(ref=reference.lower().replace("-", " "), contact="13800138000"))
+    store.cases.append_event(
+        reference,
+        Event(
+            at=datetime.now(timezone.utc),
+            actor="staff:zhang",
+            kind="note",
+            text="Internal: branch manager suspects card skimmer",
+            public=False,
+        ),
+    )
+    lookup = client.http.post(
+        "/complaints/status?lang=en",
+        headers=FORM_HEADERS,
+        body=form_body(ref=reference.lower().replace("-", " "), contact="13800138000"),
+    )
     assert lookup.status_code == 200
     shown = lookup.body.decode()
     assert "Received" in shown and reference in shown
@@ -67,8 +90,13 @@ def test_filed_complaint_is_stored_acknowledged_and_found_by_status_lookup(clien
 
 
 def test_validation_errors_are_shown_next_to_fields_in_english_keeping_what_was_typed(client, store):
-    response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
-        description="", phone="12345", email="not-an-email", name="Wang <b>Fang</b>", location="Harbour Rd"))
+    response = client.http.post(
+        "/complaints?lang=en",
+        headers=FORM_HEADERS,
+        body=form_body(
+            description="", phone="12345", email="not-an-email", name="Wang <b>Fang</b>", location="Harbour Rd"
+        ),
+    )
     assert response.status_code == 422
     page = response.body.decode()
     assert "Please correct the fields marked below" in page
@@ -80,8 +108,9 @@ def test_validation_errors_are_shown_next_to_fields_in_english_keeping_what_was_
 
 
 def test_validation_errors_are_shown_in_chinese(client, store):
-    response = client.http.post("/complaints?lang=zh", headers=FORM_HEADERS,
-                                body=form_body(description="太短", phone="abc"))
+    response = client.http.post(
+        "/complaints?lang=zh", headers=FORM_HEADERS, body=form_body(description="太短", phone="abc")
+    )
     page = response.body.decode()
     assert response.status_code == 422
     assert "请修改下面标出的内容" in page
@@ -89,8 +118,11 @@ def test_validation_errors_are_shown_in_chinese(client, store):
 
 
 def test_chinese_complaint_gets_chinese_acknowledgement(client, store, twilio):
-    response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
-        description="柜台工作人员态度恶劣，排队两个小时无人处理。", phone="+86 139 0000 1111"))
+    response = client.http.post(
+        "/complaints?lang=en",
+        headers=FORM_HEADERS,
+        body=form_body(description="柜台工作人员态度恶劣，排队两个小时无人处理。", phone="+86 139 0000 1111"),
+    )
     reference = _reference(response.body.decode())
     assert "您的投诉已受理" in response.body.decode()
     assert "您的投诉已受理，编号" + reference in twilio.sent_to("+8613900001111")[0]["body"]
@@ -100,8 +132,11 @@ def test_received_time_is_shown_to_the_minute_with_weekday_in_institution_zone(c
     import time_machine
 
     with time_machine.travel("2026-11-20T10:05:00Z", tick=False):  # Friday 18:05 in Shanghai
-        response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS,
-                                    body=form_body(description="Card blocked without notice", language="en"))
+        response = client.http.post(
+            "/complaints?lang=en",
+            headers=FORM_HEADERS,
+            body=form_body(description="Card blocked without notice", language="en"),
+        )
     page = response.body.decode()
     assert 'id="received">Fri 20 Nov 2026 18:05<' in page
     # after closing time: the clock starts Monday 09:00; 3 working days of 09:00-17:30 end Wednesday 17:30
@@ -110,34 +145,54 @@ def test_received_time_is_shown_to_the_minute_with_weekday_in_institution_zone(c
 
 def test_html_in_every_field_is_shown_escaped(client, store, twilio):
     attack = '<script>alert("x")</script>'
-    response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
-        description=attack, occurred=attack, location=attack, subject=attack, demands=attack, name=attack,
-        phone=attack, email=attack))
+    response = client.http.post(
+        "/complaints?lang=en",
+        headers=FORM_HEADERS,
+        body=form_body(
+            description=attack,
+            occurred=attack,
+            location=attack,
+            subject=attack,
+            demands=attack,
+            name=attack,
+            phone=attack,
+            email=attack,
+        ),
+    )
     page = response.body.decode()
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
-    filed = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
-        description=attack + " is what they wrote on my receipt", phone="13800138001"))
+    filed = client.http.post(
+        "/complaints?lang=en",
+        headers=FORM_HEADERS,
+        body=form_body(description=attack + " is what they wrote on my receipt", phone="13800138001"),
+    )
     reference = _reference(filed.body.decode())
-    lookup = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
-                              body=form_body(ref=reference, contact="13800138001"))
+    lookup = client.http.post(
+        "/complaints/status?lang=en", headers=FORM_HEADERS, body=form_body(ref=reference, contact="13800138001")
+    )
     assert "<script>" not in lookup.body.decode()
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
 def test_status_lookup_gives_the_same_answer_for_a_wrong_contact_and_an_unknown_reference(client, store, twilio):
-    filed = client.http.post("/complaints?lang=en", headers=FORM_HEADERS,
-                             body=form_body(description="Overcharged on my loan fee", phone="13800138002"))
+    filed = client.http.post(
+        "/complaints?lang=en",
+        headers=FORM_HEADERS,
+        body=form_body(description="Overcharged on my loan fee", phone="13800138002"),
+    )
     reference = _reference(filed.body.decode())
-    wrong_contact = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
-                                     body=form_body(ref=reference, contact="13800138003"))
+    wrong_contact = client.http.post(
+        "/complaints/status?lang=en", headers=FORM_HEADERS, body=form_body(ref=reference, contact="13800138003")
+    )
     digits = reference.split("-")[1]
     unknown = "HCB-" + str(int(digits[:-1]) + 1).zfill(len(digits) - 1)
     from chalicelib.model.references import damm_digit
 
     unknown += str(damm_digit(unknown.split("-")[1]))
-    unknown_reference = client.http.post("/complaints/status?lang=en", headers=FORM_HEADERS,
-                                         body=form_body(ref=unknown, contact="13800138003"))
+    unknown_reference = client.http.post(
+        "/complaints/status?lang=en", headers=FORM_HEADERS, body=form_body(ref=unknown, contact="13800138003")
+    )
     assert wrong_contact.status_code == unknown_reference.status_code == 404
     strip = lambda page: re.sub(r'name="ref" value="[^"]*"', "", page.decode())  # noqa: E731
     assert strip(wrong_contact.body) == strip(unknown_reference.body)
@@ -145,8 +200,13 @@ def test_status_lookup_gives_the_same_answer_for_a_wrong_contact_and_an_unknown_
 
 
 def test_honeypot_submission_is_quarantined_not_filed_and_not_acknowledged(client, store, twilio):
-    response = client.http.post("/complaints?lang=en", headers=FORM_HEADERS, body=form_body(
-        description="Buy cheap watches at example dot com", phone="13800138004", website="http://spam.example"))
+    response = client.http.post(
+        "/complaints?lang=en",
+        headers=FORM_HEADERS,
+        body=form_body(
+            description="Buy cheap watches at example dot com", phone="13800138004", website="http://spam.example"
+        ),
+    )
     assert response.status_code == 200 and "Your message has been received." in response.body.decode()
     assert twilio.sent_to("+8613800138004") == []
     kept = store.abuse.quarantined("web")
@@ -156,11 +216,15 @@ def test_honeypot_submission_is_quarantined_not_filed_and_not_acknowledged(clien
 def test_too_many_submissions_from_one_source_get_429_with_the_text_kept(client, store, twilio, institution):
     limit = institution.intake.submissions_per_source_per_hour
     for number in range(limit):
-        ok = client.http.post("/complaints?lang=en", headers=FORM_HEADERS,
-                              body=form_body(description=f"Complaint number {number} about fees"))
+        ok = client.http.post(
+            "/complaints?lang=en",
+            headers=FORM_HEADERS,
+            body=form_body(description=f"Complaint number {number} about fees"),
+        )
         assert ok.status_code == 200
-    refused = client.http.post("/complaints?lang=en", headers=FORM_HEADERS,
-                               body=form_body(description="One more complaint about fees"))
+    refused = client.http.post(
+        "/complaints?lang=en", headers=FORM_HEADERS, body=form_body(description="One more complaint about fees")
+    )
     assert refused.status_code == 429
     assert "One more complaint about fees" in refused.body.decode()
 

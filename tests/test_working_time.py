@@ -1,4 +1,5 @@
 """Deadline arithmetic on real calendars (more scenarios come with the deadline engine)."""
+
 from datetime import date, datetime, time, timedelta, timezone
 
 from hypothesis import given
@@ -37,15 +38,24 @@ def test_hours_are_elapsed_time_whatever_the_calendar():
 
 
 def test_configured_holiday_and_make_up_day_override_the_weekend_rule():
-    calendar = WorkCalendar(timezone="Europe/London", holidays=frozenset({date(2026, 12, 28)}),
-                            make_up_workdays=frozenset({date(2026, 12, 27)}))
+    calendar = WorkCalendar(
+        timezone="Europe/London",
+        holidays=frozenset({date(2026, 12, 28)}),
+        make_up_workdays=frozenset({date(2026, 12, 27)}),
+    )
     assert calendar.is_working_day(date(2026, 12, 27)) and not calendar.is_working_day(date(2026, 12, 28))
 
 
-@given(start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1), timezones=st.just(timezone.utc)),
-       days=st.integers(0, 20))
+@given(
+    start=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1), timezones=st.just(timezone.utc)
+    ),
+    days=st.integers(0, 20),
+)
 def test_adding_more_working_days_never_gives_an_earlier_deadline(start, days):
-    assert add_duration(SHANGHAI, start, days, "working_days") <= add_duration(SHANGHAI, start, days + 1, "working_days")
+    assert add_duration(SHANGHAI, start, days, "working_days") <= add_duration(
+        SHANGHAI, start, days + 1, "working_days"
+    )
     assert add_duration(SHANGHAI, start, days, "working_days") >= start
 
 
@@ -76,10 +86,16 @@ def test_spring_forward_gap_does_not_produce_an_impossible_time():
     assert _local(add_duration(NEW_YORK, saturday_2_30, 1, "calendar_days"), NEW_YORK) == "2026-03-08 Sun 03:30"
 
 
-@given(start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 11, 1), timezones=st.just(timezone.utc)),
-       amount=st.integers(1, 15), unit=st.sampled_from(["hours", "calendar_days", "working_days", "working_hours"]),
-       paused_after=st.timedeltas(timedelta(0), timedelta(days=20)), paused_for=st.timedeltas(timedelta(0), timedelta(days=20)),
-       office=st.booleans())
+@given(
+    start=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2026, 11, 1), timezones=st.just(timezone.utc)
+    ),
+    amount=st.integers(1, 15),
+    unit=st.sampled_from(["hours", "calendar_days", "working_days", "working_hours"]),
+    paused_after=st.timedeltas(timedelta(0), timedelta(days=20)),
+    paused_for=st.timedeltas(timedelta(0), timedelta(days=20)),
+    office=st.booleans(),
+)
 def test_pause_and_resume_never_shortens_a_deadline(start, amount, unit, paused_after, paused_for, office):
     from chalicelib.sla.working_time import resume_due
 
@@ -91,4 +107,6 @@ def test_pause_and_resume_never_shortens_a_deadline(start, amount, unit, paused_
     if paused_at < due:  # the time that was left is all still there after the pause
         from chalicelib.sla.working_time import remaining
 
-        assert remaining(calendar, unit, paused_at + paused_for, resumed) >= remaining(calendar, unit, paused_at, due) - timedelta(seconds=1)
+        assert remaining(calendar, unit, paused_at + paused_for, resumed) >= remaining(
+            calendar, unit, paused_at, due
+        ) - timedelta(seconds=1)

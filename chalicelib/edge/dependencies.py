@@ -1,6 +1,7 @@
 """Builds the dependencies object from the environment, once per container (the store, the
 providers and their clients), with the institution config re-read at most once a minute so that
 `python -m infra sync` takes effect without a deploy. Every entry point starts with `current()`."""
+
 from functools import cache
 
 from chalicelib.runtime import environment
@@ -24,7 +25,9 @@ def _parts() -> dict:
     table_name = environment.setting("TABLE_NAME")
     return {
         "store": Stores(environment.aws_resource("dynamodb").Table(table_name)),
-        "sms": TwilioSms(twilio_credentials, environment.optional("TWILIO_FROM"), environment.optional("TWILIO_API_BASE")),
+        "sms": TwilioSms(
+            twilio_credentials, environment.optional("TWILIO_FROM"), environment.optional("TWILIO_API_BASE")
+        ),
         "email": SesEmail(lambda: environment.aws_client("ses"), environment.optional("MAIL_FROM")),
         "files": MediaFiles(lambda: environment.aws_client("s3"), environment.optional("MAIL_BUCKET")),
         # Jobs are named after the table: one account may run several institutions, and each stack
@@ -49,7 +52,8 @@ def _load_institution():
     document = store().config.get()
     if document is None:
         raise environment.MissingSetting(
-            f"no institution config in table {environment.setting('TABLE_NAME')}: run `python -m infra sync`")
+            f"no institution config in table {environment.setting('TABLE_NAME')}: run `python -m infra sync`"
+        )
     value = Institution.model_validate(document)
     problems = acknowledgement_length_problems(value)
     if problems:

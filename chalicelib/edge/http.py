@@ -1,5 +1,6 @@
 """The HTTP toolkit every page and webhook shares: body limits (413 before anything is parsed),
 security headers, form parsing, the reader's language, the plain-text refusals."""
+
 from urllib.parse import parse_qs
 
 from chalice import Response
@@ -10,7 +11,7 @@ from chalicelib.runtime.language import Language, choose, from_accept_language, 
 MAX_BODY_BYTES = 64 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -42,8 +43,12 @@ def form_fields(request) -> dict[str, str]:
 def page_language(request, institution: Institution, preferred: Language | None = None) -> Language:
     """The page's own switch (?lang=), then what we know the reader prefers, then the browser's."""
     query = request.query_params or {}
-    return choose(from_choice(query.get("lang")), preferred, from_accept_language(request.headers.get("accept-language")),
-                  default=institution.default_language)
+    return choose(
+        from_choice(query.get("lang")),
+        preferred,
+        from_accept_language(request.headers.get("accept-language")),
+        default=institution.default_language,
+    )
 
 
 def root_path(request) -> str:

@@ -1,6 +1,7 @@
 """The complainant's pages: the complaint form, its confirmation and the status lookup. Every page
 escapes what it shows (Jinja2 autoescape); errors are pages in the user's language, with what they
 typed kept."""
+
 import secrets
 from datetime import datetime
 
@@ -18,19 +19,41 @@ from chalicelib.runtime.rendering import local_time, render_page, text
 from chalicelib.store.table import Once
 
 LOOKUPS_PER_SOURCE_PER_HOUR = 30
-FORM_FIELDS = ("description", "type", "category", "occurred", "location", "subject", "demands",
-               "name", "phone", "email", "language", "anonymous")
+FORM_FIELDS = (
+    "description",
+    "type",
+    "category",
+    "occurred",
+    "location",
+    "subject",
+    "demands",
+    "name",
+    "phone",
+    "email",
+    "language",
+    "anonymous",
+)
 
 
 def page(request, name: str, language: Language, institution: Institution, status: int = 200, **values) -> Response:
-    body = render_page(name, language, root=root_path(request), institution_name=institution.name.in_(language), **values)
+    body = render_page(
+        name, language, root=root_path(request), institution_name=institution.name.in_(language), **values
+    )
     return Response(body=body, status_code=status, headers=HTML)
 
 
-def message_page(request, language: Language, institution: Institution, status: int, title_key: str,
-                 body_key: str) -> Response:
-    return page(request, "message", language, institution, status, title=text(language, title_key),
-                body=text(language, body_key))
+def message_page(
+    request, language: Language, institution: Institution, status: int, title_key: str, body_key: str
+) -> Response:
+    return page(
+        request,
+        "message",
+        language,
+        institution,
+        status,
+        title=text(language, title_key),
+        body=text(language, body_key),
+    )
 
 
 def over_limit(deps: Dependencies, kind: str, source: str, now: datetime, limit: int) -> bool:
@@ -50,10 +73,20 @@ def field_messages(language: Language, rejected: Rejected) -> dict[str, str]:
 
 # -- the web form -----------------------------------------------------------------------------
 def _form(request, institution, language, status=200, values=None, errors=None, banner=None) -> Response:
-    return page(request, "new", language, institution, status, values=values or {}, errors=errors or {},
-                banner=banner, categories=institution.categories, allow_anonymous=institution.intake.allow_anonymous,
-                max_text=institution.intake.max_text_chars,
-                form_token=(values or {}).get("form_token") or secrets.token_urlsafe(16))
+    return page(
+        request,
+        "new",
+        language,
+        institution,
+        status,
+        values=values or {},
+        errors=errors or {},
+        banner=banner,
+        categories=institution.categories,
+        allow_anonymous=institution.intake.allow_anonymous,
+        max_text=institution.intake.max_text_chars,
+        form_token=(values or {}).get("form_token") or secrets.token_urlsafe(16),
+    )
 
 
 def new_form(deps: Dependencies, request) -> Response:
@@ -78,8 +111,15 @@ def submit_form(deps: Dependencies, request, now: datetime) -> Response:
     try:
         submission = validate_submission(data, institution)
     except Rejected as rejected:
-        return _form(request, institution, language, 422, values, field_messages(language, rejected),
-                     text(language, "form_has_errors"))
+        return _form(
+            request,
+            institution,
+            language,
+            422,
+            values,
+            field_messages(language, rejected),
+            text(language, "form_has_errors"),
+        )
     complaint = submission.to_new_complaint("web", language, institution.default_language)
     token = fields.get("form_token", "")
     filed = file_complaint(deps, complaint, now, once=Once("web", token) if 16 <= len(token) <= 64 else None)
@@ -94,9 +134,16 @@ def _confirmation(request, institution: Institution, filed: Filed) -> Response:
     if not filed.messages:
         notices.append(text(language, "confirm_no_contact"))
     expected = case.expected_response_by()
-    return page(request, "confirmation", language, institution, reference=case.reference,
-                received=local_time(case.received_at, zone, language),
-                expected=local_time(expected, zone, language) if expected else None, notices=notices)
+    return page(
+        request,
+        "confirmation",
+        language,
+        institution,
+        reference=case.reference,
+        received=local_time(case.received_at, zone, language),
+        expected=local_time(expected, zone, language) if expected else None,
+        notices=notices,
+    )
 
 
 # -- status lookup ----------------------------------------------------------------------------
@@ -118,19 +165,40 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
     if not contact:
         return page(request, "status", language, institution, values=values, case=None, banner=None)
     if over_limit(deps, "lookup", source_address(request), now, LOOKUPS_PER_SOURCE_PER_HOUR):
-        return page(request, "status", language, institution, 429, values=values, case=None,
-                    banner=text(language, "error_429"))
+        return page(
+            request, "status", language, institution, 429, values=values, case=None, banner=text(language, "error_429")
+        )
     case = find_own_case(deps, reference_text, contact)
     if case is None:
-        return page(request, "status", language, institution, 404, values=values, case=None,
-                    banner=text(language, "status_not_found"))
+        return page(
+            request,
+            "status",
+            language,
+            institution,
+            404,
+            values=values,
+            case=None,
+            banner=text(language, "status_not_found"),
+        )
     zone = institution.calendar.timezone
-    updates = [{"at": local_time(event.at, zone, language), "text": event.text}
-               for event in deps.store.cases.timeline(case.reference) if event.public]
+    updates = [
+        {"at": local_time(event.at, zone, language), "text": event.text}
+        for event in deps.store.cases.timeline(case.reference)
+        if event.public
+    ]
     expected = case.expected_response_by()
-    return page(request, "status", language, institution, values=values, case=case, banner=None,
-                updates=updates, received=local_time(case.received_at, zone, language),
-                expected=local_time(expected, zone, language) if expected else None)
+    return page(
+        request,
+        "status",
+        language,
+        institution,
+        values=values,
+        case=case,
+        banner=None,
+        updates=updates,
+        received=local_time(case.received_at, zone, language),
+        expected=local_time(expected, zone, language) if expected else None,
+    )
 
 
 def find_own_case(deps: Dependencies, reference_text: str, contact: str) -> Case | None:

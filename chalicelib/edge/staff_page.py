@@ -2,6 +2,7 @@
 No password: the link is the key, so it is checked first and an invalid one learns nothing.
 Every action is a POST with a CSRF token bound to the link and to the case version shown, and
 is applied conditionally on that version (a second person acting at once sees the new state)."""
+
 from datetime import datetime
 
 from chalice import Response
@@ -42,8 +43,15 @@ def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Respon
     member = deps.institution.staff_member(link.staff_id) if link else None
     language = page_language(request, institution, preferred=member.language if member else None)
     if problem == "invalid":
-        return _html(request, "staff_link", language, institution, 404, message=text(language, "staff_link_invalid"),
-                     offer_fresh=False)
+        return _html(
+            request,
+            "staff_link",
+            language,
+            institution,
+            404,
+            message=text(language, "staff_link_invalid"),
+            offer_fresh=False,
+        )
     if request.method == "POST":
         try:
             fields = form_fields(request)
@@ -52,13 +60,26 @@ def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Respon
         if problem == "expired":
             if fields.get("action") == "fresh_link":
                 _text_fresh_link(deps, link, now)
-                return _html(request, "staff_link", language, institution, message=text(language, "staff_fresh_sent"),
-                             offer_fresh=False)
+                return _html(
+                    request,
+                    "staff_link",
+                    language,
+                    institution,
+                    message=text(language, "staff_fresh_sent"),
+                    offer_fresh=False,
+                )
         else:
             return _act(deps, request, token, link, fields, language, now)
     if problem == "expired":
-        return _html(request, "staff_link", language, institution, 410, message=text(language, "staff_link_expired"),
-                     offer_fresh=True)
+        return _html(
+            request,
+            "staff_link",
+            language,
+            institution,
+            410,
+            message=text(language, "staff_link_expired"),
+            offer_fresh=True,
+        )
     return _show(deps, request, token, link, language, now)
 
 
@@ -76,21 +97,54 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
             state = text(language, "staff_left", time=duration_text(language, clock.due_at - now))
         else:
             state = text(language, "staff_overdue", time=duration_text(language, now - clock.due_at))
-        clocks.append({"name": text(language, f"clock_{clock.name}"), "due": local_time(clock.due_at, zone, language),
-                       "state": state})
-    timeline = [labels.timeline_entry(language, event, institution, local_time(event.at, zone, language))
-                for event in store.cases.timeline(case.reference)]
-    staff = [{"id": member.id, "name": member.name, "unit": labels.org_unit(language, member.unit, institution)}
-             for member in institution.staff if member.id != link.staff_id]
+        clocks.append(
+            {
+                "name": text(language, f"clock_{clock.name}"),
+                "due": local_time(clock.due_at, zone, language),
+                "state": state,
+            }
+        )
+    timeline = [
+        labels.timeline_entry(language, event, institution, local_time(event.at, zone, language))
+        for event in store.cases.timeline(case.reference)
+    ]
+    staff = [
+        {"id": member.id, "name": member.name, "unit": labels.org_unit(language, member.unit, institution)}
+        for member in institution.staff
+        if member.id != link.staff_id
+    ]
     pending = case.pending_extension
-    deciding = text(language, "staff_extension_pending", who=labels.actor(language, pending.requested_by, institution),
-                    amount=pending.amount, unit=labels.label(language, "unit", pending.unit),
-                    clock=labels.label(language, "clock", pending.clock), reason=pending.reason) \
-        if pending and pending.approver == link.staff_id else None
+    deciding = (
+        text(
+            language,
+            "staff_extension_pending",
+            who=labels.actor(language, pending.requested_by, institution),
+            amount=pending.amount,
+            unit=labels.label(language, "unit", pending.unit),
+            clock=labels.label(language, "clock", pending.clock),
+            reason=pending.reason,
+        )
+        if pending and pending.approver == link.staff_id
+        else None
+    )
     severities = [(level, labels.label(language, "severity", level)) for level in SEVERITIES]
-    return _html(request, "staff", language, institution, status, case=case, clocks=clocks, severities=severities, timeline=timeline, staff=staff, deciding=deciding,
-                 received=local_time(case.received_at, zone, language), banner=banner,
-                 csrf=csrf_token(token, case.version), actions=case.status not in ("resolved", "closed", "not_accepted"))
+    return _html(
+        request,
+        "staff",
+        language,
+        institution,
+        status,
+        case=case,
+        clocks=clocks,
+        severities=severities,
+        timeline=timeline,
+        staff=staff,
+        deciding=deciding,
+        received=local_time(case.received_at, zone, language),
+        banner=banner,
+        csrf=csrf_token(token, case.version),
+        actions=case.status not in ("resolved", "closed", "not_accepted"),
+    )
 
 
 def _act(deps: Dependencies, request, token, link, fields, language, now) -> Response:
@@ -107,41 +161,90 @@ def _act(deps: Dependencies, request, token, link, fields, language, now) -> Res
         if action == "acknowledge":
             case_actions.acknowledge(deps, link.reference, actor, now, expected_version=version)
         elif action == "reply":
-            case_actions.reply(deps, link.reference, actor, fields.get("text", ""), now,
-                               holding=bool(fields.get("holding")), expected_version=version)
+            case_actions.reply(
+                deps,
+                link.reference,
+                actor,
+                fields.get("text", ""),
+                now,
+                holding=bool(fields.get("holding")),
+                expected_version=version,
+            )
         elif action == "note":
             case_actions.note(deps, link.reference, actor, fields.get("text", ""), now, expected_version=version)
         elif action == "resolve":
-            case_actions.resolve(deps, link.reference, actor, fields.get("summary", ""),
-                                 fields.get("validity", ""), fields.get("cause", ""), fields.get("corrective_action", ""),
-                                 fields.get("compensation", ""), now, expected_version=version)
+            case_actions.resolve(
+                deps,
+                link.reference,
+                actor,
+                fields.get("summary", ""),
+                fields.get("validity", ""),
+                fields.get("cause", ""),
+                fields.get("corrective_action", ""),
+                fields.get("compensation", ""),
+                now,
+                expected_version=version,
+            )
         elif action == "request_extension":
             amount = fields.get("amount", "")
-            case_actions.request_extension(deps, link.reference, actor, fields.get("clock", ""),
-                                           int(amount) if amount.isdigit() else 0, fields.get("unit", "working_days"),
-                                           fields.get("reason", ""), now, expected_version=version)
+            case_actions.request_extension(
+                deps,
+                link.reference,
+                actor,
+                fields.get("clock", ""),
+                int(amount) if amount.isdigit() else 0,
+                fields.get("unit", "working_days"),
+                fields.get("reason", ""),
+                now,
+                expected_version=version,
+            )
         elif action in ("approve_extension", "deny_extension"):
             case = store.cases.get(link.reference)
             if case.pending_extension is None or case.pending_extension.approver != link.staff_id:
                 raise Refused("extension_not_yours")
-            case_actions.decide_extension(deps, link.reference, actor, action == "approve_extension", now, expected_version=version)
+            case_actions.decide_extension(
+                deps, link.reference, actor, action == "approve_extension", now, expected_version=version
+            )
         elif action == "not_accept":
-            case_actions.not_accept(deps, link.reference, actor, fields.get("reason", ""), now,
-                                    expected_version=version)
+            case_actions.not_accept(
+                deps, link.reference, actor, fields.get("reason", ""), now, expected_version=version
+            )
         elif action == "severity":
-            case_actions.change_severity(deps, link.reference, actor, fields.get("severity", ""),
-                                         fields.get("reason", ""), now, expected_version=version)
+            case_actions.change_severity(
+                deps,
+                link.reference,
+                actor,
+                fields.get("severity", ""),
+                fields.get("reason", ""),
+                now,
+                expected_version=version,
+            )
         elif action == "reassign":
-            case_actions.reassign(deps, link.reference, actor, fields.get("to", ""), now,
-                                  expected_version=version)
+            case_actions.reassign(deps, link.reference, actor, fields.get("to", ""), now, expected_version=version)
         else:
-            return _show(deps, request, token, link, language, now,
-                         text(language, "staff_problem", problem=Refused("unknown_action").say(language)), 400)
+            return _show(
+                deps,
+                request,
+                token,
+                link,
+                language,
+                now,
+                text(language, "staff_problem", problem=Refused("unknown_action").say(language)),
+                400,
+            )
     except StaleCase:
         return _show(deps, request, token, link, language, now, text(language, "staff_stale"), 409)
     except Refused as problem:
-        return _show(deps, request, token, link, language, now, text(language, "staff_problem", problem=problem.say(language)),
-                     422)
+        return _show(
+            deps,
+            request,
+            token,
+            link,
+            language,
+            now,
+            text(language, "staff_problem", problem=problem.say(language)),
+            422,
+        )
     return _show(deps, request, token, link, language, now, text(language, "staff_done"))
 
 
@@ -154,6 +257,8 @@ def _text_fresh_link(deps: Dependencies, link: Link, now: datetime) -> None:
 
     message = link_message(deps, link.reference, member.id, member.phone, "staff_link", now, "staff_text_case")
     deps.store.outbox.queue(message)
-    deps.store.cases.append_event(link.reference, Event(at=now, actor=f"staff:{member.id}", kind="fresh_link_sent",
-                                             data={"message_id": message.id}))
+    deps.store.cases.append_event(
+        link.reference,
+        Event(at=now, actor=f"staff:{member.id}", kind="fresh_link_sent", data={"message_id": message.id}),
+    )
     notify.deliver(deps, [message.id], now)

@@ -1,5 +1,6 @@
 """The /twilio/* webhooks: check the signature (403 and nothing stored when it fails), parse
 Twilio's form fields, call the channel logic, answer in TwiML."""
+
 import logging
 
 from chalice import Response
@@ -22,8 +23,7 @@ def signed_params(deps: Dependencies, request) -> dict[str, str]:
     """The posted fields of a request Twilio really sent, or Forbidden / TooLarge."""
     raw = body_bytes(request)
     params = form_params(raw)
-    query = [(name, value) for name in (request.query_params or {})
-             for value in request.query_params.getlist(name)]
+    query = [(name, value) for name in (request.query_params or {}) for value in request.query_params.getlist(name)]
     path = request.path.format(**(request.uri_params or {}))  # "/twilio/voice/{step}" -> the real path
     urls = candidate_urls(environment.setting("PUBLIC_BASE_URL"), path, query)
     verify(environment.secret("TWILIO_AUTH_TOKEN"), urls, params, request.headers.get("x-twilio-signature"))

@@ -2,6 +2,7 @@
 `inbound_email` reads it and it becomes a case, or joins the case it answers. The raw message
 always stays in the bucket and the case points to it. Virus-flagged mail is quarantined (kept,
 visible to administrators); bounces, auto-replies, lists and our own mail are never answered."""
+
 import json
 import logging
 from datetime import datetime
@@ -49,39 +50,67 @@ def receive(deps: Dependencies, notification: dict, now: datetime) -> str:
     parsed, size = _read(deps.files, bucket, key)
     raw = Attachment(name="original-message.eml", content_type="message/rfc822", size=size, location=raw_location)
     own_address = (institution.channels.email_address or "").lower()
-    automatic = parsed.automatic or ("own-address" if parsed.sender == own_address else None) \
+    automatic = (
+        parsed.automatic
+        or ("own-address" if parsed.sender == own_address else None)
         or (None if parsed.sender else "no-sender")
+    )
     target = _thread(store, parsed)
-    details = {"channel": "email", "message_id": parsed.message_id, "subject": parsed.subject,
-               "verdicts": verdicts, "problems": parsed.problems, "raw": raw_location}
+    details = {
+        "channel": "email",
+        "message_id": parsed.message_id,
+        "subject": parsed.subject,
+        "verdicts": verdicts,
+        "problems": parsed.problems,
+        "raw": raw_location,
+    }
 
     if automatic:
         if target is None:
             return _quarantine(store, once, automatic, {**record, "subject": parsed.subject}, now)
-        event = Event(at=now, actor="system", kind=f"email_{automatic.replace('-', '_')}", text=parsed.text[:2000],
-                      data=details)
+        event = Event(
+            at=now, actor="system", kind=f"email_{automatic.replace('-', '_')}", text=parsed.text[:2000], data=details
+        )
         return _add(store, target, [event], once, now, "noted")
 
     attachments = _keep_attachments(deps.files, parsed, bucket, ses_id)
     if target is not None:
         case = store.cases.get(target)
-        event = Event(at=now, actor="complainant", kind="complainant_message", text=parsed.text,
-                      data={**details, "attachments": [a.model_dump() for a in [raw, *attachments]]})
-        outcome = _add(store, target, [event], once, now, "threaded",
-                       set_fields={"attachments": [a.model_dump() for a in case.attachments + [raw, *attachments]]})
+        event = Event(
+            at=now,
+            actor="complainant",
+            kind="complainant_message",
+            text=parsed.text,
+            data={**details, "attachments": [a.model_dump() for a in [raw, *attachments]]},
+        )
+        outcome = _add(
+            store,
+            target,
+            [event],
+            once,
+            now,
+            "threaded",
+            set_fields={"attachments": [a.model_dump() for a in case.attachments + [raw, *attachments]]},
+        )
         if outcome == "threaded":
             complainant_replied(deps, target, now)
         return outcome
 
-    words = "\n\n".join(part for part in (parsed.subject, parsed.text) if part) or text(deps.institution.default_language, "email_empty")
+    words = "\n\n".join(part for part in (parsed.subject, parsed.text) if part) or text(
+        deps.institution.default_language, "email_empty"
+    )
     language = from_text(parsed.subject + " " + parsed.text) or institution.default_language
-    complaint = NewComplaint(channel="email", description=words, attachments=[raw, *attachments],
-                             complainant=Complainant(name=parsed.sender_name or None, email=parsed.sender,
-                                                     language=language))
+    complaint = NewComplaint(
+        channel="email",
+        description=words,
+        attachments=[raw, *attachments],
+        complainant=Complainant(name=parsed.sender_name or None, email=parsed.sender, language=language),
+    )
     received = Event(at=now, actor="complainant", kind="email_received", data=details)
     # No automatic answer to suspected spam: an acknowledgement to a forged sender is backscatter.
-    filed = file_complaint(deps, complaint, now, once=once, extra_events=[received],
-                           acknowledge=verdicts["spam"] != "FAIL")
+    filed = file_complaint(
+        deps, complaint, now, once=once, extra_events=[received], acknowledge=verdicts["spam"] != "FAIL"
+    )
     log_event(logger, "email_filed", reference=filed.case.reference, sender=parsed.sender, replayed=filed.replayed)
     return "duplicate" if filed.replayed else "filed"
 
@@ -90,21 +119,28 @@ def _read(files: MediaFiles, bucket: str, key: str) -> tuple[ParsedEmail, int]:
     size = files.size(bucket, key)
     if size > MAX_PARSE_BYTES:
         head = files.read(bucket, key, first_bytes=262144)
-        parsed = _headers_only(head, f"message of {size / 1e6:.1f} MB is too large to read automatically; "
-                                     "the raw message is kept")
+        parsed = _headers_only(
+            head, f"message of {size / 1e6:.1f} MB is too large to read automatically; the raw message is kept"
+        )
         return parsed, size
     raw = files.read(bucket, key)
     try:
         return parse(raw), size
     except (RecursionError, MemoryError) as error:
-        return _headers_only(raw[:262144], f"message structure could not be read ({type(error).__name__}); "
-                                           "the raw message is kept"), size
+        return _headers_only(
+            raw[:262144], f"message structure could not be read ({type(error).__name__}); the raw message is kept"
+        ), size
 
 
 def _headers_only(head: bytes, problem: str) -> ParsedEmail:
     headers = BytesHeaderParser(policy=policy.default).parsebytes(head.split(b"\r\n\r\n")[0].split(b"\n\n")[0])
-    parsed = parse(b"".join(f"{name}: {value}\r\n".encode("utf-8", "surrogateescape") for name, value in
-                            headers.items() if name.lower() not in ("content-type", "content-transfer-encoding")))
+    parsed = parse(
+        b"".join(
+            f"{name}: {value}\r\n".encode("utf-8", "surrogateescape")
+            for name, value in headers.items()
+            if name.lower() not in ("content-type", "content-transfer-encoding")
+        )
+    )
     parsed.problems.append(problem)
     parsed.text = parsed.full_text = ""
     return parsed
@@ -130,8 +166,10 @@ def _keep_attachments(files: MediaFiles, parsed: ParsedEmail, bucket: str, ses_i
     for number, part in enumerate(parsed.attachments, start=1):
         size = len(part.content)
         if len(kept) >= MAX_ATTACHMENTS or size > MAX_ATTACHMENT_BYTES or total + size > MAX_ATTACHMENTS_BYTES:
-            parsed.problems.append(f"attachment {part.filename!r} ({size} bytes) not stored separately: over the "
-                                   "limits; it is in the raw message")
+            parsed.problems.append(
+                f"attachment {part.filename!r} ({size} bytes) not stored separately: over the "
+                "limits; it is in the raw message"
+            )
             continue
         key = f"media/email/{ses_id}/{number}-{part.filename}"
         location = files.put(key, part.content, part.content_type, bucket=bucket)
@@ -140,8 +178,15 @@ def _keep_attachments(files: MediaFiles, parsed: ParsedEmail, bucket: str, ses_i
     return kept
 
 
-def _add(store: Stores, reference: str, events: list[Event], once: Once, now: datetime, outcome: str,
-         set_fields: dict | None = None) -> str:
+def _add(
+    store: Stores,
+    reference: str,
+    events: list[Event],
+    once: Once,
+    now: datetime,
+    outcome: str,
+    set_fields: dict | None = None,
+) -> str:
     try:
         store.cases.add_to(reference, events, now, once, set_fields=set_fields)
     except DuplicateSubmission:

@@ -1,6 +1,7 @@
 """One path into the register for every channel: a NewComplaint becomes a case with a
 reference, its clocks, its first timeline events and its acknowledgement, in one transaction;
 then the acknowledgement is sent at once (and retried by the sweep if that fails)."""
+
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,9 +38,16 @@ def status_url(base_url: str, reference: str) -> str:
     return f"{base_url.rstrip('/')}/complaints/status?ref={quote(reference)}"
 
 
-def file_complaint(deps: Dependencies, complaint: NewComplaint, now: datetime, once: Once | None = None,
-                   reply_inline: bool = False, extra_events: list[Event] = (), text_back: bool = True,
-                   acknowledge: bool = True) -> Filed:
+def file_complaint(
+    deps: Dependencies,
+    complaint: NewComplaint,
+    now: datetime,
+    once: Once | None = None,
+    reply_inline: bool = False,
+    extra_events: list[Event] = (),
+    text_back: bool = True,
+    acknowledge: bool = True,
+) -> Filed:
     """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
     text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
     acknowledge=False: no acknowledgement at all (suspected spam)."""
@@ -47,33 +55,70 @@ def file_complaint(deps: Dependencies, complaint: NewComplaint, now: datetime, o
     if once and (earlier := store.deliveries.seen(once)):
         return _replay(store, earlier)
     local = now.astimezone(institution.calendar.work_calendar().zone)
-    reference = format_reference(institution.reference_prefix, local,
-                                 store.cases.next_reference_sequence(month_key(local)))
-    severity, reasons = assess_severity(institution, complaint.description, complaint.group_size, complaint.severity,
-                                        _recent_cases(store, institution, complaint, now))
+    reference = format_reference(
+        institution.reference_prefix, local, store.cases.next_reference_sequence(month_key(local))
+    )
+    severity, reasons = assess_severity(
+        institution,
+        complaint.description,
+        complaint.group_size,
+        complaint.severity,
+        _recent_cases(store, institution, complaint, now),
+    )
     complaint = complaint.model_copy(update={"severity": severity})
-    case = Case(**complaint.model_dump(), reference=reference, received_at=now, severity_reasons=reasons,
-                clocks=opening_clocks(institution, now, complaint), chain=chain_snapshot(institution))
-    messages = acknowledgement_messages(case, institution, now, status_url(base_url, reference),
-                                        sms=text_back and not reply_inline) if acknowledge else []
+    case = Case(
+        **complaint.model_dump(),
+        reference=reference,
+        received_at=now,
+        severity_reasons=reasons,
+        clocks=opening_clocks(institution, now, complaint),
+        chain=chain_snapshot(institution),
+    )
+    messages = (
+        acknowledgement_messages(
+            case, institution, now, status_url(base_url, reference), sms=text_back and not reply_inline
+        )
+        if acknowledge
+        else []
+    )
     reply = sms_acknowledgement(case, institution) if reply_inline else None
-    events = [Event(at=now, actor="complainant", kind="received", public=False,
-                    text=complaint.description, data={"channel": complaint.channel}), *extra_events]
+    events = [
+        Event(
+            at=now,
+            actor="complainant",
+            kind="received",
+            public=False,
+            text=complaint.description,
+            data={"channel": complaint.channel},
+        ),
+        *extra_events,
+    ]
     if reply:
-        events.append(Event(at=now, actor="system", kind="acknowledgement_replied", public=True, text=reply,
-                            data={"channel": "sms"}))
-    events += [Event(at=now, actor="system", kind="acknowledgement_queued", public=True,
-                     text=message.body if message.channel == "sms" else message.subject,
-                     data={"message_id": message.id, "channel": message.channel})
-               for message in messages]
+        events.append(
+            Event(
+                at=now, actor="system", kind="acknowledgement_replied", public=True, text=reply, data={"channel": "sms"}
+            )
+        )
+    events += [
+        Event(
+            at=now,
+            actor="system",
+            kind="acknowledgement_queued",
+            public=True,
+            text=message.body if message.channel == "sms" else message.subject,
+            data={"message_id": message.id, "channel": message.channel},
+        )
+        for message in messages
+    ]
     if once and reply:
         once = once.answering(reply)
     try:
         store.cases.create(case, events, messages, once, now, next_due=next_due(case, institution))
     except DuplicateSubmission as earlier:
         return _replay(store, earlier)
-    log_event(logger, "case_filed", reference=reference, channel=complaint.channel,
-              contacts=case.complainant.contacts())
+    log_event(
+        logger, "case_filed", reference=reference, channel=complaint.channel, contacts=case.complainant.contacts()
+    )
     metrics.count("ComplaintsFiled", Channel=complaint.channel)
     for message in messages:
         notify.attempt(deps, message, now)
@@ -93,5 +138,4 @@ def _recent_cases(store: Stores, institution: Institution, complaint: NewComplai
 
 def _replay(store: Stores, earlier: DuplicateSubmission) -> Filed:
     case = store.cases.get(earlier.reference)
-    return Filed(case=case, messages=store.outbox.for_case(earlier.reference), replayed=True,
-                 reply=earlier.response)
+    return Filed(case=case, messages=store.outbox.for_case(earlier.reference), replayed=True, reply=earlier.response)

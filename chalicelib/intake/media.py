@@ -1,5 +1,6 @@
 """Keeping what complainants send with their messages (MMS pictures, voice recordings) in the
 mail/media bucket. A file that cannot be fetched or stored is kept as its provider URL: nothing is lost."""
+
 import logging
 import mimetypes
 

@@ -3,6 +3,7 @@ GB2312, GB18030, Big5 and mislabelled charsets, quoted-printable and base64, HTM
 (made into safe text by BeautifulSoup, never regular expressions), quoted reply history
 trimmed, attachments and inline images listed. Pure: bytes in, a ParsedEmail out. Bounded:
 at most MAX_PARTS parts and MAX_DEPTH levels are walked, whatever the message holds."""
+
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -14,8 +15,9 @@ MAX_PARTS = 200
 MAX_DEPTH = 12
 MAX_TEXT_CHARS = 20_000
 _CHINESE_FALLBACKS = ("utf-8", "gb18030", "big5")
-_AUTO_SUBJECT = re.compile(r"^\s*(auto(matic)?[ -]?(reply|response)|out of (the )?office|自动回复|休假|不在办公室)",
-                           re.IGNORECASE)
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(auto(matic)?[ -]?(reply|response)|out of (the )?office|自动回复|休假|不在办公室)", re.IGNORECASE
+)
 _REPLY_MARKERS = [
     re.compile(r"^On .{4,200}wrote:\s*$"),  # Gmail, Apple Mail
     re.compile(r"^在 .{4,200}写道[：:]\s*$"),  # Gmail / Apple Mail in Chinese
@@ -49,8 +51,10 @@ class ParsedEmail:
     problems: list[str] = field(default_factory=list)  # what could not be read, for the record
 
 
-_FORWARD = re.compile(r"^\s*(fwd?|转发|轉寄)\s*[:：]|^-{5,}\s*(forwarded message|转发的邮件)|^begin forwarded message",
-                      re.IGNORECASE | re.MULTILINE)
+_FORWARD = re.compile(
+    r"^\s*(fwd?|转发|轉寄)\s*[:：]|^-{5,}\s*(forwarded message|转发的邮件)|^begin forwarded message",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def parse(raw: bytes) -> ParsedEmail:
@@ -69,20 +73,24 @@ def parse(raw: bytes) -> ParsedEmail:
             html.append(_html_to_text(_text_of(part, problems)))
         elif kind not in ("text/plain", "text/html") or filename or disposition == "attachment":
             payload = part.get_payload(decode=True) or b""
-            attachments.append(Part(filename or f"part-{len(attachments) + 1}", kind, payload,
-                                    disposition == "inline"))
+            attachments.append(Part(filename or f"part-{len(attachments) + 1}", kind, payload, disposition == "inline"))
     full_text = "\n\n".join(t for t in (plain or html) if t.strip()).strip()
     sender_name, sender = _sender(message)
     forwarded = bool(_FORWARD.search(_header(message, "Subject")) or _FORWARD.search(full_text))
     return ParsedEmail(
         subject=_header(message, "Subject"),
-        sender_name=sender_name, sender=sender.lower(),
-        recipients=[address.lower() for _, address in getaddresses([_header(message, "To"), _header(message, "Cc")])
-                    if address],
+        sender_name=sender_name,
+        sender=sender.lower(),
+        recipients=[
+            address.lower() for _, address in getaddresses([_header(message, "To"), _header(message, "Cc")]) if address
+        ],
         message_id=_header(message, "Message-ID").strip(),
         in_reply_to=re.findall(r"<[^<>\s]+>", f"{_header(message, 'In-Reply-To')} {_header(message, 'References')}"),
-        text=(full_text if forwarded else trim_quoted(full_text))[:MAX_TEXT_CHARS], full_text=full_text[:MAX_TEXT_CHARS],
-        attachments=attachments, automatic=_automatic(message, sender), problems=problems,
+        text=(full_text if forwarded else trim_quoted(full_text))[:MAX_TEXT_CHARS],
+        full_text=full_text[:MAX_TEXT_CHARS],
+        attachments=attachments,
+        automatic=_automatic(message, sender),
+        problems=problems,
     )
 
 
@@ -96,8 +104,9 @@ def _recover_boundary(message: Message, raw: bytes) -> Message:
     if not found:
         return message
     boundary = found.group(1).decode("ascii", "replace")
-    recovered = message_from_bytes(f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode() + body,
-                                   policy=policy.default)
+    recovered = message_from_bytes(
+        f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode() + body, policy=policy.default
+    )
     if not recovered.is_multipart():
         return message
     for name, value in message.items():
@@ -238,7 +247,11 @@ def _automatic(message: Message, sender: str) -> str | None:
         return "bounce"
     if auto_submitted and auto_submitted != "no":
         return "auto-reply"
-    if _header(message, "X-Autoreply") or _header(message, "X-Autorespond") or _AUTO_SUBJECT.match(_header(message, "Subject")):
+    if (
+        _header(message, "X-Autoreply")
+        or _header(message, "X-Autorespond")
+        or _AUTO_SUBJECT.match(_header(message, "Subject"))
+    ):
         return "auto-reply"
     if _header(message, "Precedence").lower() in ("bulk", "junk", "list", "auto_reply"):
         return "bulk"

@@ -1,6 +1,7 @@
 """Texts to the hotline number: a new complaint, more words for an open one, or a keyword
 (status, help, stop, start). Returns the reply text (None: no reply); every delivery of the
 same MessageSid gets the same answer and changes nothing the second time."""
+
 from datetime import datetime
 
 from chalicelib.intake.errors import BadWebhook
@@ -43,36 +44,70 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime) -> str
         store.outbox.set_opted_out(sender, False, now)
         return _answer(store, once, now, say("sms_start"))
     if keyword == "help":
-        return _answer(store, once, now, say("sms_help", hotline=institution.channels.hotline_display
-                                             or institution.channels.sms_number or ""))
+        return _answer(
+            store,
+            once,
+            now,
+            say("sms_help", hotline=institution.channels.hotline_display or institution.channels.sms_number or ""),
+        )
     target = _owned_case(store, sender, rest if keyword == "status" else body)
     if keyword == "status":
         if target is None:
             return _answer(store, once, now, say("sms_no_case"))
-        return _answer(store, once, now, say("sms_status", reference=target.reference,
-                                             status=text(language, f"status_{target.status}"),
-                                             expected=_expected(target, institution, language)))
-    attachments = [keep_twilio_media(deps, params.get(f"MediaUrl{i}", ""), params.get(f"MediaContentType{i}", ""),
-                                     f"media/sms/{sid}", f"media-{i}")
-                   for i in range(_media_count(params)) if params.get(f"MediaUrl{i}")]
+        return _answer(
+            store,
+            once,
+            now,
+            say(
+                "sms_status",
+                reference=target.reference,
+                status=text(language, f"status_{target.status}"),
+                expected=_expected(target, institution, language),
+            ),
+        )
+    attachments = [
+        keep_twilio_media(
+            deps,
+            params.get(f"MediaUrl{i}", ""),
+            params.get(f"MediaContentType{i}", ""),
+            f"media/sms/{sid}",
+            f"media-{i}",
+        )
+        for i in range(_media_count(params))
+        if params.get(f"MediaUrl{i}")
+    ]
     if not body.strip() and not attachments:
         return _answer(store, once, now, say("sms_empty"))
     words = body.strip() or text(language, "sms_picture_only")
     if target is not None:
         reply = say("sms_added", reference=target.reference, expected=_expected(target, institution, language))
-        event = Event(at=now, actor="complainant", kind="complainant_message", text=words,
-                      data={"channel": "sms", "message_sid": sid,
-                            "attachments": [a.model_dump() for a in attachments]})
+        event = Event(
+            at=now,
+            actor="complainant",
+            kind="complainant_message",
+            text=words,
+            data={"channel": "sms", "message_sid": sid, "attachments": [a.model_dump() for a in attachments]},
+        )
         try:
-            store.cases.add_to(target.reference, [event], now, once.answering(reply),
-                              set_fields={"attachments": [a.model_dump() for a in target.attachments + attachments]}
-                              if attachments else None)
+            store.cases.add_to(
+                target.reference,
+                [event],
+                now,
+                once.answering(reply),
+                set_fields={"attachments": [a.model_dump() for a in target.attachments + attachments]}
+                if attachments
+                else None,
+            )
         except DuplicateSubmission as earlier:
             return earlier.response
         complainant_replied(deps, target.reference, now)
         return reply
-    complaint = NewComplaint(channel="sms", description=words, attachments=attachments,
-                             complainant=Complainant(phone=sender, language=language))
+    complaint = NewComplaint(
+        channel="sms",
+        description=words,
+        attachments=attachments,
+        complainant=Complainant(phone=sender, language=language),
+    )
     return file_complaint(deps, complaint, now, once=once, reply_inline=True).reply
 
 

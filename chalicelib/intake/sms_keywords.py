@@ -1,4 +1,5 @@
 """What a complainant's text asks for, when it is a keyword rather than a complaint."""
+
 import re
 import unicodedata
 from typing import Literal
@@ -7,8 +8,20 @@ Keyword = Literal["stop", "start", "help", "status"]
 
 # Carrier opt-out words (Twilio's defaults) and their usual Chinese forms.
 _WORDS: dict[Keyword, set[str]] = {
-    "stop": {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE",
-             "退订", "取消订阅", "取消", "TD"},
+    "stop": {
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "OPTOUT",
+        "REVOKE",
+        "退订",
+        "取消订阅",
+        "取消",
+        "TD",
+    },
     "start": {"START", "UNSTOP", "YES", "SUBSCRIBE", "订阅", "恢复"},
     "help": {"HELP", "INFO", "帮助", "求助说明"},
     "status": {"STATUS", "查询", "进度", "查询进度"},
@@ -27,6 +40,6 @@ def parse(body: str) -> tuple[Keyword | None, str]:
     head = first.upper()
     for status_word in _WORDS["status"]:
         if head == status_word or (head.startswith(status_word) and not status_word.isascii()):
-            remainder = text[len(status_word):] if head != status_word else rest
+            remainder = text[len(status_word) :] if head != status_word else rest
             return "status", remainder.strip()
     return None, text

@@ -1,5 +1,6 @@
 """The boundary model for complaints typed by people: the web form and the JSON API share it, so
 both apply the same rules. Errors carry a message key per field, translated by the page."""
+
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -16,8 +17,11 @@ NAME_CHARS = 100
 
 # pydantic's own error types -> our message keys (see templates/texts/*.json, "error_<key>")
 _ERROR_KEYS = {
-    "missing": "required", "string_too_short": "too_short", "string_too_long": "too_long",
-    "literal_error": "choice_invalid", "bool_parsing": "choice_invalid",
+    "missing": "required",
+    "string_too_short": "too_short",
+    "string_too_long": "too_long",
+    "literal_error": "choice_invalid",
+    "bool_parsing": "choice_invalid",
 }
 
 
@@ -54,7 +58,9 @@ class Submission(BaseModel):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _contact(lambda: normalise_phone(value, _institution(info).intake.default_phone_region)) if value else None
+        return (
+            _contact(lambda: normalise_phone(value, _institution(info).intake.default_phone_region)) if value else None
+        )
 
     @field_validator("email")
     @classmethod
@@ -81,10 +87,12 @@ class Submission(BaseModel):
         language = choose(self.language, from_text(self.description), page_language, default=default)
         return NewComplaint(
             channel=channel,
-            complainant=Complainant(name=self.name, phone=self.phone, email=self.email,
-                                    language=language, anonymous=self.anonymous),
-            **self.model_dump(include={"description", "type", "category", "occurred", "location",
-                                       "subject", "demands", "group_size"}),
+            complainant=Complainant(
+                name=self.name, phone=self.phone, email=self.email, language=language, anonymous=self.anonymous
+            ),
+            **self.model_dump(
+                include={"description", "type", "category", "occurred", "location", "subject", "demands", "group_size"}
+            ),
         )
 
 

@@ -2,6 +2,7 @@
 recording in the media bucket, started when the recording arrives; the job's completion (an
 EventBridge event to `transcribed`) adds the transcript to the case, as Twilio's callback does for
 English. The case and the recording exist before either."""
+
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -35,8 +36,12 @@ class TranscriptionJobs:
         bucket = recording.location.removeprefix("s3://").partition("/")[0]
         try:
             self._client().start_transcription_job(
-                TranscriptionJobName=self.prefix + call_sid, LanguageCode=language_code,
-                Media={"MediaFileUri": recording.location}, OutputBucketName=bucket, OutputKey=transcript_key(call_sid))
+                TranscriptionJobName=self.prefix + call_sid,
+                LanguageCode=language_code,
+                Media={"MediaFileUri": recording.location},
+                OutputBucketName=bucket,
+                OutputKey=transcript_key(call_sid),
+            )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConflictException":
                 return True  # the same recording webhook, delivered again

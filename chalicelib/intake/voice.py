@@ -4,6 +4,7 @@ the case exists as soon as the recording does, the transcript is added when it a
 caller who hangs up first leaves a "missed call - call back" case.
 
 Every step's answer is TwiML; every URL handed to Twilio is absolute and signed-checkable."""
+
 from datetime import datetime
 
 from chalicelib.intake.errors import BadWebhook
@@ -62,8 +63,10 @@ def choose_language(institution: Institution, params: dict, base_url: str) -> st
     response = _response()
     category_step = action_url(base_url, "/twilio/voice/category", lang=language)
     gather = response.gather(num_digits=1, action=category_step, timeout=8)
-    options = [text(language, "voice_menu_item", name=institution.category(code).name.in_(language), digit=i)
-               for i, code in enumerate(institution.voice.menu, start=1)]
+    options = [
+        text(language, "voice_menu_item", name=institution.category(code).name.in_(language), digit=i)
+        for i, code in enumerate(institution.voice.menu, start=1)
+    ]
     _say(gather, language, " ".join(options + [text(language, "voice_menu_other")]))
     response.redirect(category_step)
     return str(response)
@@ -82,10 +85,18 @@ def _record(institution: Institution, language: Language, category: str | None, 
     _say(response, language, text(language, "voice_record_prompt"))
     query = {"lang": language, **({"category": category} if category else {})}
     # Twilio's built-in transcription is English only; Chinese needs another engine (see README).
-    transcription = {"transcribe": True, "transcribe_callback": action_url(
-        base_url, "/twilio/voice/transcription", lang=language)} if language == "en" else {}
-    response.record(max_length=institution.voice.max_recording_seconds, finish_on_key="#", play_beep=True,
-                    action=action_url(base_url, "/twilio/voice/recorded", **query), **transcription)
+    transcription = (
+        {"transcribe": True, "transcribe_callback": action_url(base_url, "/twilio/voice/transcription", lang=language)}
+        if language == "en"
+        else {}
+    )
+    response.record(
+        max_length=institution.voice.max_recording_seconds,
+        finish_on_key="#",
+        play_beep=True,
+        action=action_url(base_url, "/twilio/voice/recorded", **query),
+        **transcription,
+    )
     # Silence: Twilio skips the action and goes on here; the call is still registered.
     response.redirect(action_url(base_url, "/twilio/voice/recorded", **query))
     return str(response)
@@ -102,8 +113,9 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> st
     seconds = int(duration) if duration.isdigit() else 0
     response = _response()
     if not recording_url or seconds == 0:
-        filed = _register_call(deps, call_sid, caller, language, now,
-                               text(language, "voice_missed"), category=query.get("category"))
+        filed = _register_call(
+            deps, call_sid, caller, language, now, text(language, "voice_missed"), category=query.get("category")
+        )
         _say(response, language, text(language, "voice_no_recording"))
         _read_reference(response, filed, institution, language)
         response.hangup()
@@ -111,9 +123,17 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> st
     recording = keep_twilio_media(deps, recording_url, "audio/x-wav", f"media/voice/{call_sid}", "recording")
     if language != "en" and institution.voice.transcribe_chinese:
         deps.transcription.start(recording, call_sid, institution.voice.transcribe_chinese)
-    filed = _register_call(deps, call_sid, caller, language, now,
-                           text(language, "voice_description", seconds=seconds), category=query.get("category"),
-                           attachments=[recording], recording_sid=params.get("RecordingSid", ""))
+    filed = _register_call(
+        deps,
+        call_sid,
+        caller,
+        language,
+        now,
+        text(language, "voice_description", seconds=seconds),
+        category=query.get("category"),
+        attachments=[recording],
+        recording_sid=params.get("RecordingSid", ""),
+    )
     if filed.replayed and not any(a.name.startswith("recording") for a in filed.case.attachments):
         _add_recording(store, filed.case, recording, params.get("RecordingSid", ""), seconds, language, now)
     _read_reference(response, filed, institution, language)
@@ -121,25 +141,44 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> st
     return str(response)
 
 
-def _register_call(deps: Dependencies, call_sid, caller, language, now, description, category=None,
-                   attachments=(), recording_sid=""):
-    complaint = NewComplaint(channel="voice", description=description, category=category,
-                             attachments=list(attachments),
-                             complainant=Complainant(phone=caller, language=language))
-    events = [Event(at=now, actor="complainant", kind="call", data={"call_sid": call_sid,
-                                                                    "recording_sid": recording_sid})]
-    return file_complaint(deps, complaint, now, once=Once("call", call_sid),
-                          extra_events=events, text_back=can_receive_texts(caller))
+def _register_call(
+    deps: Dependencies, call_sid, caller, language, now, description, category=None, attachments=(), recording_sid=""
+):
+    complaint = NewComplaint(
+        channel="voice",
+        description=description,
+        category=category,
+        attachments=list(attachments),
+        complainant=Complainant(phone=caller, language=language),
+    )
+    events = [
+        Event(at=now, actor="complainant", kind="call", data={"call_sid": call_sid, "recording_sid": recording_sid})
+    ]
+    return file_complaint(
+        deps, complaint, now, once=Once("call", call_sid), extra_events=events, text_back=can_receive_texts(caller)
+    )
 
 
 def _add_recording(store, case, recording: Attachment, recording_sid, seconds, language, now) -> None:
     """The call's status report made the case first (a missed call); the recording completes it."""
-    event = Event(at=now, actor="complainant", kind="recording", text=text(language, "voice_description", seconds=seconds),
-                  data={"recording_sid": recording_sid})
+    event = Event(
+        at=now,
+        actor="complainant",
+        kind="recording",
+        text=text(language, "voice_description", seconds=seconds),
+        data={"recording_sid": recording_sid},
+    )
     try:
-        store.cases.add_to(case.reference, [event], now, Once("recording", recording_sid or case.reference),
-                          set_fields={"attachments": [a.model_dump() for a in case.attachments + [recording]],
-                                      "description": event.text})
+        store.cases.add_to(
+            case.reference,
+            [event],
+            now,
+            Once("recording", recording_sid or case.reference),
+            set_fields={
+                "attachments": [a.model_dump() for a in case.attachments + [recording]],
+                "description": event.text,
+            },
+        )
     except DuplicateSubmission:
         pass  # the same recording, delivered again
 
@@ -159,12 +198,19 @@ def transcription(deps: Dependencies, params: dict, query: dict, now: datetime) 
     """Twilio's transcription callback (English)."""
     store = deps.store
     succeeded = params.get("TranscriptionStatus") == "completed" and params.get("TranscriptionText")
-    add_transcript(store, params.get("CallSid", ""), params.get("RecordingSid", ""),
-                   params["TranscriptionText"] if succeeded else None, params, now)
+    add_transcript(
+        store,
+        params.get("CallSid", ""),
+        params.get("RecordingSid", ""),
+        params["TranscriptionText"] if succeeded else None,
+        params,
+        now,
+    )
 
 
-def add_transcript(store: Stores, call_sid: str, recording_sid: str, words: str | None, details: dict,
-                   now: datetime) -> str:
+def add_transcript(
+    store: Stores, call_sid: str, recording_sid: str, words: str | None, details: dict, now: datetime
+) -> str:
     """The transcript (or the news that there is none) on the call's case, once. A transcript
     for a call we have no case for is quarantined, never dropped."""
     call = store.deliveries.seen(Once("call", call_sid)) if call_sid else None
@@ -173,11 +219,21 @@ def add_transcript(store: Stores, call_sid: str, recording_sid: str, words: str 
         return "quarantined"
     language = store.cases.get(call.reference).complainant.language
     shown = words or text(language, "voice_transcript_failed")
-    event = Event(at=now, actor="system", kind="transcript" if words else "transcript_failed", text=shown,
-                  data={"recording_sid": recording_sid})
+    event = Event(
+        at=now,
+        actor="system",
+        kind="transcript" if words else "transcript_failed",
+        text=shown,
+        data={"recording_sid": recording_sid},
+    )
     try:
-        store.cases.add_to(call.reference, [event], now, Once("transcription", recording_sid or call_sid),
-                          set_fields={"description": words, "transcript": words} if words else None)
+        store.cases.add_to(
+            call.reference,
+            [event],
+            now,
+            Once("transcription", recording_sid or call_sid),
+            set_fields={"description": words, "transcript": words} if words else None,
+        )
     except DuplicateSubmission:
         return "duplicate"
     return "transcribed" if words else "failed"

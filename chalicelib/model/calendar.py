@@ -1,6 +1,7 @@
 """The institution's working calendar as a value: time zone, weekend days, holidays and make-up
 working days (the official Chinese schedule where asked for), and business hours; which moments are
 working time, and working time added or counted between moments. Pure: no I/O, no clock reads."""
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache

@@ -1,5 +1,6 @@
 """The complaint register's records: a new complaint as intake builds it, the stored case, its
 clocks and its append-only timeline events."""
+
 from datetime import datetime
 from typing import Any
 

@@ -2,6 +2,7 @@
 manager lives here, not in code. Validated with pydantic; stored in the table by
 `python -m infra sync` and read by the app (cached briefly per container). The policies (clocks,
 escalation, severity rules, calendar) are in policy.py."""
+
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -147,8 +148,11 @@ class Institution(Strict):
         roles = [level.role for level in self.escalation.chain]
         problems = []
         for index, level in enumerate(self.escalation.chain):
-            for kind, person in (("primary", level.primary), ("backup", level.backup),
-                                 *(("on_duty", duty.staff) for duty in level.on_duty)):
+            for kind, person in (
+                ("primary", level.primary),
+                ("backup", level.backup),
+                *(("on_duty", duty.staff) for duty in level.on_duty),
+            ):
                 if person is not None and person not in staff_ids:
                     problems.append(f"escalation.chain.{index}.{kind}: {person!r} is not a staff id")
                 elif person is not None and not self.staff_member(person).phone:
@@ -158,7 +162,9 @@ class Institution(Strict):
             if target not in roles:
                 problems.append(f"escalation.{clock}.escalate_to: {target!r} is not a role of the chain {roles}")
         if self.escalation.leadership_role not in roles:
-            problems.append(f"escalation.leadership_role: {self.escalation.leadership_role!r} is not a role of the chain")
+            problems.append(
+                f"escalation.leadership_role: {self.escalation.leadership_role!r} is not a role of the chain"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -168,12 +174,17 @@ class Institution(Strict):
         """Units have heads, staff belong to declared units, one phone per person, one level per role."""
         staff_ids = [member.id for member in self.staff]
         unit_codes = [unit.code for unit in self.units]
-        problems = [f"staff: duplicate ids {sorted({i for i in staff_ids if staff_ids.count(i) > 1})}"
-                    ] if len(set(staff_ids)) != len(staff_ids) else []
+        problems = (
+            [f"staff: duplicate ids {sorted({i for i in staff_ids if staff_ids.count(i) > 1})}"]
+            if len(set(staff_ids)) != len(staff_ids)
+            else []
+        )
         for index, unit in enumerate(self.units):
             if unit.head not in staff_ids:
-                problems.append(f"units.{index}.head: {unit.head!r} is not a staff id (every unit needs a head "
-                                "from the staff directory)")
+                problems.append(
+                    f"units.{index}.head: {unit.head!r} is not a staff id (every unit needs a head "
+                    "from the staff directory)"
+                )
             if unit.parent is not None and unit.parent not in unit_codes:
                 problems.append(f"units.{index}.parent: {unit.parent!r} is not a unit code")
         phones = [member.phone for member in self.staff if member.phone]
@@ -189,8 +200,9 @@ class Institution(Strict):
         if self.units:
             for index, member in enumerate(self.staff):
                 if member.unit is not None and member.unit not in unit_codes:
-                    problems.append(f"staff.{index}.unit: {member.unit!r} is not a unit under units (a unit "
-                                    "without a head)")
+                    problems.append(
+                        f"staff.{index}.unit: {member.unit!r} is not a unit under units (a unit without a head)"
+                    )
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -1,12 +1,20 @@
 """The status lifecycle of a case, enforced here and nowhere else."""
+
 from typing import Literal
 
 from chalicelib.model.refusals import Refused
 from chalicelib.runtime.labels import Code
 
 Status = Literal[
-    "received", "acknowledged", "in_progress", "awaiting_complainant", "responded",
-    "resolved", "closed", "not_accepted", "reopened",
+    "received",
+    "acknowledged",
+    "in_progress",
+    "awaiting_complainant",
+    "responded",
+    "resolved",
+    "closed",
+    "not_accepted",
+    "reopened",
 ]
 
 _WORKING = {"in_progress", "awaiting_complainant", "responded", "resolved", "not_accepted"}

@@ -1,10 +1,20 @@
 """The register's shared vocabularies, in one place: channels, types, severities, clocks, duration
 units. Each code has a label in both languages in templates/texts (`channel_<code>`, `severity_<code>`,
 `clock_<code>` ...): a code is never shown to a person raw."""
+
 from typing import Literal
 
 Channel = Literal[
-    "web", "api", "sms", "voice", "email", "walk_in", "letter", "fax", "referral", "internal_transfer",
+    "web",
+    "api",
+    "sms",
+    "voice",
+    "email",
+    "walk_in",
+    "letter",
+    "fax",
+    "referral",
+    "internal_transfer",
 ]
 ComplaintType = Literal["complaint", "suggestion", "inquiry"]
 Severity = Literal["general", "serious", "major", "critical"]

@@ -1,5 +1,6 @@
 """Outbound messages as records: created in the same write as the event that causes them, then
 sent, retried with backoff when sending fails, and never dropped."""
+
 import secrets
 from datetime import datetime, timedelta
 from typing import Literal

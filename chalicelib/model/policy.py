@@ -1,6 +1,7 @@
 """The institution's policies: clocks (durations, overrides, extensions), the escalation chain and
 its steps, severity rules, and the working calendar. Validated with pydantic; every unknown key is
 an error that names it."""
+
 from datetime import date, time
 from typing import Annotated, Literal
 
@@ -30,8 +31,6 @@ class Duration(Strict):
     unit: DurationUnit
 
 
-
-
 class ClockOverride(Strict):
     """Other durations for some cases: every condition given must match (category, type,
     severity, channel); later overrides win over earlier ones."""
@@ -57,8 +56,12 @@ class ClockPolicy(Strict):
     def durations_for(self, category: str | None, type_: str, severity: str, channel: str) -> dict[str, Duration]:
         chosen = {name: getattr(self, name) for name in CLOCK_NAMES}
         for override in self.overrides:
-            wanted = {"category": override.category, "type": override.type, "severity": override.severity,
-                      "channel": override.channel}
+            wanted = {
+                "category": override.category,
+                "type": override.type,
+                "severity": override.severity,
+                "channel": override.channel,
+            }
             actual = {"category": category, "type": type_, "severity": severity, "channel": channel}
             if all(value is None or actual[key] == value for key, value in wanted.items()):
                 chosen |= {name: getattr(override, name) for name in CLOCK_NAMES if getattr(override, name)}
@@ -151,8 +154,11 @@ class CalendarConfig(Strict):
             raise ValueError("years: required when holidays or make_up_workdays are listed, e.g. [2026, 2027]")
         if self.years and self.years[0] > self.years[1]:
             raise ValueError(f"years: the first year must not be after the last: {list(self.years)}")
-        outside = [f"{field}.{index}: {day} is outside the calendar's years {self.years[0]}-{self.years[1]}"
-                   for field, index, day in listed if not self.years[0] <= day.year <= self.years[1]]
+        outside = [
+            f"{field}.{index}: {day} is outside the calendar's years {self.years[0]}-{self.years[1]}"
+            for field, index, day in listed
+            if not self.years[0] <= day.year <= self.years[1]
+        ]
         if outside:
             raise ValueError("; ".join(outside))
         return self

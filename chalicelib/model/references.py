@@ -4,6 +4,7 @@ zone, a per-month sequence (at least 4 digits) and a Damm check digit that catch
 wrong digit and every swap of two adjacent digits before any lookup reaches the database.
 With a 3-letter prefix a reference is 13 characters up to 9,999 cases a month, 14 up to 99,999.
 """
+
 import re
 import unicodedata
 from datetime import datetime

@@ -1,6 +1,7 @@
 """A refusal of something a person asked for (an action that does not apply, a missing reason):
 carries a text key and its values, so the page or text answering the person says it in their
 language with every code labelled; str() is the English text with the codes, for logs and tests."""
+
 from chalicelib.runtime.labels import labelled
 from chalicelib.runtime.language import Language
 from chalicelib.runtime.rendering import text

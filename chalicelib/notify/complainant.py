@@ -1,5 +1,6 @@
 """The acknowledgement a complainant receives: reference and expected handling time, by SMS
 when we have their phone, by email when we have their email, in their language."""
+
 from datetime import datetime
 
 from chalicelib.model.case import Case
@@ -12,48 +13,88 @@ def sms_acknowledgement(case: Case, institution: Institution) -> str:
     """At most 1 segment in English and 2 in Chinese (tests/test_sms_segments.py checks)."""
     language = case.complainant.language
     return render_message(
-        "acknowledgement_sms", language, institution=institution.sms_name(language), reference=case.reference,
-        expected=local_time(case.expected_response_by(), institution.calendar.timezone, language, short=True))
+        "acknowledgement_sms",
+        language,
+        institution=institution.sms_name(language),
+        reference=case.reference,
+        expected=local_time(case.expected_response_by(), institution.calendar.timezone, language, short=True),
+    )
 
 
-def acknowledgement_messages(case: Case, institution: Institution, now: datetime, status_url: str,
-                             sms: bool = True) -> list[OutboundMessage]:
+def acknowledgement_messages(
+    case: Case, institution: Institution, now: datetime, status_url: str, sms: bool = True
+) -> list[OutboundMessage]:
     """sms=False when the acknowledgement text goes back in the webhook's own reply instead."""
     language = case.complainant.language
     zone = institution.calendar.timezone
     expected = case.expected_response_by()
     # Created already leased to the intake that sends them at once (one write fewer per message);
     # if that intake dies, the sweep picks them up when the lease runs out.
-    common = dict(case_reference=case.reference, purpose="acknowledgement", language=language,
-                  created_at=now, attempts=1, next_attempt_at=now + SEND_LEASE)
+    common = dict(
+        case_reference=case.reference,
+        purpose="acknowledgement",
+        language=language,
+        created_at=now,
+        attempts=1,
+        next_attempt_at=now + SEND_LEASE,
+    )
     messages = []
     if case.complainant.phone and sms:
-        messages.append(OutboundMessage(id=new_message_id(now), channel="sms", to=case.complainant.phone,
-                                        body=sms_acknowledgement(case, institution), **common))
+        messages.append(
+            OutboundMessage(
+                id=new_message_id(now),
+                channel="sms",
+                to=case.complainant.phone,
+                body=sms_acknowledgement(case, institution),
+                **common,
+            )
+        )
     if case.complainant.email:
         body = render_message(
-            "acknowledgement_email", language, institution=institution.name.in_(language),
-            reference=case.reference, name=case.complainant.name,
+            "acknowledgement_email",
+            language,
+            institution=institution.name.in_(language),
+            reference=case.reference,
+            name=case.complainant.name,
             received=local_time(case.received_at, zone, language),
-            expected=local_time(expected, zone, language), status_url=status_url)
-        messages.append(OutboundMessage(
-            id=new_message_id(now), channel="email", to=case.complainant.email, body=body,
-            subject=text(language, "email_subject_ack", reference=case.reference), **common))
+            expected=local_time(expected, zone, language),
+            status_url=status_url,
+        )
+        messages.append(
+            OutboundMessage(
+                id=new_message_id(now),
+                channel="email",
+                to=case.complainant.email,
+                body=body,
+                subject=text(language, "email_subject_ack", reference=case.reference),
+                **common,
+            )
+        )
     return messages
 
 
-def complainant_messages(case: Case, institution: Institution, now: datetime, body: str, purpose: str,
-                         subject: str) -> list[OutboundMessage]:
+def complainant_messages(
+    case: Case, institution: Institution, now: datetime, body: str, purpose: str, subject: str
+) -> list[OutboundMessage]:
     """A notice to the complainant by the channels we have for them: SMS and/or email."""
-    common = dict(case_reference=case.reference, purpose=purpose, language=case.complainant.language,
-                  created_at=now, next_attempt_at=now)
+    common = dict(
+        case_reference=case.reference,
+        purpose=purpose,
+        language=case.complainant.language,
+        created_at=now,
+        next_attempt_at=now,
+    )
     messages = []
     if case.complainant.phone:
-        messages.append(OutboundMessage(id=new_message_id(now), channel="sms", to=case.complainant.phone,
-                                        body=body, **common))
+        messages.append(
+            OutboundMessage(id=new_message_id(now), channel="sms", to=case.complainant.phone, body=body, **common)
+        )
     if case.complainant.email:
-        messages.append(OutboundMessage(id=new_message_id(now), channel="email", to=case.complainant.email,
-                                        body=body, subject=subject, **common))
+        messages.append(
+            OutboundMessage(
+                id=new_message_id(now), channel="email", to=case.complainant.email, body=body, subject=subject, **common
+            )
+        )
     return messages
 
 
@@ -65,11 +106,16 @@ def acknowledgement_length_problems(institution: Institution) -> list[str]:
 
     problems = []
     for language, body in institution.messages.get("acknowledgement_sms", {}).items():
-        sample = render_custom(body, institution=institution.sms_name(language),
-                               reference=f"{institution.reference_prefix}-261200427",
-                               expected="12月31日 17:30" if language == "zh" else "Thu 31 Dec 17:30")
+        sample = render_custom(
+            body,
+            institution=institution.sms_name(language),
+            reference=f"{institution.reference_prefix}-261200427",
+            expected="12月31日 17:30" if language == "zh" else "Thu 31 Dec 17:30",
+        )
         budget = SEGMENT_BUDGET[language]
         if segments(sample) > budget:
-            problems.append(f"messages.acknowledgement_sms.{language}: {segments(sample)} SMS segments with a "
-                            f"typical reference and date, at most {budget}; shorten it")
+            problems.append(
+                f"messages.acknowledgement_sms.{language}: {segments(sample)} SMS segments with a "
+                f"typical reference and date, at most {budget}; shorten it"
+            )
     return problems

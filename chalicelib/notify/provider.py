@@ -6,6 +6,7 @@ one, say) is a new module beside twilio.py and ses.py, not a change to the sende
 - delivery status: turn the provider's status report into a DeliveryReport, ranked so that a
   report never moves a message backwards;
 - inbound: check that a request really comes from the provider, and read what it carries."""
+
 from dataclasses import dataclass
 from typing import Protocol
 

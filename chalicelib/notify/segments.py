@@ -1,6 +1,7 @@
 """How many SMS segments a text costs: GSM-7 (160 characters, 153 per part when split; the
 extension characters cost two) unless any character needs UCS-2 (70, 67 per part; characters
 outside the Basic Multilingual Plane, such as emoji, cost two units)."""
+
 from typing import Literal
 
 _GSM_BASIC = set(

@@ -2,6 +2,7 @@
 SES). A message is claimed (leased) before sending so that it never goes out twice; a failed attempt
 is rescheduled with backoff, and after the last attempt it is kept as `gave_up` with a timeline
 event on its case, so staff can see who was never reached."""
+
 import logging
 from datetime import datetime, timedelta
 
@@ -41,8 +42,9 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
         if message.attempts >= MAX_ATTEMPTS:
             _give_up(deps, message, reason, now)
         else:
-            outbox.record_send_result(message.id, "pending", error=mask_text(reason)[:500],
-                                      retry_at=now + retry_delay(message.attempts))
+            outbox.record_send_result(
+                message.id, "pending", error=mask_text(reason)[:500], retry_at=now + retry_delay(message.attempts)
+            )
             log_event(logger, "send_retry_scheduled", message=message.id, attempts=message.attempts, error=reason)
     else:
         outbox.record_send_result(message.id, "sent", provider_id=provider_id)
@@ -56,8 +58,12 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
 def _send(deps: Dependencies, message: OutboundMessage) -> str:
     channels = deps.institution.channels
     if message.channel == "sms":
-        return deps.sms.send_sms(message.to, message.body, channels.sms_number,
-                                 status_callback=action_url(deps.base_url, "/twilio/status", m=message.id))
+        return deps.sms.send_sms(
+            message.to,
+            message.body,
+            channels.sms_number,
+            status_callback=action_url(deps.base_url, "/twilio/status", m=message.id),
+        )
     return deps.email.send_email(message, deps.institution.name.in_(message.language), channels.email_address)
 
 
@@ -68,15 +74,28 @@ def _give_up(deps: Dependencies, message: OutboundMessage, reason: str, now: dat
     _note_on_case(deps, message, now, "message_not_delivered", "event_gave_up", reason=mask_text(reason)[:300])
 
 
-def _note_on_case(deps: Dependencies, message: OutboundMessage, now: datetime, kind: str, detail_key: str | None = None,
-                  **details: str) -> None:
+def _note_on_case(
+    deps: Dependencies,
+    message: OutboundMessage,
+    now: datetime,
+    kind: str,
+    detail_key: str | None = None,
+    **details: str,
+) -> None:
     """What the deadline engine and staff see: this complainant was not reached. The page labels the
     kind; the provider's own words, if any, are the event's text, in the institution's language."""
     if message.case_reference:
         words = text(deps.institution.default_language, detail_key, **details) if detail_key else None
-        deps.store.cases.append_event(message.case_reference, Event(
-            at=now, actor="system", kind=kind, text=words,
-            data={"message_id": message.id, "channel": message.channel, **details}))
+        deps.store.cases.append_event(
+            message.case_reference,
+            Event(
+                at=now,
+                actor="system",
+                kind=kind,
+                text=words,
+                data={"message_id": message.id, "channel": message.channel, **details},
+            ),
+        )
 
 
 def _fall_back(deps: Dependencies, message: OutboundMessage, now: datetime) -> None:
@@ -85,10 +104,23 @@ def _fall_back(deps: Dependencies, message: OutboundMessage, now: datetime) -> N
     deps.store.alerts.mark_unreachable(message.to, now + UNREACHABLE_FOR)
     if not message.fallback_to:
         return
-    copy = message.model_copy(update={
-        "id": f"{message.id}b", "to": message.fallback_to, "recipient_id": message.fallback_id, "status": "pending",
-        "attempts": 0, "next_attempt_at": now, "created_at": now, "provider_id": None, "fallback_to": None,
-        "fallback_id": None, "delivery_status": None, "error_code": None, "last_error": None})
+    copy = message.model_copy(
+        update={
+            "id": f"{message.id}b",
+            "to": message.fallback_to,
+            "recipient_id": message.fallback_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "provider_id": None,
+            "fallback_to": None,
+            "fallback_id": None,
+            "delivery_status": None,
+            "error_code": None,
+            "last_error": None,
+        }
+    )
     deps.store.outbox.queue(copy)  # False when the report came twice: the backup is already queued
 
 
@@ -99,16 +131,24 @@ def record_delivery_report(deps: Dependencies, message_id: str, params: dict[str
     if report is None:
         return
     outbox = deps.store.outbox
-    message = outbox.record_delivery_status(message_id, report.provider_id, report.status, report.error_code,
-                                            report.rank)
+    message = outbox.record_delivery_status(
+        message_id, report.provider_id, report.status, report.error_code, report.rank
+    )
     if message is None or not report.failed:
         return  # stale, repeated, or good news
     reason = f"Twilio reported {report.status} (error {report.error_code or 'none'})"
     if message.purpose == "alert":
         _fall_back(deps, message, now)
         return
-    _note_on_case(deps, message, now, "message_not_delivered", "event_provider_report", status=report.status,
-                  code=report.error_code or "-")
+    _note_on_case(
+        deps,
+        message,
+        now,
+        "message_not_delivered",
+        "event_provider_report",
+        status=report.status,
+        code=report.error_code or "-",
+    )
     if message.attempts >= MAX_ATTEMPTS:
         outbox.record_send_result(message.id, "gave_up", error=reason)
         metrics.count("MessagesGivenUp")

@@ -1,4 +1,5 @@
 """Amazon SES, the email provider: each outbound email as a raw MIME message."""
+
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formataddr

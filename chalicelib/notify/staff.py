@@ -1,6 +1,7 @@
 """Texts to staff that carry a link of their own to a case (alerts, assignments, extension
 requests, fresh links): the link is minted for that person and case only, and the message is
 returned, not queued, so that the caller writes it with the change that causes it."""
+
 from datetime import datetime, timedelta
 
 from chalicelib.model.message import OutboundMessage, new_message_id
@@ -19,13 +20,23 @@ def issue_link(deps: Dependencies, reference: str, staff_id: str, now: datetime)
     return staff_link_url(deps.base_url, token)
 
 
-def link_message(deps: Dependencies, reference: str, staff_id: str, phone: str, purpose: str, now: datetime,
-                 text_key: str, **values) -> OutboundMessage:
+def link_message(
+    deps: Dependencies, reference: str, staff_id: str, phone: str, purpose: str, now: datetime, text_key: str, **values
+) -> OutboundMessage:
     """A text to one staff member, in their language, carrying a new link of their own to the case:
     the catalog text `text_key` with the reference, the link and `values` (codes labelled)."""
     url = issue_link(deps, reference, staff_id, now)
     language = deps.institution.staff_language(staff_id)
     body = text(language, text_key, reference=reference, link=url, **labelled(language, values))
-    return OutboundMessage(id=new_message_id(now), channel="sms", to=phone, body=body, purpose=purpose,
-                           language=language, created_at=now, next_attempt_at=now, case_reference=reference,
-                           recipient_id=staff_id)
+    return OutboundMessage(
+        id=new_message_id(now),
+        channel="sms",
+        to=phone,
+        body=body,
+        purpose=purpose,
+        language=language,
+        created_at=now,
+        next_attempt_at=now,
+        case_reference=reference,
+        recipient_id=staff_id,
+    )

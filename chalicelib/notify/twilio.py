@@ -3,6 +3,7 @@ stand-in by TWILIO_API_BASE in the sandbox and tests), its message status report
 downloads, and the checks that a webhook request really comes from Twilio (the X-Twilio-Signature
 over the public URL Twilio called - PUBLIC_BASE_URL, which carries any API Gateway stage prefix or
 custom domain, + the route path + Twilio's query string - and the posted parameters)."""
+
 import logging
 import re
 from collections.abc import Callable
@@ -14,8 +15,16 @@ from chalicelib.notify.provider import DeliveryReport, PermanentFailure, Tempora
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 MAX_MEDIA_BYTES = 5 * 1024 * 1024  # Twilio's own MMS limit
 # Twilio's message statuses in the order they happen; a report never moves a message backwards.
-_DELIVERY_RANK = {"accepted": 1, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
-                  "failed": 4, "read": 5}
+_DELIVERY_RANK = {
+    "accepted": 1,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "read": 5,
+}
 
 
 class Forbidden(Exception):
@@ -27,8 +36,9 @@ class TwilioSms:
     `credentials` returns (account sid, auth token): read from the environment or a secret store at
     the edge, when needed."""
 
-    def __init__(self, credentials: Callable[[], tuple[str, str]], default_sender: str | None,
-                 api_base: str | None = None):
+    def __init__(
+        self, credentials: Callable[[], tuple[str, str]], default_sender: str | None, api_base: str | None = None
+    ):
         self._credentials = credentials
         self.default_sender = default_sender
         self.api_base = api_base
@@ -70,8 +80,13 @@ class TwilioSms:
         rank = _DELIVERY_RANK.get(status)
         if rank is None:
             return None
-        return DeliveryReport(provider_id=params.get("MessageSid", ""), status=status, rank=rank,
-                              error_code=params.get("ErrorCode"), failed=status in ("undelivered", "failed"))
+        return DeliveryReport(
+            provider_id=params.get("MessageSid", ""),
+            status=status,
+            rank=rank,
+            error_code=params.get("ErrorCode"),
+            failed=status in ("undelivered", "failed"),
+        )
 
     def fetch_media(self, url: str) -> tuple[bytes, str]:
         """A picture or recording Twilio keeps for us, at most MAX_MEDIA_BYTES."""

@@ -1,4 +1,5 @@
 """The one clock. Everything else takes "now" as an argument; tests move time with time-machine."""
+
 from datetime import datetime, timezone
 
 
@@ -15,4 +16,3 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-

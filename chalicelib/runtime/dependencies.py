@@ -1,6 +1,7 @@
 """The dependencies object: what the code below the edge needs from the outside world, built once
 per container by `chalicelib.edge.dependencies` and passed down (as in the Chalice todo sample).
 Nothing below the edge reads the environment, a global context or a client of its own."""
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 

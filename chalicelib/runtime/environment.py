@@ -2,6 +2,7 @@
 secrets (SSM SecureString or Secrets Manager, cached a few minutes), and AWS clients (created
 lazily, once, as in the Chalice todo sample; boto3 picks up AWS_ENDPOINT_URL_<SERVICE> for the
 local stand-ins). Only the edge and the runtime read it; everything below gets what it needs passed in."""
+
 import os
 import threading
 import time

@@ -1,5 +1,6 @@
 """Which language to answer a complainant in: their explicit choice, else what they wrote,
 else their browser's Accept-Language, else the institution's default."""
+
 from typing import Literal
 
 Language = Literal["zh", "en"]

@@ -20,6 +20,7 @@ infra/render.py sets LoggingConfig JSON/INFO on every function; setup() also cov
 without it (and local runs): the product's loggers then get their own stdout handler writing the
 same shape. The EMF metric lines (runtime/metrics.py) are plain prints and stay outside all this.
 Nothing heavy is imported here: app.py calls setup() at import, in every cold start."""
+
 import contextvars
 import json
 import logging
@@ -42,8 +43,9 @@ _RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__d
 # What the Lambda runtime adds to a record, and the keys its JsonFormatter writes itself: a field
 # named like one of these would be refused by logging or dropped by the formatter, so it is renamed.
 _RUNTIME_ATTRIBUTES = frozenset({"aws_request_id", "tenant_id"})
-_FORMATTER_KEYS = frozenset({"timestamp", "level", "logger", "requestId", "tenantId", "location", "errorType",
-                             "errorMessage", "stackTrace"})
+_FORMATTER_KEYS = frozenset(
+    {"timestamp", "level", "logger", "requestId", "tenantId", "location", "errorType", "errorMessage", "stackTrace"}
+)
 _RENAMED = {"message": "message_id"}  # log_event(..., message=message.id)
 # Not contact details, and masking would garble them (a request id may start with 8 digits).
 _UNMASKED = frozenset({"request_id", "reference", "event"})
@@ -89,6 +91,7 @@ def mask_value(value):
 
 # --- What every line of an invocation carries -------------------------------------------------
 
+
 def bind(**fields) -> None:
     """Adds fields (e.g. reference=...) to every later line of this invocation."""
     _fields.set({**_fields.get({}), **{key: value for key, value in fields.items() if value is not None}})
@@ -120,6 +123,7 @@ def request_id_of(event) -> str | None:
 
 # --- The filter, the formatter, the setup ----------------------------------------------------
 
+
 def _field_name(key: str) -> str:
     if key in _RECORD_ATTRIBUTES or key in _RUNTIME_ATTRIBUTES or key in _FORMATTER_KEYS:
         return _RENAMED.get(key, key + "_")
@@ -127,8 +131,11 @@ def _field_name(key: str) -> str:
 
 
 def _fields_of(record: logging.LogRecord):
-    return [key for key in record.__dict__
-            if key not in _RECORD_ATTRIBUTES and key not in _RUNTIME_ATTRIBUTES and not key.startswith("_")]
+    return [
+        key
+        for key in record.__dict__
+        if key not in _RECORD_ATTRIBUTES and key not in _RUNTIME_ATTRIBUTES and not key.startswith("_")
+    ]
 
 
 def _masked_exception(exc_info):
@@ -172,19 +179,27 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         created = time.gmtime(record.created)
-        line = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", created) + f".{int(record.msecs):03d}Z",
-                "level": record.levelname, "message": record.getMessage(), "logger": record.name}
+        line = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", created) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+        }
         if record.exc_info:
             import traceback  # already loaded by logging
 
-            line.update(errorType=record.exc_info[0].__name__, errorMessage=str(record.exc_info[1]),
-                        stackTrace=traceback.format_tb(record.exc_info[2]),
-                        location=f"{record.pathname}:{record.funcName}:{record.lineno}")
+            line.update(
+                errorType=record.exc_info[0].__name__,
+                errorMessage=str(record.exc_info[1]),
+                stackTrace=traceback.format_tb(record.exc_info[2]),
+                location=f"{record.pathname}:{record.funcName}:{record.lineno}",
+            )
         if getattr(record, "aws_request_id", None):
             line["requestId"] = record.aws_request_id
         line.update((key, record.__dict__[key]) for key in _fields_of(record) if key not in line)
-        return json.dumps({key: value for key, value in line.items() if value is not None}, ensure_ascii=False,
-                          default=str)
+        return json.dumps(
+            {key: value for key, value in line.items() if value is not None}, ensure_ascii=False, default=str
+        )
 
 
 class _StdoutHandler(logging.Handler):

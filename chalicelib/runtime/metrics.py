@@ -1,6 +1,7 @@
 """Counts for dashboards and alarms in CloudWatch's embedded metric format: one JSON line on
 stdout that CloudWatch Logs turns into a metric. No API call, no permission, nothing to import.
 (A line through `logging` would carry Lambda's prefix and not be read as a metric.)"""
+
 import json
 import os
 
@@ -15,8 +16,24 @@ def count(name: str, value: int = 1, **dimensions: str) -> None:
     if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         return
     dimensions = {"Institution": os.environ.get("INSTITUTION", "local"), **dimensions}
-    print(json.dumps({
-        "_aws": {"Timestamp": int(now().timestamp() * 1000), "CloudWatchMetrics": [{
-            "Namespace": NAMESPACE, "Dimensions": [["Institution"], list(dimensions)] if len(dimensions) > 1
-            else [["Institution"]], "Metrics": [{"Name": name, "Unit": "Count"}]}]},
-        **dimensions, name: value}), flush=True)
+    print(
+        json.dumps(
+            {
+                "_aws": {
+                    "Timestamp": int(now().timestamp() * 1000),
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": NAMESPACE,
+                            "Dimensions": [["Institution"], list(dimensions)]
+                            if len(dimensions) > 1
+                            else [["Institution"]],
+                            "Metrics": [{"Name": name, "Unit": "Count"}],
+                        }
+                    ],
+                },
+                **dimensions,
+                name: value,
+            }
+        ),
+        flush=True,
+    )

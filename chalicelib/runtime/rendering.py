@@ -1,5 +1,6 @@
 """Pages and message texts from `templates/`, in Chinese and English. Jinja2 with autoescape:
 every page escapes what it shows. Jinja2 is imported on first use, not at cold start."""
+
 import json
 from datetime import datetime, timedelta
 from functools import cache
@@ -50,7 +51,7 @@ def local_time(moment: datetime, timezone: str, language: Language, short: bool 
 
 
 def duration_text(language: Language, amount: timedelta) -> str:
-    """"2d 3h", "5h", "40min" (or 2天3小时 ...): how long until, or since, a deadline."""
+    """ "2d 3h", "5h", "40min" (or 2天3小时 ...): how long until, or since, a deadline."""
     minutes = max(int(amount.total_seconds() // 60), 0)
     days, hours = minutes // 1440, (minutes % 1440) // 60
     if days:
@@ -127,19 +128,32 @@ def override_problems(texts: dict, messages: dict) -> list[str]:
                 problems.append(f"{where}: {error} (write {{{{ and }}}} for a literal brace)")
                 continue
             if used != placeholders(catalog[key]):
-                problems.append(f"{where}: must use exactly the placeholders "
-                                f"{sorted('{' + name + '}' for name in placeholders(catalog[key]))}")
+                problems.append(
+                    f"{where}: must use exactly the placeholders "
+                    f"{sorted('{' + name + '}' for name in placeholders(catalog[key]))}"
+                )
     if messages:
         from jinja2 import TemplateSyntaxError, meta
 
         for name, versions in messages.items():
             for language, body in versions.items():
                 where = f"messages.{name}.{language}"
-                default = next((directory / "messages" / f"{name}.{language}.txt" for directory in TEMPLATE_DIRS
-                                if (directory / "messages" / f"{name}.{language}.txt").exists()), None)
+                default = next(
+                    (
+                        directory / "messages" / f"{name}.{language}.txt"
+                        for directory in TEMPLATE_DIRS
+                        if (directory / "messages" / f"{name}.{language}.txt").exists()
+                    ),
+                    None,
+                )
                 if default is None:
-                    available = sorted({path.name.split(".")[0] for directory in TEMPLATE_DIRS
-                                        for path in (directory / "messages").glob("*.txt")})
+                    available = sorted(
+                        {
+                            path.name.split(".")[0]
+                            for directory in TEMPLATE_DIRS
+                            for path in (directory / "messages").glob("*.txt")
+                        }
+                    )
                     problems.append(f"{where}: not a message of the product (one of {available})")
                     continue
                 allowed = meta.find_undeclared_variables(_sandboxed().parse(default.read_text(encoding="utf-8")))
@@ -149,7 +163,9 @@ def override_problems(texts: dict, messages: dict) -> list[str]:
                     problems.append(f"{where}: not a valid template: {error.message} (line {error.lineno})")
                     continue
                 if used - allowed:
-                    problems.append(f"{where}: unknown variables {sorted(used - allowed)} (available: {sorted(allowed)})")
+                    problems.append(
+                        f"{where}: unknown variables {sorted(used - allowed)} (available: {sorted(allowed)})"
+                    )
                 if "reference" in allowed and "reference" not in used:
                     problems.append(f"{where}: must include {{{{ reference }}}}: the complainant needs the number")
     return problems

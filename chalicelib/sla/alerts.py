@@ -2,6 +2,7 @@
 what one person gets in the same minute into one text, record every step exactly once (in the
 same transaction as the text that carries it), then send. Texts stay within 1 SMS segment in
 English and 2 in Chinese."""
+
 import random
 import time
 from collections import defaultdict
@@ -31,9 +32,17 @@ def fire_due(deps: Dependencies, cases: list[Case], now: datetime) -> int:
     plans = {case.reference: plan(case, institution, now) for case in cases}
     work = [(case, plans[case.reference].due) for case in cases if plans[case.reference].due]
     rosters = current_rosters(institution)
-    involved = {person.phone for case, steps in work for step in steps
-                for person in (case.chain[step.level].primary, case.chain[step.level].backup,
-                               *(duty for duty, _ in rosters.get(case.chain[step.level].role, []))) if person}
+    involved = {
+        person.phone
+        for case, steps in work
+        for step in steps
+        for person in (
+            case.chain[step.level].primary,
+            case.chain[step.level].backup,
+            *(duty for duty, _ in rosters.get(case.chain[step.level].role, [])),
+        )
+        if person
+    }
     unreachable = store.alerts.unreachable(involved, now) if involved else set()
     groups: dict[str, list[tuple[Case, Step, Person]]] = defaultdict(list)
     for case, steps in work:
@@ -49,7 +58,7 @@ def fire_due(deps: Dependencies, cases: list[Case], now: datetime) -> int:
     for phone, items in groups.items():
         # A transaction holds at most 100 items: per step an ALERT item and an event, per case an update.
         for start in range(0, len(items), MAX_STEPS_PER_TEXT):
-            recorded += _fire_group(deps, items[start:start + MAX_STEPS_PER_TEXT], finals, stale, now, unreachable)
+            recorded += _fire_group(deps, items[start : start + MAX_STEPS_PER_TEXT], finals, stale, now, unreachable)
     return recorded
 
 
@@ -61,29 +70,54 @@ def _fire_group(deps: Dependencies, items, finals, stale, now, unreachable) -> i
             return 0
         person = items[0][2]
         member = items[0][0].chain[items[0][1].level]
-        backup = member.backup if member.backup and member.backup.phone != person.phone \
-            and member.backup.phone not in unreachable else None
+        backup = (
+            member.backup
+            if member.backup and member.backup.phone != person.phone and member.backup.phone not in unreachable
+            else None
+        )
         # The link and the reply code open the most urgent case of the text, for this person only.
         leading = items[0][0].reference
         if linked is None or linked[0] != leading:
-            linked = (leading, issue_link(deps, leading, person.id, now),
-                      store.links.allocate_code(person.phone, leading, now))
+            linked = (
+                leading,
+                issue_link(deps, leading, person.id, now),
+                store.links.allocate_code(person.phone, leading, now),
+            )
         _, link, code = linked
         language = institution.staff_language(person.id)
         message = OutboundMessage(
-            id=new_message_id(now), channel="sms", to=person.phone, body=alert_text(items, institution, now, link, code,
-                                                                                  language),
-            purpose="alert", language=language, created_at=now, attempts=1,
-            next_attempt_at=now + SEND_LEASE, recipient_id=person.id,
-            fallback_to=backup.phone if backup else None, fallback_id=backup.id if backup else None)
+            id=new_message_id(now),
+            channel="sms",
+            to=person.phone,
+            body=alert_text(items, institution, now, link, code, language),
+            purpose="alert",
+            language=language,
+            created_at=now,
+            attempts=1,
+            next_attempt_at=now + SEND_LEASE,
+            recipient_id=person.id,
+            fallback_to=backup.phone if backup else None,
+            fallback_id=backup.id if backup else None,
+        )
         fired, events = {}, defaultdict(list)
         for case, step, _ in items:
             keys, _ = fired.get(case.reference, ([], None))
             fired[case.reference] = ([*keys, step.key], finals[case.reference])
-            events[case.reference].append(Event(
-                at=now, actor="system", kind="alert",
-                data={"step": step.key, "to": person.id, "message_id": message.id, "step_kind": step.kind,
-                      "clock": step.clock, "role": member_role(case, step)}))
+            events[case.reference].append(
+                Event(
+                    at=now,
+                    actor="system",
+                    kind="alert",
+                    data={
+                        "step": step.key,
+                        "to": person.id,
+                        "message_id": message.id,
+                        "step_kind": step.kind,
+                        "clock": step.clock,
+                        "role": member_role(case, step),
+                    },
+                )
+            )
         skipped = {reference: stale[reference] for reference in fired if stale.get(reference)}
         raised = {case.reference: step.raise_to for case, step, _ in items if step.kind == "age"}
         try:
@@ -108,20 +142,41 @@ def member_role(case: Case, step: Step) -> str:
 def _item(case: Case, step: Step, institution: Institution, now: datetime, language: str) -> str:
     zone = institution.calendar.timezone
     if step.kind == "leadership":
-        return text(language, "alert_leadership", ref=case.reference, severity=label(language, "severity", case.severity))
+        return text(
+            language, "alert_leadership", ref=case.reference, severity=label(language, "severity", case.severity)
+        )
     if step.kind == "age":
-        return text(language, "alert_age", ref=case.reference, days=(now - case.received_at).days,
-                    severity=label(language, "severity", step.raise_to))
+        return text(
+            language,
+            "alert_age",
+            ref=case.reference,
+            days=(now - case.received_at).days,
+            severity=label(language, "severity", step.raise_to),
+        )
     clock = text(language, f"clock_{step.clock}")
     due = local_time(step.due_at, zone, language, short=True)
     if step.kind == "reminder":
-        return text(language, "alert_reminder", ref=case.reference, clock=clock, due=due,
-                    left=duration_text(language, step.due_at - now))
-    return text(language, "alert_late", ref=case.reference, clock=clock, due=due, late=duration_text(language, now - step.due_at))
+        return text(
+            language,
+            "alert_reminder",
+            ref=case.reference,
+            clock=clock,
+            due=due,
+            left=duration_text(language, step.due_at - now),
+        )
+    return text(
+        language,
+        "alert_late",
+        ref=case.reference,
+        clock=clock,
+        due=due,
+        late=duration_text(language, now - step.due_at),
+    )
 
 
-def alert_text(items, institution: Institution, now: datetime, link: str, code: int | None = None,
-               language: str | None = None) -> str:
+def alert_text(
+    items, institution: Institution, now: datetime, link: str, code: int | None = None, language: str | None = None
+) -> str:
     """One alert, or several bundled (most urgent first, linked), cut to the segment budget with
     "+N more"; the reply-code hint is added where it fits. In the recipient's language."""
     language = language or institution.default_language
@@ -139,9 +194,17 @@ def _alert_body(items, institution: Institution, now: datetime, link: str, langu
         return text(language, "alert_one", inst=name, item=parts[0], link=link)
     separator = "; " if language == "en" else "；"
     for shown in range(len(parts), 0, -1):
-        listed = parts[:shown] + ([text(language, "alert_more", count=len(parts) - shown)] if shown < len(parts) else [])
+        listed = parts[:shown] + (
+            [text(language, "alert_more", count=len(parts) - shown)] if shown < len(parts) else []
+        )
         body = text(language, "alert_many", inst=name, count=len(parts), items=separator.join(listed), link=link)
         if segments(body) <= SEGMENT_BUDGET[language]:
             return body
-    return text(language, "alert_many", inst=name, count=len(parts), items=text(language, "alert_more", count=len(parts)),
-                link=link)
+    return text(
+        language,
+        "alert_many",
+        inst=name,
+        count=len(parts),
+        items=text(language, "alert_more", count=len(parts)),
+        link=link,
+    )

@@ -1,4 +1,5 @@
 """The clocks a case starts with, pausing, resuming and extending them. Pure: "now" is passed in."""
+
 from datetime import datetime
 
 from chalicelib.model.case import Clock, Extension, NewComplaint
@@ -14,15 +15,18 @@ class ExtensionRefused(Refused):
     """An extension the policy does not allow."""
 
 
-def opening_clocks(institution: Institution, received_at: datetime, complaint: NewComplaint | None = None) -> list[Clock]:
+def opening_clocks(
+    institution: Institution, received_at: datetime, complaint: NewComplaint | None = None
+) -> list[Clock]:
     """Durations from the policy (with overrides for the case's category, type, severity and
     channel); a referred case's respond and resolve clocks end no later than the referrer's deadline."""
     calendar = institution.calendar.work_calendar()
     if complaint is None:
         durations = {name: getattr(institution.clocks, name) for name in CLOCK_NAMES}
     else:
-        durations = institution.clocks.durations_for(complaint.category, complaint.type, complaint.severity,
-                                                     complaint.channel)
+        durations = institution.clocks.durations_for(
+            complaint.category, complaint.type, complaint.severity, complaint.channel
+        )
     clocks = []
     for name in CLOCK_NAMES:
         duration = durations[name]
@@ -46,8 +50,9 @@ def resume(clock: Clock, institution: Institution, now: datetime) -> Clock:
     return clock.model_copy(update={"paused_at": None, "due_at": due})
 
 
-def extend(clock: Clock, institution: Institution, amount: int, unit: str, reason: str, approver: str,
-           now: datetime) -> Clock:
+def extend(
+    clock: Clock, institution: Institution, amount: int, unit: str, reason: str, approver: str, now: datetime
+) -> Clock:
     """Moves a running clock's deadline, within the policy's cap on all extensions together."""
     if clock.stopped_at is not None:
         raise ExtensionRefused("clock_stopped", clock=Code("clock", clock.name))
@@ -58,7 +63,10 @@ def extend(clock: Clock, institution: Institution, amount: int, unit: str, reaso
     new_due = add_duration(calendar, clock.due_at, amount, unit)
     original_due = clock.extensions[0].previous_due_at if clock.extensions else clock.due_at
     if new_due > add_duration(calendar, original_due, cap.amount, cap.unit):
-        raise ExtensionRefused("extension_cap", clock=Code("clock", clock.name), amount=cap.amount, unit=Code("unit", cap.unit))
-    record = Extension(amount=amount, unit=unit, reason=reason.strip(), approver=approver, at=now,
-                       previous_due_at=clock.due_at)
+        raise ExtensionRefused(
+            "extension_cap", clock=Code("clock", clock.name), amount=cap.amount, unit=Code("unit", cap.unit)
+        )
+    record = Extension(
+        amount=amount, unit=unit, reason=reason.strip(), approver=approver, at=now, previous_due_at=clock.due_at
+    )
     return clock.model_copy(update={"due_at": new_due, "extensions": [*clock.extensions, record]})

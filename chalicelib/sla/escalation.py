@@ -4,6 +4,7 @@ the institution's policy. Pure: no I/O, "now" is passed in.
 Per clock: reminders to the handler at the configured shares of the clock's time; at the
 deadline an alert to the clock's `escalate_to` role; while still late, a repeat every N hours
 one role higher each time, up to the top of the chain (then no more)."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -34,16 +35,33 @@ def clock_steps(case: Case, clock: Clock, institution: Institution) -> list[Step
     steps_policy = getattr(policy, clock.name)
     roles = [member.role for member in case.chain]
     span = clock.due_at - clock.started_at
-    steps = [Step(case.reference, clock.name, f"{clock.name}:r{percent}", clock.started_at + span * percent / 100,
-                  0, "reminder", clock.due_at)
-             for percent in steps_policy.remind_at_percent]
+    steps = [
+        Step(
+            case.reference,
+            clock.name,
+            f"{clock.name}:r{percent}",
+            clock.started_at + span * percent / 100,
+            0,
+            "reminder",
+            clock.due_at,
+        )
+        for percent in steps_policy.remind_at_percent
+    ]
     level = roles.index(steps_policy.escalate_to) if steps_policy.escalate_to in roles else len(roles) - 1
     steps.append(Step(case.reference, clock.name, f"{clock.name}:late0", clock.due_at, level, "late", clock.due_at))
     if steps_policy.repeat_every_hours:
         for repeat in range(1, len(roles) - level):
-            steps.append(Step(case.reference, clock.name, f"{clock.name}:late{repeat}",
-                              clock.due_at + timedelta(hours=steps_policy.repeat_every_hours * repeat),
-                              level + repeat, "late", clock.due_at))
+            steps.append(
+                Step(
+                    case.reference,
+                    clock.name,
+                    f"{clock.name}:late{repeat}",
+                    clock.due_at + timedelta(hours=steps_policy.repeat_every_hours * repeat),
+                    level + repeat,
+                    "late",
+                    clock.due_at,
+                )
+            )
     return steps
 
 
@@ -55,11 +73,20 @@ def age_steps(case: Case, institution: Institution) -> list[Step]:
         return []
     roles = [member.role for member in case.chain]
     threshold = SEVERITIES.index(policy.alert_leadership_from)
-    return [Step(case.reference, "age", f"age:{rule.unresolved_for_days}d", case.received_at + timedelta(days=rule.unresolved_for_days),
-                 roles.index(policy.leadership_role) if SEVERITIES.index(rule.raise_to) >= threshold else 0, "age",
-                 case.received_at, raise_to=rule.raise_to)
-            for rule in institution.severity_rules
-            if rule.unresolved_for_days and SEVERITIES.index(rule.raise_to) > SEVERITIES.index(case.severity)]
+    return [
+        Step(
+            case.reference,
+            "age",
+            f"age:{rule.unresolved_for_days}d",
+            case.received_at + timedelta(days=rule.unresolved_for_days),
+            roles.index(policy.leadership_role) if SEVERITIES.index(rule.raise_to) >= threshold else 0,
+            "age",
+            case.received_at,
+            raise_to=rule.raise_to,
+        )
+        for rule in institution.severity_rules
+        if rule.unresolved_for_days and SEVERITIES.index(rule.raise_to) > SEVERITIES.index(case.severity)
+    ]
 
 
 def pending_steps(case: Case, institution: Institution) -> list[Step]:
@@ -79,9 +106,15 @@ def chain_snapshot(institution: Institution) -> list[ChainMember]:
         member = institution.staff_member(staff_id) if staff_id else None
         return Person(id=member.id, name=member.name, phone=member.phone) if member else None
 
-    return [ChainMember(role=level.role, primary=person(level.primary), backup=person(level.backup),
-                        on_duty=[(person(duty.staff), duty.weekdays) for duty in level.on_duty])
-            for level in institution.escalation.chain]
+    return [
+        ChainMember(
+            role=level.role,
+            primary=person(level.primary),
+            backup=person(level.backup),
+            on_duty=[(person(duty.staff), duty.weekdays) for duty in level.on_duty],
+        )
+        for level in institution.escalation.chain
+    ]
 
 
 def current_rosters(institution: Institution) -> dict[str, list[tuple[Person, list[int]]]]:
@@ -91,14 +124,19 @@ def current_rosters(institution: Institution) -> dict[str, list[tuple[Person, li
     return {member.role: member.on_duty for member in chain_snapshot(institution)}
 
 
-def recipient(member: ChainMember, now: datetime, calendar: WorkCalendar, unreachable: set[str],
-              roster: list[tuple[Person, list[int]]] | None = None) -> Person:
+def recipient(
+    member: ChainMember,
+    now: datetime,
+    calendar: WorkCalendar,
+    unreachable: set[str],
+    roster: list[tuple[Person, list[int]]] | None = None,
+) -> Person:
     """The on-duty person out of hours (from `roster` when given, else the case's copy); else the
     primary (A角), or the backup (B角) when the primary cannot be reached (opted out, or a recent
     text to them failed)."""
     if not calendar.is_working_time(now):
         weekday = now.astimezone(calendar.zone).weekday()
-        for person, weekdays in (member.on_duty if roster is None else roster):
+        for person, weekdays in member.on_duty if roster is None else roster:
             if weekday in weekdays and person.phone not in unreachable:
                 return person
     if member.primary.phone in unreachable and member.backup is not None:
@@ -106,15 +144,18 @@ def recipient(member: ChainMember, now: datetime, calendar: WorkCalendar, unreac
     return member.primary
 
 
-def assess_severity(institution: Institution, description: str, group_size: int | None, given: str,
-                    recent_cases_of_contact: int) -> tuple[str, list[str]]:
+def assess_severity(
+    institution: Institution, description: str, group_size: int | None, given: str, recent_cases_of_contact: int
+) -> tuple[str, list[str]]:
     """The highest level any rule raises the case to (never lower than given), and why."""
     level, reasons = given, []
     text = description.lower()
     for rule in institution.severity_rules:
-        matched = (any(word.lower() in text for word in rule.words)
-                   or (rule.group_size_at_least is not None and (group_size or 0) >= rule.group_size_at_least)
-                   or (rule.repeat_within_days is not None and recent_cases_of_contact > 0))
+        matched = (
+            any(word.lower() in text for word in rule.words)
+            or (rule.group_size_at_least is not None and (group_size or 0) >= rule.group_size_at_least)
+            or (rule.repeat_within_days is not None and recent_cases_of_contact > 0)
+        )
         if matched:
             reasons.append(f"{rule.name} -> {rule.raise_to}")
             if SEVERITIES.index(rule.raise_to) > SEVERITIES.index(level):
@@ -131,5 +172,3 @@ def leadership_alert(case: Case, institution: Institution) -> Step | None:
         return None
     level = [member.role for member in case.chain].index(policy.leadership_role)
     return Step(case.reference, "intake", "intake:leadership", case.received_at, level, "leadership", case.received_at)
-
-

@@ -1,6 +1,7 @@
 """The plan of a case at a moment: which alert steps are due, which reminders a late alert has
 overtaken, and when the case next needs the sweep - worked out once from the pending steps, so
 intake, the sweep, the alerts and every case action agree. Pure: no I/O, "now" is passed in."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,8 +28,7 @@ def plan(case: Case, institution: Institution, now: datetime) -> Plan:
     due_keys = {step.key for step in due}
     stale = [step.key for step in reached if step.key not in due_keys]
     later = [step for step in pending if step.at > now]
-    return Plan(due=due, stale=stale, next_due=pending[0].at if pending else None,
-                after=later[0].at if later else None)
+    return Plan(due=due, stale=stale, next_due=pending[0].at if pending else None, after=later[0].at if later else None)
 
 
 def next_due(case: Case, institution: Institution) -> datetime | None:

@@ -3,6 +3,7 @@
 works within a time budget, and leaves the rest for the next minute (it is still due then).
 Overlapping or repeated sweeps never send an alert twice: each step is recorded conditionally,
 in the same transaction as the text that carries it."""
+
 import random
 import time
 from datetime import datetime
@@ -16,8 +17,7 @@ from chalicelib.store.table import DUE_SHARDS
 BATCH = 25  # cases whose alerts are bundled together per recipient
 
 
-def run_sweep(deps: Dependencies, now: datetime,
-              budget_seconds: float = 45, monotonic=time.monotonic) -> dict:
+def run_sweep(deps: Dependencies, now: datetime, budget_seconds: float = 45, monotonic=time.monotonic) -> dict:
     store, institution = deps.store, deps.institution
     stop_at = monotonic() + budget_seconds
     result = {"messages_sent": 0, "cases_checked": 0, "alerts_recorded": 0, "complete": True}

@@ -6,13 +6,21 @@ working day of the institution calendar, between its business hours (the whole d
 set). A working day is one window's length, so with no business hours "3 working days" from
 Friday 18:00 ends on Wednesday 18:00, and from a Saturday it ends at the end of Wednesday.
 """
+
 from datetime import datetime, timedelta
 
 from chalicelib.model.calendar import WorkCalendar, local_to_utc, official_workday
 from chalicelib.model.literals import DurationUnit
 
-__all__ = ["DurationUnit", "WorkCalendar", "add_duration", "is_working_unit", "official_workday", "remaining",
-           "resume_due"]
+__all__ = [
+    "DurationUnit",
+    "WorkCalendar",
+    "add_duration",
+    "is_working_unit",
+    "official_workday",
+    "remaining",
+    "resume_due",
+]
 
 
 def add_duration(calendar: WorkCalendar, start: datetime, amount: int, unit: DurationUnit) -> datetime:
@@ -43,8 +51,9 @@ def remaining(calendar: WorkCalendar, unit: DurationUnit, now: datetime, due: da
     return max(due - now, timedelta(0))
 
 
-def resume_due(calendar: WorkCalendar, unit: DurationUnit, paused_at: datetime, due: datetime,
-               resumed_at: datetime) -> datetime:
+def resume_due(
+    calendar: WorkCalendar, unit: DurationUnit, paused_at: datetime, due: datetime, resumed_at: datetime
+) -> datetime:
     """The new deadline of a clock paused at paused_at and resumed at resumed_at: the time that
     was left when it paused, counted again from the resumption. Never earlier than before."""
     left = remaining(calendar, unit, paused_at, due)

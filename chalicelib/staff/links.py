@@ -1,6 +1,7 @@
 """Using a staff link (`/s/{token}`): what a token must look like before any lookup, and the CSRF
 token of the link's page. Links are minted by notify.staff and stored by store.links; nothing
 about a case is said to a link that is unknown, tampered with or revoked."""
+
 import hashlib
 import hmac
 

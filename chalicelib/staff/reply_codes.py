@@ -3,6 +3,7 @@ code for its most urgent case, per recipient, e.g. "12". Staff answer "12a" (ack
 "12r <text>" (reply to the complainant), "12c <text>" (resolve, the text as the summary), "12e"
 (escalate now, one level up), or in Chinese "12确认", "12回复 …", "12办结 …", "12升级". Only numbers in the staff directory reach this module;
 a code works only from the phone it was sent to."""
+
 import re
 import unicodedata
 from datetime import datetime
@@ -17,8 +18,17 @@ from chalicelib.store.table import StaleCase
 
 UNKNOWN_CODES_PER_HOUR = 10
 _COMMAND = re.compile(r"^\s*(\d{1,2})\s*(a|r|c|e|确认|回复|办结|升级)\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_VERBS = {"a": "acknowledge", "确认": "acknowledge", "r": "reply", "回复": "reply", "c": "resolve", "办结": "resolve",
-          "e": "escalate", "升级": "escalate"}
+_VERBS = {
+    "a": "acknowledge",
+    "确认": "acknowledge",
+    "r": "reply",
+    "回复": "reply",
+    "c": "resolve",
+    "办结": "resolve",
+    "e": "escalate",
+    "升级": "escalate",
+}
+
 
 def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) -> str | None:
     store, institution = deps.store, deps.institution
@@ -26,7 +36,10 @@ def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) ->
     match = _COMMAND.match(unicodedata.normalize("NFKC", body or ""))
     reference = store.links.reference_for_code(member.phone, int(match.group(1)), now) if match else None
     if reference is None:
-        if store.abuse.count_in_window(f"staffcmd#{member.phone}", now.strftime("%Y%m%d%H"), 7200) > UNKNOWN_CODES_PER_HOUR:
+        if (
+            store.abuse.count_in_window(f"staffcmd#{member.phone}", now.strftime("%Y%m%d%H"), 7200)
+            > UNKNOWN_CODES_PER_HOUR
+        ):
             return None  # someone is guessing or looping: stop answering for the hour
         return text(language, "staff_code_help", code="12")
     verb, words, actor = _VERBS[match.group(2).lower()], match.group(3).strip(), f"staff:{member.id}"
@@ -40,6 +53,8 @@ def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) ->
         else:
             case_actions.resolve(deps, reference, actor, words, "unassessed", "", "", "", now)
     except (ValueError, StaleCase) as problem:
-        refusal = problem if isinstance(problem, Refused) else Refused("stale" if isinstance(problem, StaleCase) else "other")
+        refusal = (
+            problem if isinstance(problem, Refused) else Refused("stale" if isinstance(problem, StaleCase) else "other")
+        )
         return text(language, "staff_code_refused", reference=reference, problem=refusal.say(language))
     return text(language, "staff_code_done", reference=reference, verb=label(language, "verb", verb))

@@ -2,6 +2,7 @@
 suspected spam for an administrator (never thrown away), and the API keys of the institution's
 own systems. Keys are 256 random bits, shown once by `python -m infra api-key create`, stored
 only as SHA-256; a known key gets its own hourly limit and its name on the case."""
+
 import hashlib
 import json
 import secrets
@@ -39,25 +40,39 @@ class AbuseStore:
 
     def quarantine(self, channel: str, reason: str, payload: dict, now: datetime) -> None:
         """Suspected spam is kept for an administrator to look at, never thrown away."""
-        self.table.table.put_item(Item={"PK": f"QUARANTINE#{channel}", "SK": f"{iso(now)}#{secrets.token_hex(3)}",
-                                        "reason": reason, "payload": json.dumps(payload, ensure_ascii=False)})
+        self.table.table.put_item(
+            Item={
+                "PK": f"QUARANTINE#{channel}",
+                "SK": f"{iso(now)}#{secrets.token_hex(3)}",
+                "reason": reason,
+                "payload": json.dumps(payload, ensure_ascii=False),
+            }
+        )
 
     def quarantined(self, channel: str) -> list[dict]:
-        return [{"reason": item["reason"], "payload": json.loads(item["payload"])}
-                for item in self.table.query_all(KeyConditionExpression="PK = :pk",
-                                                 ExpressionAttributeValues={":pk": f"QUARANTINE#{channel}"})]
+        return [
+            {"reason": item["reason"], "payload": json.loads(item["payload"])}
+            for item in self.table.query_all(
+                KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": f"QUARANTINE#{channel}"}
+            )
+        ]
 
     def register_api_client(self, name: str, per_hour: int, now: datetime) -> str:
         """A new key for a client; returned once, stored as its hash."""
         key = new_api_key()
-        self.table.table.put_item(Item={"PK": API_CLIENTS, "SK": api_key_hash(key), "name": name, "per_hour": per_hour,
-                                        "created": iso(now)}, ConditionExpression="attribute_not_exists(PK)")
+        self.table.table.put_item(
+            Item={"PK": API_CLIENTS, "SK": api_key_hash(key), "name": name, "per_hour": per_hour, "created": iso(now)},
+            ConditionExpression="attribute_not_exists(PK)",
+        )
         return key
 
     def api_client_for(self, key: str) -> ApiClient | None:
         """The client presenting this key, unless it is unknown or revoked."""
-        item = self.table.table.get_item(Key={"PK": API_CLIENTS, "SK": api_key_hash(key)}).get("Item") \
-            if 16 <= len(key) <= 200 else None
+        item = (
+            self.table.table.get_item(Key={"PK": API_CLIENTS, "SK": api_key_hash(key)}).get("Item")
+            if 16 <= len(key) <= 200
+            else None
+        )
         return ApiClient(item["name"], int(item["per_hour"])) if item and not item.get("revoked") else None
 
     def api_clients(self) -> list[dict]:
@@ -66,6 +81,9 @@ class AbuseStore:
     def revoke_api_client(self, name: str, now: datetime) -> int:
         named = [item for item in self.api_clients() if item["name"] == name and not item.get("revoked")]
         for item in named:
-            self.table.table.update_item(Key={"PK": API_CLIENTS, "SK": item["SK"]}, UpdateExpression="SET revoked = :at",
-                                         ExpressionAttributeValues={":at": iso(now)})
+            self.table.table.update_item(
+                Key={"PK": API_CLIENTS, "SK": item["SK"]},
+                UpdateExpression="SET revoked = :at",
+                ExpressionAttributeValues={":at": iso(now)},
+            )
         return len(named)

@@ -1,5 +1,6 @@
 """Alert steps recorded exactly once (in the transaction that queues the text carrying them), and
 the staff phones that count as unreachable for a while after a text to them failed."""
+
 from datetime import datetime
 
 from chalicelib.model.case import Event
@@ -14,17 +15,32 @@ class AlertStore:
         self._message_puts = message_puts
         self._is_opted_out = is_opted_out
 
-    def fire(self, fired: dict[str, tuple[list[str], datetime | None]], message: OutboundMessage | None,
-             events: dict[str, list[Event]], now: datetime, skipped: dict[str, list[str]] | None = None,
-             raised: dict[str, str] | None = None) -> None:
+    def fire(
+        self,
+        fired: dict[str, tuple[list[str], datetime | None]],
+        message: OutboundMessage | None,
+        events: dict[str, list[Event]],
+        now: datetime,
+        skipped: dict[str, list[str]] | None = None,
+        raised: dict[str, str] | None = None,
+    ) -> None:
         """Records alert steps exactly once, in one transaction with the message that carries them:
         an ALERT item per (case, clock, step), conditional on not existing; the steps (and any
         `skipped` ones, overtaken and never sent) added to each case's `fired`, and its next due time.
         `raised` sets a case's severity (the age rules). Raises AlertsTaken if any step was already
         recorded, Contention on a clash to retry."""
-        puts = [{"Item": {**single("ALERT", reference, key), "at": iso(now), "message_id": message.id if message else "-"},
-                 "ConditionExpression": "attribute_not_exists(PK)"}
-                for reference, (keys, _) in fired.items() for key in keys]
+        puts = [
+            {
+                "Item": {
+                    **single("ALERT", reference, key),
+                    "at": iso(now),
+                    "message_id": message.id if message else "-",
+                },
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+            for reference, (keys, _) in fired.items()
+            for key in keys
+        ]
         skipped = skipped or {}
         fired = {reference: ([*keys, *skipped.get(reference, [])], due) for reference, (keys, due) in fired.items()}
         puts += [{"Item": event_item(reference, event)} for reference, items in events.items() for event in items]
@@ -36,11 +52,19 @@ class AlertStore:
             sets = ["fired = list_append(if_not_exists(fired, :empty), :keys)"]
             sets += ["severity = :severity"] if severity else []
             sets += [due_set] if due_set else []
-            updates.append({"Key": case_key(reference),
-                            "UpdateExpression": ("SET " + ", ".join(sets) + " " + due_remove).strip(),
-                            "ExpressionAttributeValues": {":empty": [], ":keys": keys, **due_values,
-                                                          **({":severity": severity} if severity else {})},
-                            "ConditionExpression": "attribute_exists(PK)"})
+            updates.append(
+                {
+                    "Key": case_key(reference),
+                    "UpdateExpression": ("SET " + ", ".join(sets) + " " + due_remove).strip(),
+                    "ExpressionAttributeValues": {
+                        ":empty": [],
+                        ":keys": keys,
+                        **due_values,
+                        **({":severity": severity} if severity else {}),
+                    },
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            )
         try:
             self.table.transact(puts, updates, None)
         except self.table.client.exceptions.TransactionCanceledException as error:
@@ -53,8 +77,9 @@ class AlertStore:
         return "Item" in self.table.table.get_item(Key=single("ALERT", reference, key), ConsistentRead=True)
 
     def mark_unreachable(self, phone: str, until: datetime) -> None:
-        self.table.table.put_item(Item={**single("UNREACHABLE", phone), "until": iso(until),
-                                        "expires_at": int(until.timestamp())})
+        self.table.table.put_item(
+            Item={**single("UNREACHABLE", phone), "until": iso(until), "expires_at": int(until.timestamp())}
+        )
 
     def unreachable(self, phones: set[str], now: datetime) -> set[str]:
         found = set()

@@ -1,5 +1,6 @@
 """Cases, their append-only timelines, the contact items that find a complainant's cases, the
 per-month reference counters, and the case's place in the due index."""
+
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -41,16 +42,26 @@ class CaseStore:
         return Case.model_validate(plain(item)) if item else None
 
     def timeline(self, reference: str) -> list[Event]:
-        return [Event.model_validate(plain(item["event"]))
-                for item in self.table.query_all(
-                    KeyConditionExpression="PK = :pk AND begins_with(SK, :ev)",
-                    ExpressionAttributeValues={":pk": case_pk(reference), ":ev": "EV#"})]
+        return [
+            Event.model_validate(plain(item["event"]))
+            for item in self.table.query_all(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :ev)",
+                ExpressionAttributeValues={":pk": case_pk(reference), ":ev": "EV#"},
+            )
+        ]
 
     def append_event(self, reference: str, event: Event) -> None:
         self.table.table.put_item(Item=event_item(reference, event), ConditionExpression="attribute_not_exists(PK)")
 
-    def create(self, case: Case, events: list[Event], messages: list[OutboundMessage], once: Once | None,
-               now: datetime, next_due: datetime | None = None) -> None:
+    def create(
+        self,
+        case: Case,
+        events: list[Event],
+        messages: list[OutboundMessage],
+        once: Once | None,
+        now: datetime,
+        next_due: datetime | None = None,
+    ) -> None:
         """One transaction: the case (in the due index when a clock step is pending), its first
         events, its contact links, its outbound messages and its once-key. A second delivery of the
         same key raises DuplicateSubmission."""
@@ -59,13 +70,22 @@ class CaseStore:
         if once:
             puts.append(self.table.once_put(once, case.reference, now))
         puts += [{"Item": event_item(case.reference, event)} for event in events]
-        puts += [{"Item": {"PK": f"CONTACT#{contact}", "SK": pk, "received_at": iso(case.received_at), "open": True}}
-                 for contact in case.complainant.contacts()]
+        puts += [
+            {"Item": {"PK": f"CONTACT#{contact}", "SK": pk, "received_at": iso(case.received_at), "open": True}}
+            for contact in case.complainant.contacts()
+        ]
         puts += self._message_puts(messages)
         self.table.transact(puts, [], once)
 
-    def add_to(self, reference: str, events: list[Event], now: datetime, once: Once | None = None,
-               messages: list[OutboundMessage] = (), set_fields: dict | None = None) -> None:
+    def add_to(
+        self,
+        reference: str,
+        events: list[Event],
+        now: datetime,
+        once: Once | None = None,
+        messages: list[OutboundMessage] = (),
+        set_fields: dict | None = None,
+    ) -> None:
         """Appends events (and queues messages, and sets case fields) once per delivery."""
         puts = [{"Item": event_item(reference, event)} for event in events]
         if once:
@@ -75,20 +95,34 @@ class CaseStore:
         if set_fields:
             names = {f"#f{i}": name for i, name in enumerate(set_fields)}
             values = {f":v{i}": value for i, value in enumerate(clean(set_fields).values())}
-            updates.append({
-                "Key": case_key(reference),
-                "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(set_fields))),
-                "ConditionExpression": "attribute_exists(PK)",
-                "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
-            })
+            updates.append(
+                {
+                    "Key": case_key(reference),
+                    "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(set_fields))),
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            )
         self.table.transact(puts, updates, once)
 
-    def update(self, case: Case, expected_version: int, events: list[Event], next_due: datetime | None,
-               messages: list[OutboundMessage] = ()) -> None:
+    def update(
+        self,
+        case: Case,
+        expected_version: int,
+        events: list[Event],
+        next_due: datetime | None,
+        messages: list[OutboundMessage] = (),
+    ) -> None:
         """Writes a changed case if nobody changed it since it was read (StaleCase otherwise),
         with its events, messages and due time, in one transaction."""
-        puts = [{"Item": self.item(case, next_due), "ConditionExpression": "version = :expected",
-                 "ExpressionAttributeValues": {":expected": expected_version}}]
+        puts = [
+            {
+                "Item": self.item(case, next_due),
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": expected_version},
+            }
+        ]
         puts += [{"Item": event_item(case.reference, event)} for event in events]
         puts += self._message_puts(list(messages))
         try:
@@ -98,10 +132,12 @@ class CaseStore:
 
     def set_next_due(self, reference: str, next_due: datetime | None) -> None:
         due_set, due_remove, due_values = due_clause(case_pk(reference), next_due)
-        self.table.table.update_item(Key=case_key(reference),
-                                     UpdateExpression=f"SET {due_set}" if due_set else due_remove,
-                                     ConditionExpression="attribute_exists(PK)",
-                                     **({"ExpressionAttributeValues": due_values} if due_values else {}))
+        self.table.table.update_item(
+            Key=case_key(reference),
+            UpdateExpression=f"SET {due_set}" if due_set else due_remove,
+            ConditionExpression="attribute_exists(PK)",
+            **({"ExpressionAttributeValues": due_values} if due_values else {}),
+        )
 
     def due_work(self, now: datetime, page_size: int = 200, first_shard: int = 0) -> Iterator[str | Case]:
         """Everything due, read from the sparse index only, shard by shard (from first_shard on, so
@@ -110,8 +146,12 @@ class CaseStore:
         bound = iso(now) + "#~"
         for offset in range(DUE_SHARDS):
             shard = (first_shard + offset) % DUE_SHARDS
-            kwargs = dict(IndexName=DUE_INDEX, KeyConditionExpression="due_shard = :shard AND due_at <= :bound",
-                          ExpressionAttributeValues={":shard": f"DUE#{shard}", ":bound": bound}, Limit=page_size)
+            kwargs = dict(
+                IndexName=DUE_INDEX,
+                KeyConditionExpression="due_shard = :shard AND due_at <= :bound",
+                ExpressionAttributeValues={":shard": f"DUE#{shard}", ":bound": bound},
+                Limit=page_size,
+            )
             while True:
                 page = self.table.table.query(**kwargs)
                 for item in page.get("Items", []):
@@ -125,11 +165,17 @@ class CaseStore:
 
     def open_for_contact(self, contact: str) -> list[str]:
         items = self.table.query_all(
-            KeyConditionExpression="PK = :pk", FilterExpression="#open = :yes",
-            ExpressionAttributeNames={"#open": "open"}, ExpressionAttributeValues={":pk": f"CONTACT#{contact}", ":yes": True})
+            KeyConditionExpression="PK = :pk",
+            FilterExpression="#open = :yes",
+            ExpressionAttributeNames={"#open": "open"},
+            ExpressionAttributeValues={":pk": f"CONTACT#{contact}", ":yes": True},
+        )
         return [item["SK"].removeprefix("CASE#") for item in items]
 
     def of_contact_since(self, contact: str, since: datetime) -> list[str]:
-        items = self.table.query_all(KeyConditionExpression="PK = :pk", FilterExpression="received_at >= :since",
-                                     ExpressionAttributeValues={":pk": f"CONTACT#{contact}", ":since": iso(since)})
+        items = self.table.query_all(
+            KeyConditionExpression="PK = :pk",
+            FilterExpression="received_at >= :since",
+            ExpressionAttributeValues={":pk": f"CONTACT#{contact}", ":since": iso(since)},
+        )
         return [item["SK"].removeprefix("CASE#") for item in items]

@@ -1,4 +1,5 @@
 """The institution's config document, written by `python -m infra sync` and read by every function."""
+
 import json
 
 from chalicelib.store.table import Table

@@ -1,5 +1,6 @@
 """The mail/media bucket (S3): raw inbound mail (written by SES), and what complainants send with
 their messages - MMS pictures, voice recordings, email attachments, transcripts."""
+
 import json
 from collections.abc import Callable
 
@@ -17,8 +18,9 @@ class MediaFiles:
         bucket = bucket or self.bucket
         if not bucket:
             raise LookupError("no media bucket is configured (MAIL_BUCKET)")
-        self._client().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
-                                  ServerSideEncryption="AES256")
+        self._client().put_object(
+            Bucket=bucket, Key=key, Body=body, ContentType=content_type, ServerSideEncryption="AES256"
+        )
         return f"s3://{bucket}/{key}"
 
     def size(self, bucket: str, key: str) -> int:

@@ -2,6 +2,7 @@
 once in a text and stored only as its SHA-256, scoped to one case and one staff member, with an
 expiry; a case keeps a pointer to each of its links so that a reassignment can revoke them. A reply
 code is a short number per staff phone that points at a case for a while."""
+
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -46,9 +47,14 @@ class LinkStore:
 
     def put(self, link: Link) -> None:
         """The link, and a pointer from its case so that a reassignment can revoke it."""
-        item = {**single("LINK", link.token_hash), "reference": link.reference, "staff_id": link.staff_id,
-                "expires_at_text": iso(link.expires_at), "revoked": link.revoked,
-                "expires_at": int((link.expires_at + KEPT_AFTER_EXPIRY).timestamp())}
+        item = {
+            **single("LINK", link.token_hash),
+            "reference": link.reference,
+            "staff_id": link.staff_id,
+            "expires_at_text": iso(link.expires_at),
+            "revoked": link.revoked,
+            "expires_at": int((link.expires_at + KEPT_AFTER_EXPIRY).timestamp()),
+        }
         self.table.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
         self.table.table.put_item(Item={"PK": case_pk(link.reference), "SK": f"LINK#{link.staff_id}#{link.token_hash}"})
 
@@ -56,22 +62,38 @@ class LinkStore:
         item = self.table.table.get_item(Key=single("LINK", token_hash_), ConsistentRead=True).get("Item")
         if not item:
             return None
-        return Link(token_hash=item["PK"].removeprefix("LINK#"), reference=item["reference"], staff_id=item["staff_id"],
-                    expires_at=parse_iso(item["expires_at_text"]), revoked=bool(item.get("revoked")))
+        return Link(
+            token_hash=item["PK"].removeprefix("LINK#"),
+            reference=item["reference"],
+            staff_id=item["staff_id"],
+            expires_at=parse_iso(item["expires_at_text"]),
+            revoked=bool(item.get("revoked")),
+        )
 
     def revoke(self, reference: str, staff_id: str) -> int:
-        pointers = self.table.query_all(KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
-                                        ExpressionAttributeValues={":pk": case_pk(reference), ":sk": f"LINK#{staff_id}#"})
+        pointers = self.table.query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+            ExpressionAttributeValues={":pk": case_pk(reference), ":sk": f"LINK#{staff_id}#"},
+        )
         for pointer in pointers:
-            self.table.table.update_item(Key=single("LINK", pointer["SK"].rsplit("#", 1)[1]),
-                                         UpdateExpression="SET revoked = :yes", ExpressionAttributeValues={":yes": True})
+            self.table.table.update_item(
+                Key=single("LINK", pointer["SK"].rsplit("#", 1)[1]),
+                UpdateExpression="SET revoked = :yes",
+                ExpressionAttributeValues={":yes": True},
+            )
         return len(pointers)
 
     def allocate_code(self, phone: str, reference: str, now: datetime, lifetime: timedelta = CODE_LIFETIME) -> int:
         """The next short code (1-99, then round again) for texts to this phone, pointing at a case."""
         code = (self.table.add_one(single("CODECOUNTER", phone), "n") - 1) % 99 + 1
-        self.table.table.put_item(Item={**single("CODE", phone, str(code)), "reference": reference,
-                                        "until": iso(now + lifetime), "expires_at": int((now + lifetime).timestamp())})
+        self.table.table.put_item(
+            Item={
+                **single("CODE", phone, str(code)),
+                "reference": reference,
+                "until": iso(now + lifetime),
+                "expires_at": int((now + lifetime).timestamp()),
+            }
+        )
         return code
 
     def reference_for_code(self, phone: str, code: int, now: datetime) -> str | None:

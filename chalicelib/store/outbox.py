@@ -1,6 +1,7 @@
 """Outbound messages (the outbox): queued in the write that causes them, leased before each send,
 their results and the provider's delivery reports; the provider ids that lead back to them; and
 the SMS opt-outs that hold every later text to a number."""
+
 from datetime import datetime
 from typing import Any
 
@@ -44,18 +45,30 @@ class OutboxStore:
                 Key=key,
                 UpdateExpression="SET next_attempt_at = :lease, due_at = :due ADD attempts :one",
                 ConditionExpression="#status = :pending AND (attribute_not_exists(next_attempt_at) "
-                                    "OR next_attempt_at <= :now)",
+                "OR next_attempt_at <= :now)",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":lease": lease, ":due": f"{lease}#{key['PK']}", ":one": 1,
-                                           ":pending": "pending", ":now": iso(now)},
+                ExpressionAttributeValues={
+                    ":lease": lease,
+                    ":due": f"{lease}#{key['PK']}",
+                    ":one": 1,
+                    ":pending": "pending",
+                    ":now": iso(now),
+                },
                 ReturnValues="ALL_NEW",
             )
         except self.table.client.exceptions.ConditionalCheckFailedException:
             return None
         return OutboundMessage.model_validate(plain(result["Attributes"]))
 
-    def record_send_result(self, message_id: str, status: str, *, provider_id: str | None = None,
-                           error: str | None = None, retry_at: datetime | None = None) -> None:
+    def record_send_result(
+        self,
+        message_id: str,
+        status: str,
+        *,
+        provider_id: str | None = None,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
         """After an attempt: sent (leaves the due index), or pending again at retry_at, or gave_up."""
         key = message_key(message_id)
         values: dict[str, Any] = {":status": status}
@@ -70,8 +83,12 @@ class OutboxStore:
             removes = ""
         else:
             removes = " REMOVE due_shard, due_at, next_attempt_at"
-        self.table.table.update_item(Key=key, UpdateExpression="SET " + ", ".join(sets) + removes,
-                                     ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values)
+        self.table.table.update_item(
+            Key=key,
+            UpdateExpression="SET " + ", ".join(sets) + removes,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
+        )
 
     def link_provider_id(self, provider_id: str, message_id: str) -> None:
         """So that a reply quoting the provider's Message-ID (SES rewrites ours) finds its message."""
@@ -81,8 +98,9 @@ class OutboxStore:
         item = self.table.table.get_item(Key=single("PROVIDER", provider_id)).get("Item")
         return self.get(item["message_id"]) if item else None
 
-    def record_delivery_status(self, message_id: str, provider_id: str, status: str, error_code: str | None,
-                               rank: int) -> OutboundMessage | None:
+    def record_delivery_status(
+        self, message_id: str, provider_id: str, status: str, error_code: str | None, rank: int
+    ) -> OutboundMessage | None:
         """A provider's status report for the send that produced provider_id. Statuses only move
         forward (a late "sent" never overwrites "delivered"); None when the report is stale."""
         try:
@@ -90,7 +108,12 @@ class OutboxStore:
                 Key=message_key(message_id),
                 UpdateExpression="SET delivery_status = :status, delivery_rank = :rank, error_code = :code",
                 ConditionExpression="provider_id = :sid AND (attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
-                ExpressionAttributeValues={":status": status, ":rank": rank, ":code": error_code or "-", ":sid": provider_id},
+                ExpressionAttributeValues={
+                    ":status": status,
+                    ":rank": rank,
+                    ":code": error_code or "-",
+                    ":sid": provider_id,
+                },
                 ReturnValues="ALL_NEW",
             )
         except self.table.client.exceptions.ConditionalCheckFailedException:
@@ -99,7 +122,9 @@ class OutboxStore:
 
     def for_case(self, reference: str) -> list[OutboundMessage]:
         """For the sandbox and tests; outbound messages are found from the case's timeline events."""
-        ids = dict.fromkeys(event.data["message_id"] for event in self._timeline(reference) if "message_id" in event.data)
+        ids = dict.fromkeys(
+            event.data["message_id"] for event in self._timeline(reference) if "message_id" in event.data
+        )
         return [message for message in map(self.get, ids) if message]
 
     def set_opted_out(self, phone: str, opted_out: bool, now: datetime) -> None:

@@ -1,5 +1,6 @@
 """Every family store of one table, built once per container: `stores.cases.get(reference)`,
 `stores.outbox.claim(...)`, `stores.deliveries.seen(once)` ..."""
+
 from datetime import datetime
 
 from chalicelib.store.abuse import AbuseStore

@@ -25,6 +25,7 @@ helpers every family store shares (transactions, paged queries, the once-keys of
 The sparse index `due` (due_shard, due_at) holds only work that is due: pending outbound messages
 and cases with an alert step pending. Sweeps query it by shard and read nothing else.
 """
+
 import secrets
 import zlib
 from dataclasses import dataclass
@@ -100,8 +101,11 @@ def plain(value: Any) -> Any:
 
 
 def event_item(reference: str, event: Event) -> dict:
-    return {"PK": case_pk(reference), "SK": f"EV#{iso(event.at)}#{secrets.token_hex(3)}",
-            "event": clean(event.model_dump(mode="json"))}
+    return {
+        "PK": case_pk(reference),
+        "SK": f"EV#{iso(event.at)}#{secrets.token_hex(3)}",
+        "event": clean(event.model_dump(mode="json")),
+    }
 
 
 # -- deliveries that take effect once -----------------------------------------------------------
@@ -167,9 +171,18 @@ class Table:
 
     @staticmethod
     def once_put(once: Once, reference: str | None, now: datetime) -> dict:
-        return {"Item": clean({"PK": once.pk, "SK": "IDEM", "reference": reference, "response": once.response,
-                               "expires_at": int((now + IDEMPOTENCY_TTL).timestamp())}),
-                "ConditionExpression": "attribute_not_exists(PK)"}
+        return {
+            "Item": clean(
+                {
+                    "PK": once.pk,
+                    "SK": "IDEM",
+                    "reference": reference,
+                    "response": once.response,
+                    "expires_at": int((now + IDEMPOTENCY_TTL).timestamp()),
+                }
+            ),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
 
     def transact(self, puts: list[dict], updates: list[dict], once: Once | None) -> None:
         """All or nothing; a Once already taken raises DuplicateSubmission with its outcome."""
@@ -180,7 +193,11 @@ class Table:
         except self.client.exceptions.TransactionCanceledException as error:
             reasons = error.response.get("CancellationReasons", [])
             position = next((i for i, put in enumerate(puts) if once and put["Item"]["PK"] == once.pk), None)
-            if position is not None and len(reasons) > position and reasons[position].get("Code") == "ConditionalCheckFailed":
+            if (
+                position is not None
+                and len(reasons) > position
+                and reasons[position].get("Code") == "ConditionalCheckFailed"
+            ):
                 earlier = self.earlier(once)
                 if earlier:
                     raise DuplicateSubmission(earlier) from None
@@ -207,8 +224,13 @@ class Table:
         """An atomic counter: adds one to `attribute` of the item at `key` and returns the new value."""
         expression = "ADD #n :one" + (" SET expires_at = if_not_exists(expires_at, :ttl)" if ttl_epoch else "")
         values = {":one": 1, **({":ttl": ttl_epoch} if ttl_epoch else {})}
-        result = self.table.update_item(Key=key, UpdateExpression=expression, ExpressionAttributeNames={"#n": attribute},
-                                        ExpressionAttributeValues=values, ReturnValues="UPDATED_NEW")
+        result = self.table.update_item(
+            Key=key,
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#n": attribute},
+            ExpressionAttributeValues=values,
+            ReturnValues="UPDATED_NEW",
+        )
         return int(result["Attributes"][attribute])
 
 
@@ -219,22 +241,23 @@ def table_definition(name: str) -> dict:
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [
-            {"AttributeName": attr, "AttributeType": string}
-            for attr in ("PK", "SK", "due_shard", "due_at")
+            {"AttributeName": attr, "AttributeType": string} for attr in ("PK", "SK", "due_shard", "due_at")
         ],
         "KeySchema": [
             {"AttributeName": "PK", "KeyType": "HASH"},
             {"AttributeName": "SK", "KeyType": "RANGE"},
         ],
-        "GlobalSecondaryIndexes": [{
-            "IndexName": DUE_INDEX,
-            "KeySchema": [
-                {"AttributeName": "due_shard", "KeyType": "HASH"},
-                {"AttributeName": "due_at", "KeyType": "RANGE"},
-            ],
-            # ALL: a sweep reads each due case once, from the index, and nothing else.
-            "Projection": {"ProjectionType": "ALL"},
-        }],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": DUE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "due_shard", "KeyType": "HASH"},
+                    {"AttributeName": "due_at", "KeyType": "RANGE"},
+                ],
+                # ALL: a sweep reads each due case once, from the index, and nothing else.
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
     }
 
 
