@@ -1,13 +1,14 @@
 """What one complaint costs to run, measured, and the monthly estimate for an institution.
 
-Each of N complaints lives its whole life against DynamoDB Local and the Twilio stand-in, in its
-own two weeks of simulated time, half in English and half in Chinese: filed by phone through POST /api/complaints (acknowledgement
-SMS), left untouched until the sweep texts the handler a reminder, then the handler opens the
-link and acknowledges, replies and resolves on the staff page (the complainant is texted each
-time). Counted per complaint: HTTP requests (API Gateway + Lambda), DynamoDB requests and the
-capacity units the engine reports, SMS and their segments. The every-minute sweep is counted
-separately, from idle sweeps. Prices are list prices (USD, us-east-1 / Twilio US long code) written
-into PRICES below: check them against the providers' pages before quoting.
+Each of N complaints lives its whole life against DynamoDB Local and the Twilio stand-in, in its own
+two weeks of simulated time, half in English and half in Chinese: filed by phone through POST
+/api/complaints (acknowledgement SMS), left untouched until the sweep texts the handler a reminder,
+then the handler opens the link and acknowledges, replies and resolves on the staff page (the
+complainant is texted each time). Counted per complaint: HTTP requests (API Gateway + Lambda),
+DynamoDB requests and the capacity units the engine reports, SMS and their segments. The every-
+minute sweep is counted separately, from idle sweeps. Prices are list prices (USD, us-east-1 /
+Twilio US long code) written into PRICES below: check them against the providers' pages before
+quoting.
 
     .venv/bin/python benchmarks/cost_per_complaint.py [N] [complaints per month]
 """
@@ -155,7 +156,9 @@ def main(count: int, per_month: int) -> None:
                     twilio,
                     timings,
                 )
-            requests_, reads, writes = (after - before_ for after, before_ in zip(meter.snapshot(), before))
+            requests_, reads, writes = (
+                after - before_ for after, before_ in zip(meter.snapshot(), before, strict=True)
+            )
             texts = list(twilio.messages)
             # Idle sweeps: what every minute of every month costs with nothing due.
             traveller.move_to(monday_10 + timedelta(days=14 * count + 30))
@@ -163,7 +166,7 @@ def main(count: int, per_month: int) -> None:
             for _ in range(20):
                 run_sweep(replace(context.current(), base_url="https://bench.example"), datetime.now(timezone.utc))
             idle_seconds = (time.perf_counter() - idle_started) / 20
-            idle = [(after - before_) / 20 for after, before_ in zip(meter.snapshot(), idle_before)]
+            idle = [(after - before_) / 20 for after, before_ in zip(meter.snapshot(), idle_before, strict=False)]
 
     http = len(timings) / count
     lambda_seconds = sum(timings) / count
@@ -172,7 +175,8 @@ def main(count: int, per_month: int) -> None:
     per = {"requests": requests_ / count, "reads": reads / count, "writes": writes / count}
     print(f"complaints, whole life each:  {count}")
     print(
-        f"HTTP requests per complaint:  {http:.1f} (API Gateway + Lambda), {lambda_seconds * 1000:.0f} ms of handler time"
+        f"HTTP requests per complaint:  {http:.1f} (API Gateway + Lambda), "
+        f"{lambda_seconds * 1000:.0f} ms of handler time"
     )
     print(
         f"DynamoDB per complaint:       {per['requests']:.1f} requests, {per['reads']:.1f} read units, "

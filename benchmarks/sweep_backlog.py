@@ -84,7 +84,8 @@ def main(open_cases: int, due: int) -> None:
         print(f"sweep: {result}")
         print(f"sweep wall time:               {sweep_seconds:.2f} s")
         print(
-            f"items read from the due index: {index_reads} for {due} due ({index_reads / max(due, 1):.2f} x; target <= 1.10)"
+            f"items read from the due index: {index_reads} for {due} due "
+            f"({index_reads / max(due, 1):.2f} x; target <= 1.10)"
         )
         print(f"all reads by the sweep:        {sweep_reads} in requests {sweep_requests}")
         print(

@@ -106,7 +106,7 @@ def test_each_function_may_touch_only_its_own_institutions_resources(packaged_st
         name: item["Properties"]["Policies"] for name, item in resources.items() if item["Type"] == "AWS::IAM::Role"
     }
     assert set(roles) == {"ApiHandlerRole", "SlaSweepRole", "InboundEmailRole", "TranscribedRole"}
-    for name, policies in roles.items():
+    for policies in roles.values():
         [policy] = policies
         statements = policy["PolicyDocument"]["Statement"]
         text = json.dumps(statements)
@@ -552,7 +552,7 @@ def test_twilio_credentials_are_read_from_where_the_config_names_them(where, cli
             Name="hotline/hcb/twilio", SecretString=json.dumps({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN})
         )
         references = ("secretsmanager:hotline/hcb/twilio#account_sid", "secretsmanager:hotline/hcb/twilio#auth_token")
-    for name, reference in zip(("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), references):
+    for name, reference in zip(("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), references, strict=False):
         monkeypatch.delenv(name)
         monkeypatch.setenv(f"{name}_REF", reference)
     context.reset()

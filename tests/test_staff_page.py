@@ -316,7 +316,7 @@ def test_the_page_labels_every_code_it_shows(client, case_link, moto_store, twil
     from chalicelib.sla.sweep import run_sweep
 
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
-        reference, link = case_link()
+        _reference, link = case_link()
         page = client.http.get(link + f"?lang={language}").body.decode()
         _post(client, link, **_form(page), action="note", text="Called the branch")
         traveller.move_to(MONDAY_10 + timedelta(hours=25))

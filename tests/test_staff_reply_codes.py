@@ -89,7 +89,8 @@ def test_the_top_of_the_chain_has_nobody_to_escalate_to_or_ask(moto_store, insti
     from chalicelib.edge import dependencies
     from chalicelib.model.case import Case, Complainant
     from chalicelib.sla.escalation import chain_snapshot
-    from chalicelib.staff.actions import _level_above, escalate_now
+    from chalicelib.staff.actions import escalate_now
+    from chalicelib.staff.case_state import _level_above
 
     case = Case(
         reference="HCB-2611000010",

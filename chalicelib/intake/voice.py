@@ -5,6 +5,7 @@ caller who hangs up first leaves a "missed call - call back" case.
 
 Every step's answer is TwiML; every URL handed to Twilio is absolute and signed-checkable."""
 
+import contextlib
 from datetime import datetime
 
 from chalicelib.intake.errors import BadWebhook
@@ -168,7 +169,7 @@ def _add_recording(store, case, recording: Attachment, recording_sid, seconds, l
         text=text(language, "voice_description", seconds=seconds),
         data={"recording_sid": recording_sid},
     )
-    try:
+    with contextlib.suppress(DuplicateSubmission):  # the same recording, delivered again
         store.cases.add_to(
             case.reference,
             [event],
@@ -179,8 +180,6 @@ def _add_recording(store, case, recording: Attachment, recording_sid, seconds, l
                 "description": event.text,
             },
         )
-    except DuplicateSubmission:
-        pass  # the same recording, delivered again
 
 
 def _read_reference(response, filed, institution: Institution, language: Language) -> None:

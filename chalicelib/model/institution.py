@@ -37,7 +37,7 @@ def e164(value: str | None) -> str | None:
     try:
         normalised = normalise_phone(value)
     except InvalidContact:
-        raise ValueError(f"not a valid phone number: {value!r} (write it in E.164, e.g. +8613800138000)")
+        raise ValueError(f"not a valid phone number: {value!r} (write it in E.164, e.g. +8613800138000)") from None
     if normalised != value:
         raise ValueError(f"write phone numbers in E.164: {normalised!r}, not {value!r}")
     return value
@@ -63,7 +63,7 @@ class Channels(Strict):
         try:
             normalise_email(value)
         except InvalidContact:
-            raise ValueError(f"not a valid email address: {value!r}")
+            raise ValueError(f"not a valid email address: {value!r}") from None
         return value
 
 

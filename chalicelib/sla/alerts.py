@@ -55,7 +55,7 @@ def fire_due(deps: Dependencies, cases: list[Case], now: datetime) -> int:
     finals = {case.reference: plans[case.reference].after for case, _ in work}
     stale = {case.reference: plans[case.reference].stale for case, _ in work}
     recorded = 0
-    for phone, items in groups.items():
+    for items in groups.values():
         # A transaction holds at most 100 items: per step an ALERT item and an event, per case an update.
         for start in range(0, len(items), MAX_STEPS_PER_TEXT):
             recorded += _fire_group(deps, items[start : start + MAX_STEPS_PER_TEXT], finals, stale, now, unreachable)

@@ -50,18 +50,18 @@ def clock_steps(case: Case, clock: Clock, institution: Institution) -> list[Step
     level = roles.index(steps_policy.escalate_to) if steps_policy.escalate_to in roles else len(roles) - 1
     steps.append(Step(case.reference, clock.name, f"{clock.name}:late0", clock.due_at, level, "late", clock.due_at))
     if steps_policy.repeat_every_hours:
-        for repeat in range(1, len(roles) - level):
-            steps.append(
-                Step(
-                    case.reference,
-                    clock.name,
-                    f"{clock.name}:late{repeat}",
-                    clock.due_at + timedelta(hours=steps_policy.repeat_every_hours * repeat),
-                    level + repeat,
-                    "late",
-                    clock.due_at,
-                )
+        steps.extend(
+            Step(
+                case.reference,
+                clock.name,
+                f"{clock.name}:late{repeat}",
+                clock.due_at + timedelta(hours=steps_policy.repeat_every_hours * repeat),
+                level + repeat,
+                "late",
+                clock.due_at,
             )
+            for repeat in range(1, len(roles) - level)
+        )
     return steps
 
 

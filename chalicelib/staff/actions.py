@@ -5,60 +5,16 @@ other (the second gets StaleCase and sees the new state). The staff pages call t
 
 from datetime import datetime
 
-from chalicelib.model.case import Case, Event, ExtensionRequest
-from chalicelib.model.institution import Institution
+from chalicelib.model.case import Case, Event
 from chalicelib.model.lifecycle import transition
 from chalicelib.model.refusals import Refused
-from chalicelib.notify import sender as notify
-from chalicelib.notify.complainant import complainant_messages
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.labels import Code
-from chalicelib.runtime.rendering import local_time, text
-from chalicelib.sla.deadlines import ExtensionRefused, extend, pause, resume
-from chalicelib.sla.plan import next_due
-from chalicelib.store.stores import Stores
+from chalicelib.runtime.rendering import text
+from chalicelib.sla.deadlines import pause, resume
+from chalicelib.staff.case_state import CaseNotFound, _load, _save, _stop, _to_complainant
+from chalicelib.staff.escalations import decide_extension, escalate_now, extend_deadline, request_extension
 from chalicelib.store.table import StaleCase
-
-
-class CaseNotFound(LookupError):
-    pass
-
-
-def _load(store: Stores, reference: str, expected_version: int | None = None) -> Case:
-    """The case as stored; StaleCase when the person acted on a page showing an older version."""
-    case = store.cases.get(reference)
-    if case is None:
-        raise CaseNotFound(reference)
-    if expected_version is not None and case.version != expected_version:
-        raise StaleCase(reference)
-    return case
-
-
-def _level_above(case: Case, actor: str):
-    """The level of the case's chain one above this person's (someone outside the chain counts as the
-    handler level); ValueError at the top, where nobody is left to ask."""
-    person = actor.removeprefix("staff:")
-    levels = [
-        index
-        for index, member in enumerate(case.chain)
-        if person in {member.primary.id, member.backup.id if member.backup else None}
-    ]
-    above = (levels[0] if levels else 0) + 1
-    if above >= len(case.chain):
-        raise Refused("no_level_above")
-    return case.chain[above]
-
-
-def _save(
-    deps: Dependencies, before: Case, after: Case, events: list[Event], messages=(), now: datetime | None = None
-) -> Case:
-    store, institution = deps.store, deps.institution
-    after = after.model_copy(update={"version": before.version + 1})
-    store.cases.update(after, before.version, events, next_due(after, institution), messages)
-    if messages:  # sent at once; a failure is retried by the sweep like any other message
-        notify.deliver(deps, [message.id for message in messages], now)
-    return after
 
 
 def acknowledge(
@@ -105,86 +61,6 @@ def complainant_replied(deps: Dependencies, reference: str, now: datetime) -> Ca
     event = Event(at=now, actor="system", kind="clocks_resumed", data={"due": {c.name: str(c.due_at) for c in clocks}})
     updated = case.model_copy(update={"clocks": clocks, "status": transition(case.status, "in_progress")})
     return _save(deps, case, updated, [event])
-
-
-def extend_deadline(
-    deps: Dependencies,
-    reference: str,
-    clock_name: str,
-    amount: int,
-    unit: str,
-    reason: str,
-    approver: str,
-    now: datetime,
-) -> Case:
-    """Extends one clock within the policy's cap, approved by someone above the handler in the case's
-    chain (staff:<id>); the complainant is told the new date and why."""
-    store, institution = deps.store, deps.institution
-    case = _load(store, reference)
-    approvers = {person.id for member in case.chain[1:] for person in (member.primary, member.backup) if person}
-    approvers |= {person.id for member in case.chain[1:] for person, _ in member.on_duty}
-    if case.chain and approver.removeprefix("staff:") not in approvers:
-        raise ExtensionRefused("approver_not_above")
-    clocks = [
-        extend(clock, institution, amount, unit, reason, approver, now) if clock.name == clock_name else clock
-        for clock in case.clocks
-    ]
-    extended = next(clock for clock in clocks if clock.name == clock_name)
-    language = case.complainant.language
-    due = local_time(extended.due_at, institution.calendar.timezone, language)
-    notice = text(
-        language,
-        "extension_notice",
-        inst=institution.sms_name(language),
-        reference=case.reference,
-        due=due,
-        reason=reason.strip(),
-    )
-    messages = complainant_messages(
-        case,
-        institution,
-        now,
-        notice,
-        purpose="extension_notice",
-        subject=text(
-            language, "email_subject_case", reference=case.reference, what=text(language, "subject_extension")
-        ),
-    )
-    events = [
-        Event(
-            at=now,
-            actor=approver,
-            kind="deadline_extended",
-            public=True,
-            text=notice,
-            data={"clock": clock_name, "message_ids": [m.id for m in messages]},
-        )
-    ]
-    events += [Event(at=now, actor="system", kind="notice_queued", data={"message_id": m.id}) for m in messages]
-    return _save(deps, case, case.model_copy(update={"clocks": clocks}), events, messages, now)
-
-
-def _stop(case: Case, names: tuple[str, ...], now: datetime) -> list:
-    return [
-        clock.model_copy(update={"stopped_at": now, "paused_at": None})
-        if clock.name in names and clock.stopped_at is None
-        else clock
-        for clock in case.clocks
-    ]
-
-
-def _to_complainant(case: Case, institution: Institution, now: datetime, words: str, purpose: str, status_key: str):
-    """Staff words to the complainant, signed with the institution's name, by their channels."""
-    language = case.complainant.language
-    body = text(language, "complainant_signed", institution=institution.sms_name(language), words=words)
-    return complainant_messages(
-        case,
-        institution,
-        now,
-        body,
-        purpose=purpose,
-        subject=text(language, "email_subject_case", reference=case.reference, what=text(language, status_key)),
-    )
 
 
 def reply(
@@ -304,111 +180,6 @@ def not_accept(
         }
     )
     return _save(deps, case, updated, events, messages, now)
-
-
-def request_extension(
-    deps: Dependencies,
-    reference: str,
-    actor: str,
-    clock_name: str,
-    amount: int,
-    unit: str,
-    reason: str,
-    now: datetime,
-    expected_version: int | None = None,
-) -> Case:
-    """Asks the person one level above the requester in the case's chain to approve more time; they
-    get a text with their own link, where they approve or deny."""
-    store = deps.store
-    case = _load(store, reference, expected_version)
-    if not reason.strip():
-        raise Refused("extension_request_needs_reason")
-    if amount <= 0 or clock_name not in {clock.name for clock in case.clocks if clock.stopped_at is None}:
-        raise Refused("extension_needs_clock")
-    above = _level_above(case, actor)
-    request = ExtensionRequest(
-        clock=clock_name,
-        amount=amount,
-        unit=unit,
-        reason=reason.strip(),
-        requested_by=actor,
-        approver=above.primary.id,
-        at=now,
-    )
-    message = link_message(
-        deps,
-        reference,
-        above.primary.id,
-        above.primary.phone,
-        "extension_request",
-        now,
-        "staff_text_extension_request",
-        amount=amount,
-        unit=Code("unit", unit),
-        reason=reason.strip()[:40],
-    )
-    events = [
-        Event(
-            at=now,
-            actor=actor,
-            kind="extension_requested",
-            text=reason.strip(),
-            data={
-                "clock": clock_name,
-                "amount": amount,
-                "unit": unit,
-                "approver": above.primary.id,
-                "message_id": message.id,
-            },
-        )
-    ]
-    return _save(deps, case, case.model_copy(update={"pending_extension": request}), events, [message], now)
-
-
-def escalate_now(deps: Dependencies, reference: str, actor: str, now: datetime) -> Case:
-    """The person alerted hands the case one level up at once (逐级上报): the next level's primary
-    gets a text with their own link."""
-    store = deps.store
-    case = _load(store, reference)
-    above = _level_above(case, actor)
-    asker = deps.institution.staff_member(actor.removeprefix("staff:"))
-    message = link_message(
-        deps,
-        reference,
-        above.primary.id,
-        above.primary.phone,
-        "escalation",
-        now,
-        "staff_text_escalation",
-        asker=asker.name if asker else actor.removeprefix("staff:"),
-    )
-    events = [
-        Event(
-            at=now,
-            actor=actor,
-            kind="escalated",
-            data={"to": above.primary.id, "role": above.role, "message_id": message.id},
-        )
-    ]
-    return _save(deps, case, case, events, [message], now)
-
-
-def decide_extension(
-    deps: Dependencies, reference: str, actor: str, approve: bool, now: datetime, expected_version: int | None = None
-) -> Case:
-    store = deps.store
-    case = _load(store, reference, expected_version)
-    request = case.pending_extension
-    if request is None:
-        raise Refused("no_extension_request")
-    if approve:
-        extended = extend_deadline(
-            deps, reference, request.clock, request.amount, request.unit, request.reason, actor, now
-        )
-        cleared = extended.model_copy(update={"pending_extension": None})
-        return _save(deps, extended, cleared, [])
-    event = Event(at=now, actor=actor, kind="extension_denied", text=request.reason, data={"clock": request.clock})
-    return _save(deps, case, case.model_copy(update={"pending_extension": None}), [event])
 
 
 def change_severity(

@@ -1,8 +1,8 @@
 """Reply codes for staff in a hurry (in the style of GoAlert): every alert text carries a short
 code for its most urgent case, per recipient, e.g. "12". Staff answer "12a" (acknowledge),
 "12r <text>" (reply to the complainant), "12c <text>" (resolve, the text as the summary), "12e"
-(escalate now, one level up), or in Chinese "12确认", "12回复 …", "12办结 …", "12升级". Only numbers in the staff directory reach this module;
-a code works only from the phone it was sent to."""
+(escalate now, one level up), or in Chinese "12确认", "12回复 …", "12办结 …", "12升级". Only numbers in
+the staff directory reach this module; a code works only from the phone it was sent to."""
 
 import re
 import unicodedata

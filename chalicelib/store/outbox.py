@@ -107,7 +107,8 @@ class OutboxStore:
             result = self.table.table.update_item(
                 Key=message_key(message_id),
                 UpdateExpression="SET delivery_status = :status, delivery_rank = :rank, error_code = :code",
-                ConditionExpression="provider_id = :sid AND (attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
+                ConditionExpression="provider_id = :sid AND "
+                "(attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
                 ExpressionAttributeValues={
                     ":status": status,
                     ":rank": rank,

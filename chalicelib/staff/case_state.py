@@ -1,0 +1,80 @@
+"""What every case action shares: reading the case as stored (refusing a page that showed an older
+version), writing it back conditionally with its events and messages and its next due time, then
+sending those messages at once; stopping clocks; the level above a person in the case's chain; staff
+words to the complainant, signed."""
+
+from datetime import datetime
+
+from chalicelib.model.case import Case, Event
+from chalicelib.model.institution import Institution
+from chalicelib.model.refusals import Refused
+from chalicelib.notify import sender as notify
+from chalicelib.notify.complainant import complainant_messages
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.rendering import text
+from chalicelib.sla.plan import next_due
+from chalicelib.store.stores import Stores
+from chalicelib.store.table import StaleCase
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+def _load(store: Stores, reference: str, expected_version: int | None = None) -> Case:
+    """The case as stored; StaleCase when the person acted on a page showing an older version."""
+    case = store.cases.get(reference)
+    if case is None:
+        raise CaseNotFound(reference)
+    if expected_version is not None and case.version != expected_version:
+        raise StaleCase(reference)
+    return case
+
+
+def _level_above(case: Case, actor: str):
+    """The level of the case's chain one above this person's (someone outside the chain counts as the
+    handler level); ValueError at the top, where nobody is left to ask."""
+    person = actor.removeprefix("staff:")
+    levels = [
+        index
+        for index, member in enumerate(case.chain)
+        if person in {member.primary.id, member.backup.id if member.backup else None}
+    ]
+    above = (levels[0] if levels else 0) + 1
+    if above >= len(case.chain):
+        raise Refused("no_level_above")
+    return case.chain[above]
+
+
+def _save(
+    deps: Dependencies, before: Case, after: Case, events: list[Event], messages=(), now: datetime | None = None
+) -> Case:
+    store, institution = deps.store, deps.institution
+    after = after.model_copy(update={"version": before.version + 1})
+    store.cases.update(after, before.version, events, next_due(after, institution), messages)
+    if messages:  # sent at once; a failure is retried by the sweep like any other message
+        notify.deliver(deps, [message.id for message in messages], now)
+    return after
+
+
+def _stop(case: Case, names: tuple[str, ...], now: datetime) -> list:
+    return [
+        clock.model_copy(update={"stopped_at": now, "paused_at": None})
+        if clock.name in names and clock.stopped_at is None
+        else clock
+        for clock in case.clocks
+    ]
+
+
+def _to_complainant(case: Case, institution: Institution, now: datetime, words: str, purpose: str, status_key: str):
+    """Staff words to the complainant, signed with the institution's name, by their channels."""
+    language = case.complainant.language
+    body = text(language, "complainant_signed", institution=institution.sms_name(language), words=words)
+    return complainant_messages(
+        case,
+        institution,
+        now,
+        body,
+        purpose=purpose,
+        subject=text(language, "email_subject_case", reference=case.reference, what=text(language, status_key)),
+    )
