@@ -45,29 +45,12 @@ class Names:
     def of(cls, slug: str) -> "Names":
         return cls(stack_name(slug))
 
-    @property
-    def table(self) -> str:
-        return self.stack
-
-    @property
-    def bucket(self) -> str:  # bucket names are global: the account id makes it ours
-        return f"{self.stack}-${{AWS::AccountId}}"
-
-    @property
-    def mail_topic(self) -> str:
-        return f"{self.stack}-inbound-mail"
-
-    @property
-    def alarm_topic(self) -> str:
-        return f"{self.stack}-alarms"
-
-    @property
-    def failed_events(self) -> str:
-        return f"{self.stack}-failed-events"
-
-    @property
-    def receipt_rule(self) -> str:
-        return f"{self.stack}-inbound"
+    table = property(lambda self: self.stack)
+    bucket = property(lambda self: f"{self.stack}-${{AWS::AccountId}}")  # global names: the account makes it ours
+    mail_topic = property(lambda self: f"{self.stack}-inbound-mail")
+    alarm_topic = property(lambda self: f"{self.stack}-alarms")
+    failed_events = property(lambda self: f"{self.stack}-failed-events")
+    receipt_rule = property(lambda self: f"{self.stack}-inbound")
 
     def function(self, name: str) -> str:
         return f"{self.stack}-{name.replace('_', '-')}"

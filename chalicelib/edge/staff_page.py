@@ -147,94 +147,67 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
     )
 
 
+# The form's actions: the case action each calls, and which form field gives which of its arguments.
+_ACTIONS = {
+    "acknowledge": (case_actions.acknowledge, {}),
+    "reply": (case_actions.reply, {"text": "words", "holding": "holding"}),
+    "note": (case_actions.note, {"text": "words"}),
+    "resolve": (
+        case_actions.resolve,
+        {name: name for name in ("summary", "validity", "cause", "corrective_action", "compensation")},
+    ),
+    "request_extension": (
+        case_actions.request_extension,
+        {"clock": "clock_name", "amount": "amount", "unit": "unit", "reason": "reason"},
+    ),
+    "approve_extension": (case_actions.decide_extension, {"approve": "approve"}),
+    "deny_extension": (case_actions.decide_extension, {"approve": "approve"}),
+    "not_accept": (case_actions.not_accept, {"reason": "reason"}),
+    "severity": (case_actions.change_severity, {"severity": "severity", "reason": "reason"}),
+    "reassign": (case_actions.reassign, {"to": "to_staff_id"}),
+}
+
+
+def _argument(fields: dict[str, str], action: str, field: str):
+    """A form field as its case action takes it: text, or the amount as a number, the checkbox as a flag."""
+    value = fields.get(field, "")
+    if field == "amount":
+        return int(value) if value.isdigit() else 0
+    if field == "holding":
+        return bool(value)
+    if field == "approve":
+        return action == "approve_extension"
+    return value or ("working_days" if field == "unit" else "")
+
+
 def _act(deps: Dependencies, request, token, link, fields, language, now) -> Response:
-    store = deps.store
     try:
         version = int(fields.get("version", ""))
     except ValueError:
         version = -1
     if fields.get("csrf") != csrf_token(token, version):
         return plain(403, "Forbidden: the form is not from this link")
-    actor = f"staff:{link.staff_id}"
-    action = fields.get("action")
+    action = fields.get("action", "")
     try:
-        if action == "acknowledge":
-            case_actions.acknowledge(deps, link.reference, actor, now, expected_version=version)
-        elif action == "reply":
-            case_actions.reply(
-                deps,
-                link.reference,
-                actor,
-                fields.get("text", ""),
-                now,
-                holding=bool(fields.get("holding")),
-                expected_version=version,
-            )
-        elif action == "note":
-            case_actions.note(deps, link.reference, actor, fields.get("text", ""), now, expected_version=version)
-        elif action == "resolve":
-            case_actions.resolve(
-                deps,
-                link.reference,
-                actor,
-                fields.get("summary", ""),
-                fields.get("validity", ""),
-                fields.get("cause", ""),
-                fields.get("corrective_action", ""),
-                fields.get("compensation", ""),
-                now,
-                expected_version=version,
-            )
-        elif action == "request_extension":
-            amount = fields.get("amount", "")
-            case_actions.request_extension(
-                deps,
-                link.reference,
-                actor,
-                fields.get("clock", ""),
-                int(amount) if amount.isdigit() else 0,
-                fields.get("unit", "working_days"),
-                fields.get("reason", ""),
-                now,
-                expected_version=version,
-            )
-        elif action in ("approve_extension", "deny_extension"):
-            case = store.cases.get(link.reference)
-            if case.pending_extension is None or case.pending_extension.approver != link.staff_id:
+        if action not in _ACTIONS:
+            raise Refused("unknown_action")
+        if action in ("approve_extension", "deny_extension"):
+            pending = deps.store.cases.get(link.reference).pending_extension
+            if pending is None or pending.approver != link.staff_id:
                 raise Refused("extension_not_yours")
-            case_actions.decide_extension(
-                deps, link.reference, actor, action == "approve_extension", now, expected_version=version
-            )
-        elif action == "not_accept":
-            case_actions.not_accept(
-                deps, link.reference, actor, fields.get("reason", ""), now, expected_version=version
-            )
-        elif action == "severity":
-            case_actions.change_severity(
-                deps,
-                link.reference,
-                actor,
-                fields.get("severity", ""),
-                fields.get("reason", ""),
-                now,
-                expected_version=version,
-            )
-        elif action == "reassign":
-            case_actions.reassign(deps, link.reference, actor, fields.get("to", ""), now, expected_version=version)
-        else:
-            return _show(
-                deps,
-                request,
-                token,
-                link,
-                language,
-                now,
-                text(language, "staff_problem", problem=Refused("unknown_action").say(language)),
-                400,
-            )
+        function, arguments = _ACTIONS[action]
+        function(
+            deps,
+            link.reference,
+            f"staff:{link.staff_id}",
+            now=now,
+            expected_version=version,
+            **{name: _argument(fields, action, field) for field, name in arguments.items()},
+        )
     except StaleCase:
         return _show(deps, request, token, link, language, now, text(language, "staff_stale"), 409)
     except Refused as problem:
+        status = 400 if problem.key == "unknown_action" else 422
         return _show(
             deps,
             request,
@@ -243,7 +216,7 @@ def _act(deps: Dependencies, request, token, link, fields, language, now) -> Res
             language,
             now,
             text(language, "staff_problem", problem=problem.say(language)),
-            422,
+            status,
         )
     return _show(deps, request, token, link, language, now, text(language, "staff_done"))
 

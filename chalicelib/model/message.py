@@ -54,3 +54,29 @@ def new_message_id(now: datetime) -> str:
 def retry_delay(attempts: int) -> timedelta:
     """1, 2, 4 ... minutes, capped at 2 hours: about 4 hours of trying over 8 attempts."""
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=2))
+
+
+def new_message(
+    now: datetime,
+    channel: MessageChannel,
+    to: str,
+    body: str,
+    purpose: str,
+    language: str,
+    leased: bool = False,
+    **fields,
+) -> OutboundMessage:
+    """A message created now, due now; `leased`: already claimed by the caller, which sends it at once
+    (one write fewer; if the caller dies, the sweep takes it up when the lease runs out)."""
+    timing = {"attempts": 1, "next_attempt_at": now + SEND_LEASE} if leased else {"next_attempt_at": now}
+    return OutboundMessage(
+        id=new_message_id(now),
+        channel=channel,
+        to=to,
+        body=body,
+        purpose=purpose,
+        language=language,
+        created_at=now,
+        **timing,
+        **fields,
+    )

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from chalicelib.model.case import Case
 from chalicelib.model.institution import Institution
-from chalicelib.model.message import SEND_LEASE, OutboundMessage, new_message_id
+from chalicelib.model.message import OutboundMessage, new_message
 from chalicelib.runtime.rendering import local_time, render_message, text
 
 
@@ -24,77 +24,53 @@ def sms_acknowledgement(case: Case, institution: Institution) -> str:
 def acknowledgement_messages(
     case: Case, institution: Institution, now: datetime, status_url: str, sms: bool = True
 ) -> list[OutboundMessage]:
-    """sms=False when the acknowledgement text goes back in the webhook's own reply instead."""
+    """sms=False when the acknowledgement text goes back in the webhook's own reply instead. Created
+    already leased to the intake that sends them at once."""
     language = case.complainant.language
     zone = institution.calendar.timezone
-    expected = case.expected_response_by()
-    # Created already leased to the intake that sends them at once (one write fewer per message);
-    # if that intake dies, the sweep picks them up when the lease runs out.
-    common = dict(
-        case_reference=case.reference,
-        purpose="acknowledgement",
-        language=language,
-        created_at=now,
-        attempts=1,
-        next_attempt_at=now + SEND_LEASE,
+    email = case.complainant.email and render_message(
+        "acknowledgement_email",
+        language,
+        institution=institution.name.in_(language),
+        reference=case.reference,
+        name=case.complainant.name,
+        received=local_time(case.received_at, zone, language),
+        expected=local_time(case.expected_response_by(), zone, language),
+        status_url=status_url,
     )
-    messages = []
-    if case.complainant.phone and sms:
-        messages.append(
-            OutboundMessage(
-                id=new_message_id(now),
-                channel="sms",
-                to=case.complainant.phone,
-                body=sms_acknowledgement(case, institution),
-                **common,
-            )
-        )
-    if case.complainant.email:
-        body = render_message(
-            "acknowledgement_email",
-            language,
-            institution=institution.name.in_(language),
-            reference=case.reference,
-            name=case.complainant.name,
-            received=local_time(case.received_at, zone, language),
-            expected=local_time(expected, zone, language),
-            status_url=status_url,
-        )
-        messages.append(
-            OutboundMessage(
-                id=new_message_id(now),
-                channel="email",
-                to=case.complainant.email,
-                body=body,
-                subject=text(language, "email_subject_ack", reference=case.reference),
-                **common,
-            )
-        )
-    return messages
+    return _by_their_channels(
+        case,
+        now,
+        "acknowledgement",
+        sms_acknowledgement(case, institution) if sms else None,
+        email,
+        text(language, "email_subject_ack", reference=case.reference),
+        leased=True,
+    )
 
 
 def complainant_messages(
     case: Case, institution: Institution, now: datetime, body: str, purpose: str, subject: str
 ) -> list[OutboundMessage]:
     """A notice to the complainant by the channels we have for them: SMS and/or email."""
-    common = dict(
-        case_reference=case.reference,
-        purpose=purpose,
-        language=case.complainant.language,
-        created_at=now,
-        next_attempt_at=now,
-    )
+    return _by_their_channels(case, now, purpose, body, body, subject)
+
+
+def _by_their_channels(
+    case: Case, now: datetime, purpose: str, sms: str | None, email: str | None, subject: str, leased: bool = False
+) -> list[OutboundMessage]:
+    """The SMS to their phone and the email to their address, where we have each (and a body for it)."""
+    common = {
+        "purpose": purpose,
+        "language": case.complainant.language,
+        "leased": leased,
+        "case_reference": case.reference,
+    }
     messages = []
-    if case.complainant.phone:
-        messages.append(
-            OutboundMessage(id=new_message_id(now), channel="sms", to=case.complainant.phone, body=body, **common)
-        )
-    if case.complainant.email:
-        messages.append(
-            OutboundMessage(
-                id=new_message_id(now), channel="email", to=case.complainant.email, body=body, subject=subject, **common
-            )
-        )
+    if case.complainant.phone and sms:
+        messages.append(new_message(now, "sms", case.complainant.phone, sms, **common))
+    if case.complainant.email and email:
+        messages.append(new_message(now, "email", case.complainant.email, email, subject=subject, **common))
     return messages
 
 

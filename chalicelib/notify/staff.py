@@ -4,7 +4,7 @@ returned, not queued, so that the caller writes it with the change that causes i
 
 from datetime import datetime, timedelta
 
-from chalicelib.model.message import OutboundMessage, new_message_id
+from chalicelib.model.message import OutboundMessage, new_message
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import labelled
 from chalicelib.runtime.rendering import text
@@ -28,15 +28,4 @@ def link_message(
     url = issue_link(deps, reference, staff_id, now)
     language = deps.institution.staff_language(staff_id)
     body = text(language, text_key, reference=reference, link=url, **labelled(language, values))
-    return OutboundMessage(
-        id=new_message_id(now),
-        channel="sms",
-        to=phone,
-        body=body,
-        purpose=purpose,
-        language=language,
-        created_at=now,
-        next_attempt_at=now,
-        case_reference=reference,
-        recipient_id=staff_id,
-    )
+    return new_message(now, "sms", phone, body, purpose, language, case_reference=reference, recipient_id=staff_id)

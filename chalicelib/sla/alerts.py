@@ -10,7 +10,7 @@ from datetime import datetime
 
 from chalicelib.model.case import Case, Event, Person
 from chalicelib.model.institution import Institution
-from chalicelib.model.message import SEND_LEASE, OutboundMessage, new_message_id
+from chalicelib.model.message import new_message
 from chalicelib.notify import sender as notify
 from chalicelib.notify.segments import SEGMENT_BUDGET, segments
 from chalicelib.notify.staff import issue_link
@@ -85,16 +85,14 @@ def _fire_group(deps: Dependencies, items, finals, stale, now, unreachable) -> i
             )
         _, link, code = linked
         language = institution.staff_language(person.id)
-        message = OutboundMessage(
-            id=new_message_id(now),
-            channel="sms",
-            to=person.phone,
-            body=alert_text(items, institution, now, link, code, language),
-            purpose="alert",
-            language=language,
-            created_at=now,
-            attempts=1,
-            next_attempt_at=now + SEND_LEASE,
+        message = new_message(
+            now,
+            "sms",
+            person.phone,
+            alert_text(items, institution, now, link, code, language),
+            "alert",
+            language,
+            leased=True,
             recipient_id=person.id,
             fallback_to=backup.phone if backup else None,
             fallback_id=backup.id if backup else None,

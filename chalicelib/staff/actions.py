@@ -121,36 +121,19 @@ def resolve(
     expected_version: int | None = None,
 ) -> Case:
     """Closes the handling: every clock stops, the findings are recorded, the complainant gets the result."""
-    store, institution = deps.store, deps.institution
+    store = deps.store
     case = _load(store, reference, expected_version)
     if not summary.strip():
         raise Refused("resolution_needs_summary")
     if validity not in ("valid", "unfounded", "unassessed"):  # unassessed: resolved by SMS code, to be reviewed
         raise Refused("validity_invalid")
-    messages = _to_complainant(case, institution, now, summary.strip(), "resolution", "status_resolved")
     findings = {
         "validity": validity,
         "cause": cause.strip(),
         "corrective_action": corrective_action.strip(),
         "compensation": compensation.strip(),
     }
-    events = [
-        Event(
-            at=now,
-            actor=actor,
-            kind="resolved",
-            public=True,
-            text=summary.strip(),
-            data={**findings, "message_ids": [m.id for m in messages]},
-        )
-    ]
-    updated = case.model_copy(
-        update={
-            "status": transition(case.status, "resolved"),
-            "clocks": _stop(case, ("acknowledge", "respond", "resolve"), now),
-        }
-    )
-    return _save(deps, case, updated, events, messages, now)
+    return _end_handling(deps, case, actor, "resolved", summary.strip(), "resolution", now, findings)
 
 
 def not_accept(
@@ -158,28 +141,41 @@ def not_accept(
 ) -> Case:
     """Refusing a case is itself an outcome: it needs a reason, the complainant is told it, and the
     case stays in the register."""
-    store, institution = deps.store, deps.institution
+    store = deps.store
     case = _load(store, reference, expected_version)
     if not reason.strip():
         raise Refused("not_accept_needs_reason")
-    messages = _to_complainant(case, institution, now, reason.strip(), "not_accepted", "status_not_accepted")
-    events = [
-        Event(
-            at=now,
-            actor=actor,
-            kind="not_accepted",
-            public=True,
-            text=reason.strip(),
-            data={"message_ids": [m.id for m in messages]},
-        )
-    ]
+    return _end_handling(deps, case, actor, "not_accepted", reason.strip(), "not_accepted", now)
+
+
+def _end_handling(
+    deps: Dependencies,
+    case: Case,
+    actor: str,
+    outcome: str,
+    words: str,
+    purpose: str,
+    now: datetime,
+    findings: dict | None = None,
+) -> Case:
+    """Resolved or not accepted: every clock stops, the outcome is recorded (with the findings), and the
+    complainant is told it in the institution's words."""
+    messages = _to_complainant(case, deps.institution, now, words, purpose, f"status_{outcome}")
+    event = Event(
+        at=now,
+        actor=actor,
+        kind=outcome,
+        public=True,
+        text=words,
+        data={**(findings or {}), "message_ids": [m.id for m in messages]},
+    )
     updated = case.model_copy(
         update={
-            "status": transition(case.status, "not_accepted"),
+            "status": transition(case.status, outcome),
             "clocks": _stop(case, ("acknowledge", "respond", "resolve"), now),
         }
     )
-    return _save(deps, case, updated, events, messages, now)
+    return _save(deps, case, updated, [event], messages, now)
 
 
 def change_severity(

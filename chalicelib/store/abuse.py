@@ -3,7 +3,6 @@ suspected spam for an administrator (never thrown away), and the API keys of the
 own systems. Keys are 256 random bits, shown once by `python -m infra api-key create`, stored
 only as SHA-256; a known key gets its own hourly limit and its name on the case."""
 
-import hashlib
 import json
 import secrets
 import time
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.runtime.clock import iso
-from chalicelib.store.table import Table, single
+from chalicelib.store.table import FamilyStore, digest, new_secret, single
 
 API_CLIENTS = "APICLIENTS"
 
@@ -22,18 +21,7 @@ class ApiClient:
     per_hour: int
 
 
-def new_api_key() -> str:
-    return "hk_" + secrets.token_urlsafe(32)
-
-
-def api_key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-class AbuseStore:
-    def __init__(self, table: Table):
-        self.table = table
-
+class AbuseStore(FamilyStore):
     def count_in_window(self, source: str, window: str, ttl_seconds: int) -> int:
         # TTL only: DynamoDB deletes the window some time after it has passed.
         return self.table.add_one(single("RATE", source, window), "count", ttl_epoch=int(time.time()) + ttl_seconds)
@@ -59,9 +47,9 @@ class AbuseStore:
 
     def register_api_client(self, name: str, per_hour: int, now: datetime) -> str:
         """A new key for a client; returned once, stored as its hash."""
-        key = new_api_key()
+        key = "hk_" + new_secret(32)
         self.table.table.put_item(
-            Item={"PK": API_CLIENTS, "SK": api_key_hash(key), "name": name, "per_hour": per_hour, "created": iso(now)},
+            Item={"PK": API_CLIENTS, "SK": digest(key), "name": name, "per_hour": per_hour, "created": iso(now)},
             ConditionExpression="attribute_not_exists(PK)",
         )
         return key
@@ -69,7 +57,7 @@ class AbuseStore:
     def api_client_for(self, key: str) -> ApiClient | None:
         """The client presenting this key, unless it is unknown or revoked."""
         item = (
-            self.table.table.get_item(Key={"PK": API_CLIENTS, "SK": api_key_hash(key)}).get("Item")
+            self.table.table.get_item(Key={"PK": API_CLIENTS, "SK": digest(key)}).get("Item")
             if 16 <= len(key) <= 200
             else None
         )

@@ -2,15 +2,12 @@
 
 import json
 
-from chalicelib.store.table import Table
+from chalicelib.store.table import FamilyStore
 
 KEY = {"PK": "CONFIG", "SK": "INSTITUTION"}
 
 
-class ConfigStore:
-    def __init__(self, table: Table):
-        self.table = table
-
+class ConfigStore(FamilyStore):
     def put(self, document: dict) -> None:
         self.table.table.put_item(Item={**KEY, "document": json.dumps(document)})
 

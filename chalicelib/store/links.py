@@ -3,13 +3,11 @@ once in a text and stored only as its SHA-256, scoped to one case and one staff 
 expiry; a case keeps a pointer to each of its links so that a reassignment can revoke them. A reply
 code is a short number per staff phone that points at a case for a while."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.runtime.clock import iso, parse_iso
-from chalicelib.store.table import Table, case_pk, single
+from chalicelib.store.table import FamilyStore, case_pk, digest, new_secret, single
 
 CODE_LIFETIME = timedelta(days=14)  # how long a reply code in an alert keeps working
 KEPT_AFTER_EXPIRY = timedelta(days=30)  # an expired link can still offer a fresh one
@@ -27,21 +25,13 @@ class Link:
         return now >= self.expires_at
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(16)
+token_hash = digest  # a staff link is looked up by the SHA-256 of its token
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class LinkStore:
-    def __init__(self, table: Table):
-        self.table = table
-
+class LinkStore(FamilyStore):
     def issue(self, reference: str, staff_id: str, expires_at: datetime) -> str:
         """A new token for one person and one case; only its hash is stored. Returns the token."""
-        token = new_token()
+        token = new_secret()
         self.put(Link(token_hash(token), reference, staff_id, expires_at))
         return token
 

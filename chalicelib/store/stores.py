@@ -9,15 +9,12 @@ from chalicelib.store.cases import CaseStore
 from chalicelib.store.config import ConfigStore
 from chalicelib.store.links import LinkStore
 from chalicelib.store.outbox import OutboxStore
-from chalicelib.store.table import Delivery, Once, Table
+from chalicelib.store.table import Delivery, FamilyStore, Once, Table
 
 
-class DeliveryStore:
+class DeliveryStore(FamilyStore):
     """Webhook and API deliveries that take effect once (the other stores write their once-keys in
     their own transactions)."""
-
-    def __init__(self, table: Table):
-        self.table = table
 
     def seen(self, once: Once) -> Delivery | None:
         """The earlier outcome of this delivery, if it was already taken."""

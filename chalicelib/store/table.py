@@ -26,6 +26,7 @@ The sparse index `due` (due_shard, due_at) holds only work that is due: pending 
 and cases with an alert step pending. Sweeps query it by shard and read nothing else.
 """
 
+import hashlib
 import secrets
 import zlib
 from dataclasses import dataclass
@@ -156,6 +157,16 @@ class StaleCase(Exception):
     """The case changed since it was read; read it again and decide again."""
 
 
+def new_secret(random_bytes: int = 16) -> str:
+    """A token to hand out once (a staff link: 128 bits; an API key: 256 bits), URL-safe."""
+    return secrets.token_urlsafe(random_bytes)
+
+
+def digest(secret: str) -> str:
+    """How a handed-out secret is stored and looked up: its SHA-256, never the secret itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 class Table:
     """One institution's table, as every family store uses it."""
 
@@ -232,6 +243,13 @@ class Table:
             ReturnValues="UPDATED_NEW",
         )
         return int(result["Attributes"][attribute])
+
+
+class FamilyStore:
+    """The store of one item family, over the shared table."""
+
+    def __init__(self, table: Table):
+        self.table = table
 
 
 def table_definition(name: str) -> dict:
