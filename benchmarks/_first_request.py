@@ -31,9 +31,7 @@ TWILIO_SID = "AC" + "0" * 31 + "1"
 TWILIO_TOKEN = "test-auth-token-not-a-secret"
 PUBLIC_BASE_URL = "https://hotline.example.org"
 ENV = {  # as tests/conftest.py sets it
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
+    **dict.fromkeys(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "testing"),
     "AWS_DEFAULT_REGION": "us-east-1",
     "TWILIO_ACCOUNT_SID": TWILIO_SID,
     "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,

@@ -128,6 +128,9 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
         else None
     )
     severities = [(level, labels.label(language, "severity", level)) for level in SEVERITIES]
+    view = {"clocks": clocks, "severities": severities, "timeline": timeline, "staff": staff, "deciding": deciding}
+    received, csrf = local_time(case.received_at, zone, language), csrf_token(token, case.version)
+    actions = case.status not in ("resolved", "closed", "not_accepted")
     return _html(
         request,
         "staff",
@@ -135,15 +138,11 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
         institution,
         status,
         case=case,
-        clocks=clocks,
-        severities=severities,
-        timeline=timeline,
-        staff=staff,
-        deciding=deciding,
-        received=local_time(case.received_at, zone, language),
         banner=banner,
-        csrf=csrf_token(token, case.version),
-        actions=case.status not in ("resolved", "closed", "not_accepted"),
+        **view,
+        received=received,
+        csrf=csrf,
+        actions=actions,
     )
 
 

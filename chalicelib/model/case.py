@@ -132,3 +132,8 @@ class Event(Record):
     public: bool = False  # shown to the complainant on the status page
     text: str | None = None
     data: dict[str, Any] = {}
+
+    @classmethod
+    def told(cls, at: datetime, actor: str, kind: str, text: str | None, **data: Any) -> "Event":
+        """An event the complainant sees on the status page (what they were told, or what happened)."""
+        return cls(at=at, actor=actor, kind=kind, public=True, text=text, data=data)

@@ -165,9 +165,7 @@ class Institution(Strict):
             problems.append(
                 f"escalation.leadership_role: {self.escalation.leadership_role!r} is not a role of the chain"
             )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return _checked(self, problems)
 
     @model_validator(mode="after")
     def _directory_is_consistent(self):
@@ -203,9 +201,7 @@ class Institution(Strict):
                     problems.append(
                         f"staff.{index}.unit: {member.unit!r} is not a unit under units (a unit without a head)"
                     )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return _checked(self, problems)
 
     @model_validator(mode="after")
     def _own_wording_fits_the_product(self):
@@ -239,3 +235,10 @@ class Institution(Strict):
 
     def sms_name(self, language: Language) -> str:
         return (self.short_name or self.name).in_(language)
+
+
+def _checked(institution: "Institution", problems: list[str]) -> "Institution":
+    """A cross-check's end: every problem found, each as 'field.path: what is wrong', or the config."""
+    if problems:
+        raise ValueError("; ".join(problems))
+    return institution

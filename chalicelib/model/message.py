@@ -69,14 +69,5 @@ def new_message(
     """A message created now, due now; `leased`: already claimed by the caller, which sends it at once
     (one write fewer; if the caller dies, the sweep takes it up when the lease runs out)."""
     timing = {"attempts": 1, "next_attempt_at": now + SEND_LEASE} if leased else {"next_attempt_at": now}
-    return OutboundMessage(
-        id=new_message_id(now),
-        channel=channel,
-        to=to,
-        body=body,
-        purpose=purpose,
-        language=language,
-        created_at=now,
-        **timing,
-        **fields,
-    )
+    identity = {"id": new_message_id(now), "created_at": now, "channel": channel, "to": to}
+    return OutboundMessage(body=body, purpose=purpose, language=language, **identity, **timing, **fields)

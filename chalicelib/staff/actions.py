@@ -25,13 +25,7 @@ def acknowledge(
     case = _load(store, reference, expected_version)
     clocks = _stop(case, ("acknowledge",), now)
     status = transition(case.status, "acknowledged") if case.status in ("received", "reopened") else case.status
-    event = Event(
-        at=now,
-        actor=actor,
-        kind="acknowledged",
-        public=True,
-        text=text(case.complainant.language, "status_acknowledged"),
-    )
+    event = Event.told(now, actor, "acknowledged", text(case.complainant.language, "status_acknowledged"))
     return _save(deps, case, case.model_copy(update={"clocks": clocks, "status": status}), [event])
 
 
@@ -40,12 +34,8 @@ def await_complainant(deps: Dependencies, reference: str, actor: str, now: datet
     store = deps.store
     case = _load(store, reference)
     clocks = [pause(clock, now) if clock.name != "acknowledge" else clock for clock in case.clocks]
-    event = Event(
-        at=now,
-        actor=actor,
-        kind="awaiting_complainant",
-        public=True,
-        text=text(case.complainant.language, "status_awaiting_complainant"),
+    event = Event.told(
+        now, actor, "awaiting_complainant", text(case.complainant.language, "status_awaiting_complainant")
     )
     updated = case.model_copy(update={"clocks": clocks, "status": transition(case.status, "awaiting_complainant")})
     return _save(deps, case, updated, [event])
@@ -85,16 +75,7 @@ def reply(
         updates["clocks"] = _stop(case, ("acknowledge", "respond"), now)
         if case.status in ("received", "acknowledged", "in_progress", "reopened"):
             updates["status"] = transition(case.status, "responded")
-    events = [
-        Event(
-            at=now,
-            actor=actor,
-            kind="reply",
-            public=True,
-            text=words,
-            data={"holding": holding, "message_ids": [m.id for m in messages]},
-        )
-    ]
+    events = [Event.told(now, actor, "reply", words, holding=holding, message_ids=[m.id for m in messages])]
     return _save(deps, case, case.model_copy(update=updates), events, messages, now)
 
 
@@ -161,14 +142,7 @@ def _end_handling(
     """Resolved or not accepted: every clock stops, the outcome is recorded (with the findings), and the
     complainant is told it in the institution's words."""
     messages = _to_complainant(case, deps.institution, now, words, purpose, f"status_{outcome}")
-    event = Event(
-        at=now,
-        actor=actor,
-        kind=outcome,
-        public=True,
-        text=words,
-        data={**(findings or {}), "message_ids": [m.id for m in messages]},
-    )
+    event = Event.told(now, actor, outcome, words, **(findings or {}), message_ids=[m.id for m in messages])
     updated = case.model_copy(
         update={
             "status": transition(case.status, outcome),

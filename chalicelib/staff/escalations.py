@@ -59,14 +59,7 @@ def extend_deadline(
         ),
     )
     events = [
-        Event(
-            at=now,
-            actor=approver,
-            kind="deadline_extended",
-            public=True,
-            text=notice,
-            data={"clock": clock_name, "message_ids": [m.id for m in messages]},
-        )
+        Event.told(now, approver, "deadline_extended", notice, clock=clock_name, message_ids=[m.id for m in messages])
     ]
     events += [Event(at=now, actor="system", kind="notice_queued", data={"message_id": m.id}) for m in messages]
     return _save(deps, case, case.model_copy(update={"clocks": clocks}), events, messages, now)
