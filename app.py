@@ -7,11 +7,9 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib.runtime import logs
 from chalicelib.runtime.clock import now
 
 app = Chalice(app_name="complaint-hotline", configure_logs=False)  # app.log: through logs.setup, as JSON
-logs.setup(app.log)
 app.log.setLevel(logging.INFO)
 FORM = ["application/x-www-form-urlencoded"]
 
@@ -135,6 +133,10 @@ def sla_sweep(event):
 
 @app.middleware("all")
 def log_context(event, get_response):
-    """Every log line of an invocation carries its request id (and the case reference, once known)."""
+    """Every log line of an invocation carries its request id (and the case reference, once known).
+    Logging is set up by the first invocation, not at import: the import is every cold start's floor."""
+    from chalicelib.runtime import logs
+
+    logs.setup_once(app.log)
     with logs.invocation(request_id=logs.request_id_of(event)):
         return get_response(event)

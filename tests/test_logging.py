@@ -201,7 +201,9 @@ try:
                                                          "phone": "+8613800138010", "language": "en"}))
             assert response.status_code == 201, response.body
             # Chalice's own logger, as the event handlers use it, with a contact in its args.
-            with app.logs.invocation(request_id="sns-delivery-1"):
+            from chalicelib.runtime import logs  # noqa: E402 - app set it up at its first invocation
+
+            with logs.invocation(request_id="sns-delivery-1"):
                 app.app.log.info("inbound_email %s", {"sender": "complainant.lee@example.org", "to": "13800138010"})
             client.lambda_.invoke("sla_sweep", client.events.generate_cw_event(
                 source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))

@@ -248,6 +248,16 @@ def setup(*loggers: logging.Logger) -> None:
             logger.setLevel(logging.INFO)
 
 
+_set_up: list[bool] = []
+
+
+def setup_once(*loggers: logging.Logger) -> None:
+    """setup(), the first time a container is asked (the middleware asks at every invocation)."""
+    if not _set_up:
+        setup(*loggers)
+        _set_up.append(True)
+
+
 def log_event(logger: logging.Logger, event: str, **fields) -> None:
     """One line per event: `event` is the message and a field, the other fields are top-level keys
     (never JSON inside the message), contact details masked whatever field they hide in. A
