@@ -1,6 +1,6 @@
 """Cold start and package size, before and after, in one run: this checkout ("after") against a
 reference revision ("before", default aa60e1e, the last commit before chalicelib's move into
-packages). Budget: every import median within 10 % of before, the zip within +100 KB.
+packages). Budget: every import time (lower quartile) within 10 % of before, the zip within +100 KB.
 
     .venv/bin/python benchmarks/cold_start.py [--against REV] [--runs 9] [--no-package]
                                               [--cached-bytecode] [--profile]
@@ -11,7 +11,7 @@ see them (tracked and untracked, not ignored; uncommitted changes included). Sta
 directories would otherwise skew both numbers: Chalice zips everything under chalicelib/, and
 Python would load old bytecode for some modules and compile others.
 
-For each tree, in fresh interpreters, median of --runs, the two trees' runs interleaved:
+For each tree, in fresh interpreters, the lower quartile of --runs, the two trees' runs interleaved:
   * `import app`;
   * per entry point, `import app` + the modules its first request loads + boto3. The modules are
     discovered per tree (their paths differ between layouts) by benchmarks/_first_request.py:
@@ -178,7 +178,14 @@ def time_all(jobs: dict, runs: int, env: dict, fastest: dict) -> dict:
             if round_:
                 samples[key].append(seconds)
     fastest.update({key: min(samples[key]) for key in keys if key not in failed})
-    return {key: statistics.median(samples[key]) if key not in failed else failed[key] for key in keys}
+    return {key: lower_quartile(samples[key]) if key not in failed else failed[key] for key in keys}
+
+
+def lower_quartile(samples: list[float]) -> float:
+    """The statistic compared: fresh interpreters on this machine come out bimodal (the same import
+    takes ~30 or ~46 ms, by scheduling), so a median flips between the modes from run to run; noise
+    only ever adds time, and the lower quartile is stable where the median is not."""
+    return statistics.quantiles(samples, n=4)[0] if len(samples) > 1 else samples[0]
 
 
 def profile(cwd: Path, code: str, env: dict, top: int = 5) -> str:
@@ -234,7 +241,7 @@ def verdict(before: float, after: float) -> tuple[str, bool]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--against", default=BEFORE_DEFAULT, metavar="REV", help="the 'before' revision")
-    parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per median (default 9)")
+    parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per measurement (default 9)")
     parser.add_argument("--no-package", action="store_true", help="skip the deployment zip")
     parser.add_argument(
         "--cached-bytecode", action="store_true", help="let runs use bytecode (default: compile app code)"
@@ -264,20 +271,20 @@ def main() -> int:
                 if "modules" in found[side][entry]:
                     jobs[(side, entry)] = (tree, import_code(["app", *found[side][entry]["modules"], "boto3"]))
         fastest = {}
-        medians = time_all(jobs, options.runs, env, fastest)
+        times = time_all(jobs, options.runs, env, fastest)
 
         def ms(key):
-            value = medians.get(key)
+            value = times.get(key)
             return f"{value * 1000:5.0f} ms" if isinstance(value, float) else "  error"
 
         bytecode = "cached bytecode" if options.cached_bytecode else "app code compiled from source, as on Lambda"
-        print(f"cold start: median of {options.runs} fresh interpreters, {bytecode}")
+        print(f"cold start: lower quartile of {options.runs} fresh interpreters, {bytecode}")
         print(f"  before = {before_rev} ({options.against}), after = {after_label} ({ROOT})")
         print(f"  {'':44} {'before':>8} {'after':>8}  after/before (budget {TIME_BUDGET:.2f})")
         print(f"  {'import boto3, chalice (baseline, once)':44} {ms(('both', 'baseline')):>8}")
         rows = [("app", "import app")] + [(entry, f"app + first {label} + boto3") for entry, label in ENTRY_POINTS]
         for key, label in rows:
-            before, after = medians.get(("before", key)), medians.get(("after", key))
+            before, after = times.get(("before", key)), times.get(("after", key))
             if isinstance(before, float) and isinstance(after, float):
                 text, ok = verdict(before, after)
                 if not ok:
@@ -285,7 +292,7 @@ def main() -> int:
             else:
                 text = "not measured"
                 for side in trees:
-                    reason = found[side].get(key, {}).get("error") or medians.get((side, key))
+                    reason = found[side].get(key, {}).get("error") or times.get((side, key))
                     if reason and not isinstance(reason, float):
                         problems.append(f"{side} {label}: {reason}")
             mins = ""
@@ -341,7 +348,7 @@ def main() -> int:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True, check=False)
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
     if load > cores:
-        print(f"  (load average {load:.1f} on {cores} cores: other work shared the machine; medians are noisy)")
+        print(f"  (load average {load:.1f} on {cores} cores: other work shared the machine; times are noisy)")
     for problem in problems:
         print(f"\n{problem}", file=sys.stderr)
     if problems:

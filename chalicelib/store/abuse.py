@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.runtime.clock import iso
-from chalicelib.store.table import FamilyStore, digest, new_secret, single
+from chalicelib.store.table import FamilyStore, digest, new_secret, quarantine_pk, single
 
 API_CLIENTS = "APICLIENTS"
 
@@ -30,7 +30,7 @@ class AbuseStore(FamilyStore):
         """Suspected spam is kept for an administrator to look at, never thrown away."""
         self.table.table.put_item(
             Item={
-                "PK": f"QUARANTINE#{channel}",
+                "PK": quarantine_pk(channel),
                 "SK": f"{iso(now)}#{secrets.token_hex(3)}",
                 "reason": reason,
                 "payload": json.dumps(payload, ensure_ascii=False),
@@ -41,7 +41,7 @@ class AbuseStore(FamilyStore):
         return [
             {"reason": item["reason"], "payload": json.loads(item["payload"])}
             for item in self.table.query_all(
-                KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": f"QUARANTINE#{channel}"}
+                KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": quarantine_pk(channel)}
             )
         ]
 

@@ -16,8 +16,10 @@ from chalicelib.store.table import (
     case_key,
     case_pk,
     clean,
+    contact_pk,
     due_clause,
     due_fields,
+    due_partition,
     event_item,
     plain,
     single,
@@ -71,7 +73,7 @@ class CaseStore:
             puts.append(self.table.once_put(once, case.reference, now))
         puts += [{"Item": event_item(case.reference, event)} for event in events]
         puts += [
-            {"Item": {"PK": f"CONTACT#{contact}", "SK": pk, "received_at": iso(case.received_at), "open": True}}
+            {"Item": {"PK": contact_pk(contact), "SK": pk, "received_at": iso(case.received_at), "open": True}}
             for contact in case.complainant.contacts()
         ]
         puts += self._message_puts(messages)
@@ -149,7 +151,7 @@ class CaseStore:
             kwargs = dict(
                 IndexName=DUE_INDEX,
                 KeyConditionExpression="due_shard = :shard AND due_at <= :bound",
-                ExpressionAttributeValues={":shard": f"DUE#{shard}", ":bound": bound},
+                ExpressionAttributeValues={":shard": due_partition(shard), ":bound": bound},
                 Limit=page_size,
             )
             while True:
@@ -168,7 +170,7 @@ class CaseStore:
             KeyConditionExpression="PK = :pk",
             FilterExpression="#open = :yes",
             ExpressionAttributeNames={"#open": "open"},
-            ExpressionAttributeValues={":pk": f"CONTACT#{contact}", ":yes": True},
+            ExpressionAttributeValues={":pk": contact_pk(contact), ":yes": True},
         )
         return [item["SK"].removeprefix("CASE#") for item in items]
 
@@ -176,6 +178,6 @@ class CaseStore:
         items = self.table.query_all(
             KeyConditionExpression="PK = :pk",
             FilterExpression="received_at >= :since",
-            ExpressionAttributeValues={":pk": f"CONTACT#{contact}", ":since": iso(since)},
+            ExpressionAttributeValues={":pk": contact_pk(contact), ":since": iso(since)},
         )
         return [item["SK"].removeprefix("CASE#") for item in items]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.runtime.clock import iso, parse_iso
-from chalicelib.store.table import FamilyStore, case_pk, digest, new_secret, single
+from chalicelib.store.table import FamilyStore, case_pk, digest, link_pointer_sk, new_secret, single
 
 CODE_LIFETIME = timedelta(days=14)  # how long a reply code in an alert keeps working
 KEPT_AFTER_EXPIRY = timedelta(days=30)  # an expired link can still offer a fresh one
@@ -46,7 +46,8 @@ class LinkStore(FamilyStore):
             "expires_at": int((link.expires_at + KEPT_AFTER_EXPIRY).timestamp()),
         }
         self.table.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
-        self.table.table.put_item(Item={"PK": case_pk(link.reference), "SK": f"LINK#{link.staff_id}#{link.token_hash}"})
+        pointer = {"PK": case_pk(link.reference), "SK": link_pointer_sk(link.staff_id, link.token_hash)}
+        self.table.table.put_item(Item=pointer)
 
     def get(self, token_hash_: str) -> Link | None:
         item = self.table.table.get_item(Key=single("LINK", token_hash_), ConsistentRead=True).get("Item")
@@ -63,7 +64,7 @@ class LinkStore(FamilyStore):
     def revoke(self, reference: str, staff_id: str) -> int:
         pointers = self.table.query_all(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
-            ExpressionAttributeValues={":pk": case_pk(reference), ":sk": f"LINK#{staff_id}#"},
+            ExpressionAttributeValues={":pk": case_pk(reference), ":sk": link_pointer_sk(staff_id)},
         )
         for pointer in pointers:
             self.table.table.update_item(

@@ -61,8 +61,26 @@ def single(family: str, *parts: str) -> dict:
     return {"PK": "#".join((family, *parts)), "SK": family}
 
 
+def contact_pk(contact: str) -> str:
+    """The partition of a phone (E.164) or an email: one item per case of that contact."""
+    return f"CONTACT#{contact}"
+
+
+def quarantine_pk(channel: str) -> str:
+    return f"QUARANTINE#{channel}"
+
+
+def link_pointer_sk(staff_id: str, token_hash: str = "") -> str:
+    """A case's pointer to one of its staff links (all of one person's with token_hash empty)."""
+    return f"LINK#{staff_id}#{token_hash}"
+
+
+def due_partition(shard: int) -> str:
+    return f"DUE#{shard}"
+
+
 def due_shard(pk: str) -> str:
-    return f"DUE#{zlib.crc32(pk.encode()) % DUE_SHARDS}"
+    return due_partition(zlib.crc32(pk.encode()) % DUE_SHARDS)
 
 
 def due_fields(pk: str, due: datetime | None) -> dict:
