@@ -90,11 +90,12 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
         ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
         ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
         ("supervisor", f"【海港银行】{reference}确认已超时T（期限11月24日10:00），请处理：{link}"),
-        ("handler", f"【海港银行】{reference}答复期限11月26日10:00，剩余T，请处理：{link}"),
-        ("manager", f"【海港银行】{reference}答复已超时T（期限11月26日10:00），请处理：{link}"),
-        ("handler", f"【海港银行】{reference}办结期限12月2日10:00，剩余T，请处理：{link}"),
+        ("handler", f"【海港银行】{reference}答复期限11月26日17:30，剩余T，请处理：{link}"),
+        ("manager", f"【海港银行】{reference}答复已超时T（期限11月26日17:30），请处理：{link}"),
+        ("handler", f"【海港银行】{reference}办结期限12月2日17:30，剩余T，请处理：{link}"),
         ("handler", f"【海港银行】{reference}已7天未办结，升级为较重，请处理：{link}"),  # a week old: "hot"
-        ("director", f"【海港银行】{reference}办结已超时T（期限12月2日10:00），请处理：{link}"),
+        # at the close of business (17:30): out of hours, so the on-duty leader takes the director's role
+        ("on-duty", f"【海港银行】{reference}办结已超时T（期限12月2日17:30），请处理：{link}"),
     ]
     assert "剩余12小时" in texts[0][1] and "剩余6小时" in texts[1][1]  # reminders at 50% and 75%
     alerts = [e for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
@@ -179,7 +180,7 @@ def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_sto
         )
         assert case.clock("respond").due_at == before + timedelta(days=4)  # Thu -> Mon, over the weekend
         notice = twilio.sent_to("+8613800138400")[-1]["body"]
-        assert "extended to Mon 30 Nov 2026 10:00" in notice and "card scheme's records" in notice  # their language
+        assert "extended to Mon 30 Nov 2026 17:30" in notice and "card scheme's records" in notice  # their language
         with pytest.raises(ExtensionRefused, match="above the handler"):
             extend_deadline(
                 context.current(),
@@ -202,9 +203,9 @@ def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_sto
                 "staff:sun.li",
                 datetime.now(timezone.utc),
             )
-        _run(client, traveller, MONDAY_10 + timedelta(days=7, hours=1))
+        _run(client, traveller, MONDAY_10 + timedelta(days=7, hours=8))
     late = [body for who, body in _staff_texts(twilio) if who == "manager"]
-    assert len(late) == 1 and "期限11月30日10:00" in late[0]
+    assert len(late) == 1 and "期限11月30日17:30" in late[0]
 
 
 def test_severe_case_alerts_leadership_at_intake(client, moto_store, twilio):

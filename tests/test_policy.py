@@ -98,10 +98,35 @@ def test_hospital_example_gives_written_complaints_15_working_days_and_its_night
     hospital = config.load("riverside-hospital")
     by_email = opening_clocks(hospital, MONDAY_10, _complaint(channel="email"))
     by_phone = opening_clocks(hospital, MONDAY_10, _complaint(channel="voice"))
-    assert _due(by_email, "respond") == MONDAY_10 + timedelta(days=21)  # 15 working days: three weeks
-    assert _due(by_phone, "respond") == MONDAY_10 + timedelta(days=3)
+    # 15 working days after Monday 23 November: Monday 14 December, at the close of business (17:30 local)
+    assert _due(by_email, "respond") == datetime(2026, 12, 14, 9, 30, tzinfo=timezone.utc)
+    assert _due(by_phone, "respond") == datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)  # 3: Thursday 17:30
     handler = chain_snapshot(hospital)[0]
     calendar = hospital.calendar.work_calendar()
     night = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # Monday 23:00 in Shanghai
     assert recipient(handler, night, calendar, set()).id == "duty.night"
     assert recipient(handler, MONDAY_10, calendar, set()).id == "nurse.lin"
+
+
+def test_a_complaint_whose_deadlines_run_into_an_unpublished_year_says_so_on_the_case(client, moto_store, twilio):
+    """2027's official calendar is not in chinesecalendar 1.11: the case records it, with the years,
+    and its staff page shows the warning in words."""
+    import json
+
+    import time_machine
+
+    from chalicelib.runtime.labels import event_detail
+
+    with time_machine.travel(datetime(2026, 12, 30, 2, 0, tzinfo=timezone.utc), tick=False):
+        response = client.http.post(
+            "/api/complaints",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"description": "The card machine charged me twice", "phone": "+8613800138901"}),
+        )
+    reference = json.loads(response.body)["reference"]
+    [warning] = [e for e in moto_store.cases.timeline(reference) if e.kind == "calendar_unpublished"]
+    assert warning.data["years"] == [2027]
+    assert "2027年官方节假日安排尚未发布" in event_detail("zh", warning.kind, warning.data, None)
+    filed_in_2026 = json.loads(response.body)["expected_response_by"]
+    # Dec 31 is the bank's own closure; then Fri Jan 1 (weekend-only: 2027 unknown), Mon 4, Tue 5 at 17:30 local
+    assert filed_in_2026.startswith("2027-01-05T09:30:00")

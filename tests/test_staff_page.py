@@ -52,7 +52,7 @@ def test_the_page_shows_the_case_its_deadlines_and_escapes_what_the_complainant_
     assert page.status_code == 200 and reference in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert(1)" not in body
     assert "acknowledgement: Tue 24 Nov 2026 10:00 (1d 0h left)" in body
-    assert "response: Thu 26 Nov 2026 10:00 (3d 0h left)" in body  # calendar time until the deadline
+    assert "response: Thu 26 Nov 2026 17:30 (3d 7h left)" in body  # calendar time until the deadline
 
 
 def test_acknowledge_stops_its_clock_and_is_on_the_timeline_with_the_actor(client, moto_store, case_link):

@@ -92,6 +92,7 @@ def file_complaint(
             data={"channel": complaint.channel},
         ),
         *extra_events,
+        *_calendar_warnings(institution, case, now),
     ]
     if reply:
         events.append(
@@ -125,6 +126,19 @@ def file_complaint(
     if plan(case, institution, now).due:  # a severe case alerts leadership at once
         fire_due(deps, [case], now)
     return Filed(case=case, messages=messages, replayed=False, reply=reply)
+
+
+def _calendar_warnings(institution: Institution, case: Case, now: datetime) -> list[Event]:
+    """Deadlines that run into a year whose official calendar is not published yet are counted by the
+    weekend alone: the case says so, the log and a metric tell the administrators (never silent)."""
+    calendar = institution.calendar.work_calendar()
+    last = max((clock.due_at for clock in case.clocks), default=now)
+    years = calendar.unpublished_years(calendar.local_date(now), calendar.local_date(last))
+    if not years:
+        return []
+    log_event(logger, "calendar_unpublished", reference=case.reference, years=years)
+    metrics.count("CalendarUnpublished")
+    return [Event(at=now, actor="system", kind="calendar_unpublished", data={"years": years})]
 
 
 def _recent_cases(store: Stores, institution: Institution, complaint: NewComplaint, now: datetime) -> int:

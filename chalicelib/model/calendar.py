@@ -60,6 +60,41 @@ class WorkCalendar:
         start = datetime.combine(day, opens)
         return start, start + self.window_length()
 
+    def close_of(self, day: date) -> datetime:
+        """The end of a day's business: closing time where business hours are set, else the end of
+        the day (23:59:59, shown as 23:59). The moment a day-counted deadline falls."""
+        closes = self.business_hours[1] if self.business_hours else time(23, 59, 59)
+        return local_to_utc(datetime.combine(day, closes), self.zone)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def working_day_after(self, day: date, count: int) -> date:
+        """The `count`th working day after `day` (`day` itself never counts: Civil Code art. 201)."""
+        for _ in range(count):
+            day = self._next_working_day(day)
+        return day
+
+    def working_days_between(self, after: date, until: date) -> int:
+        """How many working days lie after `after`, up to and including `until`."""
+        count, day = 0, after
+        while day < until:
+            day += timedelta(days=1)
+            count += self.is_working_day(day)
+        return count
+
+    def first_working_day_from(self, day: date) -> date:
+        """`day` if it is a working day, else the next one (art. 203: a period ending on a rest day
+        ends on the next working day)."""
+        return day if self.is_working_day(day) else self._next_working_day(day)
+
+    def unpublished_years(self, first: date, last: date) -> list[int]:
+        """The years between two dates whose official calendar is asked for but not yet published:
+        those days are counted by the weekend alone, and administrators must be told."""
+        if self.official_calendar != "CN":
+            return []
+        return [year for year in range(first.year, last.year + 1) if official_workday(date(year, 6, 30)) is None]
+
     def _next_working_day(self, day: date) -> date:
         for _ in range(_MAX_DAYS_SCANNED):
             day += timedelta(days=1)

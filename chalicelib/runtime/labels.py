@@ -90,6 +90,8 @@ def event_detail(language: Language, kind: str, data: Mapping, institution) -> s
             before=label(language, "severity", data["from"]),
             after=label(language, "severity", data["to"]),
         )
+    if kind == "calendar_unpublished":
+        return text(language, "event_calendar_unpublished_detail", years=", ".join(map(str, data.get("years", []))))
     if kind in ("message_not_delivered", "message_suppressed_opt_out") and data.get("channel"):
         return text(language, "event_channel_detail", channel=label(language, "channel", data["channel"]))
     return None
