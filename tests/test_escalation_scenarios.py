@@ -83,19 +83,19 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
     assert all(re.search(r"/s/[A-Za-z0-9_-]{22}(?=\s|$)", body) for _, body in texts), texts
     assert all(body != texts[i][1] for i, (_, body) in enumerate(without_code))  # every alert has its reply code
     normalised = [
-        (who, re.sub(r"/s/[\w-]{22}$", "/s/", re.sub(r"\d+天\d+小时|\d+小时|\d+分钟", "T", body)))
+        (who, re.sub(r"/s/[\w-]{22}$", "/s/", re.sub(r"\d+天\d+小时|\d+小时\d+分|\d+小时|\d+分钟", "T", body)))
         for who, body in without_code
     ]
     assert normalised == [
         ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
         ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
-        ("supervisor", f"【海港银行】{reference}确认已超时T（期限11月24日10:00），请处理：{link}"),
+        ("supervisor", f"【海港银行】{reference}确认现在到期（期限11月24日10:00），请处理：{link}"),  # at the deadline
         ("handler", f"【海港银行】{reference}答复期限11月26日17:30，剩余T，请处理：{link}"),
-        ("manager", f"【海港银行】{reference}答复已超时T（期限11月26日17:30），请处理：{link}"),
+        ("manager", f"【海港银行】{reference}答复现在到期（期限11月26日17:30），请处理：{link}"),
         ("handler", f"【海港银行】{reference}办结期限12月2日17:30，剩余T，请处理：{link}"),
         ("handler", f"【海港银行】{reference}已7天未办结，升级为较重，请处理：{link}"),  # a week old: "hot"
         # at the close of business (17:30): out of hours, so the on-duty leader takes the director's role
-        ("on-duty", f"【海港银行】{reference}办结已超时T（期限12月2日17:30），请处理：{link}"),
+        ("on-duty", f"【海港银行】{reference}办结现在到期（期限12月2日17:30），请处理：{link}"),
     ]
     assert "剩余12小时" in texts[0][1] and "剩余6小时" in texts[1][1]  # reminders at 50% and 75%
     alerts = [e for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
@@ -295,7 +295,7 @@ def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client
         _run(client, traveller, MONDAY_10 + timedelta(days=1, hours=1))
         texts = _staff_texts(twilio)
         [late] = [body for who, body in texts if who == "supervisor"]
-        assert f"{reference} acknowledgement OVERDUE by" in late and segments(late) == 1
+        assert f"{reference} acknowledgement due NOW" in late and segments(late) == 1  # sent at the deadline
         assert all("确认期限" in body for who, body in texts if who == "handler")
         code = re.search(r"Reply (\d+)a to ack\.$", late).group(1)
         answer = twilio_post(

@@ -14,7 +14,7 @@ from chalicelib.model.refusals import Refused
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime import labels
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.rendering import duration_text, local_time, render_page, text
+from chalicelib.runtime.rendering import duration_text, is_now, local_time, render_page, text
 from chalicelib.staff import actions as case_actions
 from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
 from chalicelib.store.table import StaleCase
@@ -93,10 +93,12 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
             state = text(language, "staff_stopped")
         elif clock.paused_at:
             state = text(language, "staff_paused")
+        elif is_now(clock.due_at - now) and is_now(now - clock.due_at, late=True):
+            state = text(language, "staff_due_now")
         elif clock.due_at > now:  # calendar time until the deadline, which is what a person plans by
             state = text(language, "staff_left", time=duration_text(language, clock.due_at - now))
         else:
-            state = text(language, "staff_overdue", time=duration_text(language, now - clock.due_at))
+            state = text(language, "staff_overdue", time=duration_text(language, now - clock.due_at, late=True))
         clocks.append(
             {
                 "name": text(language, f"clock_{clock.name}"),

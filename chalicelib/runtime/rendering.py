@@ -50,13 +50,30 @@ def local_time(moment: datetime, timezone: str, language: Language, short: bool 
     return f"{weekday} {local.day} {local:%b %H:%M}" if short else f"{weekday} {local.day} {local:%b %Y %H:%M}"
 
 
-def duration_text(language: Language, amount: timedelta) -> str:
-    """ "2d 3h", "5h", "40min" (or 2天3小时 ...): how long until, or since, a deadline."""
-    minutes = max(int(amount.total_seconds() // 60), 0)
-    days, hours = minutes // 1440, (minutes % 1440) // 60
+def duration_parts(amount: timedelta, late: bool = False) -> tuple[int, int, int]:
+    """(days, hours, minutes) in the two largest units that apply: days and hours from a day on, hours
+    and minutes from an hour on, else minutes. Time left is rounded down (never promise more than is
+    left), time late rounded up (never say less than it is), at the precision shown."""
+    seconds = max(amount.total_seconds(), 0)
+    step = 3600 if seconds >= 86400 else 60
+    units = (-(-seconds // step) if late else seconds // step) * step  # rounded to whole hours or minutes
+    minutes = int(units // 60)
+    return minutes // 1440, minutes % 1440 // 60, minutes % 60 if minutes < 1440 else 0
+
+
+def is_now(amount: timedelta, late: bool = False) -> bool:
+    """Whether the time shows as nothing at all: at the deadline itself ("due now", never "0 min late")."""
+    return duration_parts(amount, late) == (0, 0, 0)
+
+
+def duration_text(language: Language, amount: timedelta, late: bool = False) -> str:
+    """ "2d 3h", "1h 55min", "40min" (or 2天3小时, 1小时55分, 40分钟): how long until, or since, a deadline."""
+    days, hours, minutes = duration_parts(amount, late)
     if days:
         return text(language, "duration_days_hours", days=days, hours=hours)
     if hours:
+        if minutes:
+            return text(language, "duration_hours_minutes", hours=hours, minutes=minutes)
         return text(language, "duration_hours", hours=hours)
     return text(language, "duration_minutes", minutes=minutes)
 

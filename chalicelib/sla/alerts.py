@@ -17,7 +17,7 @@ from chalicelib.notify.staff import issue_link
 from chalicelib.runtime import metrics
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import label
-from chalicelib.runtime.rendering import duration_text, local_time, text
+from chalicelib.runtime.rendering import duration_text, is_now, local_time, text
 from chalicelib.sla.escalation import Step, current_rosters, recipient
 from chalicelib.sla.plan import plan
 from chalicelib.store.table import AlertsTaken, Contention
@@ -153,6 +153,9 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
         )
     clock = text(language, f"clock_{step.clock}")
     due = local_time(step.due_at, zone, language, short=True)
+    late = step.kind != "reminder"
+    if is_now(now - step.due_at if late else step.due_at - now, late):
+        return text(language, "alert_due_now", ref=case.reference, clock=clock, due=due)
     if step.kind == "reminder":
         return text(
             language,
@@ -168,7 +171,7 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
         ref=case.reference,
         clock=clock,
         due=due,
-        late=duration_text(language, now - step.due_at),
+        late=duration_text(language, now - step.due_at, late=True),
     )
 
 
