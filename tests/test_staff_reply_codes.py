@@ -109,3 +109,15 @@ def test_the_top_of_the_chain_has_nobody_to_escalate_to_or_ask(moto_store, insti
     moto_store.cases.create(one_level, [], [], None, MONDAY_10)
     with pytest.raises(ValueError, match="no level above you"):  # a clear refusal, not an IndexError
         escalate_now(dependencies.current(), one_level.reference, "staff:nobody", MONDAY_10)
+
+
+def test_staff_words_reach_the_complainant_as_typed(client, moto_store, twilio):
+    """A full-width code still works; the words after it keep their full-width punctuation and digits."""
+    with time_machine.travel(MONDAY_10, tick=False):
+        reference, code = _alerted_case(client, twilio)
+        full_width_code = "".join(chr(ord(digit) + 0xFEE0) for digit in code)  # as a Chinese input method types it
+        typed = "您好！已核实：多扣的费用将于３个工作日内退回（含手续费）。"
+        assert _text(client, f"{full_width_code}回复 {typed}") == f"{reference}：已完成。"
+    assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith(typed)
+    reply = next(e for e in moto_store.cases.timeline(reference) if e.kind == "reply")
+    assert reply.text == typed

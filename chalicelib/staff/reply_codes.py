@@ -42,7 +42,7 @@ def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) ->
         ):
             return None  # someone is guessing or looping: stop answering for the hour
         return text(language, "staff_code_help", code="12")
-    verb, words, actor = _VERBS[match.group(2).lower()], match.group(3).strip(), f"staff:{member.id}"
+    verb, words, actor = _VERBS[match.group(2).lower()], _as_typed(body, match.start(3)), f"staff:{member.id}"
     try:
         if verb == "acknowledge":
             case_actions.acknowledge(deps, reference, actor, now)
@@ -58,3 +58,12 @@ def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) ->
         )
         return text(language, "staff_code_refused", reference=reference, problem=refusal.say(language))
     return text(language, "staff_code_done", reference=reference, verb=label(language, "verb", verb))
+
+
+def _as_typed(body: str, start: int) -> str:
+    """The words after the code as the person typed them: the code is read from the NFKC form (so
+    full-width digits work), but what reaches the complainant keeps its full-width punctuation."""
+    for cut in range(len(body) + 1):
+        if len(unicodedata.normalize("NFKC", body[:cut])) >= start:
+            return body[cut:].strip()
+    return ""
