@@ -1,5 +1,6 @@
 """Texts to the hotline: signed webhooks in, TwiML out, one case per complainant conversation."""
 
+import re
 import threading
 from xml.etree import ElementTree
 
@@ -195,3 +196,15 @@ def test_missing_fields_huge_bodies_and_odd_text_get_clear_answers(client, moto_
     emoji = _text(client, "😡😡 ATM 吞卡 card gone 💳", sender="+8613800138109")
     assert find_references(emoji)
     assert _text(client, "", sender="+8613800138110").startswith("【海港银行】您的短信没有内容")
+
+
+def test_a_chinese_complainant_stays_answered_in_chinese_until_they_clearly_write_english(client, moto_store, twilio):
+    sender = "+8613800138555"
+    first = _reply(twilio_post(client, "/twilio/sms", sms_params(sender, "柜员态度很差，让我等了一个小时")))
+    reference = re.search(r"[A-Z]{3}-\d+", first).group(0)
+    for short in ("STATUS", "ok", "START"):
+        answer = _reply(twilio_post(client, "/twilio/sms", sms_params(sender, short)))
+        assert answer.startswith("【海港银行】"), (short, answer)
+        assert short == "START" or reference in answer  # the status and the addition name the case
+    english = _reply(twilio_post(client, "/twilio/sms", sms_params(sender, "Please call me back tomorrow morning")))
+    assert english.startswith("HC Bank"), english  # three English words: clearly English now

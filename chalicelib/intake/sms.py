@@ -2,7 +2,7 @@
 (status, help, stop, start). Returns the reply text (None: no reply); every delivery of the
 same MessageSid gets the same answer and changes nothing the second time."""
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from chalicelib.intake.errors import BadWebhook
 from chalicelib.intake.filing import file_complaint
@@ -12,7 +12,7 @@ from chalicelib.model.case import Case, Complainant, Event, NewComplaint
 from chalicelib.model.institution import Institution
 from chalicelib.model.references import find_references
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.language import Language, from_text
+from chalicelib.runtime.language import Language, clearly_in, from_text
 from chalicelib.runtime.rendering import local_time, text
 from chalicelib.staff.actions import complainant_replied
 from chalicelib.store.stores import Stores
@@ -29,8 +29,6 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime) -> str
     if earlier := store.deliveries.seen(once):
         return earlier.response
     body = params.get("Body", "")
-    language = from_text(body) or institution.default_language
-    say = _sayer(institution, language)
     member = institution.staff_with_phone(sender)
     if member is not None:  # staff numbers give commands; they are never complaints
         from chalicelib.staff.reply_codes import handle
@@ -40,6 +38,12 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime) -> str
     if keyword == "stop":
         store.outbox.set_opted_out(sender, True, now)
         return _answer(store, once, now, None)  # the carrier confirms STOP itself
+    target = _owned_case(store, sender, rest if keyword == "status" else body)
+    # Sticky: a number we know is answered in its case's language unless it clearly writes in another.
+    known = target or _latest_case(store, sender)
+    stuck = known.complainant.language if known else from_text(body)
+    language = clearly_in(body) or stuck or institution.default_language
+    say = _sayer(institution, language)
     if keyword == "start":
         store.outbox.set_opted_out(sender, False, now)
         return _answer(store, once, now, say("sms_start"))
@@ -50,7 +54,6 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime) -> str
             now,
             say("sms_help", hotline=institution.channels.hotline_display or institution.channels.sms_number or ""),
         )
-    target = _owned_case(store, sender, rest if keyword == "status" else body)
     if keyword == "status":
         if target is None:
             return _answer(store, once, now, say("sms_no_case"))
@@ -135,6 +138,12 @@ def _owned_case(store: Stores, sender: str, words: str) -> Case | None:
             return case
     open_references = store.cases.open_for_contact(sender)
     return store.cases.get(open_references[-1]) if open_references else None
+
+
+def _latest_case(store: Stores, sender: str) -> Case | None:
+    """This number's most recent case, open or not (the language it was last answered in)."""
+    references = store.cases.of_contact_since(sender, datetime(2000, 1, 1, tzinfo=timezone.utc))
+    return store.cases.get(references[-1]) if references else None
 
 
 def _expected(case: Case, institution: Institution, language: Language) -> str:

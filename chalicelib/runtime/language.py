@@ -23,6 +23,17 @@ def from_text(text: str | None) -> Language | None:
     return None
 
 
+def clearly_in(text: str | None) -> Language | None:
+    """The language a message is clearly written in, enough to switch a known complainant's: any
+    Chinese, or English of three words or more. "ok", "STATUS", "START" or a number say nothing."""
+    if not text:
+        return None
+    if any(_is_cjk(ch) for ch in text):
+        return "zh"
+    words = [word for word in text.split() if sum(ch.isascii() and ch.isalpha() for ch in word) >= 2]
+    return "en" if len(words) >= 3 else None
+
+
 def from_choice(value: str | None) -> Language | None:
     if not value:
         return None
