@@ -78,10 +78,22 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
     texts = _staff_texts(twilio)
     # Staff texts are in the institution's language (Chinese for this bank).
     link = "https://hotline.example.org/s/"
-    without_code = [(who, re.sub(r" 回复\d+确认即受理。$", "", body)) for who, body in texts]
+    without_code = [(who, re.sub(r" 回复\d+(确认即受理|升级即上报)。$", "", body)) for who, body in texts]
     # A phone must see where the link ends: never Chinese right after it.
     assert all(re.search(r"/s/[A-Za-z0-9_-]{22}(?=\s|$)", body) for _, body in texts), texts
-    assert all(body != texts[i][1] for i, (_, body) in enumerate(without_code))  # every alert has its reply code
+    # Each alert carries the code for what its recipient can do: the handler acknowledges, a level with one
+    # above escalates, the top of the chain (the director or their on-duty stand-in) acts from the link.
+    hints = [re.search(r"回复\d+(确认即受理|升级即上报)。$", body) for _, body in texts]
+    assert [hint.group(1) if hint else None for hint in hints] == [
+        "确认即受理",
+        "确认即受理",
+        "升级即上报",
+        "确认即受理",
+        "升级即上报",
+        "确认即受理",
+        "确认即受理",
+        None,
+    ]
     normalised = [
         (who, re.sub(r"/s/[\w-]{22}$", "/s/", re.sub(r"\d+天\d+小时|\d+小时\d+分|\d+小时|\d+分钟", "T", body)))
         for who, body in without_code
@@ -297,7 +309,7 @@ def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client
         [late] = [body for who, body in texts if who == "supervisor"]
         assert f"{reference} acknowledgement due NOW" in late and segments(late) == 1  # sent at the deadline
         assert all("确认期限" in body for who, body in texts if who == "handler")
-        code = re.search(r"Reply (\d+)a to ack\.$", late).group(1)
+        code = re.search(r"Reply (\d+)e to escalate\.$", late).group(1)  # the supervisor's code: escalate
         answer = twilio_post(
             client,
             "/twilio/sms",

@@ -26,7 +26,7 @@ def _alerted_case(client, twilio):
         event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
         client.lambda_.invoke("sla_sweep", event)
     [alert] = twilio.sent_to(SUPERVISOR)
-    code = re.search(r" 回复(\d+)确认即受理。$", alert["body"]).group(1)
+    code = re.search(r" 回复(\d+)(?:确认即受理|升级即上报)。$", alert["body"]).group(1)  # the supervisor's: escalate
     return reference, code
 
 
@@ -121,3 +121,13 @@ def test_staff_words_reach_the_complainant_as_typed(client, moto_store, twilio):
     assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith(typed)
     reply = next(e for e in moto_store.cases.timeline(reference) if e.kind == "reply")
     assert reply.text == typed
+
+
+def test_the_help_text_shows_the_persons_real_code_and_hints_fit_what_they_can_do(client, moto_store, twilio):
+    with time_machine.travel(MONDAY_10, tick=False):
+        assert "没有可用的代码" in _text(client, "hello")  # no alert yet: no code to show
+        _, code = _alerted_case(client, twilio)
+        [alert] = twilio.sent_to(SUPERVISOR)
+        assert alert["body"].endswith(f"回复{code}升级即上报。") and "确认即受理" not in alert["body"]
+        help_text = _text(client, "what can I do?")
+    assert help_text.startswith("回复代码：") and f"{code}升级" in help_text and "12" not in help_text.replace(code, "")

@@ -78,10 +78,11 @@ def _fire_group(deps: Dependencies, items, finals, stale, now, unreachable) -> i
         # The link and the reply code open the most urgent case of the text, for this person only.
         leading = items[0][0].reference
         if linked is None or linked[0] != leading:
+            wants_code = hint_key(items[0][0], items[0][1]) is not None
             linked = (
                 leading,
                 issue_link(deps, leading, person.id, now),
-                store.links.allocate_code(person.phone, leading, now),
+                store.links.allocate_code(person.phone, leading, now) if wants_code else None,
             )
         _, link, code = linked
         language = institution.staff_language(person.id)
@@ -183,9 +184,18 @@ def alert_text(
     language = language or institution.default_language
     budget = SEGMENT_BUDGET[language]
     body = _alert_body(items, institution, now, link, language)
+    hint = hint_key(items[0][0], items[0][1])
     # The hint follows the link; its leading space ends the link, else phones take the Chinese for part of the URL.
-    with_hint = body + text(language, "alert_code_hint", code=code) if code else body
+    with_hint = body + text(language, hint, code=code) if code and hint else body
     return with_hint if segments(with_hint) <= budget else body
+
+
+def hint_key(case: Case, step: Step) -> str | None:
+    """The reply code a recipient is told of is for what they can do: the handler acknowledges, a
+    level with one above it escalates; the top of the chain acts from the link."""
+    if step.level == 0:
+        return "alert_code_hint"
+    return "alert_code_hint_escalate" if step.level < len(case.chain) - 1 else None
 
 
 def _alert_body(items, institution: Institution, now: datetime, link: str, language: str) -> str:

@@ -41,7 +41,8 @@ def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) ->
             > UNKNOWN_CODES_PER_HOUR
         ):
             return None  # someone is guessing or looping: stop answering for the hour
-        return text(language, "staff_code_help", code="12")
+        code = store.links.latest_code(member.phone, now)  # the person's real code, not an example
+        return text(language, "staff_code_help", code=code) if code else text(language, "staff_code_help_none")
     verb, words, actor = _VERBS[match.group(2).lower()], _as_typed(body, match.start(3)), f"staff:{member.id}"
     try:
         if verb == "acknowledge":

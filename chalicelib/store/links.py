@@ -87,6 +87,14 @@ class LinkStore(FamilyStore):
         )
         return code
 
+    def latest_code(self, phone: str, now: datetime) -> int | None:
+        """The code last given to this phone, while it still works (for the help text)."""
+        counter = self.table.table.get_item(Key=single("CODECOUNTER", phone)).get("Item")
+        if not counter:
+            return None
+        code = (int(counter["n"]) - 1) % 99 + 1
+        return code if self.reference_for_code(phone, code, now) else None
+
     def reference_for_code(self, phone: str, code: int, now: datetime) -> str | None:
         item = self.table.table.get_item(Key=single("CODE", phone, str(code))).get("Item")
         return item["reference"] if item and item["until"] > iso(now) else None
