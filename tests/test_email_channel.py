@@ -356,3 +356,36 @@ def test_administrators_can_list_quarantined_mail(mailbox, moto_store, capsys):
     assert main(["quarantine", "email", "--table", moto_store.name]) == 0
     out, err = capsys.readouterr()
     assert '"reason": "virus"' in out and "1 quarantined email item(s)" in err
+
+
+def test_a_reply_to_an_email_complainant_is_a_real_email(client, moto_store, twilio, media_bucket):
+    """multipart/alternative with text and HTML, the reference once in the subject and no 【, the
+    institution's full name and the status link - not the SMS text."""
+    import email as email_parser
+    import email.policy
+    import re
+    from datetime import datetime, timezone
+
+    from chalicelib.edge import dependencies as context
+    from chalicelib.runtime import environment
+    from chalicelib.staff.actions import reply
+
+    complaint = {"description": "您好，网银转账被扣了两次手续费", "email": "wang.fang@example.com", "name": "王芳"}
+    response = client.http.post(
+        "/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(complaint)
+    )
+    reference = json.loads(response.body)["reference"]
+    handed = []  # the raw MIME exactly as SES is given it
+    environment.aws_client("ses").meta.events.register(
+        "provide-client-params.ses.SendRawEmail", lambda params, **_: handed.append(params["RawMessage"]["Data"])
+    )
+    words = "已核实，多扣的手续费将于三个工作日内退回。"
+    reply(context.current(), reference, "staff:chen.jing", words, datetime.now(timezone.utc))
+    parsed = email_parser.message_from_bytes(handed[-1], policy=email.policy.default)
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert parsed["Subject"].count(reference) == 1 and "【" not in parsed["Subject"]
+    plain = parsed.get_body(preferencelist=("plain",)).get_content()
+    page = parsed.get_body(preferencelist=("html",)).get_content()
+    assert plain.startswith("王芳，您好：") and "【" not in plain and "海港城市商业银行" in plain
+    assert f"complaints/status?ref={reference}" in plain and re.search(r'<a href="[^"]+status\?ref=', page)
+    assert words in plain and words in page

@@ -87,7 +87,9 @@ def test_acknowledgement_email_is_a_real_mime_message_with_the_reference_in_a_ch
     assert parsed["Subject"] == "[HCB-261100427] 您的投诉已受理"
     assert parsed["From"].addresses[0].display_name == "海港城市商业银行"
     assert parsed["Auto-Submitted"] == "auto-generated" and parsed["Message-ID"].endswith("@harbourcitybank.example>")
-    assert "投诉编号 HCB-261100427" in parsed.get_content()
+    assert parsed.get_content_type() == "multipart/alternative"  # a real email: text and HTML
+    assert "投诉编号 HCB-261100427" in parsed.get_body(preferencelist=("plain",)).get_content()
+    assert "投诉编号 HCB-261100427" in parsed.get_body(preferencelist=("html",)).get_content()
 
 
 def test_references_and_message_ids_stay_readable_in_logs():

@@ -5,14 +5,13 @@ then the acknowledgement is sent at once (and retried by the sweep if that fails
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import quote
 
 from chalicelib.model.case import Case, Event, NewComplaint
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import OutboundMessage
 from chalicelib.model.references import format_reference, month_key
 from chalicelib.notify import sender as notify
-from chalicelib.notify.complainant import acknowledgement_messages, sms_acknowledgement
+from chalicelib.notify.complainant import acknowledgement_messages, sms_acknowledgement, status_url
 from chalicelib.runtime import metrics
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.logs import log_event
@@ -32,10 +31,6 @@ class Filed:
     messages: list[OutboundMessage]
     replayed: bool  # the same submission was delivered before: this is the case it made
     reply: str | None = None  # the acknowledgement, when it goes back in the webhook's own answer
-
-
-def status_url(base_url: str, reference: str) -> str:
-    return f"{base_url.rstrip('/')}/complaints/status?ref={quote(reference)}"
 
 
 def file_complaint(

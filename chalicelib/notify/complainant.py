@@ -2,6 +2,7 @@
 when we have their phone, by email when we have their email, in their language."""
 
 from datetime import datetime
+from urllib.parse import quote
 
 from chalicelib.model.case import Case
 from chalicelib.model.institution import Institution
@@ -50,10 +51,42 @@ def acknowledgement_messages(
 
 
 def complainant_messages(
-    case: Case, institution: Institution, now: datetime, body: str, purpose: str, subject: str
+    case: Case,
+    institution: Institution,
+    now: datetime,
+    body: str,
+    purpose: str,
+    subject: str,
+    email_body: str | None = None,
 ) -> list[OutboundMessage]:
-    """A notice to the complainant by the channels we have for them: SMS and/or email."""
-    return _by_their_channels(case, now, purpose, body, body, subject)
+    """A notice to the complainant by the channels we have for them: SMS and/or email (a real email
+    of its own when `email_body` is given: greeting, the words, the reference, the status link)."""
+    return _by_their_channels(case, now, purpose, body, email_body or body, subject)
+
+
+def status_url(base_url: str, reference: str) -> str:
+    return f"{base_url.rstrip('/')}/complaints/status?ref={quote(reference)}"
+
+
+def email_body(case: Case, institution: Institution, words: str, base_url: str) -> str:
+    """An email to the complainant, not an SMS text: addressed to them, the institution's words, the
+    reference and where to follow the case, signed with the institution's full name."""
+    language = case.complainant.language
+    named = case.complainant.name and not case.complainant.anonymous
+    greeting = (
+        text(language, "email_greeting_named", name=case.complainant.name)
+        if named
+        else text(language, "email_greeting")
+    )
+    return text(
+        language,
+        "email_case_body",
+        greeting=greeting,
+        words=words,
+        reference=case.reference,
+        status_url=status_url(base_url, case.reference),
+        institution=institution.name.in_(language),
+    )
 
 
 def _by_their_channels(

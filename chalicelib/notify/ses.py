@@ -1,5 +1,7 @@
 """Amazon SES, the email provider: each outbound email as a raw MIME message."""
 
+import html
+import re
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -19,7 +21,25 @@ def build_email(message: OutboundMessage, sender_name: str, sender: str) -> Emai
         email["X-Complaint-Reference"] = message.case_reference
     email["Auto-Submitted"] = "auto-generated"  # tells other robots not to answer ours
     email.set_content(message.body)
+    email.add_alternative(html_version(message.body, message.language), subtype="html")
     return email
+
+
+_LINK = re.compile(r"https?://[^\s<>\"]+")
+
+
+def html_version(body: str, language: str) -> str:
+    """The same words as HTML for mail clients that prefer it: paragraphs, line breaks and links,
+    everything escaped."""
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", body.strip()):
+        escaped = html.escape(paragraph)
+        linked = _LINK.sub(lambda link: f'<a href="{link.group(0)}">{link.group(0)}</a>', escaped)
+        paragraphs.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+    return (
+        f'<!doctype html>\n<html lang="{html.escape(language)}"><head><meta charset="utf-8"></head>'
+        f'<body style="font-family: sans-serif; line-height: 1.5">\n' + "\n".join(paragraphs) + "\n</body></html>\n"
+    )
 
 
 class SesEmail:

@@ -64,12 +64,12 @@ def reply(
 ) -> Case:
     """A reply to the complainant by their channels (SMS and/or email). The first substantive reply
     stops the respond clock; a holding reply ("we are looking into it") does not."""
-    store, institution = deps.store, deps.institution
+    store = deps.store
     case = _load(store, reference, expected_version)
     words = words.strip()
     if not words:
         raise Refused("reply_needs_words")
-    messages = _to_complainant(case, institution, now, words, "reply", "status_responded")
+    messages = _to_complainant(deps, case, now, words, "reply", "status_responded")
     updates: dict = {}
     if not holding:
         updates["clocks"] = _stop(case, ("acknowledge", "respond"), now)
@@ -141,7 +141,7 @@ def _end_handling(
 ) -> Case:
     """Resolved or not accepted: every clock stops, the outcome is recorded (with the findings), and the
     complainant is told it in the institution's words."""
-    messages = _to_complainant(case, deps.institution, now, words, purpose, f"status_{outcome}")
+    messages = _to_complainant(deps, case, now, words, purpose, f"status_{outcome}")
     event = Event.told(now, actor, outcome, words, **(findings or {}), message_ids=[m.id for m in messages])
     updated = case.model_copy(
         update={

@@ -6,10 +6,9 @@ words to the complainant, signed."""
 from datetime import datetime
 
 from chalicelib.model.case import Case, Event
-from chalicelib.model.institution import Institution
 from chalicelib.model.refusals import Refused
 from chalicelib.notify import sender as notify
-from chalicelib.notify.complainant import complainant_messages
+from chalicelib.notify.complainant import complainant_messages, email_body
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.rendering import text
 from chalicelib.sla.plan import next_due
@@ -66,15 +65,18 @@ def _stop(case: Case, names: tuple[str, ...], now: datetime) -> list:
     ]
 
 
-def _to_complainant(case: Case, institution: Institution, now: datetime, words: str, purpose: str, status_key: str):
-    """Staff words to the complainant, signed with the institution's name, by their channels."""
-    language = case.complainant.language
+def _to_complainant(deps: Dependencies, case: Case, now: datetime, words: str, purpose: str, status_key: str):
+    """Staff words to the complainant by their channels: a text signed with the institution's short
+    name, and an email of its own."""
+    institution, language = deps.institution, case.complainant.language
     body = text(language, "complainant_signed", institution=institution.sms_name(language), words=words)
+    subject = text(language, "email_subject_case", reference=case.reference, what=text(language, status_key))
     return complainant_messages(
         case,
         institution,
         now,
         body,
         purpose=purpose,
-        subject=text(language, "email_subject_case", reference=case.reference, what=text(language, status_key)),
+        subject=subject,
+        email_body=email_body(case, institution, words, deps.base_url),
     )

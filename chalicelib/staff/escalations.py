@@ -6,7 +6,7 @@ from datetime import datetime
 
 from chalicelib.model.case import Case, Event, ExtensionRequest
 from chalicelib.model.refusals import Refused
-from chalicelib.notify.complainant import complainant_messages
+from chalicelib.notify.complainant import complainant_messages, email_body
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import Code
@@ -56,6 +56,9 @@ def extend_deadline(
         purpose="extension_notice",
         subject=text(
             language, "email_subject_case", reference=case.reference, what=text(language, "subject_extension")
+        ),
+        email_body=email_body(
+            case, institution, text(language, "extension_words", due=due, reason=reason.strip()), deps.base_url
         ),
     )
     events = [
