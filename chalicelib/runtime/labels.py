@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from chalicelib.runtime.language import Language
 from chalicelib.runtime.rendering import text
 
-FAMILIES = ("status", "severity", "clock", "channel", "type", "validity", "unit", "event", "verb")
-
 
 class Code(str):
     """A code value inside a message: shown as its label, logged as the code itself."""

@@ -233,7 +233,6 @@ def setup(*loggers: logging.Logger) -> None:
     Lambda's JSON format on they write the product's lines too, at the runtime's level: nothing is
     added, nothing written twice. Otherwise (plain text at WARNING, or no handler: local runs) the
     product's loggers write JSON at INFO through their own handler and do not propagate."""
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # its INFO lines quote numbers
     for handler in logging.getLogger().handlers:
         if _filter not in handler.filters:
             handler.addFilter(_filter)

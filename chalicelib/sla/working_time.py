@@ -19,7 +19,6 @@ __all__ = [
     "DurationUnit",
     "WorkCalendar",
     "add_duration",
-    "is_day_unit",
     "is_working_unit",
     "official_workday",
     "remaining",
@@ -46,10 +45,6 @@ def add_duration(calendar: WorkCalendar, start: datetime, amount: int, unit: Dur
 
 def is_working_unit(unit: DurationUnit) -> bool:
     return unit in ("working_days", "working_hours")
-
-
-def is_day_unit(unit: DurationUnit) -> bool:
-    return unit in ("working_days", "calendar_days")
 
 
 def remaining(calendar: WorkCalendar, unit: DurationUnit, now: datetime, due: datetime) -> timedelta:
