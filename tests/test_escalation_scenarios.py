@@ -78,51 +78,64 @@ def test_untouched_case_climbs_the_chain_in_order_each_alert_exactly_once(client
     texts = _staff_texts(twilio)
     # Staff texts are in the institution's language (Chinese for this bank).
     link = "https://hotline.example.org/s/"
-    without_code = [(who, re.sub(r" 回复\d+(确认即受理|升级即上报)。$", "", body)) for who, body in texts]
+    hint = r" 回复\d+(确认即受理|升级即上报|说明 天数 原因)。$"
+    without_code = [(who, re.sub(hint, "", body)) for who, body in texts]
     # A phone must see where the link ends: never Chinese right after it.
     assert all(re.search(r"/s/[A-Za-z0-9_-]{22}(?=\s|$)", body) for _, body in texts), texts
-    # Each alert carries the code for what its recipient can do: the handler acknowledges, a level with one
-    # above escalates, the top of the chain (the director or their on-duty stand-in) acts from the link.
-    hints = [re.search(r"回复\d+(确认即受理|升级即上报)。$", body) for _, body in texts]
-    assert [hint.group(1) if hint else None for hint in hints] == [
+    # Each alert carries the code for what its recipient can do: the handler acknowledges (and explains a
+    # missed deadline), a level with one above escalates, the top of the chain acts from the link.
+    hints = [re.search(hint, body) for _, body in texts]
+    assert [found.group(1) if found else None for found in hints] == [
         "确认即受理",
         "确认即受理",
         "升级即上报",
+        "说明 天数 原因",
         "确认即受理",
         "升级即上报",
+        "说明 天数 原因",
         "确认即受理",
         "确认即受理",
         None,
+        "说明 天数 原因",
     ]
     normalised = [
         (who, re.sub(r"/s/[\w-]{22}$", "/s/", re.sub(r"\d+天\d+小时|\d+小时\d+分|\d+小时|\d+分钟", "T", body)))
         for who, body in without_code
     ]
     assert normalised == [
-        ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
+        # Monday 10:00, in working time: the handler hears of the new case within the minute.
+        ("handler", f"【海港银行】{reference}新投诉（11月23日10:00受理），请处理：{link}"),
+        # The 50% (22:00) and 75% (04:00) reminders fall in the quiet hours (22:00-08:00): only the latest, at 08:00.
         ("handler", f"【海港银行】{reference}确认期限11月24日10:00，剩余T，请处理：{link}"),
         ("supervisor", f"【海港银行】{reference}确认现在到期（期限11月24日10:00），请处理：{link}"),  # at the deadline
+        ("handler", f"【海港银行】{reference}确认已超期（期限11月24日10:00），需说明原因，请处理：{link}"),
         ("handler", f"【海港银行】{reference}答复期限11月26日17:30，剩余T，请处理：{link}"),
         ("manager", f"【海港银行】{reference}答复现在到期（期限11月26日17:30），请处理：{link}"),
+        ("handler", f"【海港银行】{reference}答复已超期（期限11月26日17:30），需说明原因，请处理：{link}"),
         ("handler", f"【海港银行】{reference}办结期限12月2日17:30，剩余T，请处理：{link}"),
         ("handler", f"【海港银行】{reference}已7天未办结，升级为较重，请处理：{link}"),  # a week old: "hot"
         # at the close of business (17:30): out of hours, so the on-duty leader takes the director's role
         ("on-duty", f"【海港银行】{reference}办结现在到期（期限12月2日17:30），请处理：{link}"),
+        ("handler", f"【海港银行】{reference}办结已超期（期限12月2日17:30），需说明原因，请处理：{link}"),
     ]
-    assert "剩余12小时" in texts[0][1] and "剩余6小时" in texts[1][1]  # reminders at 50% and 75%
+    assert "剩余2小时" in texts[1][1]  # 08:00, two hours before the acknowledge deadline
     alerts = [e for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
-    assert len(alerts) == len({e.data["step"] for e in alerts}) == 8
+    assert len(alerts) == len({e.data["step"] for e in alerts}) == 11
     case = moto_store.cases.get(reference)
     assert sorted(case.fired) == sorted(
         [
-            "acknowledge:r50",
+            "intake:new",
+            "acknowledge:r50",  # overtaken in the quiet hours: recorded, never sent
             "acknowledge:r75",
             "acknowledge:late0",
+            "acknowledge:why",
             "respond:r75",
             "respond:late0",
+            "respond:why",
             "resolve:r75",
             "age:7d",
             "resolve:late0",
+            "resolve:why",
         ]
     )
     assert case.severity == "serious"
@@ -150,7 +163,14 @@ def test_acknowledging_stops_the_acknowledge_clock_alerts_and_nothing_else(clien
         acknowledge(context.current(), reference, "staff:chen.jing", datetime.now(timezone.utc))
         _run(client, traveller, MONDAY_10 + timedelta(days=10))
     steps = [e.data["step"] for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
-    assert steps == ["respond:r75", "respond:late0", "resolve:r75", "age:7d", "resolve:late0"]
+    assert [step for step in steps if not step.endswith(":why")] == [
+        "respond:r75",
+        "respond:late0",
+        "resolve:r75",
+        "age:7d",
+        "resolve:late0",
+    ]
+    assert {step for step in steps if step.endswith(":why")} == {"respond:why", "resolve:why"}
     assert moto_store.cases.get(reference).status == "acknowledged"
 
 
@@ -225,8 +245,34 @@ def test_severe_case_alerts_leadership_at_intake(client, moto_store, twilio):
         reference = _file(client, "A journalist from the city newspaper is writing about how you treated me")
     case = moto_store.cases.get(reference)
     assert case.severity == "major" and case.severity_reasons == ["media -> major"]
+    texts = dict(_staff_texts(twilio))  # at intake, no sweep needed
+    assert set(texts) == {"director", "handler"}
+    assert f"{reference}为严重投诉（重大）" in texts["director"] and f"{reference}新投诉" in texts["handler"]
+
+
+def test_a_complaint_at_two_in_the_morning_reaches_the_handler_at_opening_not_before(client, moto_store, twilio):
+    """Tuesday 02:00 in Shanghai; the bank opens at 09:00 and its staff quiet hours end at 08:00."""
+    tuesday_2am = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
+    with time_machine.travel(tuesday_2am, tick=False) as traveller:
+        reference = _file(client)
+        _run(client, traveller, tuesday_2am + timedelta(hours=6, minutes=59))  # 08:59
+        assert _staff_texts(twilio) == []
+        _run(client, traveller, tuesday_2am + timedelta(hours=8))  # 10:00
     [(who, body)] = _staff_texts(twilio)
-    assert who == "director" and f"{reference}为严重投诉（重大）" in body
+    assert who == "handler" and f"{reference}新投诉（11月24日02:00受理）" in body
+    [alert] = [e for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
+    assert alert.at == datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)  # 09:00, the opening
+
+
+def test_a_critical_complaint_at_two_in_the_morning_alerts_at_once(client, moto_store, twilio):
+    tuesday_2am = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
+    with time_machine.travel(tuesday_2am, tick=False):
+        reference = _file(client, "I will sue you and a journalist from the newspaper is coming")
+        assert moto_store.cases.get(reference).severity in ("major", "critical")
+        texts = dict(_staff_texts(twilio))
+    # Out of hours the director's role is taken by the on-duty leader; the handler hears at once too.
+    assert f"{reference}新投诉（11月24日02:00受理）" in texts["handler"]
+    assert "on-duty" in texts and reference in texts["on-duty"]
 
 
 def test_waiting_for_the_complainant_pauses_and_their_reply_resumes_without_shortening(client, moto_store, twilio):
@@ -308,7 +354,7 @@ def test_a_staff_member_who_reads_english_gets_english_alerts_and_answers(client
         texts = _staff_texts(twilio)
         [late] = [body for who, body in texts if who == "supervisor"]
         assert f"{reference} acknowledgement due NOW" in late and segments(late) == 1  # sent at the deadline
-        assert all("确认期限" in body for who, body in texts if who == "handler")
+        assert all(body.startswith("【海港银行】") for who, body in texts if who == "handler")
         code = re.search(r"Reply (\d+)e to escalate\.$", late).group(1)  # the supervisor's code: escalate
         answer = twilio_post(
             client,

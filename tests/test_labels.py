@@ -29,6 +29,7 @@ def test_both_catalogs_have_the_same_texts_and_no_placeholder_the_other_lacks():
 
 def _codes():
     from chalicelib.model import lifecycle, literals
+    from chalicelib.sla.escalation import Step
 
     families = {
         "channel": literals.Channel,
@@ -37,6 +38,7 @@ def _codes():
         "clock": literals.ClockName,
         "unit": literals.DurationUnit,
         "status": lifecycle.Status,
+        "step": typing.get_type_hints(Step)["kind"],
     }
     codes = [(family, code) for family, kind in families.items() for code in typing.get_args(kind)]
     codes += [("validity", code) for code in ("valid", "unfounded", "unassessed")]

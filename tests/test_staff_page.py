@@ -221,7 +221,7 @@ def test_raising_severity_records_the_reason_and_leadership_hears_at_the_next_sw
     event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
     client.lambda_.invoke("sla_sweep", event)
     steps = [e.data["step"] for e in moto_store.cases.timeline(reference) if e.kind == "alert"]
-    assert steps == ["intake:leadership"]
+    assert steps.count("intake:leadership") == 1
 
 
 def test_reassign_revokes_the_old_link_and_texts_the_new_handler_their_own(client, moto_store, twilio, case_link):

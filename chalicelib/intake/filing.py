@@ -118,8 +118,8 @@ def file_complaint(
     metrics.count("ComplaintsFiled", Channel=complaint.channel)
     for message in messages:
         notify.attempt(deps, message, now)
-    if plan(case, institution, now).due:  # a severe case alerts leadership at once
-        fire_due(deps, [case], now)
+    if any(step.kind == "leadership" for step in plan(case, institution, now).due):
+        fire_due(deps, [case], now)  # a severe case alerts leadership at once; the rest wait for the sweep
     return Filed(case=case, messages=messages, replayed=False, reply=reply)
 
 

@@ -80,6 +80,10 @@ class Clock(Record):
     stopped_at: UtcTime | None = None
     paused_at: UtcTime | None = None  # while the case awaits the complainant, where policy allows
     extensions: list[Extension] = []
+    # A missed deadline is explained (domain brief section 4): why, and the date now expected.
+    explained_at: UtcTime | None = None
+    delay_reason: str | None = None
+    expected_by: UtcTime | None = None
 
     @property
     def running(self) -> bool:

@@ -97,6 +97,19 @@ class Escalation(Strict):
     resolve: ClockSteps = ClockSteps(escalate_to="director")
     leadership_role: str = "director"
     alert_leadership_from: Literal["serious", "major", "critical"] = "major"
+    # Cases from this severity alert at any hour; the others wait for the end of quiet hours, and
+    # a new one received off-hours reaches the handler at the next opening.
+    alert_at_once_from: Severity = "major"
+    quiet_hours: tuple[time, time] | None = None  # local [start, end), e.g. ["22:00", "08:00"]
+    notify_new_cases: bool = True  # the handler is texted of each new case
+    ask_why_late: bool = True  # at a missed deadline the handler is asked for the reason and a new date
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_span_time(cls, value):
+        if value and value[0] == value[1]:
+            raise ValueError("quiet_hours: start and end must differ, e.g. ['22:00', '08:00']")
+        return value
 
     def level(self, role: str) -> int:
         return next(index for index, level in enumerate(self.chain) if level.role == role)

@@ -1,16 +1,17 @@
 """Sending the alert steps that are due: choose each level's person (on duty, A or B), bundle
-what one person gets in the same minute into one text, record every step exactly once (in the
-same transaction as the text that carries it), then send. Texts stay within 1 SMS segment in
+what one person gets in a sweep into one text that counts and names each case once, record every
+step exactly once (in the transactions that write the text that carries it), then send. Texts stay within 1 SMS segment in
 English and 2 in Chinese."""
 
 import random
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.model.case import Case, Event, Person
 from chalicelib.model.institution import Institution
-from chalicelib.model.message import new_message
+from chalicelib.model.message import OutboundMessage, new_message
 from chalicelib.notify import sender as notify
 from chalicelib.notify.segments import SEGMENT_BUDGET, segments
 from chalicelib.notify.staff import issue_link
@@ -22,11 +23,12 @@ from chalicelib.sla.escalation import Step, current_rosters, recipient
 from chalicelib.sla.plan import plan
 from chalicelib.store.table import AlertsTaken, Contention
 
-MAX_STEPS_PER_TEXT = 30
+TRANSACTION_ITEMS = 100  # DynamoDB's limit: per step an ALERT item and an event, per case an update
 
 
 def fire_due(deps: Dependencies, cases: list[Case], now: datetime) -> int:
-    """Alerts for every step due on these cases; returns how many steps were recorded by this call."""
+    """Alerts for every step due on these cases (the whole sweep's): one text per person, listing
+    each of their cases once; returns how many steps were recorded by this call."""
     store, institution = deps.store, deps.institution
     calendar = institution.calendar.work_calendar()
     plans = {case.reference: plan(case, institution, now) for case in cases}
@@ -50,88 +52,155 @@ def fire_due(deps: Dependencies, cases: list[Case], now: datetime) -> int:
             member = case.chain[step.level]
             person = recipient(member, now, calendar, unreachable, rosters.get(member.role))
             groups[person.phone].append((case, step, person))
-    for items in groups.values():  # most urgent (longest overdue, then soonest due) first
-        items.sort(key=lambda item: (item[1].kind != "late", item[1].due_at))
     finals = {case.reference: plans[case.reference].after for case, _ in work}
     stale = {case.reference: plans[case.reference].stale for case, _ in work}
     recorded = 0
     for items in groups.values():
-        # A transaction holds at most 100 items: per step an ALERT item and an event, per case an update.
-        for start in range(0, len(items), MAX_STEPS_PER_TEXT):
-            recorded += _fire_group(deps, items[start : start + MAX_STEPS_PER_TEXT], finals, stale, now, unreachable)
+        items.sort(key=_urgency)
+        recorded += _fire_person(deps, items, finals, stale, now, unreachable)
     return recorded
 
 
-def _fire_group(deps: Dependencies, items, finals, stale, now, unreachable) -> int:
-    store, institution = deps.store, deps.institution
-    linked = None  # (reference, link, code): minted again only if the leading case changes on a retry
+def _urgency(item) -> tuple:
+    """Most urgent first: severe news, then the longest overdue, then the soonest due."""
+    step = item[1]
+    return (step.kind not in ("leadership", "late", "explain"), step.kind != "leadership", step.due_at)
+
+
+def _chunks(items) -> list[list]:
+    """The steps of one person's text, cut into transactions of at most 100 items, a case's steps
+    kept together (one update per case); each keeps room for the message, which the first to
+    succeed writes."""
+    by_case: dict[str, list] = defaultdict(list)
+    for item in items:
+        by_case[item[0].reference].append(item)
+    chunks, current, size = [], [], 1
+    for steps in by_case.values():
+        cost = 2 * len(steps) + 1
+        if current and size + cost > TRANSACTION_ITEMS:
+            chunks.append(current)
+            current, size = [], 1
+        current += steps
+        size += cost
+    return [*chunks, current] if current else chunks
+
+
+@dataclass
+class _Text:
+    message: OutboundMessage
+    link: str
+    code: int | None
+
+
+def _fire_person(deps: Dependencies, items, finals, stale, now, unreachable) -> int:
+    """Records the steps and queues the one text that carries them. The first transaction writes
+    the text (leased: a sweep that dies after it leaves the text to the retry); steps another sweep
+    took meanwhile are left out, and the text is written again without them before it is sent."""
+    chunks = _chunks(items)
+    carrier, sent = None, []
+    for index, chunk in enumerate(chunks):
+        listed = None if carrier else [*sent, *(item for later in chunks[index:] for item in later)]
+        recorded, carrier = _record(deps, chunk, listed, carrier, finals, stale, now, unreachable)
+        sent += recorded
+    if not sent:
+        return 0
+    message = carrier.message
+    body = alert_text(sent, deps.institution, now, carrier.link, carrier.code, message.language)
+    if body != message.body:
+        message = message.model_copy(update={"body": body})
+        deps.store.outbox.replace_body(message)
+    notify.attempt(deps, message, now)
+    metrics.count("AlertSteps", len(sent), Kind=sent[0][1].kind)
+    return len(sent)
+
+
+def _record(deps: Dependencies, chunk, listed, carrier, finals, stale, now, unreachable):
+    """One transaction of a person's steps; without a `carrier` it also writes the text, listing
+    `listed`. Returns the steps recorded and the text (None if it was never written)."""
+    store = deps.store
     for attempt in range(6):  # again without the steps another sweep recorded, or after a clash
-        if not items:
-            return 0
-        person = items[0][2]
-        member = items[0][0].chain[items[0][1].level]
-        backup = (
-            member.backup
-            if member.backup and member.backup.phone != person.phone and member.backup.phone not in unreachable
-            else None
-        )
-        # The link and the reply code open the most urgent case of the text, for this person only.
-        leading = items[0][0].reference
-        if linked is None or linked[0] != leading:
-            wants_code = hint_key(items[0][0], items[0][1]) is not None
-            linked = (
-                leading,
-                issue_link(deps, leading, person.id, now),
-                store.links.allocate_code(person.phone, leading, now) if wants_code else None,
-            )
-        _, link, code = linked
-        language = institution.staff_language(person.id)
-        message = new_message(
-            now,
-            "sms",
-            person.phone,
-            alert_text(items, institution, now, link, code, language),
-            "alert",
-            language,
-            leased=True,
-            recipient_id=person.id,
-            fallback_to=backup.phone if backup else None,
-            fallback_id=backup.id if backup else None,
-        )
+        if not chunk:
+            return [], carrier
+        writes_text = carrier is None
+        if writes_text:
+            carrier = _new_text(deps, listed, now, unreachable)
         fired, events = {}, defaultdict(list)
-        for case, step, _ in items:
+        for case, step, person in chunk:
             keys, _ = fired.get(case.reference, ([], None))
             fired[case.reference] = ([*keys, step.key], finals[case.reference])
-            events[case.reference].append(
-                Event(
-                    at=now,
-                    actor="system",
-                    kind="alert",
-                    data={
-                        "step": step.key,
-                        "to": person.id,
-                        "message_id": message.id,
-                        "step_kind": step.kind,
-                        "clock": step.clock,
-                        "role": member_role(case, step),
-                    },
-                )
-            )
+            events[case.reference].append(_alert_event(case, step, person, carrier.message.id, now))
         skipped = {reference: stale[reference] for reference in fired if stale.get(reference)}
-        raised = {case.reference: step.raise_to for case, step, _ in items if step.kind == "age"}
+        raised = {case.reference: step.raise_to for case, step, _ in chunk if step.kind == "age"}
         try:
-            store.alerts.fire(fired, message, dict(events), now, skipped, raised)
+            store.alerts.fire(
+                fired,
+                carrier.message if writes_text else None,
+                dict(events),
+                now,
+                skipped,
+                raised,
+                message_id=carrier.message.id,
+            )
         except (AlertsTaken, Contention) as clash:
             if isinstance(clash, Contention):  # a parallel sweep was writing these cases: step aside briefly
                 time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
-            items = [item for item in items if not store.alerts.recorded(item[0].reference, item[1].key)]
+            taken = {
+                (case.reference, step.key) for case, step, _ in chunk if store.alerts.recorded(case.reference, step.key)
+            }
+            chunk = [item for item in chunk if (item[0].reference, item[1].key) not in taken]
+            if writes_text:
+                listed = [item for item in listed if (item[0].reference, item[1].key) not in taken]
+                carrier = None
             continue
         for reference in skipped:
             stale.pop(reference, None)
-        notify.attempt(deps, message, now)
-        metrics.count("AlertSteps", len(items), Kind=items[0][1].kind)
-        return len(items)
-    return 0
+        return chunk, carrier
+    return [], None if carrier is None or writes_text else carrier
+
+
+def _new_text(deps: Dependencies, listed, now, unreachable) -> _Text:
+    """The text for a person's steps; its link and reply code open the most urgent case, for this
+    person only. Falls back to the level's backup (B角) when it is not delivered."""
+    store, institution = deps.store, deps.institution
+    case, step, person = listed[0]
+    member = case.chain[step.level]
+    backup = (
+        member.backup
+        if member.backup and member.backup.phone != person.phone and member.backup.phone not in unreachable
+        else None
+    )
+    link = issue_link(deps, case.reference, person.id, now)
+    code = store.links.allocate_code(person.phone, case.reference, now) if hint_key(case, step) else None
+    language = institution.staff_language(person.id)
+    message = new_message(
+        now,
+        "sms",
+        person.phone,
+        alert_text(listed, institution, now, link, code, language),
+        "alert",
+        language,
+        leased=True,
+        recipient_id=person.id,
+        fallback_to=backup.phone if backup else None,
+        fallback_id=backup.id if backup else None,
+    )
+    return _Text(message, link, code)
+
+
+def _alert_event(case: Case, step: Step, person: Person, message_id: str, now: datetime) -> Event:
+    return Event(
+        at=now,
+        actor="system",
+        kind="alert",
+        data={
+            "step": step.key,
+            "to": person.id,
+            "message_id": message_id,
+            "step_kind": step.kind,
+            "clock": step.clock,
+            "role": member_role(case, step),
+        },
+    )
 
 
 def member_role(case: Case, step: Step) -> str:
@@ -143,6 +212,21 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
     if step.kind == "leadership":
         return text(
             language, "alert_leadership", ref=case.reference, severity=label(language, "severity", case.severity)
+        )
+    if step.kind == "new":
+        return text(
+            language,
+            "alert_new",
+            ref=case.reference,
+            received=local_time(case.received_at, zone, language, short=True),
+        )
+    if step.kind == "explain":
+        return text(
+            language,
+            "alert_explain",
+            ref=case.reference,
+            clock=text(language, f"clock_{step.clock}"),
+            due=local_time(step.due_at, zone, language, short=True),
         )
     if step.kind == "age":
         return text(
@@ -179,8 +263,8 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
 def alert_text(
     items, institution: Institution, now: datetime, link: str, code: int | None = None, language: str | None = None
 ) -> str:
-    """One alert, or several bundled (most urgent first, linked), cut to the segment budget with
-    "+N more"; the reply-code hint is added where it fits. In the recipient's language."""
+    """One alert, or several cases bundled (each once, most urgent first, linked), cut to the segment
+    budget with "+N more"; the reply-code hint is added where it fits. In the recipient's language."""
     language = language or institution.default_language
     budget = SEGMENT_BUDGET[language]
     body = _alert_body(items, institution, now, link, language)
@@ -193,6 +277,8 @@ def alert_text(
 def hint_key(case: Case, step: Step) -> str | None:
     """The reply code a recipient is told of is for what they can do: the handler acknowledges, a
     level with one above it escalates; the top of the chain acts from the link."""
+    if step.kind == "explain":
+        return "alert_code_hint_explain"
     if step.level == 0:
         return "alert_code_hint"
     return "alert_code_hint_escalate" if step.level < len(case.chain) - 1 else None
@@ -200,7 +286,10 @@ def hint_key(case: Case, step: Step) -> str | None:
 
 def _alert_body(items, institution: Institution, now: datetime, link: str, language: str) -> str:
     name = institution.sms_name(language)
-    parts = [_item(case, step, institution, now, language) for case, step, _ in items]
+    first_of_case = {}  # each case once, by its most urgent step (the items come most urgent first)
+    for case, step, _ in items:
+        first_of_case.setdefault(case.reference, (case, step))
+    parts = [_item(case, step, institution, now, language) for case, step in first_of_case.values()]
     if len(parts) == 1:
         return text(language, "alert_one", inst=name, item=parts[0], link=link)
     separator = "; " if language == "en" else "；"

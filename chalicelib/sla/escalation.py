@@ -1,14 +1,18 @@
 """Who is told what, and when: the alert steps of a case's clocks, worked out from the case and
 the institution's policy. Pure: no I/O, "now" is passed in.
 
-Per clock: reminders to the handler at the configured shares of the clock's time; at the
-deadline an alert to the clock's `escalate_to` role; while still late, a repeat every N hours
-one role higher each time, up to the top of the chain (then no more)."""
+At intake a notice to the handler (in working time: a complaint received at night or on a holiday
+reaches them at the next opening). Per clock: reminders to the handler at the configured shares of
+the clock's time; at the deadline an alert to the clock's `escalate_to` role, and the handler is
+asked why it was missed; while still late, a repeat every N hours one role higher each time, up to
+the top of the chain (then no more). Steps of a case below `alert_at_once_from` that fall in the
+staff's quiet hours wait for their end; severe cases alert at once, at any hour."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 from typing import Literal
 
+from chalicelib.model.calendar import local_to_utc
 from chalicelib.model.case import Case, ChainMember, Clock, Person
 from chalicelib.model.institution import Institution
 from chalicelib.model.lifecycle import is_open
@@ -23,7 +27,7 @@ class Step:
     key: str  # "<clock>:r50", "<clock>:late0", "<clock>:late1" ...
     at: datetime
     level: int  # index in the case's chain
-    kind: Literal["reminder", "late", "leadership", "age"]
+    kind: Literal["new", "reminder", "late", "explain", "leadership", "age"]
     due_at: datetime
     raise_to: str | None = None  # for "age" steps: the severity the case reaches
 
@@ -45,10 +49,12 @@ def clock_steps(case: Case, clock: Clock, institution: Institution) -> list[Step
             "reminder",
             clock.due_at,
         )
-        for percent in steps_policy.remind_at_percent
+        for percent in sorted(steps_policy.remind_at_percent)
     ]
     level = roles.index(steps_policy.escalate_to) if steps_policy.escalate_to in roles else len(roles) - 1
     steps.append(Step(case.reference, clock.name, f"{clock.name}:late0", clock.due_at, level, "late", clock.due_at))
+    if policy.ask_why_late and clock.explained_at is None:
+        steps.append(Step(case.reference, clock.name, f"{clock.name}:why", clock.due_at, 0, "explain", clock.due_at))
     if steps_policy.repeat_every_hours:
         steps.extend(
             Step(
@@ -93,9 +99,45 @@ def pending_steps(case: Case, institution: Institution) -> list[Step]:
     fired = set(case.fired)
     steps = [step for clock in case.clocks for step in clock_steps(case, clock, institution)]
     steps += age_steps(case, institution)
-    leadership = leadership_alert(case, institution)
-    steps += [leadership] if leadership else []
-    return sorted((step for step in steps if step.key not in fired), key=lambda step: step.at)
+    steps += [step for step in (new_case_notice(case, institution), leadership_alert(case, institution)) if step]
+    steps = [step for step in steps if step.key not in fired]
+    if not alerts_at_once(case, institution):
+        quiet = institution.escalation.quiet_hours
+        zone = institution.calendar.work_calendar().zone
+        steps = [replace(step, at=after_quiet_hours(step.at, quiet, zone)) for step in steps]
+    return sorted(steps, key=lambda step: step.at)
+
+
+def alerts_at_once(case: Case, institution: Institution) -> bool:
+    """A severe case is told at any hour; the rest wait for working time and the end of quiet hours."""
+    threshold = institution.escalation.alert_at_once_from
+    return SEVERITIES.index(case.severity) >= SEVERITIES.index(threshold)
+
+
+def after_quiet_hours(at: datetime, quiet: tuple[time, time] | None, zone) -> datetime:
+    """`at`, or the end of the staff's quiet hours when it falls inside them (they may span midnight)."""
+    if quiet is None:
+        return at
+    start, end = quiet
+    local = at.astimezone(zone)
+    moment = local.time().replace(tzinfo=None)
+    inside = (moment >= start or moment < end) if start > end else (start <= moment < end)
+    if not inside:
+        return at
+    day = local.date() + timedelta(days=1) if moment >= end and start > end else local.date()
+    return local_to_utc(datetime.combine(day, end), zone)
+
+
+def new_case_notice(case: Case, institution: Institution) -> Step | None:
+    """The handler hears of a new case nobody has taken up, in working time: off-hours intake is
+    forwarded at the next opening (the first hour of the next working day), unless it is severe."""
+    policy = institution.escalation
+    if policy is None or not case.chain or not policy.notify_new_cases or case.status != "received":
+        return None  # someone has taken it up already
+    at = case.received_at
+    if not alerts_at_once(case, institution):
+        at = institution.calendar.work_calendar().add_working_time(at, timedelta(0))
+    return Step(case.reference, "intake", "intake:new", at, 0, "new", case.received_at)
 
 
 def chain_snapshot(institution: Institution) -> list[ChainMember]:

@@ -20,11 +20,16 @@ class Plan:
 
 def plan(case: Case, institution: Institution, now: datetime) -> Plan:
     """A reminder whose deadline has already passed is dropped in favour of the late alert (nobody
-    needs "due in -3 hours")."""
+    needs "due in -3 hours"); after a gap (quiet hours, a sweep that did not run) only the latest
+    reminder of a clock is sent, not the 50% and the 75% together."""
     pending = pending_steps(case, institution)
     reached = [step for step in pending if step.at <= now]
-    late_clocks = {step.clock for step in reached if step.kind == "late"}
-    due = [step for step in reached if not (step.kind == "reminder" and step.clock in late_clocks)]
+    latest_reminder = {step.clock: step.key for step in reached if step.kind == "reminder"}  # sorted by time
+    due = [
+        step
+        for step in reached
+        if step.kind != "reminder" or (step.due_at > now and latest_reminder[step.clock] == step.key)
+    ]
     due_keys = {step.key for step in due}
     stale = [step.key for step in reached if step.key not in due_keys]
     later = [step for step in pending if step.at > now]

@@ -23,18 +23,20 @@ class AlertStore:
         now: datetime,
         skipped: dict[str, list[str]] | None = None,
         raised: dict[str, str] | None = None,
+        message_id: str | None = None,
     ) -> None:
         """Records alert steps exactly once, in one transaction with the message that carries them:
         an ALERT item per (case, clock, step), conditional on not existing; the steps (and any
         `skipped` ones, overtaken and never sent) added to each case's `fired`, and its next due time.
-        `raised` sets a case's severity (the age rules). Raises AlertsTaken if any step was already
-        recorded, Contention on a clash to retry."""
+        `raised` sets a case's severity (the age rules). `message_id` names the text when it was
+        written by an earlier transaction (one text whose steps need several). Raises AlertsTaken
+        if any step was already recorded, Contention on a clash to retry."""
         puts = [
             {
                 "Item": {
                     **single("ALERT", reference, key),
                     "at": iso(now),
-                    "message_id": message.id if message else "-",
+                    "message_id": message.id if message else (message_id or "-"),
                 },
                 "ConditionExpression": "attribute_not_exists(PK)",
             }

@@ -31,6 +31,14 @@ class OutboxStore:
         """False when a message with this id is already queued (the same cause, delivered twice)."""
         return self.table.put_new(self.item(message))
 
+    def replace_body(self, message: OutboundMessage) -> None:
+        """The text of a message this process still holds the lease on, written again."""
+        self.table.table.update_item(
+            Key=message_key(message.id),
+            UpdateExpression="SET body = :body",
+            ExpressionAttributeValues={":body": message.body},
+        )
+
     def get(self, message_id: str) -> OutboundMessage | None:
         item = self.table.table.get_item(Key=message_key(message_id)).get("Item")
         return OutboundMessage.model_validate(plain(item)) if item else None
