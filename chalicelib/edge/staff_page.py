@@ -99,6 +99,13 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
             state = text(language, "staff_left", time=duration_text(language, clock.due_at - now))
         else:
             state = text(language, "staff_overdue", time=duration_text(language, now - clock.due_at, late=True))
+        if clock.explained_at:  # every level sees why it was missed and the date now expected
+            state += "; " + text(
+                language,
+                "staff_explained",
+                reason=clock.delay_reason,
+                expected=local_time(clock.expected_by, zone, language),
+            )
         clocks.append(
             {
                 "name": text(language, f"clock_{clock.name}"),
@@ -106,6 +113,7 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
                 "state": state,
             }
         )
+    missed = [(clock.name, text(language, f"clock_{clock.name}")) for clock in case_actions.missed_clocks(case, now)]
     timeline = [
         labels.timeline_entry(language, event, institution, local_time(event.at, zone, language))
         for event in store.cases.timeline(case.reference)
@@ -130,7 +138,14 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
         else None
     )
     severities = [(level, labels.label(language, "severity", level)) for level in SEVERITIES]
-    view = {"clocks": clocks, "severities": severities, "timeline": timeline, "staff": staff, "deciding": deciding}
+    view = {
+        "clocks": clocks,
+        "missed": missed,
+        "severities": severities,
+        "timeline": timeline,
+        "staff": staff,
+        "deciding": deciding,
+    }
     received, csrf = local_time(case.received_at, zone, language), csrf_token(token, case.version)
     actions = case.status not in ("resolved", "closed", "not_accepted")
     return _html(
@@ -164,6 +179,7 @@ _ACTIONS = {
     "approve_extension": (case_actions.decide_extension, {"approve": "approve"}),
     "deny_extension": (case_actions.decide_extension, {"approve": "approve"}),
     "not_accept": (case_actions.not_accept, {"reason": "reason"}),
+    "explain_delay": (case_actions.explain_delay, {"clock": "clock_name", "days": "days", "reason": "reason"}),
     "severity": (case_actions.change_severity, {"severity": "severity", "reason": "reason"}),
     "reassign": (case_actions.reassign, {"to": "to_staff_id"}),
 }
@@ -172,8 +188,8 @@ _ACTIONS = {
 def _argument(fields: dict[str, str], action: str, field: str):
     """A form field as its case action takes it: text, or the amount as a number, the checkbox as a flag."""
     value = fields.get(field, "")
-    if field == "amount":
-        return int(value) if value.isdigit() else 0
+    if field in ("amount", "days"):
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 0
     if field == "holding":
         return bool(value)
     if field == "approve":

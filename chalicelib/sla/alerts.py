@@ -1,7 +1,7 @@
 """Sending the alert steps that are due: choose each level's person (on duty, A or B), bundle
 what one person gets in a sweep into one text that counts and names each case once, record every
-step exactly once (in the transactions that write the text that carries it), then send. Texts stay within 1 SMS segment in
-English and 2 in Chinese."""
+step exactly once (in the transactions that write the text that carries it), then send. Texts
+stay within 1 SMS segment in English and 2 in Chinese."""
 
 import random
 import time

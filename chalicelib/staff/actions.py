@@ -13,6 +13,8 @@ from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.rendering import text
 from chalicelib.sla.deadlines import pause, resume
 from chalicelib.staff.case_state import CaseNotFound, _load, _save, _stop, _to_complainant
+from chalicelib.staff.delays import MAX_DAYS as MAX_DELAY_DAYS
+from chalicelib.staff.delays import explain_delay, missed_clocks
 from chalicelib.staff.escalations import decide_extension, escalate_now, extend_deadline, request_extension
 from chalicelib.store.table import StaleCase
 
@@ -214,6 +216,7 @@ def reassign(
 
 
 __all__ = [
+    "MAX_DELAY_DAYS",
     "CaseNotFound",
     "StaleCase",
     "acknowledge",
@@ -222,7 +225,9 @@ __all__ = [
     "complainant_replied",
     "decide_extension",
     "escalate_now",
+    "explain_delay",
     "extend_deadline",
+    "missed_clocks",
     "not_accept",
     "note",
     "reassign",

@@ -1,7 +1,8 @@
 """Reply codes for staff in a hurry (in the style of GoAlert): every alert text carries a short
 code for its most urgent case, per recipient, e.g. "12". Staff answer "12a" (acknowledge),
 "12r <text>" (reply to the complainant), "12c <text>" (resolve, the text as the summary), "12e"
-(escalate now, one level up), or in Chinese "12确认", "12回复 …", "12办结 …", "12升级". Only numbers in
+(escalate now, one level up), "12w <working days> <reason>" (explain a missed deadline), or in
+Chinese "12确认", "12回复 …", "12办结 …", "12升级", "12说明 2 原因". Only numbers in
 the staff directory reach this module; a code works only from the phone it was sent to."""
 
 import re
@@ -17,7 +18,7 @@ from chalicelib.staff import actions as case_actions
 from chalicelib.store.table import StaleCase
 
 UNKNOWN_CODES_PER_HOUR = 10
-_COMMAND = re.compile(r"^\s*(\d{1,2})\s*(a|r|c|e|确认|回复|办结|升级)\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_COMMAND = re.compile(r"^\s*(\d{1,2})\s*(a|r|c|e|w|确认|回复|办结|升级|说明)\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _VERBS = {
     "a": "acknowledge",
     "确认": "acknowledge",
@@ -27,7 +28,10 @@ _VERBS = {
     "办结": "resolve",
     "e": "escalate",
     "升级": "escalate",
+    "w": "explain",
+    "说明": "explain",
 }
+_DAYS_AND_REASON = re.compile(r"^(\d{1,3})\s*(.*)$", re.DOTALL)
 
 
 def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) -> str | None:
@@ -51,6 +55,8 @@ def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) ->
             case_actions.escalate_now(deps, reference, actor, now)
         elif verb == "reply":
             case_actions.reply(deps, reference, actor, words, now)
+        elif verb == "explain":
+            _explain(deps, reference, actor, words, now)
         else:
             case_actions.resolve(deps, reference, actor, words, "unassessed", "", "", "", now)
     except (ValueError, StaleCase) as problem:
@@ -59,6 +65,19 @@ def handle(deps: Dependencies, member: StaffMember, body: str, now: datetime) ->
         )
         return text(language, "staff_code_refused", reference=reference, problem=refusal.say(language))
     return text(language, "staff_code_done", reference=reference, verb=label(language, "verb", verb))
+
+
+def _explain(deps: Dependencies, reference: str, actor: str, words: str, now: datetime) -> None:
+    """ "<working days> <reason>" for the earliest missed deadline of the case."""
+    found = _DAYS_AND_REASON.match(unicodedata.normalize("NFKC", words))
+    if found is None:
+        raise Refused("delay_days_out_of_range", most=case_actions.MAX_DELAY_DAYS)
+    case = deps.store.cases.get(reference)
+    missed = case_actions.missed_clocks(case, now) if case else []
+    if not missed:
+        raise Refused("delay_none_missed")
+    reason = _as_typed(words, len(unicodedata.normalize("NFKC", words)) - len(found.group(2)))
+    case_actions.explain_delay(deps, reference, actor, missed[0].name, int(found.group(1)), reason, now)
 
 
 def _as_typed(body: str, start: int) -> str:
