@@ -50,6 +50,7 @@ class Phone:
             "CallStatus": "in-progress",
         }
         self.last_call_sid = call["CallSid"]
+        self.last_recording_seconds = max(len(spoken) // 12, 3)  # about 12 characters a second
         said: list[str] = []
         keys = [language_key, menu_key]
         url, params = "/twilio/voice", dict(call)
@@ -64,14 +65,17 @@ class Phone:
                     **call,
                     "RecordingUrl": recording_url,
                     "RecordingSid": "RE" + secrets.token_hex(16),
-                    "RecordingDuration": str(max(len(spoken) // 12, 3)),
+                    "RecordingDuration": str(self.last_recording_seconds),
                 }
                 root = ElementTree.fromstring(self.post(record.get("action"), recording).content)
                 said += [node.text or "" for node in root.iter("Say")]
-                if record.get("transcribeCallback") and spoken:
+                if record.get("transcribeCallback") and spoken:  # Twilio gives up past 120 seconds
+                    done = self.last_recording_seconds <= 120
                     self.post(
                         record.get("transcribeCallback"),
-                        {**recording, "TranscriptionStatus": "completed", "TranscriptionText": spoken},
+                        {**recording, "TranscriptionStatus": "completed", "TranscriptionText": spoken}
+                        if done
+                        else {**recording, "TranscriptionStatus": "failed"},
                     )
                 break
             else:

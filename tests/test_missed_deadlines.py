@@ -68,7 +68,10 @@ def test_the_handler_explains_by_reply_code_and_the_complainant_is_told_once_wit
         [supervisor_alert] = [m["body"] for m in twilio.sent_to(SUPERVISOR)]
         page = client.http.get(_path(supervisor_alert) + "?lang=en").body.decode()
     # 2 working days after Tuesday 24 Nov end at the close of Thursday 26 Nov (17:30); the staff words as typed.
-    assert [m["body"] for m in told] == [
+    # With Chinese words in it the text is UCS-2: three segments' worth, sent as four numbered texts.
+    assert [m["body"][:6] for m in told] == ["(1/4) ", "(2/4) ", "(3/4) ", "(4/4) "]
+    [explained] = [e for e in moto_store.cases.timeline(reference) if e.kind == "delay_explained"]
+    assert [explained.text] == [
         "HC Bank: we are sorry, we missed the acknowledgement deadline (Tue 24 Nov 2026 10:00) for your complaint "
         f"{reference}. We now expect to complete it by Thu 26 Nov 2026 17:30. Reason: 系统升级，记录需要重新调取。"
     ]
@@ -116,9 +119,10 @@ def test_the_case_page_asks_for_the_reason_and_refuses_out_of_range_days_with_a_
             ),
         )
         assert done.status_code == 200 and 'id="explain-delay"' not in done.body.decode()
-    [told] = twilio.sent_to(COMPLAINANT)[before:]
+    told = twilio.sent_to(COMPLAINANT)[before:]
+    assert [m["body"][:6] for m in told] == ["(1/2) ", "(2/2) "]
     # Tuesday 24 Nov 11:00 + 1 working day: the close of Wednesday 25 Nov. In the complainant's Chinese.
-    assert told["body"] == (
+    assert "".join(m["body"][6:] for m in told) == (
         f"【海港银行】抱歉，您的投诉{reference}未能在期限（2026年11月24日 星期二 10:00）内完成确认，"
         "预计2026年11月25日 星期三 17:30前完成。原因：经办人病假"
     )

@@ -59,10 +59,19 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
 
             page.click("#acknowledge")
             assert page.text_content("#status") == "Acknowledged"
+            # The reply box counts as the complainant will receive it: signed, in SMS segments, priced for +86.
+            page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
+            assert page.text_content("#reply-meter") == "58 characters · 1 SMS · about USD 0.06"
+            page.fill("#reply-text", "We checked every step of what happened at the machine. " * 10)
+            assert page.text_content("#reply-meter").startswith(
+                "549 characters: over 3 SMS, so the complainant gets a link"
+            )
+            assert "warning" in page.get_attribute("#reply-meter", "class")
+            page.screenshot(path=str(ARTIFACTS / "staff-2-reply-meter.png"), full_page=False)
             page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
             page.click("#send-reply")
             assert page.text_content("#status") == "Answered"
-            page.screenshot(path=str(ARTIFACTS / "staff-2-replied.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "staff-3-replied.png"), full_page=True)
 
             page.fill("#summary", "Card returned; the ATM was repaired and the branch apologised.")
             page.select_option("#validity", "valid")
@@ -70,7 +79,7 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
             page.click("#resolve")
             assert page.text_content("#status") == "Resolved"
             assert page.locator("#resolve").count() == 0
-            page.screenshot(path=str(ARTIFACTS / "staff-3-resolved.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "staff-4-resolved.png"), full_page=True)
             browser.close()
 
         to_complainant = [

@@ -260,3 +260,35 @@ def test_voice_webhooks_refuse_bad_signatures_and_unknown_steps(client, moto_sto
     assert twilio_post(client, "/twilio/voice/recorded", _call(), token="wrong").status_code == 403
     assert twilio_post(client, "/twilio/voice/nonsense", _call()).status_code == 404
     assert moto_store.cases.open_for_contact(CALLER) == []
+
+
+def test_english_voicemail_longer_than_twilio_transcribes_goes_to_amazon_transcribe(
+    client, moto_store, twilio, media_bucket
+):
+    import boto3
+
+    def leave(seconds: int, call_sid: str):
+        call = {**_call(), "CallSid": call_sid}
+        recording_path = f"/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE{call_sid[-1] * 32}"
+        twilio.media[recording_path] = ("audio/x-wav", b"RIFF....WAVEfmt long english recording")
+        twilio_post(
+            client,
+            "/twilio/voice/recorded",
+            {
+                **call,
+                "RecordingUrl": "https://api.twilio.com" + recording_path,
+                "RecordingSid": "RE" + call_sid[-1] * 32,
+                "RecordingDuration": str(seconds),
+            },
+            query={"lang": "en"},
+        )
+        try:
+            return boto3.client("transcribe").get_transcription_job(
+                TranscriptionJobName=f"{moto_store.name}-{call_sid}"
+            )["TranscriptionJob"]
+        except boto3.client("transcribe").exceptions.BadRequestException:
+            return None
+
+    long_job = leave(121, "CA" + "8" * 32)  # past Twilio's 120-second limit
+    assert long_job is not None and long_job["LanguageCode"] == "en-US"
+    assert leave(120, "CA" + "9" * 32) is None  # Twilio's own transcription covers it

@@ -11,18 +11,55 @@ from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, pla
 from chalicelib.model.case import Event
 from chalicelib.model.literals import SEVERITIES
 from chalicelib.model.refusals import Refused
+from chalicelib.notify.complainant import status_url
+from chalicelib.notify.segments import MAX_NUMBERED_TEXTS, segments
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime import labels
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.rendering import duration_text, is_now, local_time, render_page, text
+from chalicelib.runtime.rendering import duration_text, is_now, local_time, page_script, render_page, text
 from chalicelib.staff import actions as case_actions
 from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
 from chalicelib.store.table import StaleCase
 
 
-def _html(request, name: str, language, institution, status: int = 200, **values) -> Response:
+def _html(request, name: str, language, institution, status: int = 200, script_hash=None, **values) -> Response:
     body = render_page(name, language, root="../", institution_name=institution.name.in_(language), **values)
-    return Response(body=body, status_code=status, headers=HTML)
+    headers = dict(HTML)
+    if script_hash:  # the one inline script this page carries, allowed by its hash
+        headers["Content-Security-Policy"] += f"; script-src {script_hash}"
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def _reply_meter(deps: Dependencies, case, language) -> dict | None:
+    """What the reply box needs to show the length, SMS segments and cost of a reply as the
+    complainant will receive it (signed, in their language); None when they have no phone."""
+    if not case.complainant.phone:
+        return None
+    institution, theirs = deps.institution, case.complainant.language
+    prefix, suffix = text(theirs, "complainant_signed", institution=institution.sms_name(theirs), words="\0").split(
+        "\0"
+    )
+    link_text = text(
+        theirs,
+        "sms_long_text",
+        inst=institution.sms_name(theirs),
+        reference=case.reference,
+        link=status_url(deps.base_url, case.reference),
+    )
+    price = institution.channels.sms_price(case.complainant.phone)
+    placeholders = {"length": "{length}", "segments": "{segments}", "cost": "{cost}"}
+    return {
+        "prefix": prefix,
+        "suffix": suffix,
+        "most": MAX_NUMBERED_TEXTS,
+        "link_segments": segments(link_text),
+        "price": str(price.per_segment) if price else "",
+        "currency": price.currency if price else "",
+        "short": text(language, "staff_meter", **placeholders),
+        "long": text(language, "staff_meter_long", most=MAX_NUMBERED_TEXTS, **placeholders),
+        "no_price": text(language, "staff_meter_no_price"),
+        "script": page_script("reply_meter.js"),
+    }
 
 
 def _link(deps: Dependencies, token: str, now: datetime):
@@ -148,12 +185,15 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
     }
     received, csrf = local_time(case.received_at, zone, language), csrf_token(token, case.version)
     actions = case.status not in ("resolved", "closed", "not_accepted")
+    meter = _reply_meter(deps, case, language) if actions else None
     return _html(
         request,
         "staff",
         language,
         institution,
         status,
+        script_hash=meter["script"][1] if meter else None,
+        meter=meter,
         case=case,
         banner=banner,
         **view,

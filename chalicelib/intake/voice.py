@@ -103,6 +103,17 @@ def _record(institution: Institution, language: Language, category: str | None, 
     return str(response)
 
 
+TWILIO_TRANSCRIPTION_LIMIT = 120  # seconds: Twilio does not transcribe a longer recording
+
+
+def _transcribe_in(institution: Institution, language: Language, seconds: int) -> str | None:
+    """The language Amazon Transcribe hears this recording in, or None where Twilio transcribes it
+    (English up to 120 seconds) or the institution turned it off."""
+    if language != "en":
+        return institution.voice.transcribe_chinese
+    return institution.voice.transcribe_long_english if seconds > TWILIO_TRANSCRIPTION_LIMIT else None
+
+
 def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> str:
     store, institution = deps.store, deps.institution
     call_sid, caller = params.get("CallSid", ""), params.get("From", "")
@@ -122,8 +133,9 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> st
         response.hangup()
         return str(response)
     recording = keep_twilio_media(deps, recording_url, "audio/x-wav", f"media/voice/{call_sid}", "recording")
-    if language != "en" and institution.voice.transcribe_chinese:
-        deps.transcription.start(recording, call_sid, institution.voice.transcribe_chinese)
+    engine_language = _transcribe_in(institution, language, seconds)
+    if engine_language:
+        deps.transcription.start(recording, call_sid, engine_language)
     filed = _register_call(
         deps,
         call_sid,

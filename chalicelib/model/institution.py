@@ -3,6 +3,7 @@ manager lives here, not in code. Validated with pydantic; stored in the table by
 `python -m infra sync` and read by the app (cached briefly per container). The policies (clocks,
 escalation, severity rules, calendar) are in policy.py."""
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -43,10 +44,23 @@ def e164(value: str | None) -> str | None:
     return value
 
 
+class SmsPrice(Strict):
+    """What one SMS segment to numbers starting with `prefix` costs (shown to staff as they type)."""
+
+    prefix: str = Field(pattern=r"^\+\d{1,4}$")
+    per_segment: Decimal = Field(ge=0, le=10)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
 class Channels(Strict):
     sms_number: str | None = None  # the hotline's Twilio number, E.164
+    sms_prices: list[SmsPrice] = []  # per destination prefix; the longest matching prefix applies
     email_address: str | None = None  # the complaint mailbox, also the sender of our emails
     hotline_display: str | None = None  # how the hotline number is written in help texts
+
+    def sms_price(self, phone: str | None) -> SmsPrice | None:
+        matching = [price for price in self.sms_prices if phone and phone.startswith(price.prefix)]
+        return max(matching, key=lambda price: len(price.prefix), default=None)
 
     @field_validator("sms_number")
     @classmethod
@@ -74,6 +88,9 @@ class Voice(Strict):
     # Chinese voicemail goes to Amazon Transcribe in this language (Twilio transcribes English
     # only); null turns it off (it is billed per minute).
     transcribe_chinese: Literal["zh-CN", "zh-TW", "zh-HK"] | None = "zh-CN"
+    # Twilio transcribes English recordings of up to 120 seconds; longer ones go to Amazon
+    # Transcribe in this language (null: not transcribed; staff listen to them).
+    transcribe_long_english: Literal["en-US", "en-GB", "en-AU", "en-IN"] | None = "en-US"
 
 
 class OrgUnit(Strict):

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from chalicelib.model.case import Case
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import OutboundMessage, new_message
+from chalicelib.notify.segments import MAX_NUMBERED_TEXTS, numbered_texts, segments
 from chalicelib.runtime.rendering import local_time, render_message, text
 
 
@@ -58,10 +59,25 @@ def complainant_messages(
     purpose: str,
     subject: str,
     email_body: str | None = None,
+    *,
+    status_link: str,
 ) -> list[OutboundMessage]:
     """A notice to the complainant by the channels we have for them: SMS and/or email (a real email
-    of its own when `email_body` is given: greeting, the words, the reference, the status link)."""
-    return _by_their_channels(case, now, purpose, body, email_body or body, subject)
+    of its own when `email_body` is given: greeting, the words, the reference, the status link).
+    A text of up to 3 segments goes as numbered texts of one segment each; a longer one is a text
+    linking to the status page, which shows it whole (never over Twilio's 1,600 characters)."""
+    language = case.complainant.language
+    # Up to 3 segments' worth as numbered texts (numbering may take a 4th), never more.
+    texts = numbered_texts(body, most=MAX_NUMBERED_TEXTS + 1) if segments(body) <= MAX_NUMBERED_TEXTS else None
+    if texts is None:
+        link = status_link or ""
+        texts = [
+            text(language, "sms_long_text", inst=institution.sms_name(language), reference=case.reference, link=link)
+        ]
+    messages = _by_their_channels(case, now, purpose, texts[0], email_body or body, subject)
+    for more in texts[1:]:
+        messages += _by_their_channels(case, now, purpose, more, None, subject)
+    return messages
 
 
 def status_url(base_url: str, reference: str) -> str:

@@ -30,3 +30,42 @@ def segments(text: str) -> int:
     if length <= single:
         return 1
     return -(-length // part)
+
+
+SMS_MAX_CHARACTERS = 1600  # the longest body Twilio accepts (error 21617)
+MAX_NUMBERED_TEXTS = 3
+
+
+def numbered_texts(body: str, most: int = MAX_NUMBERED_TEXTS) -> list[str] | None:
+    """The body as itself when it fits one segment, else as numbered texts of one segment each
+    ("(1/2) ..."), broken at a space or punctuation where one is near; None when it needs more than
+    `most` of them."""
+    if segments(body) <= 1:
+        return [body]
+    limit = 160 if encoding(body) == "GSM-7" else 70
+    for count in range(2, most + 1):
+        parts, rest = [], body
+        for number in range(1, count + 1):
+            prefix = f"({number}/{count}) "
+            room = limit - units(prefix)
+            take = _fitting(rest, room)
+            if take < len(rest):
+                breaks = [i + 1 for i in range(max(take - 20, 1), take) if rest[i] in " ，。；、,.;!?！？\n"]
+                take = breaks[-1] if breaks else take
+            parts.append(prefix + rest[:take].strip())
+            rest = rest[take:].lstrip()
+            if not rest:
+                break
+        if not rest and all(segments(part) <= 1 for part in parts):
+            return [part.replace(f"/{count}) ", f"/{len(parts)}) ", 1) for part in parts]
+    return None
+
+
+def _fitting(text: str, room: int) -> int:
+    """How many leading characters of `text` fit in `room` units of its encoding."""
+    used = 0
+    for index, character in enumerate(text):
+        used += units(character) if encoding(text) == "GSM-7" else (2 if ord(character) > 0xFFFF else 1)
+        if used > room:
+            return index
+    return len(text)

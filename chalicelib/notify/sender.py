@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from chalicelib.model.case import Event
 from chalicelib.model.message import MAX_ATTEMPTS, OutboundMessage, retry_delay
 from chalicelib.notify.provider import PermanentFailure
+from chalicelib.notify.segments import SMS_MAX_CHARACTERS
 from chalicelib.notify.twilio import action_url
 from chalicelib.runtime import metrics
 from chalicelib.runtime.dependencies import Dependencies
@@ -58,6 +59,10 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
 def _send(deps: Dependencies, message: OutboundMessage) -> str:
     channels = deps.institution.channels
     if message.channel == "sms":
+        if len(message.body) > SMS_MAX_CHARACTERS:  # Twilio refuses it (21617): never attempted
+            raise PermanentFailure(
+                f"text of {len(message.body)} characters, over the {SMS_MAX_CHARACTERS} a text may have"
+            )
         return deps.sms.send_sms(
             message.to,
             message.body,

@@ -101,6 +101,20 @@ def render_page(name: str, language: Language, **context) -> str:
 
 
 @cache
+def page_script(name: str) -> tuple[str, str]:
+    """(source, CSP source expression) of a script in templates/scripts: pages allow exactly the
+    scripts they inline, by hash, and nothing else."""
+    import base64
+    import hashlib
+
+    source = next(path / "scripts" / name for path in TEMPLATE_DIRS if (path / "scripts" / name).exists()).read_text(
+        encoding="utf-8"
+    )
+    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+    return source, f"'sha256-{digest}'"
+
+
+@cache
 def _sandboxed():
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment

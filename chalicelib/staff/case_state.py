@@ -8,7 +8,7 @@ from datetime import datetime
 from chalicelib.model.case import Case, Event
 from chalicelib.model.refusals import Refused
 from chalicelib.notify import sender as notify
-from chalicelib.notify.complainant import complainant_messages, email_body
+from chalicelib.notify.complainant import complainant_messages, email_body, status_url
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.rendering import text
 from chalicelib.sla.plan import next_due
@@ -79,4 +79,5 @@ def _to_complainant(deps: Dependencies, case: Case, now: datetime, words: str, p
         purpose=purpose,
         subject=subject,
         email_body=email_body(case, institution, words, deps.base_url),
+        status_link=status_url(deps.base_url, case.reference),
     )

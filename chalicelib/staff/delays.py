@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chalicelib.model.case import Case, Clock, Event
 from chalicelib.model.refusals import Refused
-from chalicelib.notify.complainant import complainant_messages, email_body
+from chalicelib.notify.complainant import complainant_messages, email_body, status_url
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import Code, labelled
 from chalicelib.runtime.rendering import local_time, text
@@ -75,6 +75,7 @@ def explain_delay(
         purpose="delay_notice",
         subject=text(language, "email_subject_case", reference=case.reference, what=text(language, "subject_delay")),
         email_body=email_body(case, institution, text(language, "delay_words", **values), deps.base_url),
+        status_link=status_url(deps.base_url, case.reference),
     )
     event = Event.told(
         now,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from chalicelib.model.case import Case, Event, ExtensionRequest
 from chalicelib.model.refusals import Refused
-from chalicelib.notify.complainant import complainant_messages, email_body
+from chalicelib.notify.complainant import complainant_messages, email_body, status_url
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import Code
@@ -60,6 +60,7 @@ def extend_deadline(
         email_body=email_body(
             case, institution, text(language, "extension_words", due=due, reason=reason.strip()), deps.base_url
         ),
+        status_link=status_url(deps.base_url, case.reference),
     )
     events = [
         Event.told(now, approver, "deadline_extended", notice, clock=clock_name, message_ids=[m.id for m in messages])
