@@ -68,12 +68,15 @@ def test_the_handler_explains_by_reply_code_and_the_complainant_is_told_once_wit
         [supervisor_alert] = [m["body"] for m in twilio.sent_to(SUPERVISOR)]
         page = client.http.get(_path(supervisor_alert) + "?lang=en").body.decode()
     # 2 working days after Tuesday 24 Nov end at the close of Thursday 26 Nov (17:30); the staff words as typed.
-    # With Chinese words in it the text is UCS-2: three segments' worth, sent as four numbered texts.
-    assert [m["body"][:6] for m in told] == ["(1/4) ", "(2/4) ", "(3/4) ", "(4/4) "]
+    # With Chinese words in it the text is UCS-2 and over 3 segments: a text links to it in full.
+    assert [m["body"].split(": http")[0] for m in told] == [
+        f"HC Bank: a new message on your complaint {reference}, too long for a text. Read it in full"
+    ]
     [explained] = [e for e in moto_store.cases.timeline(reference) if e.kind == "delay_explained"]
     assert [explained.text] == [
-        "HC Bank: we are sorry, we missed the acknowledgement deadline (Tue 24 Nov 2026 10:00) for your complaint "
-        f"{reference}. We now expect to complete it by Thu 26 Nov 2026 17:30. Reason: 系统升级，记录需要重新调取。"
+        "HC Bank: we are sorry, we missed the acknowledgement deadline (Tue 24 Nov 2026 10:00 (UTC+8)) for your "
+        f"complaint {reference}. We now expect to complete it by Thu 26 Nov 2026 17:30 (UTC+8). "
+        "Reason: 系统升级，记录需要重新调取。"
     ]
     # The supervisor (the level the late alert went to) sees why, and the date now expected.
     assert "missed, because: 系统升级，记录需要重新调取。; now expected by Thu 26 Nov 2026 17:30" in page

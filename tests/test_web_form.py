@@ -138,9 +138,34 @@ def test_received_time_is_shown_to_the_minute_with_weekday_in_institution_zone(c
             body=form_body(description="Card blocked without notice", language="en"),
         )
     page = response.body.decode()
-    assert 'id="received">Fri 20 Nov 2026 18:05<' in page
-    # after closing time: the clock starts Monday 09:00; 3 working days of 09:00-17:30 end Wednesday 17:30
-    assert 'id="expected">Wed 25 Nov 2026 17:30<' in page
+    # Read in English, not the bank's language: the zone is named with every time.
+    assert 'id="received">Fri 20 Nov 2026 18:05 (UTC+8)<' in page
+    # 3 working days after Friday 20 Nov: Monday, Tuesday, Wednesday, to the close of business (17:30)
+    assert 'id="expected">Wed 25 Nov 2026 17:30 (UTC+8)<' in page
+
+
+@pytest.mark.parametrize(
+    "phone,language,zoned",
+    [
+        ("+8613800138111", "zh", False),  # at home in the bank's zone and language
+        ("+8613800138112", "en", True),  # another language than the institution's
+        ("+447911123456", "zh", True),  # a foreign number
+    ],
+)
+def test_the_zone_is_named_for_complainants_who_may_not_live_in_it(client, moto_store, twilio, phone, language, zoned):
+    import json
+
+    import time_machine
+
+    with time_machine.travel("2026-11-20T02:05:00Z", tick=False):  # Friday 10:05 in Shanghai
+        filed = client.http.post(
+            "/api/complaints",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"description": "Card blocked", "phone": phone, "language": language}),
+        )
+    assert filed.status_code == 201, filed.body
+    [acknowledgement] = twilio.sent_to(phone)
+    assert ("UTC+8" in acknowledgement["body"]) is zoned, acknowledgement["body"]
 
 
 def test_html_in_every_field_is_shown_escaped(client, store, twilio):

@@ -13,6 +13,7 @@ from chalicelib.intake.submission import Rejected, validate_submission
 from chalicelib.model.case import Case
 from chalicelib.model.institution import Institution
 from chalicelib.model.references import normalise_reference
+from chalicelib.notify.complainant import shows_zone
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import Language
 from chalicelib.runtime.rendering import local_time, render_page, text
@@ -134,14 +135,15 @@ def _confirmation(request, institution: Institution, filed: Filed) -> Response:
     if not filed.messages:
         notices.append(text(language, "confirm_no_contact"))
     expected = case.expected_response_by()
+    zoned = shows_zone(institution, language, case.complainant.phone)
     return page(
         request,
         "confirmation",
         language,
         institution,
         reference=case.reference,
-        received=local_time(case.received_at, zone, language),
-        expected=local_time(expected, zone, language) if expected else None,
+        received=local_time(case.received_at, zone, language, with_zone=zoned),
+        expected=local_time(expected, zone, language, with_zone=zoned) if expected else None,
         notices=notices,
     )
 
@@ -180,9 +182,9 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
             case=None,
             banner=text(language, "status_not_found"),
         )
-    zone = institution.calendar.timezone
+    zone, zoned = institution.calendar.timezone, shows_zone(institution, language, case.complainant.phone)
     updates = [
-        {"at": local_time(event.at, zone, language), "text": event.text}
+        {"at": local_time(event.at, zone, language, with_zone=zoned), "text": event.text}
         for event in deps.store.cases.timeline(case.reference)
         if event.public
     ]
@@ -196,8 +198,8 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
         case=case,
         banner=None,
         updates=updates,
-        received=local_time(case.received_at, zone, language),
-        expected=local_time(expected, zone, language) if expected else None,
+        received=local_time(case.received_at, zone, language, with_zone=zoned),
+        expected=local_time(expected, zone, language, with_zone=zoned) if expected else None,
     )
 
 

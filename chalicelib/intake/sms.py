@@ -11,9 +11,10 @@ from chalicelib.intake.sms_keywords import parse
 from chalicelib.model.case import Case, Complainant, Event, NewComplaint
 from chalicelib.model.institution import Institution
 from chalicelib.model.references import find_references
+from chalicelib.notify.complainant import complainant_time
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import Language, clearly_in, from_text
-from chalicelib.runtime.rendering import local_time, text
+from chalicelib.runtime.rendering import text
 from chalicelib.staff.actions import complainant_replied
 from chalicelib.store.stores import Stores
 from chalicelib.store.table import DuplicateSubmission, Once
@@ -147,7 +148,7 @@ def _latest_case(store: Stores, sender: str) -> Case | None:
 
 
 def _expected(case: Case, institution: Institution, language: Language) -> str:
-    return local_time(case.expected_response_by(), institution.calendar.timezone, language, short=True)
+    return complainant_time(case, institution, case.expected_response_by(), short=True)
 
 
 def _media_count(params: dict[str, str]) -> int:

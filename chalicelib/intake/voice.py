@@ -14,10 +14,11 @@ from chalicelib.intake.media import keep_twilio_media
 from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint
 from chalicelib.model.contacts import can_receive_texts
 from chalicelib.model.institution import Institution
+from chalicelib.notify.complainant import complainant_time
 from chalicelib.notify.twilio import action_url
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import Language
-from chalicelib.runtime.rendering import local_time, text
+from chalicelib.runtime.rendering import text
 from chalicelib.store.stores import Stores
 from chalicelib.store.table import DuplicateSubmission, Once
 
@@ -198,7 +199,7 @@ def _read_reference(response, filed, institution: Institution, language: Languag
     """Digit by digit, twice, in the caller's language, then the expected response time."""
     case = filed.case
     spelled = ", ".join(ch for ch in case.reference if ch.isalnum())
-    expected = local_time(case.expected_response_by(), institution.calendar.timezone, language, short=True)
+    expected = complainant_time(case, institution, case.expected_response_by(), short=True)
     _say(response, language, text(language, "voice_registered", spelled=spelled, expected=expected))
     if any(message.channel == "sms" for message in filed.messages):
         _say(response, language, text(language, "voice_sms_sent"))

@@ -2,6 +2,7 @@
 when we have their phone, by email when we have their email, in their language."""
 
 from datetime import datetime
+from functools import cache
 from urllib.parse import quote
 
 from chalicelib.model.case import Case
@@ -9,6 +10,28 @@ from chalicelib.model.institution import Institution
 from chalicelib.model.message import OutboundMessage, new_message
 from chalicelib.notify.segments import MAX_NUMBERED_TEXTS, numbered_texts, segments
 from chalicelib.runtime.rendering import local_time, render_message, text
+
+
+def shows_zone(institution: Institution, language: str, phone: str | None) -> bool:
+    """Times a complainant reads carry the zone when they may not live in it: a foreign number, or
+    a language other than the institution's."""
+    if language != institution.default_language:
+        return True
+    return bool(phone) and not phone.startswith(f"+{_calling_code(institution.intake.default_phone_region)}")
+
+
+@cache
+def _calling_code(region: str) -> int:
+    import phonenumbers  # imported where used: keeps cold start small
+
+    return phonenumbers.country_code_for_region(region)
+
+
+def complainant_time(case: Case, institution: Institution, moment: datetime, short: bool = False) -> str:
+    """A time as this case's complainant reads it: in the institution's zone, named where needed."""
+    language = case.complainant.language
+    zoned = shows_zone(institution, language, case.complainant.phone)
+    return local_time(moment, institution.calendar.timezone, language, short=short, with_zone=zoned)
 
 
 def sms_acknowledgement(case: Case, institution: Institution) -> str:
@@ -19,7 +42,7 @@ def sms_acknowledgement(case: Case, institution: Institution) -> str:
         language,
         institution=institution.sms_name(language),
         reference=case.reference,
-        expected=local_time(case.expected_response_by(), institution.calendar.timezone, language, short=True),
+        expected=complainant_time(case, institution, case.expected_response_by(), short=True),
     )
 
 
@@ -29,15 +52,14 @@ def acknowledgement_messages(
     """sms=False when the acknowledgement text goes back in the webhook's own reply instead. Created
     already leased to the intake that sends them at once."""
     language = case.complainant.language
-    zone = institution.calendar.timezone
     email = case.complainant.email and render_message(
         "acknowledgement_email",
         language,
         institution=institution.name.in_(language),
         reference=case.reference,
         name=case.complainant.name,
-        received=local_time(case.received_at, zone, language),
-        expected=local_time(case.expected_response_by(), zone, language),
+        received=complainant_time(case, institution, case.received_at),
+        expected=complainant_time(case, institution, case.expected_response_by()),
         status_url=status_url,
     )
     return _by_their_channels(

@@ -39,15 +39,26 @@ def text(language: Language, key: str, **values) -> str:
     return template.format(**values) if values else template
 
 
-def local_time(moment: datetime, timezone: str, language: Language, short: bool = False) -> str:
+def local_time(
+    moment: datetime, timezone: str, language: Language, short: bool = False, with_zone: bool = False
+) -> str:
     """To the minute, with the weekday, in the institution's zone (as the register requires).
-    The short form, for text messages, leaves out the year."""
+    The short form, for text messages, leaves out the year; `with_zone` names the zone's offset,
+    for a reader who may not live in it ("10:00 (UTC+8)")."""
     local = moment.astimezone(ZoneInfo(timezone))
     weekday = _catalog(language)["weekdays"][local.weekday()]
     if language == "zh":
         day = f"{local.month}月{local.day}日" if short else f"{local.year}年{local.month}月{local.day}日 "
-        return f"{day}{weekday} {local:%H:%M}" if not short else f"{day}{local:%H:%M}"
-    return f"{weekday} {local.day} {local:%b %H:%M}" if short else f"{weekday} {local.day} {local:%b %Y %H:%M}"
+        shown = f"{day}{weekday} {local:%H:%M}" if not short else f"{day}{local:%H:%M}"
+    else:
+        shown = f"{weekday} {local.day} {local:%b %H:%M}" if short else f"{weekday} {local.day} {local:%b %Y %H:%M}"
+    return text(language, "time_with_zone", time=shown, offset=_offset(local)) if with_zone else shown
+
+
+def _offset(local: datetime) -> str:
+    minutes = int(local.utcoffset().total_seconds() // 60)
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
 
 
 def duration_parts(amount: timedelta, late: bool = False) -> tuple[int, int, int]:

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from chalicelib.model.case import Case, Clock, Event
 from chalicelib.model.refusals import Refused
-from chalicelib.notify.complainant import complainant_messages, email_body, status_url
+from chalicelib.notify.complainant import complainant_messages, complainant_time, email_body, status_url
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import Code, labelled
-from chalicelib.runtime.rendering import local_time, text
+from chalicelib.runtime.rendering import text
 from chalicelib.staff.case_state import _load, _save
 
 MAX_DAYS = 60  # the longest any regulator allows in all
@@ -55,14 +55,14 @@ def explain_delay(
         else clock
         for clock in case.clocks
     ]
-    language, zone = case.complainant.language, institution.calendar.timezone
+    language = case.complainant.language
     values = labelled(
         language,
         {
             "reference": case.reference,
             "clock": Code("clock", clock_name),
-            "due": local_time(missed[clock_name].due_at, zone, language),
-            "expected": local_time(expected, zone, language),
+            "due": complainant_time(case, institution, missed[clock_name].due_at),
+            "expected": complainant_time(case, institution, expected),
             "reason": reason,
         },
     )

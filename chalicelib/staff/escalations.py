@@ -6,11 +6,11 @@ from datetime import datetime
 
 from chalicelib.model.case import Case, Event, ExtensionRequest
 from chalicelib.model.refusals import Refused
-from chalicelib.notify.complainant import complainant_messages, email_body, status_url
+from chalicelib.notify.complainant import complainant_messages, complainant_time, email_body, status_url
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import Code
-from chalicelib.runtime.rendering import local_time, text
+from chalicelib.runtime.rendering import text
 from chalicelib.sla.deadlines import ExtensionRefused, extend
 from chalicelib.staff.case_state import _level_above, _load, _save
 
@@ -39,7 +39,7 @@ def extend_deadline(
     ]
     extended = next(clock for clock in clocks if clock.name == clock_name)
     language = case.complainant.language
-    due = local_time(extended.due_at, institution.calendar.timezone, language)
+    due = complainant_time(case, institution, extended.due_at)
     notice = text(
         language,
         "extension_notice",
