@@ -291,4 +291,13 @@ def test_english_voicemail_longer_than_twilio_transcribes_goes_to_amazon_transcr
 
     long_job = leave(121, "CA" + "8" * 32)  # past Twilio's 120-second limit
     assert long_job is not None and long_job["LanguageCode"] == "en-US"
+    # Twilio then reports that it could not transcribe it: no "transcript failed" note on the case.
+    twilio_post(
+        client,
+        "/twilio/voice/transcription",
+        {**_call(), "CallSid": "CA" + "8" * 32, "RecordingSid": "RE" + "8" * 32, "TranscriptionStatus": "failed"},
+        query={"lang": "en"},
+    )
+    [reference] = moto_store.cases.open_for_contact(CALLER)
+    assert "transcript_failed" not in [e.kind for e in moto_store.cases.timeline(reference)]
     assert leave(120, "CA" + "9" * 32) is None  # Twilio's own transcription covers it

@@ -52,6 +52,16 @@ class TranscriptionJobs:
             return False
         return True
 
+    def started(self, call_sid: str) -> bool:
+        """Whether a job runs (or ran) for this call: its result, not Twilio's, is the transcript."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._client().get_transcription_job(TranscriptionJobName=self.prefix + call_sid)
+        except (ClientError, BotoCoreError):
+            return False
+        return True
+
     def call_of(self, detail: dict) -> str | None:
         """The call a job event is about; None for a job of another stack in the same account."""
         name = detail.get("TranscriptionJobName", "")

@@ -207,9 +207,12 @@ def _read_reference(response, filed, institution: Institution, language: Languag
 
 
 def transcription(deps: Dependencies, params: dict, query: dict, now: datetime) -> None:
-    """Twilio's transcription callback (English)."""
+    """Twilio's transcription callback (English). Its failure for a recording over its 120 seconds
+    is no news: Amazon Transcribe was asked for that one."""
     store = deps.store
     succeeded = params.get("TranscriptionStatus") == "completed" and params.get("TranscriptionText")
+    if not succeeded and deps.transcription.started(params.get("CallSid", "")):
+        return
     add_transcript(
         store,
         params.get("CallSid", ""),
