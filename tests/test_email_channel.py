@@ -171,6 +171,91 @@ def test_forwarded_complaint_keeps_the_forwarded_words(mailbox, moto_store):
     assert "Forwarded message" in case.description
 
 
+def _stored_message(media_bucket, attachment):
+    from email import message_from_bytes, policy
+
+    key = attachment.location.removeprefix(f"s3://{media_bucket}/")
+    return message_from_bytes(
+        boto3.client("s3").get_object(Bucket=media_bucket, Key=key)["Body"].read(), policy=policy.default
+    )
+
+
+def test_a_message_forwarded_inline_is_kept_whole_and_its_sender_is_on_the_case(mailbox, moto_store, media_bucket):
+    case = _only_case(moto_store, mailbox("08_forwarded_complaint"))
+    [forwarded] = [
+        a for a in case.attachments if a.content_type == "message/rfc822" and a.name != "original-message.eml"
+    ]
+    assert forwarded.name == "customer complaint.eml"
+    inner = _stored_message(media_bucket, forwarded)
+    assert inner["From"] == "Counter intake <counter.pierroad@harbourcitybank.example>"
+    assert inner["Date"] == "Mon, 23 Nov 2026 at 10:05" and inner["Subject"] == "customer complaint"
+    assert "safe deposit box was opened" in inner.get_content()
+    assert [(c.role, c.email) for c in case.related_contacts] == [
+        ("original_sender", "counter.pierroad@harbourcitybank.example")
+    ]
+
+
+def test_a_message_forwarded_as_an_attachment_is_kept_with_its_own_headers(mailbox, moto_store, media_bucket):
+    original = (
+        b"From: =?UTF-8?B?5YiY5aWz5aOr?= <liu.customer@example.net>\r\nDate: Sun, 22 Nov 2026 20:15:00 +0800\r\n"
+        b"Subject: =?UTF-8?B?5Y2h6KKr5ZCe?=\r\nMessage-ID: <orig-1@example.net>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=UTF-8\r\n\r\n" + "ATM吞了我的卡，网点不给处理。\r\n".encode()
+    )
+    raw = (
+        b"From: Branch Staff <staff@harbourcitybank.example>\r\nTo: complaints@harbourcitybank.example\r\n"
+        b"Subject: Fwd: card kept\r\nMessage-ID: <fwd-2@harbourcitybank.example>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
+        b"See the customer's mail attached.\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" + original + b"--b--\r\n"
+    )
+    case = _only_case(moto_store, mailbox(raw=raw))
+    [forwarded] = [
+        a for a in case.attachments if a.content_type == "message/rfc822" and a.name != "original-message.eml"
+    ]
+    assert forwarded.name == "卡被吞.eml"
+    inner = _stored_message(media_bucket, forwarded)
+    assert inner["From"] == "刘女士 <liu.customer@example.net>"
+    assert inner["Date"] == "Sun, 22 Nov 2026 20:15:00 +0800" and inner["Subject"] == "卡被吞"
+    assert "ATM吞了我的卡" in case.description
+    assert [(c.name, c.email) for c in case.related_contacts] == [("刘女士", "liu.customer@example.net")]
+
+
+def test_format_flowed_soft_line_breaks_do_not_split_sentences(mailbox, moto_store):
+    raw = (
+        HEAD
+        + b"Content-Type: text/plain; charset=UTF-8; format=flowed; delsp=yes\r\n\r\n"
+        + "我在海港路支行办理业务时，柜员态度很 \r\n差，还拒绝给我办理。\r\n".encode()
+    )
+    case = _only_case(moto_store, mailbox(raw=raw))
+    assert "柜员态度很差，还拒绝给我办理。" in case.description
+    raw_keep = HEAD.replace(b"hostile@", b"flowed2@") + (
+        b"Content-Type: text/plain; charset=UTF-8; format=flowed\r\n\r\nThe teller was rude and \r\n"
+        b"refused to help.\r\n>> quoted \r\n>> line\r\n"
+    )
+    delivered = mailbox(raw=raw_keep)
+    second = moto_store.cases.get(delivered["cases"][-1]) if len(delivered["cases"]) > 1 else None
+    words = (second or case).description
+    assert "The teller was rude and refused to help." in words
+
+
+def test_attachment_names_are_limited_in_utf8_bytes_keeping_the_extension(mailbox, moto_store):
+    from email.header import Header
+
+    name = "投诉材料" * 60 + ".pdf"  # 240 characters, 724 bytes in UTF-8
+    encoded = Header(name, "utf-8").encode()
+    raw = (
+        HEAD + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
+        b'Attached.\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="'
+        + encoded.encode()
+        + b'"\r\n\r\n%PDF-1.4\r\n--b--\r\n'
+    )
+    case = _only_case(moto_store, mailbox(raw=raw))
+    [stored] = [a for a in case.attachments if a.content_type == "application/pdf"]
+    assert stored.name.endswith(".pdf") and len(stored.name.encode()) <= 255
+    assert (
+        stored.name.startswith("投诉材料") and len(stored.name.encode()) > 240
+    )  # cut at the limit, not at 120 characters
+
+
 def test_bounce_makes_no_case_and_no_acknowledgement_but_is_kept(mailbox, moto_store):
     delivered = mailbox("09_bounce")
     assert delivered["outcome"] == "quarantined" and delivered["cases"] == []
@@ -329,7 +414,11 @@ def test_dangerous_attachment_names_are_made_safe(mailbox, moto_store):
     case = _only_case(moto_store, mailbox(raw=raw))
     stored = [a for a in case.attachments if a.name != "original-message.eml"]
     assert [a.name for a in stored][:2] == ["passwd", "invoice.pdf.exe"]
-    assert all(len(a.name) <= 120 and "/" not in a.name and "\\" not in a.name and "\x00" not in a.name for a in stored)
+    assert all(
+        len(a.name.encode()) <= 255 and "/" not in a.name and "\\" not in a.name and "\x00" not in a.name
+        for a in stored
+    )
+    assert stored[2].name.endswith(".zip")
     assert all("/../" not in a.location for a in stored)
 
 

@@ -11,7 +11,7 @@ from email.parser import BytesHeaderParser
 
 from chalicelib.intake.filing import file_complaint
 from chalicelib.intake.mime import ParsedEmail, parse
-from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint
+from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint, RelatedContact
 from chalicelib.model.references import find_references
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import from_text
@@ -105,6 +105,13 @@ def receive(deps: Dependencies, notification: dict, now: datetime) -> str:
         description=words,
         attachments=[raw, *attachments],
         complainant=Complainant(name=parsed.sender_name or None, email=parsed.sender, language=language),
+        related_contacts=[
+            RelatedContact(
+                role="original_sender", name=parsed.forwarded_from[0] or None, email=parsed.forwarded_from[1]
+            )
+        ]
+        if parsed.forwarded_from
+        else [],
     )
     received = Event(at=now, actor="complainant", kind="email_received", data=details)
     # No automatic answer to suspected spam: an acknowledgement to a forged sender is backscatter.
@@ -113,6 +120,13 @@ def receive(deps: Dependencies, notification: dict, now: datetime) -> str:
     )
     log_event(logger, "email_filed", reference=filed.case.reference, sender=parsed.sender, replayed=filed.replayed)
     return "duplicate" if filed.replayed else "filed"
+
+
+def _original_sender(parsed: ParsedEmail) -> list[RelatedContact]:
+    if parsed.forwarded_from is None:
+        return []
+    name, address = parsed.forwarded_from
+    return [RelatedContact(role="original_sender", name=name or None, email=address)]
 
 
 def _read(files: MediaFiles, bucket: str, key: str) -> tuple[ParsedEmail, int]:

@@ -1,7 +1,8 @@
 """Reading a raw email as mail clients really send it: encoded headers and names, UTF-8, GBK,
 GB2312, GB18030, Big5 and mislabelled charsets, quoted-printable and base64, HTML-only bodies
 (made into safe text by BeautifulSoup, never regular expressions), quoted reply history
-trimmed, attachments and inline images listed. Pure: bytes in, a ParsedEmail out. Bounded:
+trimmed, format=flowed text joined, forwarded messages kept whole (attached or inline), attachments
+and inline images listed. Pure: bytes in, a ParsedEmail out. Bounded:
 at most MAX_PARTS parts and MAX_DEPTH levels are walked, whatever the message holds."""
 
 import re
@@ -10,6 +11,8 @@ from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
+
+from chalicelib.intake.forwarded import FORWARD, inline_forward, unflow
 
 MAX_PARTS = 200
 MAX_DEPTH = 12
@@ -49,23 +52,27 @@ class ParsedEmail:
     attachments: list[Part] = field(default_factory=list)
     automatic: str | None = None  # why no acknowledgement may be sent: bounce, auto-reply, list ...
     problems: list[str] = field(default_factory=list)  # what could not be read, for the record
+    forwarded_from: tuple[str, str] | None = None  # (name, address) of a forwarded message's sender
 
 
-_FORWARD = re.compile(
-    r"^\s*(fwd?|转发|轉寄)\s*[:：]|^-{5,}\s*(forwarded message|转发的邮件)|^begin forwarded message",
-    re.IGNORECASE | re.MULTILINE,
-)
+_FORWARD = FORWARD
 
 
 def parse(raw: bytes) -> ParsedEmail:
     message = _recover_boundary(message_from_bytes(raw, policy=policy.default), raw)
     problems = [f"MIME defect: {type(defect).__name__}" for defect in message.defects][:5]
-    plain, html, attachments = [], [], []
+    plain, html, attachments, forwarded_messages = [], [], [], []
     for part in _walk(message, problems):
         kind = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
         filename = _filename(part)
-        if part.is_multipart() or (kind == "message/rfc822" and not filename):
+        if kind == "message/rfc822" and part is not message:  # forwarded as an attachment: kept whole
+            inner = part.get_payload()[0] if isinstance(part.get_payload(), list) else None
+            if inner is not None:
+                forwarded_messages.append(inner)
+                attachments.append(_message_part(inner, filename))
+            continue
+        if part.is_multipart():
             continue
         if disposition != "attachment" and not filename and kind == "text/plain":
             plain.append(_text_of(part, problems))
@@ -77,6 +84,11 @@ def parse(raw: bytes) -> ParsedEmail:
     full_text = "\n\n".join(t for t in (plain or html) if t.strip()).strip()
     sender_name, sender = _sender(message)
     forwarded = bool(_FORWARD.search(_header(message, "Subject")) or _FORWARD.search(full_text))
+    inline = inline_forward(full_text) if forwarded and not forwarded_messages else None
+    if inline is not None:  # forwarded in the body: the forwarded message, rebuilt, is kept as a message too
+        forwarded_messages.append(inline)
+        attachments.append(_message_part(inline, ""))
+    original = _sender(forwarded_messages[0]) if forwarded_messages else None
     return ParsedEmail(
         subject=_header(message, "Subject"),
         sender_name=sender_name,
@@ -91,7 +103,19 @@ def parse(raw: bytes) -> ParsedEmail:
         attachments=attachments,
         automatic=_automatic(message, sender),
         problems=problems,
+        forwarded_from=(original[0], original[1].lower()) if original and original[1] else None,
     )
+
+
+def _message_part(inner: Message, filename: str) -> Part:
+    """A forwarded message kept whole (message/rfc822, its own headers), named from its subject."""
+    subject = _header(inner, "Subject")
+    name = filename or _limit_name(
+        re.sub(r"[\\/\x00-\x1f\x7f:*?\"<>|]", "_", subject).strip(" .") or "forwarded", ".eml"
+    )
+    if not name.lower().endswith(".eml"):
+        name = _limit_name(name, ".eml")
+    return Part(name, "message/rfc822", inner.as_bytes(), False)
 
 
 def _recover_boundary(message: Message, raw: bytes) -> Message:
@@ -156,7 +180,10 @@ def _text_of(part: Message, problems: list[str]) -> str:
     text, exact = _decode(payload, part.get_content_charset())
     if not exact:
         problems.append(f"{part.get_content_type()} in an unreadable charset {part.get_content_charset()!r}")
-    return text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n")
+    if part.get_content_type() == "text/plain" and (part.get_param("format") or "").lower() == "flowed":
+        text = unflow(text, delsp=(part.get_param("delsp") or "").lower() == "yes")
+    return text
 
 
 def _html_to_text(markup: str) -> str:
@@ -232,10 +259,19 @@ def _filename(part: Message) -> str:
         name = ""
     name = re.split(r"[\\/]", name)[-1]
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip(" .")
-    if len(name) > 120:
-        stem, dot, extension = name.rpartition(".")
-        name = (stem[:100] + dot + extension[:10]) if dot else name[:120]
-    return name
+    stem, dot, extension = name.rpartition(".")
+    return _limit_name(stem, dot + extension) if dot and len(extension) <= 16 else _limit_name(name, "")
+
+
+MAX_NAME_BYTES = 255  # what file systems and S3 tools allow, counted in UTF-8
+
+
+def _limit_name(stem: str, extension: str) -> str:
+    """stem + extension within 255 bytes of UTF-8, cut at a character, the extension kept."""
+    room = MAX_NAME_BYTES - len(extension.encode())
+    while len(stem.encode()) > room:
+        stem = stem[:-1]
+    return stem.rstrip(" .") + extension
 
 
 def _automatic(message: Message, sender: str) -> str | None:

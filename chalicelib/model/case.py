@@ -2,7 +2,7 @@
 clocks and its append-only timeline events."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,14 @@ class Attachment(Record):
     location: str  # s3://bucket/key
 
 
+class RelatedContact(Record):
+    """Someone else the case names: the original sender of a forwarded complaint, say."""
+
+    role: Literal["original_sender"]
+    name: str | None = None
+    email: str | None = None
+
+
 class NewComplaint(Record):
     """What every channel adapter produces; the intake turns it into a case."""
 
@@ -50,6 +58,7 @@ class NewComplaint(Record):
     group_size: int | None = None  # how many people complain together, when known
     referrer_deadline: UtcTime | None = None  # a referred case carries the referrer's own deadline
     attachments: list[Attachment] = []
+    related_contacts: list[RelatedContact] = []
 
 
 class Extension(Record):
