@@ -141,3 +141,50 @@ def test_the_institutions_own_systems_file_with_a_key_beyond_the_public_limit(cl
     assert "mobile-app  12/hour" in listed and "active" in listed and key not in listed
     assert main(["api-key", "harbour-city-bank", "revoke", "--name", "mobile-app", *table]) == 0
     assert _post(client, {"description": "After revocation"}, **{"X-Api-Key": key}).status_code == 401
+
+
+def test_every_refusal_has_one_json_shape_with_status_error_and_message(client, moto_store, twilio, monkeypatch):
+    from chalicelib.edge import dependencies as context
+
+    refused = {
+        400: _post(client, {"description": "Charged twice for one transfer", "colour": "red"}),
+        401: _post(client, {"description": "Charged twice for one transfer"}, **{"X-Api-Key": "not-a-key"}),
+        413: client.http.post("/api/complaints", headers=JSON, body="x" * (64 * 1024 + 1)),
+        415: client.http.post("/api/complaints", headers={"Content-Type": "text/plain"}, body="Charged twice"),
+        422: _post(client, {"description": "?", "email": "nobody"}),
+    }
+    limited = context.current().institution.intake.model_copy(update={"submissions_per_source_per_hour": 0})
+    monkeypatch.setattr(context, "current", lambda real=context.current: _with_intake(real(), limited))
+    refused[429] = _post(client, {"description": "Charged twice for one transfer"})
+    for status, response in refused.items():
+        answer = json.loads(response.body)
+        assert response.status_code == status, (status, answer)
+        assert response.headers["Content-Type"].startswith("application/json")
+        assert answer["status"] == status and answer["error"] and answer["message"], answer
+    unknown = json.loads(refused[400].body)
+    assert unknown["fields"] == ["colour"] and "description" in unknown["accepted"] and "phone" in unknown["accepted"]
+    invalid = json.loads(refused[422].body)
+    assert set(invalid["fields"]) == {"description", "email"} and "email" in invalid["message"]
+
+
+def _with_intake(deps, intake):
+    from dataclasses import replace
+
+    return replace(deps, institution=deps.institution.model_copy(update={"intake": intake}))
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused_naming_the_key(client, store, twilio):
+    first = {"description": "Charged twice for one transfer", "phone": "+8613800138011"}
+    created = _post(client, first, **{"Idempotency-Key": "order-7781-complaint"})
+    assert created.status_code == 201
+    # The same complaint again, its keys in another order: a replay of the first answer.
+    replay = _post(client, dict(reversed(list(first.items()))), **{"Idempotency-Key": "order-7781-complaint"})
+    assert replay.status_code == 200 and json.loads(replay.body)["reference"] == json.loads(created.body)["reference"]
+    other = _post(
+        client,
+        {"description": "A different complaint: the ATM kept my card"},
+        **{"Idempotency-Key": "order-7781-complaint"},
+    )
+    answer = json.loads(other.body)
+    assert other.status_code == 422 and answer["error"] == "idempotency_key_reused"
+    assert "Idempotency-Key" in answer["fields"] and "Idempotency-Key" in answer["message"]

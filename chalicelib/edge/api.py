@@ -1,6 +1,9 @@
 """The JSON intake API (`POST /api/complaints`) for the institution's own website and apps: the
-same rules as the web form, answers in JSON with the field that is wrong named."""
+same rules as the web form, answers in JSON with the field that is wrong named. Every refusal has
+one shape: {"status", "error" (a stable code), "message"}, and "fields" where fields are at fault
+(a list of unknown ones, with "accepted"; or per field a code and a message)."""
 
+import hashlib
 import json
 from datetime import datetime
 
@@ -15,6 +18,12 @@ from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.store.table import Once
 
 
+def accepted_fields() -> list[str]:
+    from chalicelib.intake.submission import Submission
+
+    return sorted(Submission.model_fields)
+
+
 def _json(status: int, document: dict, headers: dict | None = None) -> Response:
     return Response(
         body=json.dumps(document, ensure_ascii=False),
@@ -23,67 +32,70 @@ def _json(status: int, document: dict, headers: dict | None = None) -> Response:
     )
 
 
+def refusal(status: int, error: str, message: str, headers: dict | None = None, **more) -> Response:
+    """The one shape of every refusal of the API."""
+    return _json(status, {"status": status, "error": error, "message": message, **more}, headers)
+
+
+def _body_digest(data: dict) -> str:
+    """The request as the Idempotency-Key promises it: the same JSON, whatever its key order."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "body:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
 def api_submit(deps: Dependencies, request, now: datetime) -> Response:
     institution = deps.institution
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return refusal(415, "unsupported_media_type", "send the complaint as Content-Type: application/json")
     try:
         raw = body_bytes(request)
     except TooLarge:
-        return _json(413, {"error": "body_too_large", "message": f"at most {MAX_BODY_BYTES} bytes"})
+        return refusal(413, "body_too_large", f"at most {MAX_BODY_BYTES} bytes")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return _json(400, {"error": "invalid_json", "message": "the body is not valid UTF-8 JSON"})
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return refusal(400, "invalid_json", "the body is not valid UTF-8 JSON")
     if not isinstance(data, dict):
-        return _json(400, {"error": "invalid_json", "message": "the body must be a JSON object"})
+        return refusal(400, "invalid_json", "the body must be a JSON object")
     key = request.headers.get("idempotency-key", "")
     if key and not (8 <= len(key) <= 128 and key.isprintable()):
-        return _json(
-            400, {"error": "invalid_idempotency_key", "message": "Idempotency-Key: 8 to 128 printable characters"}
-        )
+        return refusal(400, "invalid_idempotency_key", "Idempotency-Key: 8 to 128 printable characters")
     presented = request.headers.get("x-api-key")
     client = None
     if presented is not None:
         client = deps.store.abuse.api_client_for(presented)
         if client is None:
-            return _json(
+            return refusal(
                 401,
-                {
-                    "error": "unknown_api_key",
-                    "message": "X-Api-Key is not a key of this hotline "
-                    "(or was revoked); leave it out to file as the public",
-                },
+                "unknown_api_key",
+                "X-Api-Key is not a key of this hotline (or was revoked); leave it out to file as the public",
             )
     if client:
         over = over_limit(deps, "api", f"key:{client.name}", now, client.per_hour)
     else:
         over = over_limit(deps, "api", source_address(request), now, institution.intake.submissions_per_source_per_hour)
     if over:
-        return _json(
-            429,
-            {"error": "rate_limited", "message": "too many submissions from this source; retry later"},
-            {"Retry-After": "3600"},
+        return refusal(
+            429, "rate_limited", "too many submissions from this source; retry later", {"Retry-After": "3600"}
         )
     try:
         submission = validate_submission(data, institution)
     except Rejected as rejected:
         if rejected.unknown:
-            return _json(
+            return refusal(
                 400,
-                {
-                    "error": "unknown_fields",
-                    "fields": rejected.unknown,
-                    "message": "unknown fields: " + ", ".join(rejected.unknown),
-                },
+                "unknown_fields",
+                "unknown fields: " + ", ".join(rejected.unknown),
+                fields=rejected.unknown,
+                accepted=accepted_fields(),
             )
         messages = field_messages("en", rejected)
-        return _json(
+        return refusal(
             422,
-            {
-                "error": "invalid_fields",
-                "fields": {
-                    field: {"code": key, "message": messages[field]} for field, (key, _) in rejected.fields.items()
-                },
-            },
+            "invalid_fields",
+            "; ".join(f"{field}: {messages[field]}" for field in rejected.fields),
+            fields={field: {"code": key, "message": messages[field]} for field, (key, _) in rejected.fields.items()},
         )
     complaint = submission.to_new_complaint("api", institution.default_language, institution.default_language)
     via = [Event(at=now, actor=f"api:{client.name}", kind="received_from_client")] if client else []
@@ -91,9 +103,16 @@ def api_submit(deps: Dependencies, request, now: datetime) -> Response:
         deps,
         complaint,
         now,
-        once=Once(f"api:{client.name}" if client else "api", key) if key else None,
+        once=Once(f"api:{client.name}" if client else "api", key, _body_digest(data)) if key else None,
         extra_events=via,
     )
+    if filed.replayed and filed.reply and filed.reply != _body_digest(data):
+        return refusal(
+            422,
+            "idempotency_key_reused",
+            "Idempotency-Key was used for another complaint; use a new key for a new complaint",
+            fields={"Idempotency-Key": {"code": "reused", "message": "already used with a different body"}},
+        )
     case = filed.case
     expected = case.expected_response_by()
     return _json(
