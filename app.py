@@ -48,6 +48,13 @@ def complaint_status_lookup():
     return pages.status_page(_deps(), app.current_request, now())
 
 
+@app.route("/api/openapi.json", methods=["GET"])
+def api_description():
+    from chalicelib.edge import openapi
+
+    return openapi.document()
+
+
 # Every content type reaches the view, which refuses the others in the API's own JSON shape.
 @app.route("/api/complaints", methods=["POST"], content_types=["*/*"])
 def api_submit_complaint():

@@ -188,3 +188,32 @@ def test_the_same_idempotency_key_with_another_body_is_refused_naming_the_key(cl
     answer = json.loads(other.body)
     assert other.status_code == 422 and answer["error"] == "idempotency_key_reused"
     assert "Idempotency-Key" in answer["fields"] and "Idempotency-Key" in answer["message"]
+
+
+def test_the_served_openapi_description_is_valid_and_every_example_gets_its_documented_answer(
+    client, moto_store, twilio
+):
+    from openapi_schema_validator import OAS31Validator
+    from openapi_spec_validator import validate
+
+    from chalicelib.edge.openapi import REQUEST_EXAMPLES
+
+    served = client.http.get("/api/openapi.json")
+    assert served.status_code == 200
+    description = json.loads(served.body)
+    validate(description)  # a valid OpenAPI 3.1 document
+
+    def schema(node: dict) -> dict:  # the documented schemas name each other by "#/components/schemas/..."
+        return description["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]] if "$ref" in node else node
+
+    operation = description["paths"]["/api/complaints"]["post"]
+    examples = operation["requestBody"]["content"]["application/json"]["examples"]
+    request_schema = OAS31Validator(schema(operation["requestBody"]["content"]["application/json"]["schema"]))
+    assert set(examples) == set(REQUEST_EXAMPLES)
+    for name, example in examples.items():
+        status, _ = REQUEST_EXAMPLES[name]
+        assert request_schema.is_valid(example["value"]) is (status == 201), name  # the schema agrees
+        answer = _post(client, example["value"])
+        assert answer.status_code == status, (name, answer.body)
+        documented = operation["responses"][str(status)]["content"]["application/json"]["schema"]
+        OAS31Validator(schema(documented)).validate(json.loads(answer.body))
