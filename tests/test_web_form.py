@@ -261,3 +261,52 @@ def test_double_submission_of_the_same_form_makes_one_case(client, store, twilio
     second = _reference(client.http.post("/complaints", headers=FORM_HEADERS, body=body).body.decode())
     assert first == second
     assert len(twilio.sent_to("+8613800138005")) == 1
+
+
+def _switch(client, page: str):
+    """Press the page's language switch as a browser would: GET its link, or POST its form."""
+    import html
+    from urllib.parse import urlencode
+
+    form = re.search(r'<form class="language-switch" method="post" action="([^"]+)">(.*?)</form>', page, re.S)
+    if form is None:
+        return None
+    fields = {
+        html.unescape(name): html.unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', form.group(2))
+    }
+    return form.group(1), fields, urlencode(fields)
+
+
+def test_the_language_switch_after_a_form_post_shows_the_same_answer_in_the_other_language(client, moto_store, twilio):
+    typed = "太短"
+    invalid = client.http.post(
+        "/complaints?lang=zh", headers=FORM_HEADERS, body=form_body(description=typed, phone="abc")
+    )
+    action, fields, body = _switch(client, invalid.body.decode())
+    assert action == "?lang=en" and fields["description"] == typed
+    again = client.http.post("/complaints" + action, headers=FORM_HEADERS, body=body)
+    page = again.body.decode()
+    assert again.status_code == 422 and 'lang="en"' in page and typed in page  # the form again, its messages in English
+
+    filed = client.http.post(
+        "/complaints?lang=zh",
+        headers=FORM_HEADERS,
+        body=form_body(description="柜员态度很差，拒绝办理业务", phone="13800138555", form_token="t" * 20),
+    )
+    reference = re.search(r"HCB-\d{9}", filed.body.decode()).group(0)
+    action, _, body = _switch(client, filed.body.decode())
+    confirmation = client.http.post("/complaints" + action, headers=FORM_HEADERS, body=body)
+    assert confirmation.status_code == 200 and 'lang="en"' in confirmation.body.decode()
+    assert reference in confirmation.body.decode()
+    assert len(moto_store.cases.open_for_contact("+8613800138555")) == 1  # the same case, not a second one
+
+    found = client.http.post(
+        "/complaints/status?lang=zh", headers=FORM_HEADERS, body=form_body(ref=reference, contact="13800138555")
+    )
+    action, fields, body = _switch(client, found.body.decode())
+    assert fields == {"ref": reference, "contact": "13800138555"}
+    switched = client.http.post("/complaints/status" + action, headers=FORM_HEADERS, body=body)
+    assert switched.status_code == 200 and 'lang="en"' in switched.body.decode()
+    assert f'<p class="reference">{reference}</p>' in switched.body.decode()  # the result stays on screen
+    assert '<dd id="status">Received</dd>' in switched.body.decode()

@@ -36,9 +36,18 @@ FORM_FIELDS = (
 )
 
 
-def page(request, name: str, language: Language, institution: Institution, status: int = 200, **values) -> Response:
+def page(
+    request, name: str, language: Language, institution: Institution, status: int = 200, switch=None, **values
+) -> Response:
+    """`switch`: the fields of the POST that made this page, sent again by its language switch, so
+    the other language shows the same answer (a GET link would meet a POST-only route)."""
     body = render_page(
-        name, language, root=root_path(request), institution_name=institution.name.in_(language), **values
+        name,
+        language,
+        root=root_path(request),
+        institution_name=institution.name.in_(language),
+        switch_fields=switch,
+        **values,
     )
     return Response(body=body, status_code=status, headers=HTML)
 
@@ -73,13 +82,14 @@ def field_messages(language: Language, rejected: Rejected) -> dict[str, str]:
 
 
 # -- the web form -----------------------------------------------------------------------------
-def _form(request, institution, language, status=200, values=None, errors=None, banner=None) -> Response:
+def _form(request, institution, language, status=200, values=None, errors=None, banner=None, switch=None) -> Response:
     return page(
         request,
         "new",
         language,
         institution,
         status,
+        switch=switch,
         values=values or {},
         errors=errors or {},
         banner=banner,
@@ -106,7 +116,7 @@ def submit_form(deps: Dependencies, request, now: datetime) -> Response:
         deps.store.abuse.quarantine("web", "honeypot", fields, now)
         return message_page(request, language, institution, 200, "spam_title", "spam_body")
     if over_limit(deps, "web", source_address(request), now, institution.intake.submissions_per_source_per_hour):
-        return _form(request, institution, language, 429, values, banner=text(language, "error_429"))
+        return _form(request, institution, language, 429, values, banner=text(language, "error_429"), switch=fields)
     data = {name: fields[name] for name in FORM_FIELDS if name in fields}
     data["anonymous"] = bool(fields.get("anonymous"))
     try:
@@ -120,16 +130,19 @@ def submit_form(deps: Dependencies, request, now: datetime) -> Response:
             values,
             field_messages(language, rejected),
             text(language, "form_has_errors"),
+            switch=fields,
         )
     complaint = submission.to_new_complaint("web", language, institution.default_language)
     token = fields.get("form_token", "")
     filed = file_complaint(deps, complaint, now, once=Once("web", token) if 16 <= len(token) <= 64 else None)
-    return _confirmation(request, institution, filed)
+    # A replay (the same form token: the switch to the other language, or a second click) is
+    # answered in the page's language; a new case in the complainant's.
+    return _confirmation(request, institution, filed, language if filed.replayed else None, switch=fields)
 
 
-def _confirmation(request, institution: Institution, filed: Filed) -> Response:
+def _confirmation(request, institution: Institution, filed: Filed, language=None, switch=None) -> Response:
     case: Case = filed.case
-    language = case.complainant.language
+    language = language or case.complainant.language
     zone = institution.calendar.timezone
     notices = [text(language, f"confirm_sent_{message.channel}", contact=message.to) for message in filed.messages]
     if not filed.messages:
@@ -141,6 +154,7 @@ def _confirmation(request, institution: Institution, filed: Filed) -> Response:
         "confirmation",
         language,
         institution,
+        switch=switch,
         reference=case.reference,
         received=local_time(case.received_at, zone, language, with_zone=zoned),
         expected=local_time(expected, zone, language, with_zone=zoned) if expected else None,
@@ -163,12 +177,21 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
     else:
         fields = dict(request.query_params or {})
     reference_text, contact = fields.get("ref", ""), fields.get("contact", "")
+    switch = {"ref": reference_text, "contact": contact} if request.method == "POST" else None
     values = {"ref": reference_text}
     if not contact:
         return page(request, "status", language, institution, values=values, case=None, banner=None)
     if over_limit(deps, "lookup", source_address(request), now, LOOKUPS_PER_SOURCE_PER_HOUR):
         return page(
-            request, "status", language, institution, 429, values=values, case=None, banner=text(language, "error_429")
+            request,
+            "status",
+            language,
+            institution,
+            429,
+            switch=switch,
+            values=values,
+            case=None,
+            banner=text(language, "error_429"),
         )
     case = find_own_case(deps, reference_text, contact)
     if case is None:
@@ -178,6 +201,7 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
             language,
             institution,
             404,
+            switch=switch,
             values=values,
             case=None,
             banner=text(language, "status_not_found"),
@@ -194,6 +218,7 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
         "status",
         language,
         institution,
+        switch=switch,
         values=values,
         case=case,
         banner=None,
