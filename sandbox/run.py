@@ -52,14 +52,21 @@ def environment(table: str) -> dict[str, str]:
     }
 
 
+MOVED_CLOCK = ROOT / "sandbox" / "moved_clock"  # its sitecustomize moves every sandbox process's clock
+
+
+def clock_file(state: Path) -> Path:
+    return state / "clock_offset_seconds"
+
+
 class Scheduler:
-    """What EventBridge does in AWS: run the sweep every minute. It can also move time: the
-    offset (kept in the state folder) is added to "now" for the sweep, so a user can watch an
-    escalation unfold in minutes. The offset reaches only the sweep, which takes "now" as an
-    argument like every deadline computation; nothing in the product reads a fake clock."""
+    """What EventBridge does in AWS: run the sweep every minute. It also moves time: the offset,
+    kept in the state folder, moves the clock of every process the sandbox starts (this one,
+    `chalice local`) through sandbox/moved_clock/sitecustomize.py, so pages, links, intake, reply
+    codes and the sweep all see one time; the product itself only ever reads its one clock."""
 
     def __init__(self, state: Path, interval: float):
-        self.path, self.interval = state / "clock_offset_seconds", interval
+        self.path, self.interval = clock_file(state), interval
         self.offset = timedelta(seconds=float(self.path.read_text())) if self.path.exists() else timedelta(0)
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -67,7 +74,7 @@ class Scheduler:
     def now(self):
         from chalicelib.runtime.clock import now
 
-        return now() + self.offset
+        return now()
 
     def sweep(self) -> dict:
         from chalicelib.edge import dependencies as context
@@ -79,8 +86,12 @@ class Scheduler:
         return result
 
     def advance(self, by: timedelta) -> dict:
+        import sitecustomize  # sandbox/moved_clock's, on this process's path since start-up
+
         self.offset += by
         self.path.write_text(str(self.offset.total_seconds()))
+        sitecustomize.refresh(str(self.path))
+        time.sleep(0.5)  # the other processes follow the file within a tenth of a second
         print(f"[scheduler] time moved on by {by}; sandbox time is now {self.now():%Y-%m-%d %H:%M} UTC", flush=True)
         return self.sweep()
 
@@ -106,6 +117,12 @@ def main(argv=None) -> int:
     if args.clean and state.exists():
         shutil.rmtree(state)
     state.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("SANDBOX_CLOCK_FILE") != str(clock_file(state)):
+        # Start again with the moved clock on: this process and every one it starts follow the file.
+        os.environ["SANDBOX_CLOCK_FILE"] = str(clock_file(state))
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(MOVED_CLOCK), os.environ.get("PYTHONPATH")]))
+        arguments = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--clean"]
+        os.execv(sys.executable, [sys.executable, "-m", "sandbox.run", *arguments])
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server: one line per AWS call
     sys.path.insert(0, str(ROOT))
