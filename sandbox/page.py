@@ -37,6 +37,7 @@ class SandboxPage:
         self.app_url, self.twilio, self.phone, self.store = app_url, twilio, phone, store
         self.log: list[dict] = []  # what the simulated phone sent and heard, newest first
         self.scheduler = None  # set by the runner: moves sandbox time and runs the sweep
+        self.mailbox_address = "complaints@sandbox.example"  # set by the runner: the institution's mailbox
         twilio.media[FAKE_RECORDING] = ("audio/x-wav", b"RIFF\x24\x00\x00\x00WAVEfmt sandbox recording")
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -48,6 +49,13 @@ class SandboxPage:
     def simulate_text(self, sender: str, body: str) -> None:
         reply = self.phone.text(sender, body)
         self.log.insert(0, {"what": f"SMS from {sender}", "sent": body, "heard": [reply or "(no reply)"]})
+
+    def simulate_email(self, sender: str, subject: str, body: str) -> None:
+        from sandbox.mailbox import compose, deliver
+
+        mailbox = self.mailbox_address
+        outcome = deliver(compose(sender, mailbox, subject, body), [mailbox])
+        self.log.insert(0, {"what": f"Email from {sender}", "sent": subject, "heard": [f"inbound_email: {outcome}"]})
 
     def simulate_call(self, caller: str, language_key: str, menu_key: str, words: str) -> None:
         said = self.phone.call(caller, language_key, menu_key, words, "https://api.twilio.com" + FAKE_RECORDING)
@@ -100,6 +108,11 @@ This page does not refresh itself; reload it to see new messages.</p>
 <label>Menu key (1-9, 0 other) <input name="menu" value="1"></label>
 <label>What you say (the transcript, English only) <textarea name="words">The teller was rude to me.</textarea></label>
 <button>Place call</button></form>
+<form method="post" action="/email"><b>Email the hotline</b>
+<label>From <input name="from" value="Li Na &lt;li.na@example.com&gt;"></label>
+<label>Subject <input name="subject" value="Card fee charged twice"></label>
+<label>Message <textarea name="body">My account was charged the annual card fee twice this month.</textarea></label>
+<button>Send email</button></form>
 <form method="post" action="/advance"><b>Move time on</b>
 (sandbox time: {e(f"{self.scheduler.now():%Y-%m-%d %H:%M} UTC") if self.scheduler else "?"})
 <label>Hours <input name="hours" value="6"></label><button>Advance and run the sweep</button></form>
@@ -165,6 +178,8 @@ td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
                         page.log.insert(
                             0, {"what": f"Time moved on {hours:g} hours", "sent": "", "heard": [f"sla_sweep: {result}"]}
                         )
+                    elif self.path == "/email":
+                        page.simulate_email(fields.get("from", ""), fields.get("subject", ""), fields.get("body", ""))
                     elif self.path == "/call":
                         page.simulate_call(
                             fields.get("from", ""),

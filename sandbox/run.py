@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Local stand-in credentials: not secrets, they open nothing outside this machine.
 TWILIO_SID, TWILIO_TOKEN = "AC" + "5a" * 16, "sandbox-auth-token"
-PORTS = {"app": 8000, "dynamodb": 8001, "twilio": 8002, "aws": 8003, "outbox": 8025}
+PORTS = {"app": 8000, "dynamodb": 8001, "twilio": 8002, "aws": 8003, "outbox": 8025, "smtp": 8026}
 
 
 def use_ports(base: int) -> None:
     """--port-base moves every port together (the sandbox's own test runs beside a live sandbox)."""
-    for offset, name in enumerate(("app", "dynamodb", "twilio", "aws", "outbox")):
+    for offset, name in enumerate(("app", "dynamodb", "twilio", "aws", "outbox", "smtp")):
         PORTS[name] = base + offset
 
 
@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     parser.add_argument("--institution", default="harbour-city-bank", help="config under infra/institutions/")
     parser.add_argument("--tick", type=float, default=60, help="seconds between scheduled sweeps")
     parser.add_argument("--state", type=Path, default=ROOT / ".sandbox", help="where the data is kept")
-    parser.add_argument("--port-base", type=int, help="use this port and the four after it")
+    parser.add_argument("--port-base", type=int, help="use this port and the five after it")
     args = parser.parse_args(argv)
     if args.port_base:
         use_ports(args.port_base)
@@ -165,8 +165,15 @@ def main(argv=None) -> int:
     )
     page = SandboxPage(PORTS["outbox"], app_url, twilio, phone, Stores(boto3.resource("dynamodb").Table(table)))
 
+    from sandbox.mailbox import SmtpPort
+
+    smtp = SmtpPort(
+        PORTS["smtp"], lambda sender, outcome: print(f"[smtp <- {sender}] inbound_email: {outcome}", flush=True)
+    )
+    smtp.start()
     scheduler = Scheduler(state, args.tick)
     page.scheduler = scheduler
+    page.mailbox_address = institution.channels.email_address or os.environ["MAIL_FROM"]
     threading.Thread(target=scheduler.run, daemon=True).start()
     seen_emails = 0
     print(
@@ -175,6 +182,7 @@ Sandbox for {institution.name.en} is running (data in {state}; --clean starts af
   complaint form     http://localhost:{PORTS["app"]}/complaints/new
   status lookup      http://localhost:{PORTS["app"]}/complaints/status
   outbound messages, a phone to text and call the hotline with: http://localhost:{PORTS["outbox"]}/
+  mail to the hotline (SMTP, as SES receives it): 127.0.0.1:{PORTS["smtp"]}
 Press Ctrl-C to stop.
 """,
         flush=True,
@@ -198,6 +206,7 @@ Press Ctrl-C to stop.
         if app.poll() is None:
             app.terminate()
         page.shutdown()
+        smtp.stop()
         twilio.stop()
         aws.stop()
         dynamodb.stop()

@@ -40,6 +40,27 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         assert reference in messages["sms"][0]["body"] and reference in messages["email"][0]["subject"]
         assert reference in requests.get(outbox).text
 
+        # The mailbox: mail sent to the local SMTP port is received as SES would and filed by inbound_email.
+        import smtplib
+        from email.message import EmailMessage
+
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = "Wang Fang <wang.fang@example.com>", "complaints@x.example", "ATM"
+        mail.set_content("Sandbox mail: the ATM at Pier Road kept my card and nobody helped.")
+        with smtplib.SMTP("127.0.0.1", base + 5, timeout=30) as smtp:
+            smtp.send_message(mail)
+        requests.post(
+            f"{outbox}/email",
+            data={"from": "li.na@example.com", "subject": "Fee", "body": "Sandbox form mail: fee charged twice"},
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(requests.get(f"{outbox}/messages.json").json()["email"]) < 3:
+            time.sleep(0.5)
+        emails = requests.get(f"{outbox}/messages.json").json()["email"]
+        assert {"wang.fang@example.com", "li.na@example.com"} <= {e["to"] for e in emails}  # both acknowledged
+        [mailed] = find_references(next(e["subject"] for e in emails if e["to"] == "wang.fang@example.com"))
+        assert "the ATM at Pier Road kept my card" in requests.get(f"{outbox}/case", params={"ref": mailed}).text
+
         # The page's phone: a signed text and a signed call walk through the real webhooks.
         requests.post(f"{outbox}/sms", data={"from": "+8613800138031", "body": "Sandbox text: fee charged twice"})
         requests.post(
