@@ -11,13 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 FAKE_RECORDING = "/2010-04-01/Accounts/sandbox/Recordings/RE-sandbox-recording"
+RESTORED_EMAILS: list[dict] = []  # sent before the last restart (sandbox/keep.py)
 
 
 def sent_emails() -> list[dict]:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    emails = []
+    emails = list(RESTORED_EMAILS)
     for message in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages:
         parsed = message_from_string(getattr(message, "raw_data", ""), policy=policy.default)
         body = parsed.get_body(("plain",))
@@ -131,12 +132,28 @@ This page does not refresh itself; reload it to see new messages.</p>
             f"<td>{e(ev.text or '')}</td><td>{'public' if ev.public else ''}</td></tr>"
             for ev in self.store.cases.timeline(reference)
         )
+        files = " ".join(f'<a href="/file?location={e(a.location)}">{e(a.name)}</a>' for a in case.attachments)
         return f"""<!doctype html><meta charset="utf-8"><title>{e(reference)}</title>
 <style>body{{font-family:system-ui;margin:1rem}}
 td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
 <p><a href="/">&larr; sandbox</a></p><h1>{e(reference)}</h1>
+<p>Files: {files or "none"}</p>
 <pre>{e(json.dumps(case.model_dump(mode="json"), ensure_ascii=False, indent=2))}</pre>
 <h2>Timeline</h2><table>{events}</table>""".encode()
+
+    def stored_file(self, location: str) -> tuple[str, bytes] | None:
+        import os
+
+        import boto3
+
+        bucket = os.environ["MAIL_BUCKET"]
+        if not location.startswith(f"s3://{bucket}/"):
+            return None
+        try:
+            stored = boto3.client("s3").get_object(Bucket=bucket, Key=location.removeprefix(f"s3://{bucket}/"))
+        except Exception:  # noqa: BLE001 - missing or unreadable: not found
+            return None
+        return stored.get("ContentType", "application/octet-stream"), stored["Body"].read()
 
     def _handler(self):
         page = self
@@ -160,6 +177,11 @@ td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
                     return self._send(200, json.dumps(document, ensure_ascii=False).encode(), "application/json")
                 if url.path == "/case":
                     return self._send(200, page.case(parse_qs(url.query).get("ref", [""])[0]))
+                if url.path == "/file":  # a stored recording, picture, attachment or raw mail
+                    found = page.stored_file(parse_qs(url.query).get("location", [""])[0])
+                    if found is None:
+                        return self._send(404, b"no such file in the sandbox bucket", "text/plain")
+                    return self._send(200, found[1], found[0])
                 self._send(200, page.home())
 
             def do_POST(self):

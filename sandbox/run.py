@@ -171,11 +171,15 @@ def main(argv=None) -> int:
         PORTS["smtp"], lambda sender, outcome: print(f"[smtp <- {sender}] inbound_email: {outcome}", flush=True)
     )
     smtp.start()
+    from sandbox.keep import Keeper
+
+    keeper = Keeper(state, twilio, page)
+    keeper.restore()
     scheduler = Scheduler(state, args.tick)
     page.scheduler = scheduler
     page.mailbox_address = institution.channels.email_address or os.environ["MAIL_FROM"]
     threading.Thread(target=scheduler.run, daemon=True).start()
-    seen_emails = 0
+    seen_emails = len(sent_emails())  # those restored were printed before the restart
     print(
         f"""
 Sandbox for {institution.name.en} is running (data in {state}; --clean starts afresh):
@@ -192,9 +196,13 @@ Press Ctrl-C to stop.
         cwd=ROOT,
         env=os.environ.copy(),
     )
+    last_saved = time.monotonic()
     try:
         while app.poll() is None:
             time.sleep(1)
+            if time.monotonic() - last_saved > 5:
+                keeper.save()
+                last_saved = time.monotonic()
             emails = sent_emails()
             for email in emails[seen_emails:]:
                 print(f"[email -> {email['to']}] {email['subject']}", flush=True)
@@ -203,6 +211,7 @@ Press Ctrl-C to stop.
         pass
     finally:
         scheduler.stop.set()
+        keeper.save()
         if app.poll() is None:
             app.terminate()
         page.shutdown()

@@ -1,6 +1,7 @@
 """The README's first command: the sandbox serves the form, a complaint filed there is
 acknowledged on the outbox page, and the data survives a restart."""
 
+import html
 import re
 import subprocess
 import sys
@@ -118,5 +119,16 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         wait_for(f"{app}/complaints/new")
         lookup = requests.post(f"{app}/complaints/status?lang=en", data={"ref": reference, "contact": "13800138030"})
         assert lookup.status_code == 200 and reference in lookup.text
+        # Everything else survived too: the stored files (raw mail, the Chinese call's recording) and the
+        # outbound log (texts, emails, what the page's phone heard).
+        for kept in (mailed, zh_reference):
+            case_page = requests.get(f"{outbox}/case", params={"ref": kept}).text
+            locations = re.findall(r'href="/file\?location=([^"]+)"', case_page)
+            assert locations, case_page
+            for location in locations:
+                assert requests.get(f"{outbox}/file", params={"location": html.unescape(location)}).content
+        after = requests.get(f"{outbox}/messages.json").json()
+        assert reference in after["sms"][0]["body"] and any(e["to"] == "wang.fang@example.com" for e in after["email"])
+        assert any("Sandbox text" in entry["sent"] for entry in after["phone"])
     finally:
         stop_sandbox(again)
