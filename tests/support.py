@@ -88,9 +88,14 @@ def start_sandbox(state, base):
     )
 
 
-def wait_for(url, timeout=90):
+def wait_for(url, timeout=120, process=None):
+    """Until `url` answers 200; a sandbox `process` that exits first fails at once, with its output."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(
+                f"the sandbox exited ({process.returncode}) before {url} came up:\n{process.communicate()[0]}"
+            )
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return

@@ -20,7 +20,7 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
     app, outbox = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 4}"
     sandbox = start_sandbox(tmp_path, base)
     try:
-        wait_for(f"{app}/complaints/new")
+        wait_for(f"{app}/complaints/new", process=sandbox)
         form = requests.get(f"{app}/complaints/new?lang=en").text
         token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
         filed = requests.post(
@@ -116,7 +116,7 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
 
     again = start_sandbox(tmp_path, base)
     try:
-        wait_for(f"{app}/complaints/new")
+        wait_for(f"{app}/complaints/new", process=again)
         lookup = requests.post(f"{app}/complaints/status?lang=en", data={"ref": reference, "contact": "13800138030"})
         assert lookup.status_code == 200 and reference in lookup.text
         # Everything else survived too: the stored files (raw mail, the Chinese call's recording) and the

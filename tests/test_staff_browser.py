@@ -40,7 +40,7 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     sandbox = start_sandbox(tmp_path, base)
     try:
-        wait_for(f"{app}/complaints/new")
+        wait_for(f"{app}/complaints/new", process=sandbox)
         filed = requests.post(
             f"{app}/api/complaints",
             json={
