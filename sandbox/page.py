@@ -39,6 +39,7 @@ class SandboxPage:
         self.log: list[dict] = []  # what the simulated phone sent and heard, newest first
         self.scheduler = None  # set by the runner: moves sandbox time and runs the sweep
         self.mailbox_address = "complaints@sandbox.example"  # set by the runner: the institution's mailbox
+        self.institution = None  # set by the runner
         twilio.media[FAKE_RECORDING] = ("audio/x-wav", b"RIFF\x24\x00\x00\x00WAVEfmt sandbox recording")
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -82,13 +83,13 @@ class SandboxPage:
             for entry in self.log[:20]
         )
         rows = [
-            f"<tr><td>{e(m['date_created'])}</td><td>SMS</td><td>{e(m['to'])}</td>"
-            f"<td>{_link_references(e(m['body']))}</td><td>{e(m['status'])}</td></tr>"
+            f"<tr><td>{e(m['date_created'])}</td><td>SMS</td><td>{e(self._who(m['to']))}</td>"
+            f"<td>{_link_references(e(m['body']))}</td><td>{e(m['status'])}</td><td>{e(self._cost(m))}</td></tr>"
             for m in reversed(self.twilio.messages)
         ]
         rows += [
             f"<tr><td></td><td>Email</td><td>{e(str(m['to']))}</td><td><b>{_link_references(e(str(m['subject'])))}"
-            f"</b><br>{e(m['body'])}</td><td>sent</td></tr>"
+            f"</b><br>{e(m['body'])}</td><td>sent</td><td></td></tr>"
             for m in reversed(sent_emails())
         ]
         return f"""<!doctype html><meta charset="utf-8"><title>Sandbox</title>
@@ -96,9 +97,14 @@ class SandboxPage:
 vertical-align:top;white-space:pre-wrap}}form{{display:inline-block;vertical-align:top;margin:0 1rem 1rem 0;
 padding:.8rem;background:#f3f4f6;border-radius:.4rem}}
 input,textarea{{display:block;margin:.2rem 0 .6rem;width:18rem}}</style>
+<script>// refresh every 5 s, except while something is being typed
+setInterval(function () {{ var a = document.activeElement;
+  if (!a || !/^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) {{ location.reload(); }} }}, 5000);</script>
 <h1>Sandbox</h1>
 <p>Complaint form: <a href="{self.app_url}/complaints/new">{self.app_url}/complaints/new</a>.
-This page does not refresh itself; reload it to see new messages.</p>
+This page refreshes itself every 5 seconds (not while you type); the same in JSON:
+<a href="/messages.json">/messages.json</a>.</p>
+{self._staff_table()}
 <form method="post" action="/sms"><b>Text the hotline</b>
 <label>From <input name="from" value="+8613800138000"></label>
 <label>Message <textarea name="body">The ATM at Pier Road kept my card</textarea></label>
@@ -119,8 +125,39 @@ This page does not refresh itself; reload it to see new messages.</p>
 <label>Hours <input name="hours" value="6"></label><button>Advance and run the sweep</button></form>
 <h2>The phone heard</h2><ol>{log or "<li>Nothing yet.</li>"}</ol>
 <h2>Outbound messages</h2><p>Numbers ending in 9999 report "undelivered", to watch retries.</p>
-<table><tr><th>When (UTC)</th><th>Channel</th><th>To</th><th>Message</th><th>Status</th></tr>
+<table><tr><th>When (UTC)</th><th>Channel</th><th>To</th><th>Message</th><th>Status</th><th>Segments, cost</th></tr>
 {"".join(rows)}</table>""".encode()
+
+    def _who(self, phone: str) -> str:
+        member = next((m for m in self.institution.staff if m.phone == phone), None) if self.institution else None
+        return f"{phone} ({member.name})" if member else phone
+
+    def _cost(self, message: dict) -> str:
+        from chalicelib.notify.segments import encoding, segments
+
+        count = segments(message["body"])
+        price = self.institution.channels.sms_price(message["to"]) if self.institution else None
+        cost = f", {price.currency} {count * price.per_segment:.4f}" if price else ""
+        return f"{count} x {encoding(message['body'])}{cost}"
+
+    def _staff_table(self) -> str:
+        """The example staff and their numbers: text from these to use reply codes."""
+        if self.institution is None or not self.institution.staff:
+            return ""
+        e = html.escape
+        roles = {}
+        for level in self.institution.escalation.chain if self.institution.escalation else []:
+            for staff_id in (level.primary, level.backup, *(duty.staff for duty in level.on_duty)):
+                roles.setdefault(staff_id, level.name.en)
+        rows = "".join(
+            f"<tr><td>{e(m.name)}</td><td>{e(m.id)}</td><td>{e(m.phone or '')}</td>"
+            f"<td>{e(roles.get(m.id, ''))}</td></tr>"
+            for m in self.institution.staff
+        )
+        return (
+            "<details><summary>The example staff (text the hotline from their numbers to use reply codes)</summary>"
+            f"<table><tr><th>Name</th><th>Id</th><th>Phone</th><th>Role</th></tr>{rows}</table></details>"
+        )
 
     def case(self, reference: str) -> bytes:
         e = html.escape
@@ -175,6 +212,11 @@ td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
                 if url.path == "/messages.json":
                     document = {"sms": page.twilio.messages, "email": sent_emails(), "phone": page.log}
                     return self._send(200, json.dumps(document, ensure_ascii=False).encode(), "application/json")
+                if url.path == "/clock.json":
+                    now = page.scheduler.now() if page.scheduler else None
+                    offset = page.scheduler.offset.total_seconds() if page.scheduler else 0
+                    document = {"now": now.isoformat() if now else None, "offset_seconds": offset}
+                    return self._send(200, json.dumps(document).encode(), "application/json")
                 if url.path == "/case":
                     return self._send(200, page.case(parse_qs(url.query).get("ref", [""])[0]))
                 if url.path == "/file":  # a stored recording, picture, attachment or raw mail

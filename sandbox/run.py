@@ -178,6 +178,8 @@ def main(argv=None) -> int:
     scheduler = Scheduler(state, args.tick)
     page.scheduler = scheduler
     page.mailbox_address = institution.channels.email_address or os.environ["MAIL_FROM"]
+    page.institution = institution
+    (state / "ports.json").write_text(json.dumps(PORTS))  # where `python -m sandbox.clock` finds it
     threading.Thread(target=scheduler.run, daemon=True).start()
     seen_emails = len(sent_emails())  # those restored were printed before the restart
     print(

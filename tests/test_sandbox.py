@@ -39,7 +39,10 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
             messages = requests.get(f"{outbox}/messages.json").json()
             time.sleep(0.5)
         assert reference in messages["sms"][0]["body"] and reference in messages["email"][0]["subject"]
-        assert reference in requests.get(outbox).text
+        home = requests.get(outbox).text
+        assert reference in home and "refreshes itself" in home
+        assert "陈静" in home and "+8613911110001" in home  # the example staff and their numbers
+        assert re.search(r"<td>\d x (GSM-7|UCS-2), USD \d+\.\d{4}</td>", home)  # each text's segments and cost
 
         # The mailbox: mail sent to the local SMTP port is received as SES would and filed by inbound_email.
         import smtplib
@@ -101,6 +104,23 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         )
         assert moved.returncode == 0, moved.stderr
         assert "'alerts_recorded'" in moved.stdout
+        # Without options it finds the running sandbox from its state folder; elsewhere it says what to pass.
+        asked = subprocess.run(
+            [sys.executable, "-m", "sandbox.clock", "--state", str(tmp_path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert asked.returncode == 0 and "(moved on 36 hours)" in asked.stdout, asked.stderr
+        lost = subprocess.run(
+            [sys.executable, "-m", "sandbox.clock", "--port-base", str(base + 10)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert lost.returncode == 1 and "--port-base N" in lost.stderr
         staff_texts = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110003"]
         assert staff_texts and reference in " ".join(m["body"] for m in staff_texts)
         # One clock: the staff page (served by `chalice local`, another process) sees the moved time too.
