@@ -127,3 +127,21 @@ def prepare_table(client, resource, name: str, institution) -> "Stores":
     store.config.put(json.loads(institution.model_dump_json()))
     context.reset()
     return store
+
+
+def open_case(institution, reference: str, received, number: int = 0):
+    """An open web case as intake would leave it (clocks and chain from the institution), built
+    directly: for tests that seed many cases without the intake path."""
+    from chalicelib.model.case import Case, Complainant
+    from chalicelib.sla.deadlines import opening_clocks
+    from chalicelib.sla.escalation import chain_snapshot
+
+    return Case(
+        reference=reference,
+        channel="web",
+        description=f"complaint {number}",
+        received_at=received,
+        complainant=Complainant(language="zh"),
+        clocks=opening_clocks(institution, received),
+        chain=chain_snapshot(institution),
+    )

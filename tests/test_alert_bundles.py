@@ -5,11 +5,9 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from chalicelib.model.case import Case, Complainant
 from chalicelib.notify.segments import segments
-from chalicelib.sla.deadlines import opening_clocks
-from chalicelib.sla.escalation import chain_snapshot
 from chalicelib.sla.plan import next_due, plan
+from support import open_case
 
 HANDLER = "+8613911110001"
 RECEIVED = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai, three weeks back
@@ -34,19 +32,10 @@ def test_forty_due_steps_over_twelve_cases_reach_the_handler_as_one_text_countin
     from chalicelib.sla.sweep import run_sweep
 
     institution = _handler_only(institution)
-    clocks, chain = opening_clocks(institution, RECEIVED), chain_snapshot(institution)
     references = [f"HCB-2611B{number:05d}" for number in range(12)]
     due_steps = 0
     for number, reference in enumerate(references):
-        case = Case(
-            reference=reference,
-            channel="web",
-            description=f"complaint {number}",
-            received_at=RECEIVED,
-            complainant=Complainant(language="zh"),
-            clocks=clocks,
-            chain=chain,
-        )
+        case = open_case(institution, reference, RECEIVED, number)
         due = [step.key for step in plan(case, institution, NOW).due]
         left = 4 if number < 4 else 3  # 4 x 4 + 8 x 3 = 40 steps still to send
         case = case.model_copy(update={"fired": due[left:]})

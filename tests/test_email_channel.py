@@ -171,22 +171,22 @@ def test_forwarded_complaint_keeps_the_forwarded_words(mailbox, moto_store):
     assert "Forwarded message" in case.description
 
 
-def _stored_message(media_bucket, attachment):
+def _forwarded(case, media_bucket):
+    """The case's one forwarded message as stored, and its content read back as a message."""
     from email import message_from_bytes, policy
 
+    [attachment] = [
+        a for a in case.attachments if a.content_type == "message/rfc822" and a.name != "original-message.eml"
+    ]
     key = attachment.location.removeprefix(f"s3://{media_bucket}/")
-    return message_from_bytes(
-        boto3.client("s3").get_object(Bucket=media_bucket, Key=key)["Body"].read(), policy=policy.default
-    )
+    body = boto3.client("s3").get_object(Bucket=media_bucket, Key=key)["Body"].read()
+    return attachment, message_from_bytes(body, policy=policy.default)
 
 
 def test_a_message_forwarded_inline_is_kept_whole_and_its_sender_is_on_the_case(mailbox, moto_store, media_bucket):
     case = _only_case(moto_store, mailbox("08_forwarded_complaint"))
-    [forwarded] = [
-        a for a in case.attachments if a.content_type == "message/rfc822" and a.name != "original-message.eml"
-    ]
+    forwarded, inner = _forwarded(case, media_bucket)
     assert forwarded.name == "customer complaint.eml"
-    inner = _stored_message(media_bucket, forwarded)
     assert inner["From"] == "Counter intake <counter.pierroad@harbourcitybank.example>"
     assert inner["Date"] == "Mon, 23 Nov 2026 at 10:05" and inner["Subject"] == "customer complaint"
     assert "safe deposit box was opened" in inner.get_content()
@@ -208,11 +208,8 @@ def test_a_message_forwarded_as_an_attachment_is_kept_with_its_own_headers(mailb
         b"See the customer's mail attached.\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" + original + b"--b--\r\n"
     )
     case = _only_case(moto_store, mailbox(raw=raw))
-    [forwarded] = [
-        a for a in case.attachments if a.content_type == "message/rfc822" and a.name != "original-message.eml"
-    ]
+    forwarded, inner = _forwarded(case, media_bucket)
     assert forwarded.name == "卡被吞.eml"
-    inner = _stored_message(media_bucket, forwarded)
     assert inner["From"] == "刘女士 <liu.customer@example.net>"
     assert inner["Date"] == "Sun, 22 Nov 2026 20:15:00 +0800" and inner["Subject"] == "卡被吞"
     assert "ATM吞了我的卡" in case.description

@@ -6,11 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import boto3
 
-from chalicelib.model.case import Case, Complainant
-from chalicelib.sla.deadlines import opening_clocks
-from chalicelib.sla.escalation import chain_snapshot
 from chalicelib.sla.plan import next_due
 from chalicelib.store.stores import Stores
+from support import open_case
 
 RECEIVED = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
 CASES = 1000
@@ -19,18 +17,9 @@ CASES = 1000
 def seed_open_cases(store: Stores, institution, count: int, received: datetime, prefix: str = "HCB-2611") -> None:
     """Open cases written straight into the table in batches (the intake path is not what is
     measured here), each in the due index at its first alert step."""
-    clocks, chain = opening_clocks(institution, received), chain_snapshot(institution)
     with store.table.batch_writer() as batch:
         for number in range(count):
-            case = Case(
-                reference=f"{prefix}{number:06d}",
-                channel="web",
-                description=f"complaint {number}",
-                received_at=received,
-                complainant=Complainant(language="zh"),
-                clocks=clocks,
-                chain=chain,
-            )
+            case = open_case(institution, f"{prefix}{number:06d}", received, number)
             batch.put_item(Item=store.cases.item(case, next_due(case, institution)))
 
 
