@@ -2,6 +2,8 @@
 
 .venv/bin/python -m sandbox.clock                 what time it is in the running sandbox
 .venv/bin/python -m sandbox.clock advance 6h      (or 2d, 90m)
+.venv/bin/python -m sandbox.clock set 2026-11-23T10:00+08:00
+.venv/bin/python -m sandbox.clock reset           back to the machine's time (the data stays)
 
 The running sandbox is found from the ports it wrote to its state folder (.sandbox/ports.json);
 pass --state DIR or --port-base N as given to the sandbox when it runs elsewhere.
@@ -46,12 +48,15 @@ def main(argv=None) -> int:
     if not argv:
         print(f"sandbox time {clock['now']} (moved on {clock['offset_seconds'] / 3600:g} hours)")
         return 0
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([mhd])", argv[1]) if len(argv) == 2 and argv[0] == "advance" else None
-    if not match:
-        print(__doc__, file=sys.stderr)
-        return 2
-    hours = float(match.group(1)) * {"m": 1 / 60, "h": 1, "d": 24}[match.group(2)]
-    response = requests.post(f"{page}/advance", data={"hours": str(hours)}, allow_redirects=False, timeout=60)
+    if argv in (["reset"],) or (len(argv) == 2 and argv[0] == "set"):
+        response = requests.post(f"{page}/clock", data={"to": argv[1] if len(argv) == 2 else ""}, timeout=60)
+    else:
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)([mhd])", argv[1]) if len(argv) == 2 and argv[0] == "advance" else None
+        if not match:
+            print(__doc__, file=sys.stderr)
+            return 2
+        hours = float(match.group(1)) * {"m": 1 / 60, "h": 1, "d": 24}[match.group(2)]
+        response = requests.post(f"{page}/advance", data={"hours": str(hours)}, allow_redirects=False, timeout=60)
     if response.status_code not in (200, 303):
         print(f"the sandbox answered {response.status_code}", file=sys.stderr)
         return 1

@@ -242,6 +242,16 @@ td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
                         page.log.insert(
                             0, {"what": f"Time moved on {hours:g} hours", "sent": "", "heard": [f"sla_sweep: {result}"]}
                         )
+                    elif self.path == "/clock":  # set (an ISO time) or reset (empty) sandbox time
+                        from datetime import datetime
+
+                        moment = fields.get("to", "").strip()
+                        target = datetime.fromisoformat(moment) if moment else None
+                        if target is not None and target.tzinfo is None:
+                            raise ValueError(f"{moment}: give the zone, e.g. 2026-11-23T10:00+08:00")
+                        result = page.scheduler.set_to(target)
+                        heard = [f"sla_sweep: {result}"]
+                        page.log.insert(0, {"what": f"Time set to {moment or 'now'}", "sent": "", "heard": heard})
                     elif self.path == "/email":
                         page.simulate_email(fields.get("from", ""), fields.get("subject", ""), fields.get("body", ""))
                     elif self.path == "/call":

@@ -86,13 +86,25 @@ class Scheduler:
         return result
 
     def advance(self, by: timedelta) -> dict:
+        return self._move_to_offset(self.offset + by, f"time moved on by {by}")
+
+    def set_to(self, moment) -> dict:
+        """Sandbox time jumps to `moment` (a zone-aware datetime); None: back to the machine's time.
+        The data stays; see the README for what reads oddly when time goes backwards."""
+        import sitecustomize
+
+        hatch = sitecustomize.real_time()
+        offset = timedelta(0) if moment is None else timedelta(seconds=moment.timestamp() - hatch)
+        return self._move_to_offset(offset, "time reset to now" if moment is None else f"time set to {moment}")
+
+    def _move_to_offset(self, offset: timedelta, what: str) -> dict:
         import sitecustomize  # sandbox/moved_clock's, on this process's path since start-up
 
-        self.offset += by
+        self.offset = offset
         self.path.write_text(str(self.offset.total_seconds()))
         sitecustomize.refresh(str(self.path))
         time.sleep(0.5)  # the other processes follow the file within a tenth of a second
-        print(f"[scheduler] time moved on by {by}; sandbox time is now {self.now():%Y-%m-%d %H:%M} UTC", flush=True)
+        print(f"[scheduler] {what}; sandbox time is now {self.now():%Y-%m-%d %H:%M} UTC", flush=True)
         return self.sweep()
 
     def run(self) -> None:

@@ -152,3 +152,50 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         assert any("Sandbox text" in entry["sent"] for entry in after["phone"])
     finally:
         stop_sandbox(again)
+
+
+def _clock(tmp_path, *arguments):
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox.clock", "--state", str(tmp_path), *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_one_clock_from_a_known_time_for_pages_links_and_alerts_then_back_to_now(tmp_path):
+    """Monday 23 Nov 2026 10:00 in Shanghai, 36 hours on: Tuesday 22:00. Worked by hand: the
+    acknowledgement (24 h) was due Tuesday 10:00; the response (3 working days after Monday) is due
+    at the close of Thursday 26 Nov, 17:30, so 1 day 19 hours 30 minutes are left, shown as "1d 19h"."""
+    from sandbox.dynamodb_local import free_port
+
+    base = 20000 + free_port() % 20000
+    app, outbox = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 4}"
+    sandbox = start_sandbox(tmp_path, base)
+    try:
+        wait_for(f"{app}/complaints/new", process=sandbox)
+        assert _clock(tmp_path, "set", "2026-11-23T10:00:00+08:00").returncode == 0
+        filed = requests.post(
+            f"{app}/api/complaints",
+            json={"description": "Sandbox: the app charged me twice", "phone": "+8613800138040", "language": "en"},
+        )
+        reference = filed.json()["reference"]
+        assert filed.json()["received_at"].startswith("2026-11-23T02:00")  # the app saw the set time
+        assert _clock(tmp_path, "advance", "36h").returncode == 0
+        assert "sandbox time: 2026-11-24 14:0" in requests.get(outbox).text  # 22:00 in Shanghai
+        [alert] = [
+            m["body"] for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110003"
+        ]
+        assert re.search(rf"{reference}确认已超时12小时(1分)?（期限11月24日10:00）", alert), alert
+        staff_page = requests.get(re.search(r"http://\S+/s/[\w-]{22}", alert).group(0) + "?lang=en").text
+        assert "response: Thu 26 Nov 2026 17:30 (1d 19h left)" in staff_page
+        assert re.search(r"acknowledgement: Tue 24 Nov 2026 10:00 \(overdue by 12h( 1min)?\)", staff_page)
+
+        # Back to the machine's time: the data stays.
+        assert _clock(tmp_path, "reset").returncode == 0
+        assert abs(requests.get(f"{outbox}/clock.json").json()["offset_seconds"]) < 5
+        lookup = requests.post(f"{app}/complaints/status?lang=en", data={"ref": reference, "contact": "13800138040"})
+        assert lookup.status_code == 200 and reference in lookup.text
+    finally:
+        stop_sandbox(sandbox)

@@ -21,6 +21,14 @@ def _read(path: str) -> float:
         return 0.0
 
 
+def real_time() -> float:
+    """The machine's own time, whatever this process's clock says."""
+    import time_machine
+
+    hatch = time_machine.escape_hatch
+    return hatch.time.time() if hatch.is_travelling() else time.time()
+
+
 def refresh(path: str) -> None:
     """Moves this process's clock to the machine's time plus the file's offset, if it changed."""
     import time_machine
@@ -28,8 +36,7 @@ def refresh(path: str) -> None:
     offset = _read(path)
     if offset == _state["offset"]:
         return
-    hatch = time_machine.escape_hatch
-    destination = (hatch.time.time() if hatch.is_travelling() else time.time()) + offset
+    destination = real_time() + offset
     if _state["coordinates"] is None:
         _state["coordinates"] = time_machine.travel(destination, tick=True).start()
     else:
