@@ -99,14 +99,15 @@ def api_submit(deps: Dependencies, request, now: datetime) -> Response:
         )
     complaint = submission.to_new_complaint("api", institution.default_language, institution.default_language)
     via = [Event(at=now, actor=f"api:{client.name}", kind="received_from_client")] if client else []
+    digest = _body_digest(data)
     filed = file_complaint(
         deps,
         complaint,
         now,
-        once=Once(f"api:{client.name}" if client else "api", key, _body_digest(data)) if key else None,
+        once=Once(f"api:{client.name}" if client else "api", key, digest) if key else None,
         extra_events=via,
     )
-    if filed.replayed and filed.reply and filed.reply != _body_digest(data):
+    if filed.replayed and filed.reply and filed.reply != digest:
         return refusal(
             422,
             "idempotency_key_reused",

@@ -55,9 +55,6 @@ class ParsedEmail:
     forwarded_from: tuple[str, str] | None = None  # (name, address) of a forwarded message's sender
 
 
-_FORWARD = FORWARD
-
-
 def parse(raw: bytes) -> ParsedEmail:
     message = _recover_boundary(message_from_bytes(raw, policy=policy.default), raw)
     problems = [f"MIME defect: {type(defect).__name__}" for defect in message.defects][:5]
@@ -83,7 +80,7 @@ def parse(raw: bytes) -> ParsedEmail:
             attachments.append(Part(filename or f"part-{len(attachments) + 1}", kind, payload, disposition == "inline"))
     full_text = "\n\n".join(t for t in (plain or html) if t.strip()).strip()
     sender_name, sender = _sender(message)
-    forwarded = bool(_FORWARD.search(_header(message, "Subject")) or _FORWARD.search(full_text))
+    forwarded = bool(FORWARD.search(_header(message, "Subject")) or FORWARD.search(full_text))
     inline = inline_forward(full_text) if forwarded and not forwarded_messages else None
     if inline is not None:  # forwarded in the body: the forwarded message, rebuilt, is kept as a message too
         forwarded_messages.append(inline)

@@ -18,10 +18,16 @@ def encoding(text: str) -> Literal["GSM-7", "UCS-2"]:
     return "GSM-7" if all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in text) else "UCS-2"
 
 
+def _cost(character: str, gsm: bool) -> int:
+    """Units one character takes: GSM-7 extension characters and UCS-2 surrogate pairs take two."""
+    if gsm:
+        return 2 if character in _GSM_EXTENDED else 1
+    return 2 if ord(character) > 0xFFFF else 1
+
+
 def units(text: str) -> int:
-    if encoding(text) == "GSM-7":
-        return sum(2 if ch in _GSM_EXTENDED else 1 for ch in text)
-    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    gsm = encoding(text) == "GSM-7"
+    return sum(_cost(ch, gsm) for ch in text)
 
 
 def segments(text: str) -> int:
@@ -42,13 +48,14 @@ def numbered_texts(body: str, most: int = MAX_NUMBERED_TEXTS) -> list[str] | Non
     `most` of them."""
     if segments(body) <= 1:
         return [body]
-    limit = 160 if encoding(body) == "GSM-7" else 70
+    gsm = encoding(body) == "GSM-7"
+    limit = 160 if gsm else 70
     for count in range(2, most + 1):
         parts, rest = [], body
         for number in range(1, count + 1):
             prefix = f"({number}/{count}) "
             room = limit - units(prefix)
-            take = _fitting(rest, room)
+            take = _fitting(rest, room, gsm)
             if take < len(rest):
                 breaks = [i + 1 for i in range(max(take - 20, 1), take) if rest[i] in " ，。；、,.;!?！？\n"]
                 take = breaks[-1] if breaks else take
@@ -61,11 +68,11 @@ def numbered_texts(body: str, most: int = MAX_NUMBERED_TEXTS) -> list[str] | Non
     return None
 
 
-def _fitting(text: str, room: int) -> int:
-    """How many leading characters of `text` fit in `room` units of its encoding."""
+def _fitting(text: str, room: int, gsm: bool) -> int:
+    """How many leading characters of `text` fit in `room` units of the body's encoding."""
     used = 0
     for index, character in enumerate(text):
-        used += units(character) if encoding(text) == "GSM-7" else (2 if ord(character) > 0xFFFF else 1)
+        used += _cost(character, gsm)
         if used > room:
             return index
     return len(text)

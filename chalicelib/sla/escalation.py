@@ -11,6 +11,7 @@ staff's quiet hours wait for their end; severe cases alert at once, at any hour.
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from chalicelib.model.calendar import local_to_utc
 from chalicelib.model.case import Case, ChainMember, Clock, Person
@@ -103,7 +104,7 @@ def pending_steps(case: Case, institution: Institution) -> list[Step]:
     steps = [step for step in steps if step.key not in fired]
     if not alerts_at_once(case, institution):
         quiet = institution.escalation.quiet_hours
-        zone = institution.calendar.work_calendar().zone
+        zone = ZoneInfo(institution.calendar.timezone)  # cached by zoneinfo; no calendar built per case
         steps = [replace(step, at=after_quiet_hours(step.at, quiet, zone)) for step in steps]
     return sorted(steps, key=lambda step: step.at)
 

@@ -27,14 +27,15 @@ def explain_delay(
     deps: Dependencies,
     reference: str,
     actor: str,
-    clock_name: str,
+    clock_name: str | None,
     days: int,
     reason: str,
     now: datetime,
     expected_version: int | None = None,
 ) -> Case:
     """Records why a clock was missed and when it is now expected: the close of the `days`th working
-    day after today. Refused for a clock that is not late, or was explained already (told once)."""
+    day after today. `clock_name` None: the earliest missed clock (a reply code names none).
+    Refused for a clock that is not late, or was explained already (told once)."""
     institution = deps.institution
     case = _load(deps.store, reference, expected_version)
     reason = reason.strip()
@@ -42,7 +43,12 @@ def explain_delay(
         raise Refused("delay_needs_reason", most=MAX_REASON)
     if not 1 <= days <= MAX_DAYS:
         raise Refused("delay_days_out_of_range", most=MAX_DAYS)
-    missed = {clock.name: clock for clock in missed_clocks(case, now)}
+    late = missed_clocks(case, now)
+    if clock_name is None:
+        if not late:
+            raise Refused("delay_none_missed")
+        clock_name = late[0].name
+    missed = {clock.name: clock for clock in late}
     if clock_name not in {clock.name for clock in case.clocks}:
         raise Refused("delay_needs_clock")
     if clock_name not in missed:

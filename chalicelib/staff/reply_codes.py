@@ -72,12 +72,8 @@ def _explain(deps: Dependencies, reference: str, actor: str, words: str, now: da
     found = _DAYS_AND_REASON.match(unicodedata.normalize("NFKC", words))
     if found is None:
         raise Refused("delay_days_out_of_range", most=case_actions.MAX_DELAY_DAYS)
-    case = deps.store.cases.get(reference)
-    missed = case_actions.missed_clocks(case, now) if case else []
-    if not missed:
-        raise Refused("delay_none_missed")
     reason = _as_typed(words, len(unicodedata.normalize("NFKC", words)) - len(found.group(2)))
-    case_actions.explain_delay(deps, reference, actor, missed[0].name, int(found.group(1)), reason, now)
+    case_actions.explain_delay(deps, reference, actor, None, int(found.group(1)), reason, now)
 
 
 def _as_typed(body: str, start: int) -> str:
