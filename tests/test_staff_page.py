@@ -44,6 +44,18 @@ def _post(client, path, **fields):
     return client.http.post(path + "?lang=en", headers=FORM_HEADERS, body=urlencode(fields))
 
 
+def _act(client, path, **fields):
+    """An action from the page as it stands now: its CSRF token and version, then the POST."""
+    return _post(client, path, **fields, **_form(client.http.get(path).body.decode()))
+
+
+def _status_page(client, reference) -> str:
+    """What the complainant sees when they look the case up."""
+    return client.http.post(
+        "/complaints/status?lang=en", headers=FORM_HEADERS, body=urlencode({"ref": reference, "contact": COMPLAINANT})
+    ).body.decode()
+
+
 def test_the_page_shows_the_case_its_deadlines_and_escapes_what_the_complainant_wrote(client, moto_store, case_link):
     with time_machine.travel(MONDAY_10, tick=False):
         reference, path = case_link()
@@ -57,7 +69,7 @@ def test_the_page_shows_the_case_its_deadlines_and_escapes_what_the_complainant_
 
 def test_acknowledge_stops_its_clock_and_is_on_the_timeline_with_the_actor(client, moto_store, case_link):
     reference, path = case_link()
-    response = _post(client, path, action="acknowledge", **_form(client.http.get(path).body.decode()))
+    response = _act(client, path, action="acknowledge")
     assert response.status_code == 200 and "Done." in response.body.decode()
     case = moto_store.cases.get(reference)
     assert case.status == "acknowledged" and case.clock("acknowledge").stopped_at is not None
@@ -67,50 +79,27 @@ def test_acknowledge_stops_its_clock_and_is_on_the_timeline_with_the_actor(clien
 
 def test_reply_goes_to_the_complainant_and_stops_the_respond_clock(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    _post(
-        client,
-        path,
-        action="reply",
-        text="We have reversed the charge; it shows within 2 days.",
-        **_form(client.http.get(path).body.decode()),
-    )
+    _act(client, path, action="reply", text="We have reversed the charge; it shows within 2 days.")
     assert twilio.sent_to(COMPLAINANT)[-1]["body"] == "HC Bank: We have reversed the charge; it shows within 2 days."
     case = moto_store.cases.get(reference)
     assert case.status == "responded" and case.clock("respond").stopped_at is not None
-    status = client.http.post(
-        "/complaints/status?lang=en", headers=FORM_HEADERS, body=urlencode({"ref": reference, "contact": COMPLAINANT})
-    ).body.decode()
+    status = _status_page(client, reference)
     assert "We have reversed the charge" in status  # a public reply
 
 
 def test_holding_reply_and_internal_note_leave_the_respond_clock_running(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    _post(
-        client,
-        path,
-        action="reply",
-        text="We are looking into it.",
-        holding="yes",
-        **_form(client.http.get(path).body.decode()),
-    )
-    _post(
-        client,
-        path,
-        action="note",
-        text="Teller says the system was down",
-        **_form(client.http.get(path).body.decode()),
-    )
+    _act(client, path, action="reply", text="We are looking into it.", holding="yes")
+    _act(client, path, action="note", text="Teller says the system was down")
     case = moto_store.cases.get(reference)
     assert case.clock("respond").stopped_at is None and case.status == "received"
-    status = client.http.post(
-        "/complaints/status?lang=en", headers=FORM_HEADERS, body=urlencode({"ref": reference, "contact": COMPLAINANT})
-    ).body.decode()
+    status = _status_page(client, reference)
     assert "We are looking into it." in status and "system was down" not in status
 
 
 def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    page = _post(
+    page = _act(
         client,
         path,
         action="resolve",
@@ -119,7 +108,6 @@ def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(cl
         cause="Teller error",
         corrective_action="Retraining",
         compensation="50 HKD",
-        **_form(client.http.get(path).body.decode()),
     )
     case = moto_store.cases.get(reference)
     assert case.status == "resolved" and all(clock.stopped_at for clock in case.clocks)
@@ -189,15 +177,9 @@ def test_an_expired_link_offers_a_fresh_one_to_the_directory_number_only(client,
 
 def test_not_accepting_needs_a_reason_which_the_complainant_receives(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    refused = _post(client, path, action="not_accept", reason="", **_form(client.http.get(path).body.decode()))
+    refused = _act(client, path, action="not_accept", reason="")
     assert refused.status_code == 422 and moto_store.cases.get(reference).status == "received"
-    _post(
-        client,
-        path,
-        action="not_accept",
-        reason="This concerns another bank; please contact them directly.",
-        **_form(client.http.get(path).body.decode()),
-    )
+    _act(client, path, action="not_accept", reason="This concerns another bank; please contact them directly.")
     case = moto_store.cases.get(reference)
     assert case.status == "not_accepted" and all(clock.stopped_at for clock in case.clocks)
     assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("please contact them directly.")
@@ -207,14 +189,7 @@ def test_raising_severity_records_the_reason_and_leadership_hears_at_the_next_sw
     client, moto_store, twilio, case_link
 ):
     reference, path = case_link()
-    _post(
-        client,
-        path,
-        action="severity",
-        severity="major",
-        reason="Customer says a TV crew is coming",
-        **_form(client.http.get(path).body.decode()),
-    )
+    _act(client, path, action="severity", severity="major", reason="Customer says a TV crew is coming")
     case = moto_store.cases.get(reference)
     changed = next(e for e in moto_store.cases.timeline(reference) if e.kind == "severity_changed")
     assert case.severity == "major" and changed.text == "Customer says a TV crew is coming"
@@ -226,7 +201,7 @@ def test_raising_severity_records_the_reason_and_leadership_hears_at_the_next_sw
 
 def test_reassign_revokes_the_old_link_and_texts_the_new_handler_their_own(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    _post(client, path, action="reassign", to="zhou.min", **_form(client.http.get(path).body.decode()))
+    _act(client, path, action="reassign", to="zhou.min")
     case = moto_store.cases.get(reference)
     assert case.assignee == "zhou.min" and case.chain[0].primary.id == "zhou.min"
     assert client.http.get(path).status_code == 404  # the old handler's link no longer opens the case
@@ -237,7 +212,7 @@ def test_reassign_revokes_the_old_link_and_texts_the_new_handler_their_own(clien
 
 def test_the_person_complained_about_cannot_be_given_the_case(client, moto_store, twilio, case_link):
     reference, path = case_link("柜员周敏态度恶劣，拒绝办理业务")
-    response = _post(client, path, action="reassign", to="zhou.min", **_form(client.http.get(path).body.decode()))
+    response = _act(client, path, action="reassign", to="zhou.min")
     assert response.status_code == 422 and "回避" in response.body.decode()
     assert moto_store.cases.get(reference).assignee is None
 
@@ -248,7 +223,7 @@ def test_extension_request_goes_to_the_level_above_who_approves_it_and_the_compl
     with time_machine.travel(MONDAY_10, tick=False):
         reference, path = case_link()
         before = moto_store.cases.get(reference).clock("respond").due_at
-        _post(
+        _act(
             client,
             path,
             action="request_extension",
@@ -256,9 +231,8 @@ def test_extension_request_goes_to_the_level_above_who_approves_it_and_the_compl
             amount="2",
             unit="working_days",
             reason="Waiting for the card network's records",
-            **_form(client.http.get(path).body.decode()),
         )
-        own = _post(client, path, action="approve_extension", **_form(client.http.get(path).body.decode()))
+        own = _act(client, path, action="approve_extension")
         assert own.status_code == 422 and "not yours to decide" in own.body.decode()
         [request] = twilio.sent_to("+8613911110003")  # the supervisor, one level above the handler
         approver_path = "/s/" + re.search(r"/s/([\w-]{22})", request["body"]).group(1)
@@ -274,15 +248,8 @@ def test_extension_request_goes_to_the_level_above_who_approves_it_and_the_compl
 def test_a_denied_extension_changes_no_deadline(client, moto_store, twilio, case_link):
     reference, path = case_link()
     before = moto_store.cases.get(reference).clock("resolve").due_at
-    _post(
-        client,
-        path,
-        action="request_extension",
-        clock="resolve",
-        amount="3",
-        unit="working_days",
-        reason="Busy month",
-        **_form(client.http.get(path).body.decode()),
+    _act(
+        client, path, action="request_extension", clock="resolve", amount="3", unit="working_days", reason="Busy month"
     )
     [request] = twilio.sent_to("+8613911110003")
     approver_path = "/s/" + re.search(r"/s/([\w-]{22})", request["body"]).group(1)
