@@ -88,6 +88,7 @@ def _chunks(items) -> list[list]:
 @dataclass
 class _Text:
     message: OutboundMessage
+    reference: str  # the case its link and code open
     link: str
     code: int | None
 
@@ -117,13 +118,13 @@ def _fire_person(deps: Dependencies, items, finals, stale, now, unreachable) -> 
 def _record(deps: Dependencies, chunk, listed, carrier, finals, stale, now, unreachable):
     """One transaction of a person's steps; without a `carrier` it also writes the text, listing
     `listed`. Returns the steps recorded and the text (None if it was never written)."""
-    store = deps.store
+    store, unwritten = deps.store, None  # a text whose transaction failed: its link and code stay usable
     for attempt in range(6):  # again without the steps another sweep recorded, or after a clash
         if not chunk:
             return [], carrier
         writes_text = carrier is None
         if writes_text:
-            carrier = _new_text(deps, listed, now, unreachable)
+            carrier = _new_text(deps, listed, now, unreachable, unwritten)
         fired, events = {}, defaultdict(list)
         for case, step, person in chunk:
             keys, _ = fired.get(case.reference, ([], None))
@@ -150,17 +151,18 @@ def _record(deps: Dependencies, chunk, listed, carrier, finals, stale, now, unre
             chunk = [item for item in chunk if (item[0].reference, item[1].key) not in taken]
             if writes_text:
                 listed = [item for item in listed if (item[0].reference, item[1].key) not in taken]
-                carrier = None
+                unwritten, carrier = carrier, None
             continue
         for reference in skipped:
             stale.pop(reference, None)
         return chunk, carrier
-    return [], None if carrier is None or writes_text else carrier
+    return [], carrier  # None when this was to write the text and never did
 
 
-def _new_text(deps: Dependencies, listed, now, unreachable) -> _Text:
+def _new_text(deps: Dependencies, listed, now, unreachable, unwritten: _Text | None = None) -> _Text:
     """The text for a person's steps; its link and reply code open the most urgent case, for this
-    person only. Falls back to the level's backup (B角) when it is not delivered."""
+    person only, minted again only if that case is not the one of an `unwritten` earlier try.
+    Falls back to the level's backup (B角) when it is not delivered."""
     store, institution = deps.store, deps.institution
     case, step, person = listed[0]
     member = case.chain[step.level]
@@ -169,8 +171,11 @@ def _new_text(deps: Dependencies, listed, now, unreachable) -> _Text:
         if member.backup and member.backup.phone != person.phone and member.backup.phone not in unreachable
         else None
     )
-    link = issue_link(deps, case.reference, person.id, now)
-    code = store.links.allocate_code(person.phone, case.reference, now) if hint_key(case, step) else None
+    if unwritten is not None and unwritten.reference == case.reference:
+        link, code = unwritten.link, unwritten.code
+    else:
+        link = issue_link(deps, case.reference, person.id, now)
+        code = store.links.allocate_code(person.phone, case.reference, now) if hint_key(case, step) else None
     language = institution.staff_language(person.id)
     message = new_message(
         now,
@@ -184,7 +189,7 @@ def _new_text(deps: Dependencies, listed, now, unreachable) -> _Text:
         fallback_to=backup.phone if backup else None,
         fallback_id=backup.id if backup else None,
     )
-    return _Text(message, link, code)
+    return _Text(message, case.reference, link, code)
 
 
 def _alert_event(case: Case, step: Step, person: Person, message_id: str, now: datetime) -> Event:
