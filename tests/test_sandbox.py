@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 
 import requests
 
@@ -197,5 +198,14 @@ def test_one_clock_from_a_known_time_for_pages_links_and_alerts_then_back_to_now
         assert abs(requests.get(f"{outbox}/clock.json").json()["offset_seconds"]) < 5
         lookup = requests.post(f"{app}/complaints/status?lang=en", data={"ref": reference, "contact": "13800138040"})
         assert lookup.status_code == 200 and reference in lookup.text
+
+        # Days ahead of the machine, then back: what came in after the reset reads after, on the case.
+        ahead = datetime.now(timezone.utc) + timedelta(days=3)
+        assert _clock(tmp_path, "set", ahead.isoformat()).returncode == 0
+        requests.post(f"{outbox}/sms", data={"from": "+8613800138040", "body": f"{reference} written days ahead"})
+        assert _clock(tmp_path, "reset").returncode == 0
+        requests.post(f"{outbox}/sms", data={"from": "+8613800138040", "body": f"{reference} written after the reset"})
+        timeline = requests.get(f"{outbox}/case", params={"ref": reference}).text
+        assert 0 < timeline.index("written days ahead") < timeline.index("written after the reset"), timeline
     finally:
         stop_sandbox(sandbox)

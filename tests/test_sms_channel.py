@@ -5,6 +5,7 @@ import threading
 from xml.etree import ElementTree
 
 import pytest
+import time_machine
 
 from chalicelib.model.references import find_references
 from chalicelib.store.table import Once
@@ -208,3 +209,33 @@ def test_a_chinese_complainant_stays_answered_in_chinese_until_they_clearly_writ
         assert short == "START" or reference in answer  # the status and the addition name the case
     english = _reply(twilio_post(client, "/twilio/sms", sms_params(sender, "Please call me back tomorrow morning")))
     assert english.startswith("HC Bank"), english  # three English words: clearly English now
+
+
+def test_what_comes_in_after_the_clock_was_set_back_reads_after_what_came_before(client, moto_store, twilio):
+    """The sandbox runs days ahead, then resets its clock to now: a text, a staff action and a
+    delivery note written after the reset are later on the case's timeline, though their times
+    are earlier."""
+    from chalicelib.edge import dependencies as context
+    from chalicelib.model.case import Event
+    from chalicelib.runtime.clock import now
+    from chalicelib.staff.actions import acknowledge
+
+    with time_machine.travel("2026-12-09T02:00:00Z", tick=False) as traveller:
+        reference = find_references(_text(client, "First: the branch lost my passbook"))[0]
+        _text(client, "Second: still nothing")
+        traveller.move_to("2026-12-01T02:00:00Z")  # back, as the sandbox's reset does
+        _text(client, "Third: written after the reset")
+        acknowledge(context.current(), reference, "staff:chen.jing", now())
+        moto_store.cases.append_event(reference, Event(at=now(), actor="system", kind="note", text="Fourth: a note"))
+        _text(client, "Fifth: the last one")
+    timeline = moto_store.cases.timeline(reference)
+    written = [event.text for event in timeline if event.kind in ("complainant_message", "note")]
+    assert written == [
+        "Second: still nothing",
+        "Third: written after the reset",
+        "Fourth: a note",
+        "Fifth: the last one",
+    ]
+    kinds = [event.kind for event in timeline]
+    assert kinds.index("acknowledged") == kinds.index("complainant_message") + 2  # after the third text
+    assert kinds[0] == "received"

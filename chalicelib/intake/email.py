@@ -11,7 +11,7 @@ from email.parser import BytesHeaderParser
 
 from chalicelib.intake.filing import file_complaint
 from chalicelib.intake.mime import ParsedEmail, parse
-from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint, RelatedContact
+from chalicelib.model.case import Attachment, Case, Complainant, Event, NewComplaint, RelatedContact
 from chalicelib.model.references import find_references
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import from_text
@@ -71,7 +71,7 @@ def receive(deps: Dependencies, notification: dict, now: datetime) -> str:
         event = Event(
             at=now, actor="system", kind=f"email_{automatic.replace('-', '_')}", text=parsed.text[:2000], data=details
         )
-        return _add(store, target, [event], once, now, "noted")
+        return _add(store, store.cases.get(target), [event], once, now, "noted")
 
     attachments = _keep_attachments(deps.files, parsed, bucket, ses_id)
     if target is not None:
@@ -85,7 +85,7 @@ def receive(deps: Dependencies, notification: dict, now: datetime) -> str:
         )
         outcome = _add(
             store,
-            target,
+            case,
             [event],
             once,
             now,
@@ -194,7 +194,7 @@ def _keep_attachments(files: MediaFiles, parsed: ParsedEmail, bucket: str, ses_i
 
 def _add(
     store: Stores,
-    reference: str,
+    case: Case,
     events: list[Event],
     once: Once,
     now: datetime,
@@ -202,7 +202,7 @@ def _add(
     set_fields: dict | None = None,
 ) -> str:
     try:
-        store.cases.add_to(reference, events, now, once, set_fields=set_fields)
+        store.cases.add_to(case, events, now, once, set_fields=set_fields)
     except DuplicateSubmission:
         return "duplicate"
     return outcome

@@ -94,7 +94,7 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime) -> str
         )
         try:
             store.cases.add_to(
-                target.reference,
+                target,
                 [event],
                 now,
                 once.answering(reply),

@@ -184,7 +184,7 @@ def _add_recording(store, case, recording: Attachment, recording_sid, seconds, l
     )
     with contextlib.suppress(DuplicateSubmission):  # the same recording, delivered again
         store.cases.add_to(
-            case.reference,
+            case,
             [event],
             now,
             Once("recording", recording_sid or case.reference),
@@ -232,7 +232,8 @@ def add_transcript(
     if call is None or not call.reference:
         store.abuse.quarantine("voice", "transcription for a call with no case", details, now)
         return "quarantined"
-    language = store.cases.get(call.reference).complainant.language
+    case = store.cases.get(call.reference)
+    language = case.complainant.language
     shown = words or text(language, "voice_transcript_failed")
     event = Event(
         at=now,
@@ -243,7 +244,7 @@ def add_transcript(
     )
     try:
         store.cases.add_to(
-            call.reference,
+            case,
             [event],
             now,
             Once("transcription", recording_sid or call_sid),

@@ -137,6 +137,7 @@ def _record(deps: Dependencies, chunk, listed, carrier, finals, stale, now, unre
                 fired,
                 carrier.message if writes_text else None,
                 dict(events),
+                {case.reference: case.version for case, _, _ in chunk},
                 now,
                 skipped,
                 raised,

@@ -6,7 +6,7 @@ from datetime import datetime
 from chalicelib.model.case import Event
 from chalicelib.model.message import OutboundMessage
 from chalicelib.runtime.clock import iso
-from chalicelib.store.table import AlertsTaken, Contention, Table, case_key, case_pk, due_clause, event_item, single
+from chalicelib.store.table import AlertsTaken, Contention, Table, case_key, case_pk, due_clause, event_items, single
 
 
 class AlertStore:
@@ -20,6 +20,7 @@ class AlertStore:
         fired: dict[str, tuple[list[str], datetime | None]],
         message: OutboundMessage | None,
         events: dict[str, list[Event]],
+        versions: dict[str, int],
         now: datetime,
         skipped: dict[str, list[str]] | None = None,
         raised: dict[str, str] | None = None,
@@ -30,7 +31,8 @@ class AlertStore:
         `skipped` ones, overtaken and never sent) added to each case's `fired`, and its next due time.
         `raised` sets a case's severity (the age rules). `message_id` names the text when it was
         written by an earlier transaction (one text whose steps need several). Raises AlertsTaken
-        if any step was already recorded, Contention on a clash to retry."""
+        if any step was already recorded, Contention on a clash to retry. Each case's `versions`
+        entry is its version as read: the steps are a change of the case, which makes the next."""
         puts = [
             {
                 "Item": {
@@ -45,7 +47,11 @@ class AlertStore:
         ]
         skipped = skipped or {}
         fired = {reference: ([*keys, *skipped.get(reference, [])], due) for reference, (keys, due) in fired.items()}
-        puts += [{"Item": event_item(reference, event)} for reference, items in events.items() for event in items]
+        puts += [
+            {"Item": item}
+            for reference, items in events.items()
+            for item in event_items(reference, items, versions[reference] + 1)
+        ]
         puts += self._message_puts([message] if message else [])
         updates = []
         for reference, (keys, next_due) in fired.items():
@@ -57,8 +63,9 @@ class AlertStore:
             updates.append(
                 {
                     "Key": case_key(reference),
-                    "UpdateExpression": ("SET " + ", ".join(sets) + " " + due_remove).strip(),
+                    "UpdateExpression": ("SET " + ", ".join(sets) + " " + due_remove).strip() + " ADD version :one",
                     "ExpressionAttributeValues": {
+                        ":one": 1,
                         ":empty": [],
                         ":keys": keys,
                         **due_values,

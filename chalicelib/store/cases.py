@@ -20,7 +20,7 @@ from chalicelib.store.table import (
     due_clause,
     due_fields,
     due_partition,
-    event_item,
+    event_items,
     plain,
     single,
 )
@@ -53,7 +53,17 @@ class CaseStore:
         ]
 
     def append_event(self, reference: str, event: Event) -> None:
-        self.table.table.put_item(Item=event_item(reference, event), ConditionExpression="attribute_not_exists(PK)")
+        """One event on a case not read beforehand (a delivery report, say): the version it makes
+        comes back from the update that takes it, so the event still sorts in writing order."""
+        version = self.table.table.update_item(
+            Key=case_key(reference),
+            UpdateExpression="ADD version :one",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )["Attributes"]["version"]
+        (item,) = event_items(reference, [event], int(version))
+        self.table.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
 
     def create(
         self,
@@ -71,7 +81,7 @@ class CaseStore:
         puts: list[dict] = [{"Item": self.item(case, next_due), "ConditionExpression": "attribute_not_exists(PK)"}]
         if once:
             puts.append(self.table.once_put(once, case.reference, now))
-        puts += [{"Item": event_item(case.reference, event)} for event in events]
+        puts += [{"Item": item} for item in event_items(case.reference, events, case.version)]
         puts += [
             {"Item": {"PK": contact_pk(contact), "SK": pk, "received_at": iso(case.received_at), "open": True}}
             for contact in case.complainant.contacts()
@@ -81,32 +91,32 @@ class CaseStore:
 
     def add_to(
         self,
-        reference: str,
+        case: Case,
         events: list[Event],
         now: datetime,
         once: Once | None = None,
         messages: list[OutboundMessage] = (),
         set_fields: dict | None = None,
     ) -> None:
-        """Appends events (and queues messages, and sets case fields) once per delivery."""
-        puts = [{"Item": event_item(reference, event)} for event in events]
+        """Appends events (and queues messages, and sets case fields) once per delivery, to the case
+        as it was read. It counts as a change of the case (its version goes up), so a staff page
+        showing the case from before is refused as stale instead of writing over what came in."""
+        reference = case.reference
+        puts = [{"Item": item} for item in event_items(reference, events, case.version + 1)]
         if once:
             puts.insert(0, self.table.once_put(once, reference, now))
         puts += self._message_puts(list(messages))
-        updates = []
-        if set_fields:
-            names = {f"#f{i}": name for i, name in enumerate(set_fields)}
-            values = {f":v{i}": value for i, value in enumerate(clean(set_fields).values())}
-            updates.append(
-                {
-                    "Key": case_key(reference),
-                    "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(set_fields))),
-                    "ConditionExpression": "attribute_exists(PK)",
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": values,
-                }
-            )
-        self.table.transact(puts, updates, once)
+        fields = clean(set_fields or {})
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": value for i, value in enumerate(fields.values())}
+        sets = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))) + " " if fields else ""
+        update = {
+            "Key": case_key(reference),
+            "UpdateExpression": sets + "ADD version :one",
+            "ConditionExpression": "attribute_exists(PK)",
+            "ExpressionAttributeValues": {**values, ":one": 1},
+        }
+        self.table.transact(puts, [{**update, **({"ExpressionAttributeNames": names} if names else {})}], once)
 
     def update(
         self,
@@ -125,7 +135,7 @@ class CaseStore:
                 "ExpressionAttributeValues": {":expected": expected_version},
             }
         ]
-        puts += [{"Item": event_item(case.reference, event)} for event in events]
+        puts += [{"Item": item} for item in event_items(case.reference, events, case.version)]
         puts += self._message_puts(list(messages))
         try:
             self.table.transact(puts, [], None)

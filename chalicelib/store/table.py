@@ -4,7 +4,7 @@ helpers every family store shares (transactions, paged queries, the once-keys of
 | item                       | PK                       | SK                       | family            |
 |----------------------------|--------------------------|--------------------------|-------------------|
 | case                       | CASE#<ref>               | CASE                     | cases             |
-| timeline event             | CASE#<ref>               | EV#<utc time>#<random>   | cases             |
+| timeline event             | CASE#<ref>               | EV#n<ver>.<i>#<utc>#<rnd>| cases             |
 | case of a phone or email   | CONTACT#<e164 or email>  | CASE#<ref>               | cases             |
 | reference counter          | COUNTER#REF#<yymm>       | COUNTER                  | cases             |
 | idempotency key (TTL)      | IDEM#<scope>#<key>       | IDEM                     | deliveries        |
@@ -119,12 +119,20 @@ def plain(value: Any) -> Any:
     return value
 
 
-def event_item(reference: str, event: Event) -> dict:
-    return {
-        "PK": case_pk(reference),
-        "SK": f"EV#{iso(event.at)}#{secrets.token_hex(3)}",
-        "event": clean(event.model_dump(mode="json")),
-    }
+def event_items(reference: str, events: list[Event], version: int) -> list[dict]:
+    """The timeline items of events written by the change that made `version` of the case. They
+    sort by that version, not by their time, so that they read in the order they were written even
+    when a clock was set back (the sandbox's reset); events of one change keep their order, and two
+    changes made at once from the same version fall back to their times. Timelines written before
+    the version came into the key ("EV#<utc time>#...") sort before the numbered ones ("EV#n...")."""
+    return [
+        {
+            "PK": case_pk(reference),
+            "SK": f"EV#n{version:09d}.{index:03d}#{iso(event.at)}#{secrets.token_hex(3)}",
+            "event": clean(event.model_dump(mode="json")),
+        }
+        for index, event in enumerate(events)
+    ]
 
 
 # -- deliveries that take effect once -----------------------------------------------------------
