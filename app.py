@@ -91,6 +91,20 @@ def twilio_status():
     return twilio.status_webhook(_deps(), app.current_request, now())
 
 
+@app.route("/tencent/sms/{token}", methods=["POST"], content_types=["*/*"])
+def tencent_sms(token):
+    from chalicelib.edge import tencent
+
+    return tencent.reply_callback(_deps(), app.current_request, token, now())
+
+
+@app.route("/tencent/status/{token}", methods=["POST"], content_types=["*/*"])
+def tencent_status(token):
+    from chalicelib.edge import tencent
+
+    return tencent.status_callback(_deps(), app.current_request, token, now())
+
+
 @app.route("/s/{token}", methods=["GET"])
 def staff_link_page(token):
     from chalicelib.edge import staff_page

@@ -37,6 +37,7 @@ class SandboxPage:
     def __init__(self, port: int, app_url: str, twilio, phone, store):
         self.app_url, self.twilio, self.phone, self.store = app_url, twilio, phone, store
         self.log: list[dict] = []  # what the simulated phone sent and heard, newest first
+        self.tencent_reply_url = ""  # the app's Tencent reply callback, token included
         self.scheduler = None  # set by the runner: moves sandbox time and runs the sweep
         self.mailbox_address = "complaints@sandbox.example"  # set by the runner: the institution's mailbox
         self.institution = None  # set by the runner
@@ -48,7 +49,17 @@ class SandboxPage:
         self.server.shutdown()
 
     # -- actions ------------------------------------------------------------------------------
-    def simulate_text(self, sender: str, body: str) -> None:
+    def simulate_text(self, sender: str, body: str, provider: str = "twilio") -> None:
+        """A text from the page's phone, through the provider the user picked: Twilio's webhook
+        (its reply comes back in TwiML) or Tencent Cloud SMS's reply callback (answers come back as
+        template sends, listed with the outbound texts)."""
+        if provider == "tencent":
+            from sandbox.tencent_standin import TencentStandIn
+
+            answer = TencentStandIn.reply(self.tencent_reply_url, sender, body)
+            heard = f"Tencent callback answered {answer.status_code}; replies arrive as template texts below"
+            self.log.insert(0, {"what": f"SMS from {sender} via Tencent Cloud SMS", "sent": body, "heard": [heard]})
+            return
         reply = self.phone.text(sender, body)
         self.log.insert(0, {"what": f"SMS from {sender}", "sent": body, "heard": [reply or "(no reply)"]})
 
@@ -83,7 +94,7 @@ class SandboxPage:
             for entry in self.log[:20]
         )
         rows = [
-            f"<tr><td>{e(m['date_created'])}</td><td>SMS</td><td>{e(self._who(m['to']))}</td>"
+            f"<tr><td>{e(m['date_created'])}</td><td>{e(_by(m))}</td><td>{e(self._who(m['to']))}</td>"
             f"<td>{_link_references(e(m['body']))}</td><td>{e(m['status'])}</td><td>{e(self._cost(m))}</td></tr>"
             for m in reversed(self.twilio.messages)
         ]
@@ -108,6 +119,8 @@ This page refreshes itself every 5 seconds (not while you type); the same in JSO
 <form method="post" action="/sms"><b>Text the hotline</b>
 <label>From <input name="from" value="+8613800138000"></label>
 <label>Message <textarea name="body">The ATM at Pier Road kept my card</textarea></label>
+<label>Through <select name="provider"><option value="twilio">Twilio (webhook, TwiML reply)</option>
+<option value="tencent">Tencent Cloud SMS (mainland; reply callback, template answers)</option></select></label>
 <button>Send SMS</button></form>
 <form method="post" action="/call"><b>Call the hotline</b>
 <label>From <input name="from" value="+8613800138001"></label>
@@ -235,7 +248,9 @@ td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
                 }
                 try:
                     if self.path == "/sms":
-                        page.simulate_text(fields.get("from", ""), fields.get("body", ""))
+                        page.simulate_text(
+                            fields.get("from", ""), fields.get("body", ""), fields.get("provider", "twilio")
+                        )
                     elif self.path.startswith("/advance"):
                         hours = float(fields.get("hours") or parse_qs(urlsplit(self.path).query).get("hours", ["0"])[0])
                         result = page.scheduler.advance(timedelta(hours=hours))
@@ -266,6 +281,13 @@ td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
                 self._send(303, b"", Location="/")
 
         return Handler
+
+
+def _by(message: dict) -> str:
+    """Which provider carried a text, and the approved template where one was sent."""
+    if message.get("provider") == "tencent":
+        return f"SMS, Tencent Cloud SMS template {message['template_id']}"
+    return "SMS, Twilio"
 
 
 def _link_references(escaped: str) -> str:

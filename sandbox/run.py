@@ -21,12 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Local stand-in credentials: not secrets, they open nothing outside this machine.
 TWILIO_SID, TWILIO_TOKEN = "AC" + "5a" * 16, "sandbox-auth-token"
-PORTS = {"app": 8000, "dynamodb": 8001, "twilio": 8002, "aws": 8003, "outbox": 8025, "smtp": 8026}
+TENCENT = {"SECRET_ID": "AKIDsandbox", "SECRET_KEY": "sandbox-secret-key", "APP_ID": "1400000000"}
+TENCENT_CALLBACK_TOKEN = "sandbox-callback-token-" + "0" * 16
+PORTS = {"app": 8000, "dynamodb": 8001, "twilio": 8002, "aws": 8003, "outbox": 8025, "smtp": 8026, "tencent": 8027}
 
 
 def use_ports(base: int) -> None:
     """--port-base moves every port together (the sandbox's own test runs beside a live sandbox)."""
-    for offset, name in enumerate(("app", "dynamodb", "twilio", "aws", "outbox", "smtp")):
+    for offset, name in enumerate(("app", "dynamodb", "twilio", "aws", "outbox", "smtp", "tencent")):
         PORTS[name] = base + offset
 
 
@@ -47,6 +49,9 @@ def environment(table: str) -> dict[str, str]:
         "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "TWILIO_FROM": "+15005550006",
         "TWILIO_API_BASE": f"http://127.0.0.1:{PORTS['twilio']}",
+        **{f"TENCENT_SMS_{name}": value for name, value in TENCENT.items()},
+        "TENCENT_SMS_API_BASE": f"http://127.0.0.1:{PORTS['tencent']}",
+        "TENCENT_SMS_CALLBACK_TOKEN": TENCENT_CALLBACK_TOKEN,
         "MAIL_FROM": "complaints@sandbox.example",
         "MAIL_BUCKET": "hotline-media-sandbox",
     }
@@ -155,6 +160,15 @@ def main(argv=None) -> int:
     twilio = TwilioStandIn(TWILIO_SID, TWILIO_TOKEN, port=PORTS["twilio"]).start()
     twilio.on_message = lambda m: print(f"[sms -> {m['to']}] {m['body']}", flush=True)
     twilio.send_status_callbacks = True
+    from sandbox.tencent_standin import TencentStandIn, templates_of
+
+    tencent = TencentStandIn(
+        *TENCENT.values(), templates_of(institution), port=PORTS["tencent"], messages=twilio.messages
+    ).start()
+    tencent.on_message = lambda m: print(
+        f"[sms -> {m['to']}] (Tencent Cloud SMS, template {m['template_id']}) {m['body']}", flush=True
+    )
+    tencent.report_to = f"http://localhost:{PORTS['app']}/tencent/status/{TENCENT_CALLBACK_TOKEN}"
 
     from chalicelib.store.stores import Stores
     from chalicelib.store.table import create_table
@@ -176,6 +190,7 @@ def main(argv=None) -> int:
         institution.channels.sms_number or os.environ["TWILIO_FROM"],
     )
     page = SandboxPage(PORTS["outbox"], app_url, twilio, phone, Stores(boto3.resource("dynamodb").Table(table)))
+    page.tencent_reply_url = f"{app_url}/tencent/sms/{TENCENT_CALLBACK_TOKEN}"
 
     from sandbox.mailbox import SmtpPort
 
@@ -231,6 +246,7 @@ Press Ctrl-C to stop.
         page.shutdown()
         smtp.stop()
         twilio.stop()
+        tencent.stop()
         aws.stop()
         dynamodb.stop()
     return 0

@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from support import TWILIO_SID, TWILIO_TOKEN, prepare_table
+from support import TENCENT_CALLBACK_TOKEN, TENCENT_CREDENTIALS, TWILIO_SID, TWILIO_TOKEN, over_twilio, prepare_table
 
 os.environ.update(
     {
@@ -30,9 +30,51 @@ for variable in [name for name in os.environ if name.startswith("AWS_ENDPOINT_UR
 
 @pytest.fixture(scope="session")
 def institution():
+    """The bank as configured, except that its +86 numbers text through Twilio: most tests exercise
+    the channels and the deadline engine over Twilio's stand-in. The configured mainland profile
+    (Tencent Cloud SMS, templates, daily caps) is `mainland`'s."""
     from infra import config
 
-    return config.load("harbour-city-bank")
+    return over_twilio(config.load("harbour-city-bank"))
+
+
+@pytest.fixture(scope="session")
+def tencent_standin():
+    from infra import config
+    from sandbox.tencent_standin import TencentStandIn, templates_of
+
+    templates = {**templates_of(config.load("harbour-city-bank")), **templates_of(config.load("riverside-hospital"))}
+    standin = TencentStandIn(*TENCENT_CREDENTIALS, templates).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def tencent(tencent_standin, monkeypatch):
+    """The Tencent Cloud SMS stand-in with an empty record, and the app pointed at it."""
+    from chalicelib.edge import dependencies
+
+    for name, value in zip(("SECRET_ID", "SECRET_KEY", "APP_ID"), TENCENT_CREDENTIALS, strict=True):
+        monkeypatch.setenv(f"TENCENT_SMS_{name}", value)
+    monkeypatch.setenv("TENCENT_SMS_API_BASE", tencent_standin.base_url)
+    monkeypatch.setenv("TENCENT_SMS_CALLBACK_TOKEN", TENCENT_CALLBACK_TOKEN)
+    with tencent_standin.lock:
+        tencent_standin.messages.clear()
+        tencent_standin.failures.clear()
+    dependencies.reset()
+    yield tencent_standin
+    dependencies.reset()
+
+
+@pytest.fixture
+def mainland(moto_store, tencent, twilio):
+    """The bank exactly as configured (+86 through Tencent Cloud SMS) on the moto table."""
+    from chalicelib.edge import dependencies
+    from infra import config
+
+    moto_store.config.put(json.loads(config.load("harbour-city-bank").model_dump_json()))
+    dependencies.reset()
+    return tencent
 
 
 @pytest.fixture(scope="session")

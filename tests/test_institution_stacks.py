@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 
-from support import ROOT, TWILIO_SID, TWILIO_TOKEN, sms_params, twilio_post
+from support import ROOT, TWILIO_SID, TWILIO_TOKEN, over_twilio, sms_params, twilio_post
 
 EXAMPLES = ("harbour-city-bank", "riverside-hospital")
 BANK = (ROOT / "infra/institutions/harbour-city-bank.yaml").read_text(encoding="utf-8")
@@ -572,7 +572,7 @@ def test_twilio_credentials_are_read_from_where_the_config_names_them(where, cli
 
 
 def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(
-    client, local_store, twilio, tmp_path, monkeypatch
+    client, local_store, twilio, tencent, tmp_path, monkeypatch
 ):
     """Riverside's handler role is answered at night by the night duty officer. A patient-safety
     incident filed at 22:00 is due for acknowledgement at 23:00, with a reminder at 22:30. Before
@@ -619,7 +619,7 @@ def test_synced_roster_change_reaches_the_next_alert_without_a_redeploy(
         traveller.move_to(datetime(2026, 11, 23, 14, 31, tzinfo=timezone.utc))
         event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, ["rule/sla_sweep"])
         client.lambda_.invoke("sla_sweep", event)
-    texts = {m["to"]: m["body"] for m in twilio.messages}
+    texts = {m["to"]: m["body"] for m in tencent.messages}  # mainland staff phones: Tencent Cloud SMS
     assert weekend_officer in texts and reference in texts[weekend_officer]
     assert night_officer not in texts
 
@@ -628,7 +628,9 @@ def test_an_institutions_own_wording_reaches_its_form_and_its_texts(client, moto
     from chalicelib.edge import dependencies as context
     from infra import config
 
-    hospital = config.load("riverside-hospital")
+    # Over Twilio, where a text is the institution's own words; its mainland profile sends only the
+    # templates the operators approved (tests/test_mainland_sms.py).
+    hospital = over_twilio(config.load("riverside-hospital"))
     moto_store.config.put(json.loads(hospital.model_dump_json()))
     context.reset()
     form = client.http.get("/complaints/new?lang=en").body.decode()

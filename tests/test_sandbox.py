@@ -40,6 +40,12 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
             messages = requests.get(f"{outbox}/messages.json").json()
             time.sleep(0.5)
         assert reference in messages["sms"][0]["body"] and reference in messages["email"][0]["subject"]
+        # A mainland number: the acknowledgement went as the approved template through Tencent Cloud SMS.
+        assert messages["sms"][0]["provider"] == "tencent" and messages["sms"][0]["template_id"] == "2100002"
+        # The page's phone texts the hotline through the provider the user picks.
+        requests.post(f"{outbox}/sms", data={"from": "+8613800138031", "body": "柜台服务差", "provider": "tencent"})
+        [by_tencent] = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613800138031"]
+        assert by_tencent["template_id"] == "2100001" and by_tencent["body"].startswith("【海港银行】您的投诉已受理")
         home = requests.get(outbox).text
         assert reference in home and "refreshes itself" in home
         assert "陈静" in home and "+8613911110001" in home  # the example staff and their numbers

@@ -15,6 +15,7 @@ def _parts() -> dict:
     """What lasts as long as the container: clients are created lazily, on first use."""
     from chalicelib.intake.transcription import TranscriptionJobs
     from chalicelib.notify.ses import SesEmail
+    from chalicelib.notify.tencent import TencentSms
     from chalicelib.notify.twilio import TwilioSms
     from chalicelib.store.files import MediaFiles
     from chalicelib.store.stores import Stores
@@ -22,12 +23,16 @@ def _parts() -> dict:
     def twilio_credentials() -> tuple[str, str]:
         return environment.secret("TWILIO_ACCOUNT_SID"), environment.secret("TWILIO_AUTH_TOKEN")
 
+    def tencent_credentials() -> tuple[str, str, str]:
+        return tuple(environment.secret(f"TENCENT_SMS_{name}") for name in ("SECRET_ID", "SECRET_KEY", "APP_ID"))
+
     table_name = environment.setting("TABLE_NAME")
     return {
         "store": Stores(environment.aws_resource("dynamodb").Table(table_name)),
         "sms": TwilioSms(
             twilio_credentials, environment.optional("TWILIO_FROM"), environment.optional("TWILIO_API_BASE")
         ),
+        "tencent_sms": TencentSms(tencent_credentials, environment.optional("TENCENT_SMS_API_BASE")),
         "email": SesEmail(lambda: environment.aws_client("ses"), environment.optional("MAIL_FROM")),
         "files": MediaFiles(lambda: environment.aws_client("s3"), environment.optional("MAIL_BUCKET")),
         # Jobs are named after the table: one account may run several institutions, and each stack

@@ -76,7 +76,7 @@ def file_complaint(
         if acknowledge
         else []
     )
-    reply = sms_acknowledgement(case, institution) if reply_inline else None
+    reply = sms_acknowledgement(case, institution, status_url(base_url, reference)) if reply_inline else None
     events = [
         Event(
             at=now,

@@ -20,7 +20,7 @@ from chalicelib.store.stores import Stores
 from chalicelib.store.table import DuplicateSubmission, Once
 
 
-def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime) -> str | None:
+def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime, reply_inline: bool = True) -> str | None:
     store, institution = deps.store, deps.institution
     sender = params.get("From", "").strip()
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
@@ -112,7 +112,7 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime) -> str
         attachments=attachments,
         complainant=Complainant(phone=sender, language=language),
     )
-    return file_complaint(deps, complaint, now, once=once, reply_inline=True).reply
+    return file_complaint(deps, complaint, now, once=once, reply_inline=reply_inline).reply
 
 
 def _sayer(institution: Institution, language: Language):

@@ -150,3 +150,17 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     if round_trip != local:  # in a spring-forward gap
         aware = (local + timedelta(hours=1)).replace(tzinfo=zone)
     return aware.astimezone(ZoneInfo("UTC"))
+
+
+def after_quiet_hours(at: datetime, quiet: tuple[time, time] | None, zone) -> datetime:
+    """`at`, or the end of quiet hours when it falls inside them (they may span midnight)."""
+    if quiet is None:
+        return at
+    start, end = quiet
+    local = at.astimezone(zone)
+    moment = local.time().replace(tzinfo=None)
+    inside = (moment >= start or moment < end) if start > end else (start <= moment < end)
+    if not inside:
+        return at
+    day = local.date() + timedelta(days=1) if moment >= end and start > end else local.date()
+    return local_to_utc(datetime.combine(day, end), zone)

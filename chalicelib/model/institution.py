@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from chalicelib.model.literals import CLOCK_NAMES, SEVERITIES
 from chalicelib.model.policy import CalendarConfig, ClockPolicy, Escalation, SeverityRule, Strict, Text
 from chalicelib.model.references import PREFIX_PATTERN
+from chalicelib.model.sending import SendingProfile, profile_for
 from chalicelib.runtime.language import Language
 
 __all__ = ["CLOCK_NAMES", "SEVERITIES", "Institution", "Strict", "Text"]
@@ -45,22 +46,36 @@ def e164(value: str | None) -> str | None:
 
 
 class SmsPrice(Strict):
-    """What one SMS segment to numbers starting with `prefix` costs (shown to staff as they type)."""
+    """What one SMS segment to a number costs (shown to staff as they type)."""
 
-    prefix: str = Field(pattern=r"^\+\d{1,4}$")
-    per_segment: Decimal = Field(ge=0, le=10)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    per_segment: Decimal
+    currency: str
 
 
 class Channels(Strict):
     sms_number: str | None = None  # the hotline's Twilio number, E.164
-    sms_prices: list[SmsPrice] = []  # per destination prefix; the longest matching prefix applies
+    # How texts reach each destination country (model/sending.py); the longest calling code applies.
+    sms_profiles: list[SendingProfile] = []
     email_address: str | None = None  # the complaint mailbox, also the sender of our emails
     hotline_display: str | None = None  # how the hotline number is written in help texts
 
+    def sms_profile(self, phone: str | None) -> SendingProfile:
+        return profile_for(self.sms_profiles, phone)
+
     def sms_price(self, phone: str | None) -> SmsPrice | None:
-        matching = [price for price in self.sms_prices if phone and phone.startswith(price.prefix)]
-        return max(matching, key=lambda price: len(price.prefix), default=None)
+        profile = self.sms_profile(phone)
+        if profile.price_per_segment is None:
+            return None
+        return SmsPrice(per_segment=profile.price_per_segment, currency=profile.currency)
+
+    @field_validator("sms_profiles")
+    @classmethod
+    def _one_profile_per_country(cls, profiles: list[SendingProfile]) -> list[SendingProfile]:
+        countries = [profile.country for profile in profiles]
+        twice = sorted({country for country in countries if countries.count(country) > 1})
+        if twice:
+            raise ValueError(f"one profile per country, not several for {twice}")
+        return profiles
 
     @field_validator("sms_number")
     @classmethod
@@ -229,6 +244,23 @@ class Institution(Strict):
             if problems:
                 raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _every_text_has_an_approved_template(self):
+        """Where the operator allows only approved templates, every kind of text the product sends
+        there needs one, in each language complainants and staff may read."""
+        languages = ("zh", "en")
+        problems = []
+        for index, profile in enumerate(self.channels.sms_profiles):
+            missing = profile.missing_templates(languages)
+            if missing:
+                problems.append(
+                    f"channels.sms_profiles.{index} ({profile.country}, {profile.provider}): no approved "
+                    f"template for {missing}"
+                )
+            if profile.templated and profile.sign_name is None:
+                problems.append(f"channels.sms_profiles.{index}.sign_name: the operator-registered signature")
+        return _checked(self, problems)
 
     @model_validator(mode="after")
     def _voice_menu_categories(self):

@@ -18,6 +18,8 @@ MessageStatus = Literal[
     "failed",
     "gave_up",  # every attempt failed: visible on the case, never silently gone
     "opted_out",  # not sent: the number texted STOP (kept, and shown on the case)
+    "held",  # over the daily cap of its country: folded into the next allowed text, or sent by email
+    "folded",  # sent as part of the next allowed text (provider_id names that send)
 ]
 MAX_ATTEMPTS = 8
 SEND_LEASE = timedelta(seconds=90)  # a sender that dies mid-send is retried after this
@@ -45,6 +47,10 @@ class OutboundMessage(BaseModel):
     recipient_id: str | None = None  # a staff member, for alerts
     fallback_to: str | None = None  # an alert's backup contact (B角) when this one is not reached
     fallback_id: str | None = None
+    # The catalog text it was rendered from and the values that filled it: where only approved
+    # templates may be sent, the template of this kind goes, with these values.
+    kind: str | None = None
+    variables: dict[str, str] = {}
 
 
 def new_message_id(now: datetime) -> str:
@@ -70,4 +76,6 @@ def new_message(
     (one write fewer; if the caller dies, the sweep takes it up when the lease runs out)."""
     timing = {"attempts": 1, "next_attempt_at": now + SEND_LEASE} if leased else {"next_attempt_at": now}
     identity = {"id": new_message_id(now), "created_at": now, "channel": channel, "to": to}
-    return OutboundMessage(body=body, purpose=purpose, language=language, **identity, **timing, **fields)
+    if channel == "sms" and "kind" not in fields and getattr(body, "kind", None):  # a runtime.rendering.Rendered
+        fields = {**fields, "kind": body.kind, "variables": body.values}
+    return OutboundMessage(body=str(body), purpose=purpose, language=language, **identity, **timing, **fields)

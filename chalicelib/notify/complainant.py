@@ -34,16 +34,19 @@ def complainant_time(case: Case, institution: Institution, moment: datetime, sho
     return local_time(moment, institution.calendar.timezone, language, short=short, with_zone=zoned)
 
 
-def sms_acknowledgement(case: Case, institution: Institution) -> str:
-    """At most 1 segment in English and 2 in Chinese (tests/test_sms_segments.py checks)."""
+def sms_acknowledgement(case: Case, institution: Institution, status_url: str = "") -> str:
+    """At most 1 segment in English and 2 in Chinese (tests/test_sms_segments.py checks). Where a
+    text back cannot arrive (no two-way SMS for their number), it says how to follow up instead."""
     language = case.complainant.language
-    return render_message(
-        "acknowledgement_sms",
-        language,
-        institution=institution.sms_name(language),
-        reference=case.reference,
-        expected=complainant_time(case, institution, case.expected_response_by(), short=True),
-    )
+    values = {
+        "institution": institution.sms_name(language),
+        "reference": case.reference,
+        "expected": complainant_time(case, institution, case.expected_response_by(), short=True),
+    }
+    if not institution.channels.sms_profile(case.complainant.phone).two_way:
+        hotline = institution.channels.hotline_display or institution.channels.sms_number or ""
+        return text(language, "acknowledgement_sms_one_way", link=status_url, hotline=hotline, **values)
+    return render_message("acknowledgement_sms", language, **values)
 
 
 def acknowledgement_messages(
@@ -66,7 +69,7 @@ def acknowledgement_messages(
         case,
         now,
         "acknowledgement",
-        sms_acknowledgement(case, institution) if sms else None,
+        sms_acknowledgement(case, institution, status_url) if sms else None,
         email,
         text(language, "email_subject_ack", reference=case.reference),
         leased=True,
@@ -89,8 +92,11 @@ def complainant_messages(
     A text of up to 3 segments goes as numbered texts of one segment each; a longer one is a text
     linking to the status page, which shows it whole (never over Twilio's 1,600 characters)."""
     language = case.complainant.language
-    # Up to 3 segments' worth as numbered texts (numbering may take a 4th), never more.
-    texts = numbered_texts(body, most=MAX_NUMBERED_TEXTS + 1) if segments(body) <= MAX_NUMBERED_TEXTS else None
+    profile = institution.channels.sms_profile(case.complainant.phone)
+    if profile.templated:  # one template send, never numbered parts; staff words only where allowed
+        texts = [body] if profile.sends("complainant_signed") and segments(body) <= profile.segment_limit else None
+    else:  # up to 3 segments' worth as numbered texts (numbering may take a 4th), never more
+        texts = numbered_texts(body, most=MAX_NUMBERED_TEXTS + 1) if segments(body) <= MAX_NUMBERED_TEXTS else None
     if texts is None:
         link = status_link or ""
         texts = [

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.model.case import Event
 from chalicelib.model.message import MAX_ATTEMPTS, OutboundMessage, retry_delay
+from chalicelib.notify import profiles
 from chalicelib.notify.provider import PermanentFailure
 from chalicelib.notify.segments import SMS_MAX_CHARACTERS
 from chalicelib.notify.twilio import action_url
@@ -34,6 +35,24 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
         outbox.record_send_result(message.id, "opted_out")
         _note_on_case(deps, message, now, "message_suppressed_opt_out")
         return False
+    held = []
+    if message.channel == "sms":
+        profile = deps.institution.channels.sms_profile(message.to)
+        if message.purpose == "held_digest":
+            message, held = profiles.folded(deps, message)
+            if not held:  # folded already by another morning's text
+                outbox.record_send_result(message.id, "folded")
+                return False
+        wait = profiles.quiet_until(deps, message, profile, now)
+        if wait is not None:
+            outbox.record_send_result(message.id, "pending", retry_at=wait)
+            return False
+        if not profiles.within_cap(deps, message, profile, now):
+            if message.purpose == "held_digest":
+                outbox.record_send_result(message.id, "pending", retry_at=profiles.next_morning(deps, now))
+            else:
+                profiles.hold(deps, message, now)
+            return False
     try:
         provider_id = _send(deps, message)
     except PermanentFailure as error:
@@ -49,8 +68,9 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
             log_event(logger, "send_retry_scheduled", message=message.id, attempts=message.attempts, error=reason)
     else:
         outbox.record_send_result(message.id, "sent", provider_id=provider_id)
-        if message.channel == "email":
-            outbox.link_provider_id(provider_id, message.id)
+        if message.channel == "email" or deps.institution.channels.sms_profile(message.to).templated:
+            outbox.link_provider_id(provider_id, message.id)  # its reports name only the provider's id
+        profiles.record_folded(deps, held, provider_id, now)
         log_event(logger, "message_sent", message=message.id, channel=message.channel, to=message.to)
         return True
     return False
@@ -58,6 +78,10 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
 
 def _send(deps: Dependencies, message: OutboundMessage) -> str:
     channels = deps.institution.channels
+    profile = channels.sms_profile(message.to) if message.channel == "sms" else None
+    if profile is not None and profile.templated:
+        sign, template_id, parameters = profiles.template_send(deps, message, profile)
+        return deps.tencent_sms.send_template(message.to, sign, template_id, parameters, message.id)
     if message.channel == "sms":
         if len(message.body) > SMS_MAX_CHARACTERS:  # Twilio refuses it (21617): never attempted
             raise PermanentFailure(
@@ -133,15 +157,30 @@ def record_delivery_report(deps: Dependencies, message_id: str, params: dict[str
     """A status callback for one of our texts. Undelivered or failed: the complainant was not
     reached, which the case shows, and the text is tried again with backoff."""
     report = deps.sms.delivery_report(params)
-    if report is None:
-        return
+    if report is not None:
+        apply_delivery_report(deps, message_id, report, "Twilio", now)
+
+
+def record_provider_reports(deps: Dependencies, reports: list, provider: str, now: datetime) -> int:
+    """Status reports that name only the provider's id of the send (Tencent Cloud's); how many
+    matched a message of ours."""
+    matched = 0
+    for report in reports:
+        message = deps.store.outbox.by_provider_id(report.provider_id)
+        if message is not None:
+            apply_delivery_report(deps, message.id, report, provider, now)
+            matched += 1
+    return matched
+
+
+def apply_delivery_report(deps: Dependencies, message_id: str, report, provider: str, now: datetime) -> None:
     outbox = deps.store.outbox
     message = outbox.record_delivery_status(
         message_id, report.provider_id, report.status, report.error_code, report.rank
     )
     if message is None or not report.failed:
         return  # stale, repeated, or good news
-    reason = f"Twilio reported {report.status} (error {report.error_code or 'none'})"
+    reason = f"{provider} reported {report.status} (error {report.error_code or 'none'})"
     if message.purpose == "alert":
         _fall_back(deps, message, now)
         return

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from chalicelib.intake.transcription import TranscriptionJobs
     from chalicelib.model.institution import Institution
     from chalicelib.notify.ses import SesEmail
+    from chalicelib.notify.tencent import TencentSms
     from chalicelib.notify.twilio import TwilioSms
     from chalicelib.store.files import MediaFiles
     from chalicelib.store.stores import Stores
@@ -21,5 +22,6 @@ class Dependencies:
     base_url: str  # the public URL of the API: links, Twilio callbacks, signature checks
     sms: "TwilioSms"  # the SMS and voice provider
     email: "SesEmail"  # the email provider
+    tencent_sms: "TencentSms"  # SMS to and from mainland China numbers (sending profiles)
     files: "MediaFiles"  # the mail/media bucket
     transcription: "TranscriptionJobs"  # Amazon Transcribe, for voicemail Twilio cannot transcribe

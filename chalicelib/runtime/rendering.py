@@ -32,11 +32,30 @@ def _catalog(language: Language) -> dict:
     raise FileNotFoundError(f"no texts for language {language!r} in {TEMPLATE_DIRS}")
 
 
-def text(language: Language, key: str, **values) -> str:
+class Rendered(str):
+    """A text as rendered, which still knows its catalog key and the values that filled it: a
+    provider that may send only approved templates sends the template of that kind with those
+    values. A text made of several (joined, cut) is a plain str again and has no kind."""
+
+    kind: str
+    values: dict[str, str]
+    language: Language
+
+    def __new__(cls, value: str, kind: str, values: dict, language: Language):
+        rendered = super().__new__(cls, value)
+        rendered.kind, rendered.values = kind, {name: str(v) for name, v in values.items()}
+        rendered.language = language
+        return rendered
+
+    def __reduce__(self):  # copies (boto3 deep-copies what it writes) keep what the text knows
+        return (Rendered, (str(self), self.kind, self.values, self.language))
+
+
+def text(language: Language, key: str, **values) -> Rendered:
     template = _overrides["texts"].get(language, {}).get(key) or _catalog(language).get(key)
     if template is None:
         raise KeyError(f"text {key!r} missing for language {language!r}")
-    return template.format(**values) if values else template
+    return Rendered(template.format(**values) if values else template, key, values, language)
 
 
 def local_time(
@@ -138,8 +157,9 @@ def render_message(template: str, language: Language, **context) -> str:
     An institution's own version (config `messages`) renders in Jinja's sandbox."""
     custom = _overrides["messages"].get(template, {}).get(language)
     if custom:
-        return render_custom(custom, **context)
-    return _environment().get_template(f"messages/{template}.{language}.txt").render(**context).strip()
+        return Rendered(render_custom(custom, **context), template, context, language)
+    body = _environment().get_template(f"messages/{template}.{language}.txt").render(**context).strip()
+    return Rendered(body, template, context, language)
 
 
 def render_custom(body: str, **context) -> str:

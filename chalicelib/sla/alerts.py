@@ -176,7 +176,10 @@ def _new_text(deps: Dependencies, listed, now, unreachable, unwritten: _Text | N
         link, code = unwritten.link, unwritten.code
     else:
         link = issue_link(deps, case.reference, person.id, now)
-        code = store.links.allocate_code(person.phone, case.reference, now) if hint_key(case, step) else None
+        replies = institution.channels.sms_profile(person.phone).two_way  # else staff act from the link
+        code = (
+            store.links.allocate_code(person.phone, case.reference, now) if replies and hint_key(case, step) else None
+        )
     language = institution.staff_language(person.id)
     message = new_message(
         now,
@@ -185,12 +188,31 @@ def _new_text(deps: Dependencies, listed, now, unreachable, unwritten: _Text | N
         alert_text(listed, institution, now, link, code, language),
         "alert",
         language,
+        **_staff_alert_template(listed, institution, now, link, code, language),
         leased=True,
         recipient_id=person.id,
         fallback_to=backup.phone if backup else None,
         fallback_id=backup.id if backup else None,
     )
     return _Text(message, case.reference, link, code)
+
+
+def _staff_alert_template(listed, institution: Institution, now: datetime, link: str, code, language: str) -> dict:
+    """Where operators take only approved templates: the count, the most urgent case (with its
+    reply code, where replies arrive) and the link."""
+    if not institution.channels.sms_profile(listed[0][2].phone).templated:
+        return {}
+    case, step, _ = listed[0]
+    hint = hint_key(case, step)
+    what = _item(case, step, institution, now, language) + (text(language, hint, code=code) if code and hint else "")
+    values = {
+        "inst": institution.sms_name(language),
+        "count": str(len({c.reference for c, _, _ in listed})),
+        "reference": case.reference,
+        "what": what.strip(),
+        "link": link,
+    }
+    return {"kind": "staff_alert", "variables": values}
 
 
 def _alert_event(case: Case, step: Step, person: Person, message_id: str, now: datetime) -> Event:

@@ -9,11 +9,11 @@ the top of the chain (then no more). Steps of a case below `alert_at_once_from` 
 staff's quiet hours wait for their end; severe cases alert at once, at any hour."""
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from chalicelib.model.calendar import local_to_utc
+from chalicelib.model.calendar import after_quiet_hours
 from chalicelib.model.case import Case, ChainMember, Clock, Person
 from chalicelib.model.institution import Institution
 from chalicelib.model.lifecycle import is_open
@@ -113,20 +113,6 @@ def alerts_at_once(case: Case, institution: Institution) -> bool:
     """A severe case is told at any hour; the rest wait for working time and the end of quiet hours."""
     threshold = institution.escalation.alert_at_once_from
     return SEVERITIES.index(case.severity) >= SEVERITIES.index(threshold)
-
-
-def after_quiet_hours(at: datetime, quiet: tuple[time, time] | None, zone) -> datetime:
-    """`at`, or the end of the staff's quiet hours when it falls inside them (they may span midnight)."""
-    if quiet is None:
-        return at
-    start, end = quiet
-    local = at.astimezone(zone)
-    moment = local.time().replace(tzinfo=None)
-    inside = (moment >= start or moment < end) if start > end else (start <= moment < end)
-    if not inside:
-        return at
-    day = local.date() + timedelta(days=1) if moment >= end and start > end else local.date()
-    return local_to_utc(datetime.combine(day, end), zone)
 
 
 def new_case_notice(case: Case, institution: Institution) -> Step | None:

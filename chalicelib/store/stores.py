@@ -7,6 +7,7 @@ from chalicelib.store.abuse import AbuseStore
 from chalicelib.store.alerts import AlertStore
 from chalicelib.store.cases import CaseStore
 from chalicelib.store.config import ConfigStore
+from chalicelib.store.daily_caps import DailyCapStore
 from chalicelib.store.links import LinkStore
 from chalicelib.store.outbox import OutboxStore
 from chalicelib.store.table import Delivery, FamilyStore, Once, Table
@@ -37,3 +38,4 @@ class Stores:
         self.links = LinkStore(shared)
         self.abuse = AbuseStore(shared)
         self.config = ConfigStore(shared)
+        self.daily_caps = DailyCapStore(shared)

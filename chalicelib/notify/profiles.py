@@ -1,0 +1,145 @@
+"""Texts by their sending profile (model/sending.py): the approved template and values a templated
+provider sends, the quiet hours a notice waits out, and the daily cap per number - a text over it
+is held and folded into one text the next day, or goes by email to staff who have one; the case
+shows which. May import store, model, runtime."""
+
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from chalicelib.model.calendar import after_quiet_hours, local_to_utc
+from chalicelib.model.case import Event
+from chalicelib.model.message import OutboundMessage, new_message
+from chalicelib.model.sending import SendingProfile
+from chalicelib.notify.provider import PermanentFailure
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.logs import log_event
+from chalicelib.runtime.rendering import text
+
+logger = logging.getLogger(__name__)
+# What never waits for quiet hours: the answer to what the person just sent, and alerts (whose own
+# quiet hours the escalation policy keeps).
+SENT_AT_ONCE = ("acknowledgement", "reply", "held_digest")
+HELD_TEXTS_GO_AT = time(8, 0)  # the next morning, local time, at the earliest
+
+
+def status_link(base_url: str, reference: str | None) -> str:
+    from urllib.parse import quote
+
+    return f"{base_url.rstrip('/')}/complaints/status?ref={quote(reference or '')}"
+
+
+def template_send(deps: Dependencies, message: OutboundMessage, profile: SendingProfile) -> tuple:
+    """(signature, template id, parameters) for a message to a number whose operators take only
+    approved templates. A text with no template of its own (staff's free words where the operator
+    allows none, a text made of parts) goes as the link to the status page that shows it whole."""
+    language = message.language
+    template, values = profile.template(message.kind, language), message.variables
+    if template is None or (message.kind and not profile.sends(message.kind)):
+        if not message.case_reference:
+            raise PermanentFailure(f"no approved template for {message.kind or 'this text'} to {profile.country}")
+        template = profile.template("sms_long_text", language)
+        values = {
+            "inst": deps.institution.sms_name(language),
+            "reference": message.case_reference,
+            "link": status_link(deps.base_url, message.case_reference),
+        }
+    return profile.sign_name.in_(language), template.id, [values.get(name, "") for name in template.variables]
+
+
+def quiet_until(deps: Dependencies, message: OutboundMessage, profile: SendingProfile, now: datetime):
+    """The end of the profile's quiet hours, when a notice to a complainant falls inside them."""
+    if not profile.quiet_hours or message.recipient_id or message.purpose in SENT_AT_ONCE:
+        return None
+    zone = ZoneInfo(deps.institution.calendar.timezone)
+    later = after_quiet_hours(now, profile.quiet_hours, zone)
+    return later if later > now else None
+
+
+def within_cap(deps: Dependencies, message: OutboundMessage, profile: SendingProfile, now: datetime) -> bool:
+    if profile.daily_cap is None:
+        return True
+    day = now.astimezone(ZoneInfo(deps.institution.calendar.timezone)).date()
+    cap = profile.daily_cap
+    return deps.store.daily_caps.take(message.to, day, message.id, message.body, cap.identical, cap.different)
+
+
+def hold(deps: Dependencies, message: OutboundMessage, now: datetime) -> None:
+    """A text over the daily cap: by email to a staff member who has one, else held for one text
+    the next morning that folds every held one. Never dropped; the case says which."""
+    store, institution = deps.store, deps.institution
+    member = institution.staff_member(message.recipient_id) if message.recipient_id else None
+    if member is not None and member.email:
+        subject = text(
+            message.language,
+            "sms_held_email_subject",
+            institution=institution.sms_name(message.language),
+            reference=message.case_reference or "",
+        )
+        copy = new_message(
+            now,
+            "email",
+            member.email,
+            message.body,
+            message.purpose,
+            message.language,
+            subject=subject,
+            case_reference=message.case_reference,
+            recipient_id=message.recipient_id,
+        )
+        store.outbox.queue(copy)
+        store.outbox.record_send_result(message.id, "held", provider_id=f"email:{copy.id}")
+        _note(deps, message, now, "message_held_by_email", email_id=copy.id)
+        return
+    store.daily_caps.hold(message.to, message.id, now)
+    store.outbox.record_send_result(message.id, "held")
+    store.outbox.queue(_digest(deps, message, now))  # one per number and morning: False if queued already
+    _note(deps, message, now, "message_held")
+    log_event(logger, "sms_held_over_daily_cap", message=message.id, to=message.to)
+
+
+def next_morning(deps: Dependencies, now: datetime) -> datetime:
+    zone = ZoneInfo(deps.institution.calendar.timezone)
+    return local_to_utc(datetime.combine(now.astimezone(zone).date() + timedelta(days=1), HELD_TEXTS_GO_AT), zone)
+
+
+def _digest(deps: Dependencies, message: OutboundMessage, now: datetime) -> OutboundMessage:
+    at = next_morning(deps, now)
+    morning = at.astimezone(ZoneInfo(deps.institution.calendar.timezone)).date()
+    placeholder = text(message.language, "event_message_held")  # the morning text is written when it goes
+    digest = new_message(
+        now, "sms", message.to, str(placeholder), "held_digest", message.language, recipient_id=message.recipient_id
+    )
+    digits = "".join(ch for ch in message.to if ch.isdigit())
+    return digest.model_copy(update={"id": f"held{digits}{morning:%Y%m%d}", "next_attempt_at": at})
+
+
+def folded(deps: Dependencies, digest: OutboundMessage) -> tuple[OutboundMessage, list[OutboundMessage]]:
+    """The morning text for every text held to its number: how many, and where to read them (the
+    latest one's staff link, or its case's status page)."""
+    held = [m for m in map(deps.store.outbox.get, deps.store.daily_caps.held(digest.to)) if m and m.status == "held"]
+    if not held:
+        return digest, []
+    latest, language = held[-1], held[-1].language
+    link = latest.variables.get("link") or status_link(deps.base_url, latest.case_reference)
+    body = text(
+        language, "sms_held_digest", institution=deps.institution.sms_name(language), count=len(held), link=link
+    )
+    update = {"body": str(body), "kind": body.kind, "variables": body.values, "language": language}
+    return digest.model_copy(update=update), held
+
+
+def record_folded(deps: Dependencies, held: list[OutboundMessage], provider_id: str, now: datetime) -> None:
+    for message in held:
+        deps.store.outbox.record_send_result(message.id, "folded", provider_id=provider_id)
+        _note(deps, message, now, "message_folded")
+    if held and not deps.store.daily_caps.release(held[0].to, [m.id for m in held]):
+        log_event(logger, "sms_held_meanwhile", to=held[0].to)  # the next morning's text takes them
+
+
+def _note(deps: Dependencies, message: OutboundMessage, now: datetime, kind: str, **details) -> None:
+    if message.case_reference:
+        deps.store.cases.append_event(
+            message.case_reference,
+            Event(at=now, actor="system", kind=kind, data={"message_id": message.id, "channel": "sms", **details}),
+        )

@@ -1,0 +1,228 @@
+"""Mainland China numbers through Tencent Cloud SMS (the bank as configured): texts in through its
+reply callback, approved templates out, its status reports, the daily cap per number, and a
+config that misses a template refused."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+
+from chalicelib.model.references import find_references
+from support import TENCENT_CALLBACK_TOKEN
+
+COMPLAINANT = "+8613800138300"
+HANDLER, SUPERVISOR = "+8613911110001", "+8613911110003"
+MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+
+
+def _text_in(client, phone: str, words: str, token: str = TENCENT_CALLBACK_TOKEN, at: datetime = MONDAY_10):
+    """A text from a mainland phone, as Tencent's reply callback posts it."""
+    item = {"extend": "", "mobile": phone.removeprefix("+86"), "nationcode": "86", "sign": "", "text": words}
+    item["time"] = int(at.timestamp())
+    return client.http.post(
+        f"/tencent/sms/{token}", headers={"Content-Type": "application/json"}, body=json.dumps([item])
+    )
+
+
+def _case_of(store, phone):
+    [reference] = store.cases.open_for_contact(phone)
+    return store.cases.get(reference)
+
+
+def test_a_chinese_text_through_tencent_becomes_a_case_acknowledged_by_its_approved_template(
+    client, moto_store, mainland, twilio
+):
+    with time_machine.travel(MONDAY_10, tick=False):
+        answered = _text_in(client, COMPLAINANT, "柜台工作人员态度很差，让我等了两个小时")
+        again = _text_in(client, COMPLAINANT, "柜台工作人员态度很差，让我等了两个小时")  # Tencent pushes again
+    assert answered.status_code == 200 and json.loads(answered.body) == {"result": 0, "errmsg": "OK"}
+    assert again.status_code == 200
+    case = _case_of(moto_store, COMPLAINANT)
+    assert case.channel == "sms" and case.complainant.language == "zh"
+    [ack] = mainland.sent_to(COMPLAINANT)
+    assert ack["template_id"] == "2100001" and ack["sign"] == "海港银行"  # acknowledgement_sms.zh, as approved
+    assert ack["parameters"] == [case.reference, "11月26日17:30"]
+    assert (
+        ack["body"]
+        == f"【海港银行】您的投诉已受理，编号{case.reference}，我们将于11月26日17:30前答复。回复本短信可补充情况。"
+    )
+    assert twilio.sent_to(COMPLAINANT) == []  # nothing to a mainland number through Twilio
+
+
+def test_status_and_a_staff_reply_code_work_through_tencent(client, moto_store, mainland):
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        _text_in(client, COMPLAINANT, "ATM吞了我的银行卡")
+        reference = _case_of(moto_store, COMPLAINANT).reference
+        _text_in(client, COMPLAINANT, "查询", at=MONDAY_10 + timedelta(seconds=5))
+        status = mainland.sent_to(COMPLAINANT)[-1]
+        assert status["template_id"] == "2100007" and status["parameters"][0] == reference
+        assert status["body"].startswith(f"【海港银行】投诉{reference}：已受理")
+
+        traveller.shift(timedelta(minutes=1))  # the sweep tells the handler of the new case
+        client.lambda_.invoke("sla_sweep", client.events.generate_cw_event("aws.events", "x", {}, ["rule/sla_sweep"]))
+        [alert] = mainland.sent_to(HANDLER)
+        assert alert["template_id"] == "2100019" and reference in alert["body"] and "/s/" in alert["body"]
+        code = alert["body"].split("回复")[1].split("确认")[0]
+        assert code.isdigit()
+
+        _text_in(client, HANDLER, f"{code}确认", at=MONDAY_10 + timedelta(minutes=2))
+    done = mainland.sent_to(HANDLER)[-1]
+    assert done["template_id"] == "2100023" and done["body"].startswith(f"【海港银行】{reference}：已完成")
+    case = moto_store.cases.get(reference)
+    assert next(clock for clock in case.clocks if clock.name == "acknowledge").stopped_at is not None
+
+
+def test_a_forged_or_malformed_tencent_callback_is_refused_and_nothing_is_read(client, moto_store, mainland):
+    forged = _text_in(client, COMPLAINANT, "我要投诉", token="cb-" + "6" * 40)
+    missing = client.http.post("/tencent/sms/", body="[]", headers={"Content-Type": "application/json"})
+    malformed = client.http.post(
+        f"/tencent/sms/{TENCENT_CALLBACK_TOKEN}", body="{not json", headers={"Content-Type": "application/json"}
+    )
+    status = client.http.post("/tencent/status/wrong", body="[]", headers={"Content-Type": "application/json"})
+    assert forged.status_code == 403 and status.status_code == 403 and missing.status_code in (403, 404)
+    assert malformed.status_code == 400
+    assert moto_store.cases.open_for_contact(COMPLAINANT) == [] and mainland.messages == []
+
+
+def test_a_delivery_report_moves_the_message_and_a_failure_shows_on_the_case(client, moto_store, mainland):
+    with time_machine.travel(MONDAY_10, tick=False):
+        _text_in(client, COMPLAINANT, "理财产品收益与宣传不符")
+        case = _case_of(moto_store, COMPLAINANT)
+        [ack] = mainland.sent_to(COMPLAINANT)
+        [message] = [m for m in moto_store.outbox.for_case(case.reference) if m.channel == "sms"]
+        report = [{"sid": ack["serial"], "report_status": "SUCCESS", "errmsg": "DELIVRD", "mobile": "13800138300"}]
+        url = f"/tencent/status/{TENCENT_CALLBACK_TOKEN}"
+        delivered = client.http.post(url, body=json.dumps(report), headers={"Content-Type": "application/json"})
+        assert delivered.status_code == 200
+        assert moto_store.outbox.get(message.id).delivery_status == "delivered"
+
+        _text_in(client, COMPLAINANT, "补充：是上周三买的", at=MONDAY_10 + timedelta(seconds=9))
+        added = mainland.sent_to(COMPLAINANT)[-1]
+        failed = [{"sid": added["serial"], "report_status": "FAIL", "errmsg": "MK:0001", "mobile": "13800138300"}]
+        client.http.post(url, body=json.dumps(failed), headers={"Content-Type": "application/json"})
+    assert moto_store.outbox.by_provider_id(added["serial"]).delivery_status == "undelivered"
+
+
+def _alerts_to(deps, phone, staff_id, count, now):
+    """`count` alert texts to one person in one morning, each about a case of its own."""
+    from chalicelib.model.message import new_message
+    from chalicelib.notify import sender
+    from support import open_case
+
+    ids = []
+    for number in range(count):
+        case = open_case(deps.institution, f"HCB-2611{number:05d}", now - timedelta(days=2), number)
+        deps.store.cases.create(case, [], [], None, now)
+        message = new_message(
+            now,
+            "sms",
+            phone,
+            f"alert {number}",
+            "alert",
+            "zh",
+            recipient_id=staff_id,
+            case_reference=f"HCB-2611{number:05d}",
+            kind="staff_alert",
+            variables={
+                "count": "1",
+                "what": f"HCB-2611{number:05d}确认已超时",
+                "link": f"https://x.example/s/{number}",
+            },
+        )
+        deps.store.outbox.queue(message)
+        ids.append(message.id)
+        sender.deliver(deps, [message.id], now + timedelta(minutes=number))
+    return ids
+
+
+def test_a_day_of_alerts_to_one_supervisor_stays_within_the_cap_and_the_rest_is_folded_next_morning(
+    client, moto_store, mainland
+):
+    from chalicelib.edge import dependencies as context
+    from chalicelib.sla.sweep import run_sweep
+
+    deps = context.current()
+    ids = _alerts_to(deps, SUPERVISOR, "li.qiang", 7, MONDAY_10)
+    assert len(mainland.sent_to(SUPERVISOR)) == 4  # +86: at most 4 different texts a day
+    statuses = [moto_store.outbox.get(i).status for i in ids]
+    assert statuses == ["sent"] * 4 + ["held"] * 3
+
+    tuesday_8 = datetime(2026, 11, 24, 0, 0, 30, tzinfo=timezone.utc)  # 08:00:30 in Shanghai
+    run_sweep(context.current(), MONDAY_10 + timedelta(hours=12))  # nothing more that day
+    assert len(mainland.sent_to(SUPERVISOR)) == 4
+    run_sweep(context.current(), tuesday_8)
+    digest = mainland.sent_to(SUPERVISOR)[-1]
+    assert digest["template_id"] == "2100005" and digest["parameters"] == ["3", "https://x.example/s/6"]
+    assert [moto_store.outbox.get(i).status for i in ids[4:]] == ["folded"] * 3
+    for number in (4, 5, 6):  # the case shows its text was held, then folded into the morning text
+        kinds = [event.kind for event in moto_store.cases.timeline(f"HCB-2611{number:05d}")]
+        assert "message_held" in kinds and "message_folded" in kinds
+
+
+def test_a_text_over_the_cap_goes_by_email_to_staff_who_have_one(client, moto_store, mainland):
+    from chalicelib.edge import dependencies as context
+    from infra import config
+
+    document = json.loads(config.load("harbour-city-bank").model_dump_json())
+    for member in document["staff"]:
+        if member["id"] == "li.qiang":
+            member["email"] = "li.qiang@harbourcitybank.example"
+    moto_store.config.put(document)
+    context.reset()
+    ids = _alerts_to(context.current(), SUPERVISOR, "li.qiang", 5, MONDAY_10)
+    assert len(mainland.sent_to(SUPERVISOR)) == 4
+    held = moto_store.outbox.get(ids[4])
+    assert held.status == "held" and held.provider_id.startswith("email:")
+    copy = moto_store.outbox.get(held.provider_id.removeprefix("email:"))
+    assert copy.channel == "email" and copy.to == "li.qiang@harbourcitybank.example" and copy.body == "alert 4"
+
+
+def test_an_identical_text_goes_at_most_twice_a_day(client, moto_store, mainland):
+    with time_machine.travel(MONDAY_10, tick=False):
+        _text_in(client, COMPLAINANT, "银行卡被盗刷了")
+        for second in (5, 6, 7):
+            _text_in(client, COMPLAINANT, "查询", at=MONDAY_10 + timedelta(seconds=second))
+    statuses = [m for m in mainland.sent_to(COMPLAINANT) if m["template_id"] == "2100007"]
+    assert len(statuses) == 2  # the third identical status answer is held, not sent
+    morning = moto_store.outbox.get("held8613800138300" + "20261124")  # folded into tomorrow's text
+    assert morning is not None and morning.status == "pending" and morning.purpose == "held_digest"
+
+
+@pytest.mark.parametrize("kind", ["acknowledgement_sms", "staff_alert", "sms_long_text"])
+def test_a_mainland_profile_missing_a_template_it_sends_is_refused_naming_it(kind):
+    from pydantic import ValidationError
+
+    from chalicelib.model.institution import Institution
+    from infra import config
+
+    document = json.loads(config.load("harbour-city-bank").model_dump_json())
+    profile = next(p for p in document["channels"]["sms_profiles"] if p["country"] == "+86")
+    del profile["templates"][kind]["en"]
+    with pytest.raises(ValidationError) as refused:
+        Institution.model_validate(document)
+    assert f"{kind}.en" in str(refused.value) and "+86" in str(refused.value)
+
+
+def test_a_one_way_profile_needs_no_reply_templates_and_its_acknowledgement_says_how_to_follow_up(
+    client, moto_store, mainland
+):
+    from chalicelib.edge import dependencies as context
+    from infra import config
+
+    hospital = config.load("riverside-hospital")
+    profile = hospital.channels.sms_profile(COMPLAINANT)
+    assert not profile.two_way and "sms_status" not in profile.templates  # replies cannot arrive
+    moto_store.config.put(json.loads(hospital.model_dump_json()))
+    context.reset()
+    with time_machine.travel(MONDAY_10, tick=False):
+        filed = client.http.post(
+            "/api/complaints",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"description": "门诊等候五小时无人理会", "phone": COMPLAINANT, "language": "zh"}),
+        )
+    reference = json.loads(filed.body)["reference"]
+    [ack] = mainland.sent_to(COMPLAINANT)
+    assert "回复本短信" not in ack["body"] and "本号码不接收回复" in ack["body"]
+    assert f"/complaints/status?ref={reference}" in ack["body"] and "0571-8888-0000" in ack["body"]
+    assert find_references(ack["body"]) == [reference]
