@@ -207,8 +207,10 @@ def _secret(loaded, name: str) -> tuple[str, str, str | None]:
 def _missing_secrets(session, loaded) -> list[str]:
     from botocore.exceptions import ClientError
 
+    from infra.deployment import secrets_needed
+
     missing = []
-    for name in ("twilio_account_sid", "twilio_auth_token"):
+    for name in secrets_needed(loaded.institution):
         kind, where, _ = _secret(loaded, name)
         try:
             if kind == "ssm":
@@ -223,7 +225,14 @@ def _missing_secrets(session, loaded) -> list[str]:
 def _secret_command(loaded, name: str) -> str:
     kind, where, key = _secret(loaded, name)
     region = loaded.deployment.region
-    placeholder = "AC..." if name == "twilio_account_sid" else "<auth token from the Twilio console>"
+    placeholder = {
+        "twilio_account_sid": "AC...",
+        "twilio_auth_token": "<auth token from the Twilio console>",
+        "tencent_sms_secret_id": "AKID... (Tencent Cloud CAM key with SMS access)",
+        "tencent_sms_secret_key": "<its secret key>",
+        "tencent_sms_app_id": "<SmsSdkAppId from the Tencent Cloud SMS console>",
+        "tencent_sms_callback_token": "<32+ random characters: openssl rand -hex 24>",
+    }[name]
     if kind == "ssm":
         return f"aws ssm put-parameter --region {region} --type SecureString --name {where} --value '{placeholder}'"
     return (
@@ -307,9 +316,16 @@ def _print_urls(loaded, base_url: str, outputs: dict) -> None:
         "   (a caller who hangs up early still gets a call-back case)"
     )
     print(f"  (delivery reports: each message asks for {base_url}twilio/status itself; nothing to paste)")
-    print("\nTwilio credentials, once (read by the functions at run time, never stored in files):")
-    for name in ("twilio_account_sid", "twilio_auth_token"):
+    from infra.deployment import TENCENT_SECRETS, secrets_needed
+
+    print("\nCredentials, once (read by the functions at run time, never stored in files):")
+    for name in secrets_needed(institution):
         print(f"  {_secret_command(loaded, name)}")
+    if TENCENT_SECRETS[0] in secrets_needed(institution):
+        token = f"<the value of {loaded.deployment.secret(institution.slug, 'tencent_sms_callback_token')}>"
+        print("\nTencent Cloud SMS console > 应用管理 > 回调配置 (mainland numbers):")
+        print(f"  回复回调 (replies)         {base_url}tencent/sms/{token}")
+        print(f"  状态回调 (status reports)  {base_url}tencent/status/{token}")
     address = institution.channels.email_address
     if address:
         domain = address.partition("@")[2]

@@ -32,6 +32,22 @@ DEFAULT_FUNCTIONS = {
 }
 
 
+TWILIO_SECRETS = ("twilio_account_sid", "twilio_auth_token")
+TENCENT_SECRETS = (
+    "tencent_sms_secret_id",
+    "tencent_sms_secret_key",
+    "tencent_sms_app_id",
+    "tencent_sms_callback_token",
+)
+
+
+def secrets_needed(institution) -> tuple[str, ...]:
+    """The credentials an institution's functions read: Twilio's always, Tencent Cloud SMS's when a
+    sending profile uses it."""
+    uses_tencent = any(profile.provider == "tencent" for profile in institution.channels.sms_profiles)
+    return TWILIO_SECRETS + (TENCENT_SECRETS if uses_tencent else ())
+
+
 class Deployment(Strict):
     region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     # A custom domain mapped to the API (https://complaints.example.com/). Without one, `deploy`
@@ -39,6 +55,12 @@ class Deployment(Strict):
     public_base_url: str | None = Field(default=None, pattern=r"^https://[^\s/]+(/[^\s]*)?/$")
     twilio_account_sid: str | None = None  # default ssm:/hotline/<slug>/twilio-account-sid
     twilio_auth_token: str | None = None  # default ssm:/hotline/<slug>/twilio-auth-token
+    # Tencent Cloud SMS, for an institution with a `provider: tencent` sending profile; defaults
+    # ssm:/hotline/<slug>/tencent-sms-secret-id, -secret-key, -app-id, -callback-token.
+    tencent_sms_secret_id: str | None = None
+    tencent_sms_secret_key: str | None = None
+    tencent_sms_app_id: str | None = None
+    tencent_sms_callback_token: str | None = None
     alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     mail_retention_days: int = Field(default=1825, gt=0)  # raw mail and media; records stay in the table
     infrequent_access_after_days: int = Field(default=90, ge=30)
@@ -49,7 +71,7 @@ class Deployment(Strict):
         default_factory=dict
     )
 
-    @field_validator("twilio_account_sid", "twilio_auth_token")
+    @field_validator("twilio_account_sid", "twilio_auth_token", *TENCENT_SECRETS)
     @classmethod
     def _a_name_not_a_secret(cls, value: str | None) -> str | None:
         if value is not None and not SECRET_REFERENCE.match(value):
@@ -69,7 +91,7 @@ class Deployment(Strict):
             )
         return self
 
-    def secret(self, slug: str, name: Literal["twilio_account_sid", "twilio_auth_token"]) -> str:
+    def secret(self, slug: str, name: str) -> str:
         return getattr(self, name) or f"ssm:/{STACK_PREFIX}/{slug}/{name.replace('_', '-')}"
 
     def function(self, name: str) -> FunctionSize:

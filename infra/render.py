@@ -11,7 +11,7 @@ from pathlib import Path
 from chalicelib.store.table import TTL_ATTRIBUTE, table_definition
 
 from .config import InstitutionFile
-from .deployment import FUNCTION_NAMES, stack_name
+from .deployment import FUNCTION_NAMES, secrets_needed, stack_name
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "complaint-hotline"
@@ -135,11 +135,11 @@ def policy_statements(config: InstitutionFile, function: str) -> list[dict]:
         statements.append(bucket_access("ReadTranscripts", "s3:GetObject", "media/transcripts/"))
         return statements
     secrets = sorted(
-        {_secret_resource(config.deployment.secret(slug, name)) for name in ("twilio_account_sid", "twilio_auth_token")}
+        {_secret_resource(config.deployment.secret(slug, name)) for name in secrets_needed(config.institution)}
     )
     statements.append(
         {
-            "Sid": "ReadTwilioCredentials",
+            "Sid": "ReadProviderCredentials",
             "Effect": "Allow",
             "Action": sorted({action for action, _ in secrets}),
             "Resource": sorted({resource for _, resource in secrets}),
@@ -192,8 +192,7 @@ def chalice_stage(config: InstitutionFile) -> dict:
         "INSTITUTION": institution.slug,
         "TABLE_NAME": names.table,
         "MAIL_TOPIC": names.mail_topic,  # read by app.py when Chalice packages the SNS subscription
-        "TWILIO_ACCOUNT_SID_REF": deployment.secret(institution.slug, "twilio_account_sid"),
-        "TWILIO_AUTH_TOKEN_REF": deployment.secret(institution.slug, "twilio_auth_token"),
+        **{f"{name.upper()}_REF": deployment.secret(institution.slug, name) for name in secrets_needed(institution)},
     }
     if deployment.public_base_url:
         environment["PUBLIC_BASE_URL"] = deployment.public_base_url

@@ -353,6 +353,17 @@ def test_deploy_plan_names_the_institutions_stack_and_deploys_twice_without_a_cu
     assert "PublicBaseUrl=https://complaints.harbourcitybank.example/" in plan and "deploy again" not in plan
 
 
+def _create_provider_secrets(region):
+    import boto3
+
+    secrets = boto3.client("secretsmanager", region_name=region)
+    secrets.create_secret(
+        Name="hotline/riverside-hospital/twilio", SecretString=json.dumps({"account_sid": "AC1", "auth_token": "t"})
+    )
+    tencent = {"secret_id": "AKID1", "secret_key": "k", "app_id": "1400000001", "callback_token": "c" * 40}
+    secrets.create_secret(Name="hotline/riverside-hospital/tencent-sms", SecretString=json.dumps(tencent))
+
+
 def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_syncs(monkeypatch, capsys):
     """The orchestration against moto's AWS: the AWS CLI calls themselves are recorded, not run."""
     import boto3
@@ -384,9 +395,8 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
         refused = capsys.readouterr().err
         assert "secrets are not there yet" in refused and "aws secretsmanager create-secret" in refused
         assert commands == [] and packaged == []
-        boto3.client("secretsmanager", region_name=region).create_secret(
-            Name="hotline/riverside-hospital/twilio", SecretString=json.dumps({"account_sid": "AC1", "auth_token": "t"})
-        )
+        assert "--name hotline/riverside-hospital/tencent-sms" in refused  # its mainland profile's provider
+        _create_provider_secrets(region)
         create_table(boto3.client("dynamodb", region_name=region), "hotline-riverside-hospital")  # as the stack does
 
         assert cli.main(["deploy", "riverside-hospital"]) == 0
@@ -408,9 +418,7 @@ def test_deploy_checks_secrets_prepares_ses_deploys_again_with_the_api_url_and_s
     commands.clear()
     commands.append(["aws", "cloudformation", "deploy", "(earlier)"])
     with mock_aws():
-        boto3.client("secretsmanager", region_name=region).create_secret(
-            Name="hotline/riverside-hospital/twilio", SecretString=json.dumps({"account_sid": "AC1", "auth_token": "t"})
-        )
+        _create_provider_secrets(region)
         create_table(boto3.client("dynamodb", region_name=region), "hotline-riverside-hospital")
         assert cli.main(["deploy", "riverside-hospital"]) == 0
     redeploys = [command for command in commands[1:] if command[:3] == ["aws", "cloudformation", "deploy"]]
@@ -481,6 +489,9 @@ def test_urls_say_what_to_paste_into_twilio_dns_and_ses(capsys):
     assert "'Call status changes'          HTTP POST  https://abc123.execute-api.example/api/twilio/voice/status" in out
     assert "riverside-hospital.example  MX  10 inbound-smtp.ap-southeast-1.amazonaws.com" in out
     assert "aws secretsmanager create-secret --region ap-southeast-1 --name hotline/riverside-hospital/twilio" in out
+    # Its mainland numbers use Tencent Cloud SMS: the callbacks to register carry the token kept in Secrets Manager.
+    token = "<the value of secretsmanager:hotline/riverside-hospital/tencent-sms#callback_token>"
+    assert f"https://abc123.execute-api.example/api/tencent/sms/{token}" in out
     assert main(["urls", "riverside-hospital", "--offline"]) == 3  # no custom domain, not deployed: says so
 
 

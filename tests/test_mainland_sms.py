@@ -226,3 +226,101 @@ def test_a_one_way_profile_needs_no_reply_templates_and_its_acknowledgement_says
     assert "回复本短信" not in ack["body"] and "本号码不接收回复" in ack["body"]
     assert f"/complaints/status?ref={reference}" in ack["body"] and "0571-8888-0000" in ack["body"]
     assert find_references(ack["body"]) == [reference]
+
+
+def test_staff_words_go_as_a_status_link_and_a_notice_waits_out_the_profiles_quiet_hours(client, moto_store, mainland):
+    """The bank's operators allow no free variable: a staff reply reaches the mainland complainant as
+    the approved "read it on the status page" template. With quiet hours on the profile, a reply
+    written at 23:00 goes at 08:00; the acknowledgement of a text at midnight never waits."""
+    from chalicelib.edge import dependencies as context
+    from chalicelib.sla.sweep import run_sweep
+    from chalicelib.staff.actions import reply
+    from infra import config
+
+    document = json.loads(config.load("harbour-city-bank").model_dump_json())
+    next(p for p in document["channels"]["sms_profiles"] if p["country"] == "+86")["quiet_hours"] = ["22:00", "08:00"]
+    moto_store.config.put(document)
+    context.reset()
+    midnight = datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc)  # 00:00 Tuesday in Shanghai
+    with time_machine.travel(midnight, tick=False):
+        _text_in(client, COMPLAINANT, "半夜ATM吞卡，无人处理", at=midnight)
+    [ack] = mainland.sent_to(COMPLAINANT)  # at once, quiet hours or not
+    reference = _case_of(moto_store, COMPLAINANT).reference
+    assert ack["template_id"] == "2100001"
+
+    eleven_pm = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # 23:00 Tuesday
+    reply(context.current(), reference, "staff:chen.jing", "已调取监控，卡片明早可到网点领取。", eleven_pm)
+    assert len(mainland.sent_to(COMPLAINANT)) == 1
+    run_sweep(context.current(), eleven_pm + timedelta(hours=4))
+    assert len(mainland.sent_to(COMPLAINANT)) == 1  # 03:00: still quiet
+    run_sweep(context.current(), datetime(2026, 11, 25, 0, 1, tzinfo=timezone.utc))  # 08:01
+    notice = mainland.sent_to(COMPLAINANT)[-1]
+    assert notice["template_id"] == "2100003"  # sms_long_text.zh: the words are on the status page
+    assert notice["parameters"] == [reference, f"https://hotline.example.org/complaints/status?ref={reference}"]
+    assert "已调取监控" not in notice["body"]
+
+
+def _next_due(store):
+    from chalicelib.runtime.clock import parse_iso
+
+    items = store.table.scan(FilterExpression="attribute_exists(due_at)")["Items"]
+    return min((parse_iso(item["due_at"].split("#")[0]) for item in items), default=None)
+
+
+def test_a_day_of_escalations_to_the_branch_head_never_exceeds_the_cap_and_the_case_shows_what_was_held(
+    client, moto_store, mainland
+):
+    """Seven complaints filed an hour apart on Monday, nobody acknowledges: from Tuesday 10:00 the
+    branch head is alerted once an hour. Through Tencent Cloud SMS he gets at most 4 texts that day;
+    the rest are held, folded into one text on Wednesday at 08:00, and each case shows it."""
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.edge import dependencies as context
+    from chalicelib.sla.sweep import run_sweep
+
+    references = []
+    for hour in range(7):
+        with time_machine.travel(MONDAY_10 + timedelta(hours=hour), tick=False):
+            filed = client.http.post(
+                "/api/complaints",
+                headers={"Content-Type": "application/json"},
+                body=json.dumps({"description": f"柜台第{hour}号窗口无人", "phone": f"+86138001384{hour:02d}"}),
+            )
+            references.append(json.loads(filed.body)["reference"])
+    wednesday_9 = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)
+    now = MONDAY_10
+    while (due := _next_due(moto_store)) is not None and due <= wednesday_9:
+        now = max(due, now + timedelta(seconds=1))
+        run_sweep(context.current(), now)
+    run_sweep(context.current(), wednesday_9)
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    by_day: dict = {}
+    for text in mainland.sent_to(SUPERVISOR):  # its SessionContext is our message id
+        message = moto_store.outbox.get(text["context"])
+        day = (
+            datetime.strptime(message.id[-8:], "%Y%m%d").date()  # the morning text: sent that morning
+            if message.purpose == "held_digest"
+            else message.created_at.astimezone(shanghai).date()  # alerts go as the sweep writes them
+        )
+        by_day.setdefault(day, []).append(text)
+    assert max(len(texts) for texts in by_day.values()) == 4, {d: len(t) for d, t in by_day.items()}
+    held = [m for m in _messages_to(moto_store, SUPERVISOR) if m.status == "folded"]
+    assert held, "the supervisor's fifth text of Tuesday and later were held"
+    digest = [t for t in mainland.sent_to(SUPERVISOR) if t["template_id"] == "2100005"]
+    assert len(digest) == 1 and digest[0]["parameters"][0] == str(len(held))
+    for message in held:
+        kinds = [event.kind for event in moto_store.cases.timeline(message.case_reference)]
+        assert "message_held" in kinds and "message_folded" in kinds
+
+
+def _messages_to(store, phone):
+    items = store.table.scan(
+        FilterExpression="begins_with(PK, :p) AND #to = :to",
+        ExpressionAttributeNames={"#to": "to"},
+        ExpressionAttributeValues={":p": "MSG#", ":to": phone},
+    )["Items"]
+    from chalicelib.model.message import OutboundMessage
+    from chalicelib.store.table import plain
+
+    return [OutboundMessage.model_validate(plain(item)) for item in items]

@@ -64,7 +64,7 @@ def reply_callback(deps: Dependencies, request, token: str, now) -> Response:
                 "sms",
                 reply.phone,
                 answered,
-                "reply",
+                "sms_answer",  # what intake answers a text: never waits for quiet hours
                 getattr(answered, "language", deps.institution.default_language),
                 recipient_id=member.id if member else None,
             ).model_copy(update={"id": f"re{reply.delivery_id[:24]}"})

@@ -19,7 +19,7 @@ from chalicelib.runtime.rendering import text
 logger = logging.getLogger(__name__)
 # What never waits for quiet hours: the answer to what the person just sent, and alerts (whose own
 # quiet hours the escalation policy keeps).
-SENT_AT_ONCE = ("acknowledgement", "reply", "held_digest")
+SENT_AT_ONCE = ("acknowledgement", "sms_answer", "held_digest")
 HELD_TEXTS_GO_AT = time(8, 0)  # the next morning, local time, at the earliest
 
 

@@ -107,8 +107,9 @@ def _fire_person(deps: Dependencies, items, finals, stale, now, unreachable) -> 
         return 0
     message = carrier.message
     body = alert_text(sent, deps.institution, now, carrier.link, carrier.code, message.language)
-    if body != message.body:
-        message = message.model_copy(update={"body": body})
+    template = _staff_alert_template(sent, deps.institution, now, carrier.link, carrier.code, message.language)
+    if body != message.body or template.get("variables", message.variables) != message.variables:
+        message = message.model_copy(update={"body": body, **template})
         deps.store.outbox.replace_body(message)
     notify.attempt(deps, message, now)
     metrics.count("AlertSteps", len(sent), Kind=sent[0][1].kind)
@@ -190,6 +191,7 @@ def _new_text(deps: Dependencies, listed, now, unreachable, unwritten: _Text | N
         language,
         **_staff_alert_template(listed, institution, now, link, code, language),
         leased=True,
+        case_reference=case.reference,  # the case it leads with: what happens to the text shows there
         recipient_id=person.id,
         fallback_to=backup.phone if backup else None,
         fallback_id=backup.id if backup else None,

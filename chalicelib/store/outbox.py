@@ -32,11 +32,12 @@ class OutboxStore:
         return self.table.put_new(self.item(message))
 
     def replace_body(self, message: OutboundMessage) -> None:
-        """The text of a message this process still holds the lease on, written again."""
+        """The text of a message this process still holds the lease on (and the values of its
+        template), written again."""
         self.table.table.update_item(
             Key=message_key(message.id),
-            UpdateExpression="SET body = :body",
-            ExpressionAttributeValues={":body": message.body},
+            UpdateExpression="SET body = :body, variables = :variables",
+            ExpressionAttributeValues={":body": message.body, ":variables": message.variables},
         )
 
     def get(self, message_id: str) -> OutboundMessage | None:
