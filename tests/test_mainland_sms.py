@@ -255,7 +255,7 @@ def test_staff_words_go_as_a_status_link_and_a_notice_waits_out_the_profiles_qui
     assert len(mainland.sent_to(COMPLAINANT)) == 1  # 03:00: still quiet
     run_sweep(context.current(), datetime(2026, 11, 25, 0, 1, tzinfo=timezone.utc))  # 08:01
     notice = mainland.sent_to(COMPLAINANT)[-1]
-    assert notice["template_id"] == "2100003"  # sms_long_text.zh: the words are on the status page
+    assert notice["template_id"] == "2100041"  # sms_new_message.zh: the words are on the status page
     assert notice["parameters"] == [reference, f"https://hotline.example.org/complaints/status?ref={reference}"]
     assert "已调取监控" not in notice["body"]
 
@@ -324,3 +324,46 @@ def _messages_to(store, phone):
     from chalicelib.store.table import plain
 
     return [OutboundMessage.model_validate(plain(item)) for item in items]
+
+
+def test_the_reply_box_tells_staff_a_mainland_complainant_gets_the_approved_link_text(client, moto_store, mainland):
+    import html
+    import re
+
+    from chalicelib.edge import dependencies as context
+    from chalicelib.notify.staff import issue_link
+
+    with time_machine.travel(MONDAY_10, tick=False):
+        _text_in(client, COMPLAINANT, "Card swallowed at the Pier Road ATM")
+        reference = _case_of(moto_store, COMPLAINANT).reference
+        link = issue_link(context.current(), reference, "chen.jing", MONDAY_10)
+        page = html.unescape(
+            client.http.get(link.replace("https://hotline.example.org", "") + "?lang=en").body.decode()
+        )
+    assert "This number takes only texts approved by the operators" in page
+    meter = re.search(r'id="reply-meter"[^>]*data-most="(\d+)"[^>]*data-link-segments="(\d+)"', page)
+    assert meter.groups() == ("0", "2")  # every reply goes as the link text: 【HC Bank】 makes it UCS-2, 2 segments
+
+
+def test_every_text_the_code_sends_by_sms_is_a_kind_a_profile_can_hold_a_template_for():
+    """Each staff link text (link_message's catalog key), each answer to a text (sms.py's `say`) and
+    each reply-code answer is a kind of SMS_KINDS, so validation asks the institution for its
+    template, and a mainland number never gets a text no operator approved."""
+    import ast
+
+    from chalicelib.model.sending import SMS_KINDS
+    from support import ROOT
+
+    found = set()
+    for path in (ROOT / "chalicelib").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if name == "link_message":
+                found |= {value for value in literals if value.startswith("staff_text")}
+            elif name == "say" or (name == "text" and path.name == "reply_codes.py"):
+                found |= {value for value in literals if value.startswith(("sms_", "staff_code"))}
+    assert {"staff_text_case", "staff_text_escalation", "sms_status", "staff_code_done"} <= found
+    assert sorted(found - set(SMS_KINDS)) == []

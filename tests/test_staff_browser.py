@@ -45,7 +45,7 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
             f"{app}/api/complaints",
             json={
                 "description": "The <b>ATM</b> kept my card and the branch refused to help",
-                "phone": "+8613800138900",
+                "phone": "+85291238900",
                 "language": "en",
             },
         )
@@ -73,9 +73,10 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
 
             page.click("#acknowledge")
             assert page.text_content("#status") == "Acknowledged"
-            # The reply box counts as the complainant will receive it: signed, in SMS segments, priced for +86.
+            # The reply box counts as the complainant will receive it: signed, in SMS segments, priced for
+            # +852 (Twilio, free text; a mainland number would get the approved link text instead).
             page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
-            assert page.text_content("#reply-meter") == "58 characters · 1 SMS · about USD 0.06"
+            assert page.text_content("#reply-meter") == "58 characters · 1 SMS · about USD 0.07"
             page.fill("#reply-text", "We checked every step of what happened at the machine. " * 10)
             assert page.text_content("#reply-meter").startswith(
                 "549 characters: over 3 SMS, so the complainant gets a link"
@@ -97,7 +98,7 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
             browser.close()
 
         to_complainant = [
-            m["body"] for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613800138900"
+            m["body"] for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+85291238900"
         ]
         assert any("collect it at Pier Road" in body for body in to_complainant)
         assert any("the branch apologised" in body for body in to_complainant)

@@ -48,15 +48,25 @@ def _reply_meter(deps: Dependencies, case, language) -> dict | None:
     )
     price = institution.channels.sms_price(case.complainant.phone)
     placeholders = {"length": "{length}", "segments": "{segments}", "cost": "{cost}"}
+    profile = institution.channels.sms_profile(case.complainant.phone)
+    # Where operators take only approved texts without free words, every reply goes as the link text.
+    linked_only = profile.templated and not profile.sends("complainant_signed")
+    if linked_only:
+        template = profile.template("sms_new_message", theirs)
+        link_text = f"【{profile.sign_name.in_(theirs)}】" + template.rendered(dict(link_text.values))
+    long_key = "staff_meter_template" if linked_only else "staff_meter_long"
     return {
         "prefix": prefix,
         "suffix": suffix,
-        "most": MAX_NUMBERED_TEXTS,
+        "most": 0 if linked_only else MAX_NUMBERED_TEXTS,
+        "rule": text(
+            language, "staff_meter_rule_template" if linked_only else "staff_meter_rule", most=MAX_NUMBERED_TEXTS
+        ),
         "link_segments": segments(link_text),
         "price": str(price.per_segment) if price else "",
         "currency": price.currency if price else "",
         "short": text(language, "staff_meter", **placeholders),
-        "long": text(language, "staff_meter_long", most=MAX_NUMBERED_TEXTS, **placeholders),
+        "long": text(language, long_key, most=MAX_NUMBERED_TEXTS, **placeholders),
         "no_price": text(language, "staff_meter_no_price"),
         "script": page_script("reply_meter.js"),
     }

@@ -35,6 +35,7 @@ SMS_KINDS: dict[str, SmsKind] = {
     ),
     "complainant_signed": SmsKind(values=("institution", "words"), free_text=True),
     "sms_long_text": SmsKind(values=("inst", "reference", "link")),
+    "sms_new_message": SmsKind(values=("inst", "reference", "link")),  # staff words, on the status page
     "sms_held_digest": SmsKind(values=("institution", "count", "link")),
     "sms_status": SmsKind(values=("institution", "reference", "status", "expected"), replies=True),
     "sms_added": SmsKind(values=("institution", "reference", "expected"), replies=True),
@@ -45,6 +46,8 @@ SMS_KINDS: dict[str, SmsKind] = {
     # to staff
     "staff_alert": SmsKind(values=("inst", "count", "reference", "what", "link")),
     "staff_text_case": SmsKind(values=("reference", "link")),
+    "staff_text_extension_request": SmsKind(values=("reference", "amount", "unit", "reason", "link")),
+    "staff_text_escalation": SmsKind(values=("reference", "asker", "link")),
     "staff_code_done": SmsKind(values=("reference", "verb"), replies=True),
     "staff_code_refused": SmsKind(values=("reference", "problem"), replies=True),
     "staff_code_help": SmsKind(values=("code",), replies=True),

@@ -97,11 +97,10 @@ def complainant_messages(
         texts = [body] if profile.sends("complainant_signed") and segments(body) <= profile.segment_limit else None
     else:  # up to 3 segments' worth as numbered texts (numbering may take a 4th), never more
         texts = numbered_texts(body, most=MAX_NUMBERED_TEXTS + 1) if segments(body) <= MAX_NUMBERED_TEXTS else None
-    if texts is None:
+    if texts is None:  # too long, or free words their operators do not take: the status page shows them
+        key = "sms_new_message" if profile.templated else "sms_long_text"
         link = status_link or ""
-        texts = [
-            text(language, "sms_long_text", inst=institution.sms_name(language), reference=case.reference, link=link)
-        ]
+        texts = [text(language, key, inst=institution.sms_name(language), reference=case.reference, link=link)]
     messages = _by_their_channels(case, now, purpose, texts[0], email_body or body, subject)
     for more in texts[1:]:
         messages += _by_their_channels(case, now, purpose, more, None, subject)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.model.calendar import after_quiet_hours, local_to_utc
 from chalicelib.model.case import Event
 from chalicelib.model.message import OutboundMessage, new_message
-from chalicelib.model.sending import SendingProfile
+from chalicelib.model.sending import SMS_KINDS, SendingProfile
 from chalicelib.notify.provider import PermanentFailure
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.logs import log_event
@@ -34,15 +34,18 @@ def template_send(deps: Dependencies, message: OutboundMessage, profile: Sending
     approved templates. A text with no template of its own (staff's free words where the operator
     allows none, a text made of parts) goes as the link to the status page that shows it whole."""
     language = message.language
-    template, values = profile.template(message.kind, language), message.variables
-    if template is None or (message.kind and not profile.sends(message.kind)):
+    kind = message.kind if message.kind in SMS_KINDS else None
+    template, values = profile.template(kind, language), message.variables
+    if template is None or (kind and not profile.sends(kind)):
         if not message.case_reference:
             raise PermanentFailure(f"no approved template for {message.kind or 'this text'} to {profile.country}")
-        template = profile.template("sms_long_text", language)
+        # Staff get the link they were sent; a complainant, the status page that shows the words.
+        staff_link = message.variables.get("link") if message.recipient_id else None
+        template = profile.template("staff_text_case" if staff_link else "sms_new_message", language)
         values = {
             "inst": deps.institution.sms_name(language),
             "reference": message.case_reference,
-            "link": status_link(deps.base_url, message.case_reference),
+            "link": staff_link or status_link(deps.base_url, message.case_reference),
         }
     return profile.sign_name.in_(language), template.id, [values.get(name, "") for name in template.variables]
 
