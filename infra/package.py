@@ -3,6 +3,7 @@
 The zip carries templates/ through the vendor/templates link."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,8 @@ def vendor_packages(root: Path = ROOT) -> None:
         ],
         check=True,
     )
+    # The SMS SDK carries every API version; the product calls 2021-01-11 only (notify/tencent.py).
+    shutil.rmtree(root / "vendor" / "tencentcloud" / "sms" / "v20190711", ignore_errors=True)
 
 
 def build(stage: str, out: str | Path, merge_template: Path | None = None, root: Path = ROOT) -> Path:
