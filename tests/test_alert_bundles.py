@@ -54,3 +54,29 @@ def test_forty_due_steps_over_twelve_cases_reach_the_handler_as_one_text_countin
     more = re.search(r"另有(\d+)件", body)
     assert len(named) + int(more.group(1) if more else 0) == 12  # the rest counted, not dropped
     assert "/s/" in body  # and the link to the most urgent one
+
+
+def test_a_bundled_alert_that_cannot_be_sent_is_noted_on_every_case_it_names_and_goes_above_at_once(
+    local_store, institution, twilio
+):
+    """The handler's number is refused for good (Twilio 400): the text gives up, each of the three
+    cases it named says so, and its backup and the supervisor get it at the next sweep."""
+    from chalicelib.edge import dependencies as context
+    from chalicelib.sla.sweep import run_sweep
+
+    institution = _handler_only(institution)
+    references = [f"HCB-2611C{number:05d}" for number in range(3)]
+    for number, reference in enumerate(references):
+        case = open_case(institution, reference, RECEIVED, number)
+        local_store.table.put_item(Item=local_store.cases.item(case, next_due(case, institution)))
+    twilio.fail_next(HANDLER, 400)
+    deps = replace(context.current(), store=local_store, institution=institution)
+    run_sweep(deps, NOW)
+    assert twilio.sent_to(HANDLER) == []
+    for reference in references:
+        noted = [e for e in local_store.cases.timeline(reference) if e.kind == "message_not_delivered"]
+        assert len(noted) == 1, reference
+    run_sweep(deps, NOW.replace(minute=31))
+    [to_backup] = twilio.sent_to("+8613911110002")  # zhou.min, the handler's B
+    [to_supervisor] = twilio.sent_to("+8613911110003")  # li.qiang, one level up
+    assert "3件投诉待您处理" in to_backup["body"] and to_backup["body"] == to_supervisor["body"]

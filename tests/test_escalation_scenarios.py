@@ -174,7 +174,9 @@ def test_acknowledging_stops_the_acknowledge_clock_alerts_and_nothing_else(clien
     assert moto_store.cases.get(reference).status == "acknowledged"
 
 
-def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(client, moto_store, twilio):
+def test_failed_delivery_to_the_supervisor_reaches_the_backup_and_the_manager_at_once_and_is_retried(
+    client, moto_store, twilio
+):
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
         reference = _file(client)
         traveller.shift(timedelta(hours=24, minutes=1))  # Tuesday 10:01: the acknowledgement is overdue
@@ -187,9 +189,13 @@ def test_failed_delivery_to_the_supervisor_reaches_the_backup_within_one_sweep(c
             {"MessageSid": to_supervisor["sid"], "MessageStatus": "undelivered", "ErrorCode": "30003"},
             query={"m": alert.data["message_id"]},
         )
-        assert _sweep(client)["messages_sent"] == 1
+        assert _sweep(client)["messages_sent"] == 2  # the backup (B角) and the level above, at once
+        traveller.shift(timedelta(minutes=1))
+        assert _sweep(client)["messages_sent"] == 1  # and the supervisor again, on the retry schedule
     [to_backup] = [m for m in twilio.messages if m["to"] == SUPERVISOR_B]
-    assert to_backup["body"] == to_supervisor["body"]
+    [to_manager] = [m for m in twilio.messages if m["to"] == "+8613911110005"]  # sun.li, the manager
+    assert to_backup["body"] == to_supervisor["body"] == to_manager["body"]
+    assert len([m for m in twilio.messages if m["to"] == SUPERVISOR]) == 2
 
 
 def test_extension_moves_the_deadline_and_tells_the_complainant(client, moto_store, twilio):

@@ -65,17 +65,31 @@ def test_a_message_given_up_is_counted_for_the_institutions_alarm(client, moto_s
     assert any(line.get("ComplaintsFiled") == 1 and line["Channel"] == "api" for line in lines)
 
 
-def test_message_keeps_being_retried_until_attempts_run_out_then_is_flagged(client, moto_store, twilio):
-    from chalicelib.model.message import MAX_ATTEMPTS
+def test_a_complainants_message_is_retried_for_a_day_on_the_documented_schedule_then_flagged(
+    client, moto_store, twilio
+):
+    """1, 2, 5, 10, 30, 60, 120 minutes, then every 2 hours, for 24 hours from its creation: an
+    outage of hours loses no acknowledgement; after the window it is kept as gave_up, on the case."""
+    from datetime import datetime, timedelta, timezone
 
-    twilio.fail_next("+8613800138022", *([500] * MAX_ATTEMPTS))
-    with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    twilio.fail_next("+8613800138022", *([500] * 40))
+    tries = []
+    with time_machine.travel(start, tick=False) as traveller:
         reference = _file(client, "+8613800138022")
-        for _ in range(MAX_ATTEMPTS - 1):
-            traveller.shift(3 * 3600)
+        for _ in range(40):
+            [message] = _acks(moto_store, reference)
+            if message.status != "pending":
+                break
+            traveller.move_to(message.next_attempt_at)
             _sweep(client)
+            tries.append(message.next_attempt_at - start)
     [message] = _acks(moto_store, reference)
-    assert message.status == "gave_up" and message.attempts == MAX_ATTEMPTS
+    assert message.status == "gave_up"
+    minutes = [round(t.total_seconds() / 60) for t in tries]
+    assert minutes[:8] == [1, 3, 8, 18, 48, 108, 228, 348]  # after each failure: 1, 2, 5, 10, 30, 60, 120, 120 ...
+    assert tries[-1] <= timedelta(hours=24) < tries[-1] + timedelta(hours=2)  # the last try within the day
+    assert message.attempts == len(tries) + 1 == 18
     assert any(event.kind == "message_not_delivered" for event in moto_store.cases.timeline(reference))
 
 

@@ -21,7 +21,11 @@ MessageStatus = Literal[
     "held",  # over the daily cap of its country: folded into the next allowed text, or sent by email
     "folded",  # sent as part of the next allowed text (provider_id names that send)
 ]
-MAX_ATTEMPTS = 8
+# How long a failed message keeps being tried, from when it was created: a complainant's for a day
+# (a provider outage of hours must not lose an acknowledgement), a staff text for 4 hours (its
+# backup and the role above are texted at its first failure). The delays between tries:
+RETRY_WINDOWS = {"complainant": timedelta(hours=24), "staff": timedelta(hours=4)}
+RETRY_DELAYS = tuple(timedelta(minutes=m) for m in (1, 2, 5, 10, 30, 60, 120))  # then every 2 hours
 SEND_LEASE = timedelta(seconds=90)  # a sender that dies mid-send is retried after this
 
 
@@ -47,6 +51,8 @@ class OutboundMessage(BaseModel):
     recipient_id: str | None = None  # a staff member, for alerts
     fallback_to: str | None = None  # an alert's backup contact (B角) when this one is not reached
     fallback_id: str | None = None
+    fallback_of: str | None = None  # the alert this copy stands in for (a copy never falls back again)
+    case_references: list[str] = []  # every case a bundled alert names (case_reference leads them)
     # The catalog text it was rendered from and the values that filled it: where only approved
     # templates may be sent, the template of this kind goes, with these values.
     kind: str | None = None
@@ -57,9 +63,13 @@ def new_message_id(now: datetime) -> str:
     return now.strftime("%Y%m%d%H%M%S") + secrets.token_hex(4)
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """1, 2, 4 ... minutes, capped at 2 hours: about 4 hours of trying over 8 attempts."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=2))
+def next_try(message: "OutboundMessage", now: datetime) -> datetime | None:
+    """When to try a message again after its attempt number `attempts` failed at `now`: 1, 2, 5,
+    10, 30, 60, 120 minutes, then every 2 hours; None once the next try would fall after its
+    window (it gives up: kept as gave_up, and noted on its cases)."""
+    window = RETRY_WINDOWS["staff" if message.recipient_id else "complainant"]
+    delay = RETRY_DELAYS[min(max(message.attempts - 1, 0), len(RETRY_DELAYS) - 1)]
+    return now + delay if now + delay <= message.created_at + window else None
 
 
 def new_message(

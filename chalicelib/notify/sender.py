@@ -1,13 +1,15 @@
-"""Sending what the outbox holds, through the providers the dependencies carry (SMS: Twilio; email:
-SES). A message is claimed (leased) before sending so that it never goes out twice; a failed attempt
-is rescheduled with backoff, and after the last attempt it is kept as `gave_up` with a timeline
-event on its case, so staff can see who was never reached."""
+"""Sending what the outbox holds, through the providers the dependencies carry (SMS: Twilio, or the
+sending profile's provider; email: SES). A message is claimed (leased) before sending so that it
+never goes out twice; a failed attempt is tried again on the schedule of model/message.py (`next_try`:
+24 hours for a complainant's message, 4 for a staff text), and when its window is over it is kept
+as `gave_up` with a timeline event on every case it names, so staff can see who was never reached.
+An alert that fails reaches the backup and the level above at once."""
 
 import logging
 from datetime import datetime, timedelta
 
 from chalicelib.model.case import Event
-from chalicelib.model.message import MAX_ATTEMPTS, OutboundMessage, retry_delay
+from chalicelib.model.message import OutboundMessage, next_try
 from chalicelib.notify import profiles
 from chalicelib.notify.provider import PermanentFailure
 from chalicelib.notify.segments import SMS_MAX_CHARACTERS
@@ -57,15 +59,18 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
         provider_id = _send(deps, message)
     except PermanentFailure as error:
         _give_up(deps, message, str(error), now)
+        if message.purpose == "alert":
+            _fall_back(deps, message, now)
     except Exception as error:  # noqa: BLE001 - any other failure is worth another try
         reason = f"{type(error).__name__}: {error}"
-        if message.attempts >= MAX_ATTEMPTS:
+        retry_at = next_try(message, now)
+        if retry_at is None:
             _give_up(deps, message, reason, now)
         else:
-            outbox.record_send_result(
-                message.id, "pending", error=mask_text(reason)[:500], retry_at=now + retry_delay(message.attempts)
-            )
+            outbox.record_send_result(message.id, "pending", error=mask_text(reason)[:500], retry_at=retry_at)
             log_event(logger, "send_retry_scheduled", message=message.id, attempts=message.attempts, error=reason)
+        if message.purpose == "alert" and message.attempts <= 1:  # its first failure: others hear at once
+            _fall_back(deps, message, now)
     else:
         outbox.record_send_result(message.id, "sent", provider_id=provider_id)
         if message.channel == "email" or deps.institution.channels.sms_profile(message.to).templated:
@@ -113,10 +118,12 @@ def _note_on_case(
 ) -> None:
     """What the deadline engine and staff see: this complainant was not reached. The page labels the
     kind; the provider's own words, if any, are the event's text, in the institution's language."""
-    if message.case_reference:
-        words = text(deps.institution.default_language, detail_key, **details) if detail_key else None
+    words = text(deps.institution.default_language, detail_key, **details) if detail_key else None
+    for reference in dict.fromkeys(
+        [*([message.case_reference] if message.case_reference else []), *message.case_references]
+    ):
         deps.store.cases.append_event(
-            message.case_reference,
+            reference,
             Event(
                 at=now,
                 actor="system",
@@ -128,29 +135,61 @@ def _note_on_case(
 
 
 def _fall_back(deps: Dependencies, message: OutboundMessage, now: datetime) -> None:
-    """An alert that did not reach its person: they count as unreachable for a while (later alerts
-    of their level go to the backup) and this one goes to the backup (B角) at the next sweep."""
+    """An alert that did not reach its person, at its first failure: they count as unreachable for
+    a while (later alerts of their level go to the backup), and this one goes at once to the
+    backup (B角) and to the level above in the case's chain - by email where that person has no
+    phone we can text - while the primary keeps being retried. Each copy is queued once."""
     deps.store.alerts.mark_unreachable(message.to, now + UNREACHABLE_FOR)
-    if not message.fallback_to:
+    if message.fallback_of:
         return
-    copy = message.model_copy(
-        update={
-            "id": f"{message.id}b",
-            "to": message.fallback_to,
-            "recipient_id": message.fallback_id,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "provider_id": None,
-            "fallback_to": None,
-            "fallback_id": None,
-            "delivery_status": None,
-            "error_code": None,
-            "last_error": None,
-        }
-    )
-    deps.store.outbox.queue(copy)  # False when the report came twice: the backup is already queued
+    targets = [(message.fallback_id, message.fallback_to, "b")] if message.fallback_to else []
+    above = _level_above(deps, message)
+    if above is not None and above.id not in (message.recipient_id, message.fallback_id):
+        targets.append((above.id, above.phone or above.email, "u"))
+    for staff_id, to, suffix in targets:
+        if not to:
+            continue
+        channel = "email" if "@" in to else "sms"
+        copy = message.model_copy(
+            update={
+                "id": f"{message.id}{suffix}",
+                "channel": channel,
+                "to": to,
+                "subject": text(message.language, "alert_email_subject", reference=message.case_reference or "")
+                if channel == "email"
+                else None,
+                "recipient_id": staff_id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "provider_id": None,
+                "fallback_to": None,
+                "fallback_id": None,
+                "fallback_of": message.id,
+                "delivery_status": None,
+                "error_code": None,
+                "last_error": None,
+            }
+        )
+        deps.store.outbox.queue(copy)  # False when it failed twice: the copy is already queued
+
+
+def _level_above(deps: Dependencies, message: OutboundMessage):
+    """The primary of the level above the alert's person in its lead case's chain, if any."""
+    case = deps.store.cases.get(message.case_reference) if message.case_reference else None
+    if case is None:
+        return None
+    levels = [
+        i
+        for i, level in enumerate(case.chain)
+        if message.recipient_id in (level.primary.id, getattr(level.backup, "id", None))
+    ]
+    if not levels or levels[0] + 1 >= len(case.chain):
+        return None
+    person = case.chain[levels[0] + 1].primary
+    member = deps.institution.staff_member(person.id)
+    return person if member is None else member
 
 
 def record_delivery_report(deps: Dependencies, message_id: str, params: dict[str, str], now: datetime) -> None:
@@ -183,7 +222,6 @@ def apply_delivery_report(deps: Dependencies, message_id: str, report, provider:
     reason = f"{provider} reported {report.status} (error {report.error_code or 'none'})"
     if message.purpose == "alert":
         _fall_back(deps, message, now)
-        return
     _note_on_case(
         deps,
         message,
@@ -193,8 +231,9 @@ def apply_delivery_report(deps: Dependencies, message_id: str, report, provider:
         status=report.status,
         code=report.error_code or "-",
     )
-    if message.attempts >= MAX_ATTEMPTS:
+    retry_at = next_try(message, now)
+    if retry_at is None:
         outbox.record_send_result(message.id, "gave_up", error=reason)
         metrics.count("MessagesGivenUp")
     else:
-        outbox.record_send_result(message.id, "pending", error=reason, retry_at=now + retry_delay(message.attempts))
+        outbox.record_send_result(message.id, "pending", error=reason, retry_at=retry_at)

@@ -191,7 +191,8 @@ def _new_text(deps: Dependencies, listed, now, unreachable, unwritten: _Text | N
         language,
         **_staff_alert_template(listed, institution, now, link, code, language),
         leased=True,
-        case_reference=case.reference,  # the case it leads with: what happens to the text shows there
+        case_reference=case.reference,  # the case it leads with; what happens to the text shows on each
+        case_references=list(dict.fromkeys(listed_case.reference for listed_case, _, _ in listed)),
         recipient_id=person.id,
         fallback_to=backup.phone if backup else None,
         fallback_id=backup.id if backup else None,
