@@ -34,14 +34,31 @@ def vendor_packages(root: Path = ROOT) -> None:
     shutil.rmtree(root / "vendor" / "tencentcloud" / "sms" / "v20190711", ignore_errors=True)
 
 
+def package_config(stage: str, root: Path = ROOT) -> None:
+    """The institution's config, validated, at the zip root (institution.json, through vendor/): the
+    functions fall back on it when a cold container cannot read the table. Stages that are not an
+    institution (dev) carry none."""
+    from infra.config import ConfigError, load
+
+    target = root / "vendor" / "institution.json"
+    try:
+        target.write_text(load(stage).model_dump_json(), encoding="utf-8")
+    except ConfigError:
+        target.unlink(missing_ok=True)
+
+
 def build(stage: str, out: str | Path, merge_template: Path | None = None, root: Path = ROOT) -> Path:
     """Returns the zip; `out` also receives sam.json, the template to deploy."""
     vendor_packages(root)
+    package_config(stage, root)
     out = Path(out).resolve()
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
     chalice = Path(sys.executable).with_name("chalice")
     merge = ["--merge-template", str(Path(merge_template).resolve())] if merge_template else []
-    subprocess.run([str(chalice), "package", "--stage", stage, *merge, str(out)], cwd=root, env=env, check=True)
+    try:
+        subprocess.run([str(chalice), "package", "--stage", stage, *merge, str(out)], cwd=root, env=env, check=True)
+    finally:  # it belongs to this zip only: never a stale fallback for the sandbox or the next stage
+        (root / "vendor" / "institution.json").unlink(missing_ok=True)
     return out / "deployment.zip"
 
 

@@ -658,3 +658,34 @@ def test_an_institutions_own_wording_reaches_its_form_and_its_texts(client, moto
     assert text["body"].startswith(f"滨江医院：已收到您的意见，编号{reference}，将于") and text["body"].endswith(
         "急症请拨120。"
     )
+
+
+def test_a_cold_container_that_cannot_read_the_table_answers_from_the_packaged_config(
+    client, moto_store, monkeypatch, capsys
+):
+    """DynamoDB unreachable at the first request: the complaint form still shows, from the config
+    `python -m infra package` put in the zip, and the fallback is logged and counted."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib.edge import dependencies as context
+    from chalicelib.store.config import ConfigStore
+    from infra.package import package_config
+
+    package_config("harbour-city-bank")
+    packaged = ROOT / "vendor" / "institution.json"
+    try:
+        assert json.loads(packaged.read_text())["slug"] == "harbour-city-bank"
+
+        def unreachable(self):
+            raise EndpointConnectionError(endpoint_url="https://dynamodb.ap-southeast-1.amazonaws.com/")
+
+        monkeypatch.setattr(ConfigStore, "get", unreachable)
+        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "hotline-harbour-city-bank-api-handler")  # metrics on
+        context.reset()
+        form = client.http.get("/complaints/new?lang=en")
+        assert form.status_code == 200 and "Harbour City Bank" in form.body.decode()
+        out = capsys.readouterr().out
+        assert '"config_from_package"' in out and '"ConfigFromPackage": 1' in out
+    finally:
+        packaged.unlink(missing_ok=True)
+        context.reset()

@@ -2,12 +2,29 @@
 providers and their clients), with the institution config re-read at most once a minute so that
 `python -m infra sync` takes effect without a deploy. Every entry point starts with `current()`."""
 
+import json
+import logging
 from functools import cache
+from pathlib import Path
 
 from chalicelib.runtime import environment
 from chalicelib.runtime.dependencies import Dependencies
 
 CONFIG_TTL_SECONDS = 60
+# The institution config as packaged with the stage (`python -m infra package` writes it into
+# vendor/, whose contents sit at the zip root): what a cold container answers with when the
+# table cannot be read. Locally, vendor/ itself.
+_ROOT = Path(__file__).resolve().parents[2]
+PACKAGED_CONFIG = (_ROOT / "institution.json", _ROOT / "vendor" / "institution.json")
+
+
+def packaged_config() -> dict | None:
+    for path in PACKAGED_CONFIG:
+        if path.exists():
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if document.get("slug") == (environment.optional("INSTITUTION") or document.get("slug")):
+                return document
+    return None
 
 
 @cache
@@ -54,7 +71,17 @@ def _load_institution():
     from chalicelib.notify.complainant import acknowledgement_length_problems
     from chalicelib.runtime.rendering import use_overrides
 
-    document = store().config.get()
+    try:
+        document = store().config.get()
+    except Exception as error:
+        document = packaged_config()
+        if document is None:
+            raise
+        from chalicelib.runtime import metrics
+        from chalicelib.runtime.logs import log_event
+
+        log_event(logging.getLogger(__name__), "config_from_package", error=f"{type(error).__name__}: {error}")
+        metrics.count("ConfigFromPackage")
     if document is None:
         raise environment.MissingSetting(
             f"no institution config in table {environment.setting('TABLE_NAME')}: run `python -m infra sync`"
