@@ -119,6 +119,28 @@ TENCENT_CREDENTIALS = ("AKIDstandin0000000000000000000000000", "standin-secret-k
 TENCENT_CALLBACK_TOKEN = "cb-" + "7" * 40
 
 
+def fail_calls(client, operation: str, count: int, code: str, reasons: list[str] | None = None) -> list:
+    """Fault injection through botocore's own event hook: the next `count` calls of `operation`
+    (e.g. "TransactWriteItems") on this client fail with the AWS error `code` (and, for a cancelled
+    transaction, these cancellation `reasons`) before reaching the engine. Returns the list of the
+    calls refused, which grows as they happen."""
+    from botocore.awsrequest import AWSResponse
+
+    refused = []
+
+    def refuse(**kwargs):
+        if len(refused) >= count:
+            return None
+        refused.append(operation)
+        parsed = {"Error": {"Code": code, "Message": f"injected {code}"}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        if reasons is not None:
+            parsed["CancellationReasons"] = [{"Code": reason} for reason in reasons]
+        return AWSResponse("https://dynamodb.injected", 400, {}, None), parsed
+
+    client.meta.events.register_first(f"before-call.dynamodb.{operation}", refuse)
+    return refused
+
+
 def over_twilio(institution):
     """The institution with every sending profile on Twilio (prices kept): no templates, no daily
     caps (not even the +86 default), as the channel and deadline tests were written for."""

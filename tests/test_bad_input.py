@@ -140,3 +140,37 @@ def test_no_signed_twilio_input_causes_a_server_error(client, moto_store, twilio
     ):
         response = twilio_post(client, path, params, query=query or None)
         assert response.status_code < 500, (path, response.body[:500])
+
+
+def test_a_complaint_filed_while_dynamodb_throttles_its_transaction_is_stored_once(client, moto_store, twilio):
+    """Two throttled tries of the filing transaction (which botocore itself does not retry): the
+    third goes through within the budget, and the complaint is stored and acknowledged once."""
+    import json
+
+    from chalicelib.edge import dependencies as context
+    from support import fail_calls
+
+    refused = fail_calls(
+        context.store().client, "TransactWriteItems", 2, "TransactionCanceledException", ["ThrottlingError", "None"]
+    )
+    filed = client.http.post(
+        "/api/complaints",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"description": "Filed while the table was throttling", "phone": "+8613800138444"}),
+    )
+    assert filed.status_code == 201 and len(refused) == 2
+    reference = json.loads(filed.body)["reference"]
+    assert moto_store.cases.get(reference) is not None
+    assert moto_store.cases.open_for_contact("+8613800138444") == [reference]
+    assert len(twilio.sent_to("+8613800138444")) == 1
+
+
+def test_the_store_clients_answer_within_the_webhook_budget():
+    """botocore's 60-second defaults would outlive Twilio's 15-second webhook timeout."""
+    from chalicelib.runtime.environment import client_config
+
+    dynamodb = client_config("dynamodb")
+    assert dynamodb.connect_timeout + dynamodb.read_timeout <= 5
+    assert dynamodb.retries == {"mode": "standard", "max_attempts": 3}
+    worst = (dynamodb.connect_timeout + dynamodb.read_timeout) * dynamodb.retries["max_attempts"]
+    assert worst < 15

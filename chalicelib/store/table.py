@@ -29,7 +29,9 @@ and cases with an alert step pending. Sweeps query it by shard and read nothing 
 """
 
 import hashlib
+import random
 import secrets
+import time
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +42,9 @@ from chalicelib.model.case import Event
 from chalicelib.runtime.clock import iso
 
 DUE_INDEX = "due"
+# Cancellation reasons that say "try again" rather than "no": retried within this many seconds.
+TRANSIENT_CANCELLATIONS = {"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded"}
+TRANSACT_BUDGET_SECONDS = 4
 DUE_SHARDS = 8
 IDEMPOTENCY_TTL = timedelta(days=7)
 TTL_ATTRIBUTE = "expires_at"  # DynamoDB deletes an item some time after this epoch second
@@ -224,23 +229,38 @@ class Table:
         }
 
     def transact(self, puts: list[dict], updates: list[dict], once: Once | None) -> None:
-        """All or nothing; a Once already taken raises DuplicateSubmission with its outcome."""
+        """All or nothing; a Once already taken raises DuplicateSubmission with its outcome. A
+        transaction cancelled only by throttling or a conflicting transaction (which botocore does not
+        retry) is tried again with backoff and full jitter, within TRANSACT_BUDGET_SECONDS."""
         items = [{"Put": {"TableName": self.name, **put}} for put in puts]
         items += [{"Update": {"TableName": self.name, **update}} for update in updates]
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except self.client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])
-            position = next((i for i, put in enumerate(puts) if once and put["Item"]["PK"] == once.pk), None)
-            if (
-                position is not None
-                and len(reasons) > position
-                and reasons[position].get("Code") == "ConditionalCheckFailed"
-            ):
-                earlier = self.earlier(once)
-                if earlier:
-                    raise DuplicateSubmission(earlier) from None
-            raise
+        deadline = time.monotonic() + TRANSACT_BUDGET_SECONDS
+        for attempt in range(1000):
+            try:
+                self.client.transact_write_items(TransactItems=items)
+                return
+            except self.client.exceptions.TransactionCanceledException as error:
+                codes = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
+                pause = random.uniform(0, min(1.0, 0.05 * 2**attempt))
+                transient = codes & TRANSIENT_CANCELLATIONS and "ConditionalCheckFailed" not in codes
+                if transient and time.monotonic() + pause < deadline:
+                    time.sleep(pause)
+                    continue
+                self._refused(error, puts, once)
+
+    def _refused(self, error, puts: list[dict], once: Once | None) -> None:
+        """A cancelled transaction, for good: DuplicateSubmission when its once-key was taken."""
+        reasons = error.response.get("CancellationReasons", [])
+        position = next((i for i, put in enumerate(puts) if once and put["Item"]["PK"] == once.pk), None)
+        if (
+            position is not None
+            and len(reasons) > position
+            and reasons[position].get("Code") == "ConditionalCheckFailed"
+        ):
+            earlier = self.earlier(once)
+            if earlier:
+                raise DuplicateSubmission(earlier) from None
+        raise error
 
     def query_all(self, **kwargs) -> list[dict]:
         items: list[dict] = []
