@@ -173,6 +173,44 @@ def test_concurrent_duplicates_of_one_message_sid_make_one_case_on_dynamodb_loca
     assert len(local_store.cases.open_for_contact("+8613800138105")) == 1
 
 
+def test_five_texts_at_once_from_a_new_number_join_one_case_on_dynamodb_local(local_store, institution, twilio):
+    """Someone texts their complaint in five quick parts; the parts reach five Lambdas at once. The
+    first to file opens the case, the other four are added to it: one case, every word kept."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    import boto3
+
+    from chalicelib.edge import dependencies as context
+    from chalicelib.intake.sms import handle_sms
+    from chalicelib.store.stores import Stores
+
+    parts = [f"Part {number}: the branch lost my passbook" for number in range(5)]
+    replies, barrier = [], threading.Barrier(5)
+
+    def deliver(words):
+        store = Stores(boto3.session.Session().resource("dynamodb").Table(local_store.name))
+        barrier.wait()
+        replies.append(
+            handle_sms(
+                replace(context.current(), store=store), sms_params("+8613800138107", words), datetime.now(timezone.utc)
+            )
+        )
+
+    threads = [threading.Thread(target=deliver, args=(words,)) for words in parts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [reference] = local_store.cases.open_for_contact("+8613800138107")
+    assert all(reference in reply for reply in replies) and len(replies) == 5
+    timeline = local_store.cases.timeline(reference)
+    kept = [local_store.cases.get(reference).description] + [
+        e.text for e in timeline if e.kind == "complainant_message"
+    ]
+    assert sorted(kept) == sorted(parts)
+
+
 def test_wrong_missing_or_tampered_signatures_get_403_and_store_nothing(client, moto_store, twilio):
     params = sms_params("+8613800138106", "Forged complaint")
     assert twilio_post(client, "/twilio/sms", params, token="not-the-auth-token").status_code == 403

@@ -42,10 +42,13 @@ def file_complaint(
     extra_events: list[Event] = (),
     text_back: bool = True,
     acknowledge: bool = True,
+    claim: str | None = None,
 ) -> Filed:
     """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
     text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
-    acknowledge=False: no acknowledgement at all (suspected spam)."""
+    acknowledge=False: no acknowledgement at all (suspected spam).
+    claim: a contact with no open case; another complaint of it filed at the same moment raises
+    ContactBusy naming this one (texts sent together join one case)."""
     store, institution, base_url = deps.store, deps.institution, deps.base_url
     if once and (earlier := store.deliveries.seen(once)):
         return _replay(store, earlier)
@@ -109,7 +112,7 @@ def file_complaint(
     if once and reply:
         once = once.answering(reply)
     try:
-        store.cases.create(case, events, messages, once, now, next_due=next_due(case, institution))
+        store.cases.create(case, events, messages, once, now, next_due=next_due(case, institution), claim=claim)
     except DuplicateSubmission as earlier:
         return _replay(store, earlier)
     log_event(

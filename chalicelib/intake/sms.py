@@ -17,7 +17,7 @@ from chalicelib.runtime.language import Language, clearly_in, from_text
 from chalicelib.runtime.rendering import text
 from chalicelib.staff.actions import complainant_replied
 from chalicelib.store.stores import Stores
-from chalicelib.store.table import DuplicateSubmission, Once
+from chalicelib.store.table import ContactBusy, DuplicateSubmission, Once
 
 
 def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime, reply_inline: bool = True) -> str | None:
@@ -84,35 +84,45 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime, reply_
         return _answer(store, once, now, say("sms_empty"))
     words = body.strip() or text(language, "sms_picture_only")
     if target is not None:
-        reply = say("sms_added", reference=target.reference, expected=_expected(target, institution, language))
-        event = Event(
-            at=now,
-            actor="complainant",
-            kind="complainant_message",
-            text=words,
-            data={"channel": "sms", "message_sid": sid, "attachments": [a.model_dump() for a in attachments]},
-        )
-        try:
-            store.cases.add_to(
-                target,
-                [event],
-                now,
-                once.answering(reply),
-                set_fields={"attachments": [a.model_dump() for a in target.attachments + attachments]}
-                if attachments
-                else None,
-            )
-        except DuplicateSubmission as earlier:
-            return earlier.response
-        complainant_replied(deps, target.reference, now)
-        return reply
+        return _add_text(deps, target, words, attachments, once, now, say)
     complaint = NewComplaint(
         channel="sms",
         description=words,
         attachments=attachments,
         complainant=Complainant(phone=sender, language=language),
     )
-    return file_complaint(deps, complaint, now, once=once, reply_inline=reply_inline).reply
+    try:
+        return file_complaint(deps, complaint, now, once=once, reply_inline=reply_inline, claim=sender).reply
+    except ContactBusy as busy:  # another text from this new number opened its case a moment ago
+        return _add_text(deps, store.cases.get(busy.reference), words, attachments, once, now, say)
+
+
+def _add_text(deps: Dependencies, target: Case, words: str, attachments, once: Once, now: datetime, say):
+    """A text added to the case it is about, once per delivery."""
+    store, institution = deps.store, deps.institution
+    language = target.complainant.language
+    reply = say("sms_added", reference=target.reference, expected=_expected(target, institution, language))
+    event = Event(
+        at=now,
+        actor="complainant",
+        kind="complainant_message",
+        text=words,
+        data={"channel": "sms", "message_sid": once.key, "attachments": [a.model_dump() for a in attachments]},
+    )
+    try:
+        store.cases.add_to(
+            target,
+            [event],
+            now,
+            once.answering(reply),
+            set_fields={"attachments": [a.model_dump() for a in target.attachments + attachments]}
+            if attachments
+            else None,
+        )
+    except DuplicateSubmission as earlier:
+        return earlier.response
+    complainant_replied(deps, target.reference, now)
+    return reply
 
 
 def _sayer(institution: Institution, language: Language):

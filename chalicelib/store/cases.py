@@ -2,7 +2,7 @@
 per-month reference counters, and the case's place in the due index."""
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.model.case import Case, Event
 from chalicelib.model.message import OutboundMessage
@@ -10,6 +10,7 @@ from chalicelib.runtime.clock import iso
 from chalicelib.store.table import (
     DUE_INDEX,
     DUE_SHARDS,
+    ContactBusy,
     Once,
     StaleCase,
     Table,
@@ -24,6 +25,9 @@ from chalicelib.store.table import (
     plain,
     single,
 )
+
+# Texts from a number with no open case that arrive within this time of each other join one case.
+CLAIM_WINDOW = timedelta(minutes=10)
 
 
 class CaseStore:
@@ -73,21 +77,45 @@ class CaseStore:
         once: Once | None,
         now: datetime,
         next_due: datetime | None = None,
+        claim: str | None = None,
     ) -> None:
         """One transaction: the case (in the due index when a clock step is pending), its first
         events, its contact links, its outbound messages and its once-key. A second delivery of the
-        same key raises DuplicateSubmission."""
+        same key raises DuplicateSubmission. `claim`: the case is this contact's only new one for
+        CLAIM_WINDOW - another filed at the same moment raises ContactBusy naming the first."""
         pk = case_pk(case.reference)
         puts: list[dict] = [{"Item": self.item(case, next_due), "ConditionExpression": "attribute_not_exists(PK)"}]
         if once:
             puts.append(self.table.once_put(once, case.reference, now))
+        if claim:
+            puts.append(
+                {
+                    "Item": {
+                        **single("CLAIM", claim),
+                        "reference": case.reference,
+                        "opened_at": iso(now),
+                        "expires_at": int((now + CLAIM_WINDOW).timestamp()) + 86400,
+                    },
+                    "ConditionExpression": "attribute_not_exists(PK) OR opened_at < :since",
+                    "ExpressionAttributeValues": {":since": iso(now - CLAIM_WINDOW)},
+                }
+            )
         puts += [{"Item": item} for item in event_items(case.reference, events, case.version)]
         puts += [
             {"Item": {"PK": contact_pk(contact), "SK": pk, "received_at": iso(case.received_at), "open": True}}
             for contact in case.complainant.contacts()
         ]
         puts += self._message_puts(messages)
-        self.table.transact(puts, [], once)
+        try:
+            self.table.transact(puts, [], once)
+        except self.table.client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            position = 2 if once else 1
+            if claim and len(reasons) > position and reasons[position].get("Code") == "ConditionalCheckFailed":
+                item = self.table.table.get_item(Key=single("CLAIM", claim), ConsistentRead=True).get("Item")
+                if item:
+                    raise ContactBusy(item["reference"]) from None
+            raise
 
     def add_to(
         self,

@@ -6,6 +6,7 @@ helpers every family store shares (transactions, paged queries, the once-keys of
 | case                       | CASE#<ref>               | CASE                     | cases             |
 | timeline event             | CASE#<ref>               | EV#n<ver>.<i>#<utc>#<rnd>| cases             |
 | case of a phone or email   | CONTACT#<e164 or email>  | CASE#<ref>               | cases             |
+| a new number's first case  | CLAIM#<e164>             | CLAIM                    | cases             |
 | reference counter          | COUNTER#REF#<yymm>       | COUNTER                  | cases             |
 | idempotency key (TTL)      | IDEM#<scope>#<key>       | IDEM                     | deliveries        |
 | outbound message           | MSG#<id>                 | MSG                      | outbox            |
@@ -167,6 +168,14 @@ class Delivery:
 
     reference: str | None
     response: str | None
+
+
+class ContactBusy(Exception):
+    """A case for this contact was opened moments ago (by a text delivered at the same time)."""
+
+    def __init__(self, reference: str):
+        super().__init__(reference)
+        self.reference = reference
 
 
 class DuplicateSubmission(Exception):
