@@ -592,6 +592,25 @@ def merge_template(config: InstitutionFile) -> dict:
             "MessagesGivenUp",
             {"Name": "Institution", "Value": institution.slug},
         ),
+        # A dead-man alarm from the sweep's own metric: it fires when no sweep finished in 5 minutes
+        # (not invoked, crashing, or timing out), not only when none was invoked.
+        "SweepNotCompletingAlarm": _alarm(
+            f"{names.stack}-sweep-not-completing",
+            "No deadline sweep completed in 5 minutes: reminders, escalations and retries are not going out.",
+            "ComplaintHotline",
+            "SweepsCompleted",
+            {"Name": "Institution", "Value": institution.slug},
+            operator="LessThanThreshold",
+            missing="breaching",
+        ),
+        "ProviderCredentialsAlarm": _alarm(
+            f"{names.stack}-provider-credentials-refused",
+            "Twilio, Tencent Cloud SMS or SES refused our credentials (401/403: a suspended account or a "
+            "rotated key): no text or email is going out; messages are kept and retried.",
+            "ComplaintHotline",
+            "ProviderCredentialsRefused",
+            {"Name": "Institution", "Value": institution.slug},
+        ),
         "Dashboard": _dashboard(names, institution.slug),
         "SweepNotRunningAlarm": _function_alarm(
             names,

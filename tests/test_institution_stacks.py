@@ -74,6 +74,15 @@ def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks,
     assert alarms["MessagesGivenUpAlarm"]["Namespace"] == "ComplaintHotline"  # chalicelib/runtime/metrics.py counts it
     not_running = alarms["SweepNotRunningAlarm"]
     assert (not_running["MetricName"], not_running["TreatMissingData"]) == ("Invocations", "breaching")
+    # Silence is caught too: no sweep completed (its own metric, missing data breaches), or a
+    # provider refusing our credentials; both counted by the code (tests/test_outbox_delivery.py).
+    dead_man = alarms["SweepNotCompletingAlarm"]
+    assert (dead_man["MetricName"], dead_man["ComparisonOperator"], dead_man["TreatMissingData"]) == (
+        "SweepsCompleted",
+        "LessThanThreshold",
+        "breaching",
+    )
+    assert alarms["ProviderCredentialsAlarm"]["MetricName"] == "ProviderCredentialsRefused"
     dashboard = json.loads(resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
     assert ["ComplaintHotline", "ComplaintsFiled", "Institution", slug, "Channel", "sms"] in dashboard["widgets"][0][
         "properties"

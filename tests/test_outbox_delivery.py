@@ -129,3 +129,25 @@ def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_af
         traveller.shift(SEND_LEASE.total_seconds() + 1)
         assert _sweep(client)["messages_sent"] == 1
     assert reference in twilio.sent_to("+8613800138024")[0]["body"]
+
+
+def test_refused_credentials_keep_every_message_for_later_and_raise_the_alarms_metric(
+    client, moto_store, twilio, monkeypatch, capsys
+):
+    """Twilio answers 401 (a suspended account, a rotated token): the acknowledgement is not given
+    up but tried again, and ProviderCredentialsRefused is counted for the alarm; each sweep that
+    finishes counts SweepsCompleted, which the dead-man alarm watches."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "hotline-harbour-city-bank-api-handler")
+    monkeypatch.setenv("INSTITUTION", "harbour-city-bank")
+    twilio.fail_next("+8613800138031", 401)
+    with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
+        reference = _file(client, "+8613800138031")
+        [message] = _acks(moto_store, reference)
+        assert message.status == "pending" and message.attempts == 1
+        traveller.shift(61)
+        _sweep(client)
+    [message] = _acks(moto_store, reference)
+    assert message.status == "sent" and len(twilio.sent_to("+8613800138031")) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert [line["Provider"] for line in lines if "ProviderCredentialsRefused" in line] == ["Twilio"]
+    assert any(line.get("SweepsCompleted") == 1 for line in lines)

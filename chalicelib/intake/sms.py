@@ -16,8 +16,9 @@ from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import Language, clearly_in, from_text
 from chalicelib.runtime.rendering import text
 from chalicelib.staff.actions import complainant_replied
+from chalicelib.store.cases import ContactBusy
 from chalicelib.store.stores import Stores
-from chalicelib.store.table import ContactBusy, DuplicateSubmission, Once
+from chalicelib.store.table import DuplicateSubmission, Once
 
 
 def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime, reply_inline: bool = True) -> str | None:

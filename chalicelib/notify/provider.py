@@ -21,6 +21,16 @@ class TemporaryFailure(Exception):
     pass
 
 
+class CredentialsRefused(TemporaryFailure):
+    """The provider refused our credentials (401/403: a suspended account, a rotated key). Every
+    message would fail alike, so none gives up for it: they are retried, and the alarm
+    ProviderCredentialsRefused tells the administrators."""
+
+    def __init__(self, provider: str, detail: str):
+        super().__init__(f"{provider} refused the credentials: {detail}")
+        self.provider = provider
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     provider_id: str

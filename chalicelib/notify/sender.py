@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from chalicelib.model.case import Event
 from chalicelib.model.message import OutboundMessage, next_try
 from chalicelib.notify import profiles
-from chalicelib.notify.provider import PermanentFailure
+from chalicelib.notify.provider import CredentialsRefused, PermanentFailure
 from chalicelib.notify.segments import SMS_MAX_CHARACTERS
 from chalicelib.notify.twilio import action_url
 from chalicelib.runtime import metrics
@@ -63,6 +63,9 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
             _fall_back(deps, message, now)
     except Exception as error:  # noqa: BLE001 - any other failure is worth another try
         reason = f"{type(error).__name__}: {error}"
+        if isinstance(error, CredentialsRefused):  # every message fails alike: the administrators must act
+            metrics.count("ProviderCredentialsRefused", Provider=error.provider)
+            log_event(logger, "provider_credentials_refused", provider=error.provider, message=message.id)
         retry_at = next_try(message, now)
         if retry_at is None:
             _give_up(deps, message, reason, now)

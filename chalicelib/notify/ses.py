@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.utils import formataddr
 
 from chalicelib.model.message import OutboundMessage
-from chalicelib.notify.provider import PermanentFailure
+from chalicelib.notify.provider import CredentialsRefused, PermanentFailure
 
 
 def build_email(message: OutboundMessage, sender_name: str, sender: str) -> EmailMessage:
@@ -56,4 +56,9 @@ class SesEmail:
             result = ses.send_raw_email(RawMessage={"Data": email.as_bytes()})
         except ses.exceptions.MessageRejected as error:
             raise PermanentFailure(f"SES rejected: {error}") from None
+        except ses.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in ("AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "SignatureDoesNotMatch"):
+                raise CredentialsRefused("SES", code) from None
+            raise
         return result["MessageId"]

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.notify.provider import DeliveryReport, PermanentFailure, TemporaryFailure
+from chalicelib.notify.provider import CredentialsRefused, DeliveryReport, PermanentFailure, TemporaryFailure
 
 # The SDK logs requests at DEBUG only; keep it quiet even so (numbers and texts are in them).
 logging.getLogger("tencentcloud_sdk_common").setLevel(logging.WARNING)
@@ -90,7 +90,9 @@ class TencentSms:
             response = client.SendSms(request)
         except TencentCloudSDKException as error:
             code = error.get_code() or ""
-            if code.startswith(("AuthFailure", "InvalidParameter", "MissingParameter", "UnauthorizedOperation")):
+            if code.startswith(("AuthFailure", "UnauthorizedOperation")):
+                raise CredentialsRefused("Tencent Cloud SMS", code) from None
+            if code.startswith(("InvalidParameter", "MissingParameter")):
                 raise PermanentFailure(f"Tencent Cloud SMS {code}: {error.get_message()}") from None
             raise TemporaryFailure(f"Tencent Cloud SMS {code}") from None
         [status] = response.SendStatusSet

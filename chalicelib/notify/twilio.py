@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
 
-from chalicelib.notify.provider import DeliveryReport, PermanentFailure, TemporaryFailure
+from chalicelib.notify.provider import CredentialsRefused, DeliveryReport, PermanentFailure, TemporaryFailure
 
 # The Twilio client logs whole requests at INFO, complainants' numbers and texts included.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
@@ -69,6 +69,8 @@ class TwilioSms:
         try:
             return self.client().messages.create(to=to, from_=sender or self.default_sender, body=body, **extra).sid
         except TwilioRestException as error:
+            if error.status in (401, 403):
+                raise CredentialsRefused("Twilio", f"{error.status} code {error.code}") from None
             # 4xx other than rate limiting: Twilio refuses this message (bad number, opted out ...)
             if 400 <= error.status < 500 and error.status != 429:
                 raise PermanentFailure(f"Twilio {error.status} code {error.code}: {error.msg}") from None

@@ -6,7 +6,17 @@ from datetime import datetime
 from chalicelib.model.case import Event
 from chalicelib.model.message import OutboundMessage
 from chalicelib.runtime.clock import iso
-from chalicelib.store.table import AlertsTaken, Contention, Table, case_key, case_pk, due_clause, event_items, single
+from chalicelib.store.table import (
+    THROTTLED,
+    AlertsTaken,
+    Contention,
+    Table,
+    case_key,
+    case_pk,
+    due_clause,
+    event_items,
+    single,
+)
 
 
 class AlertStore:
@@ -74,8 +84,8 @@ class AlertStore:
                     "ConditionExpression": "attribute_exists(PK)",
                 }
             )
-        try:
-            self.table.transact(puts, updates, None)
+        try:  # a conflict is answered by the caller (without the steps another sweep took), not retried as is
+            self.table.transact(puts, updates, None, retried=THROTTLED)
         except self.table.client.exceptions.TransactionCanceledException as error:
             codes = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
             if "ConditionalCheckFailed" in codes:

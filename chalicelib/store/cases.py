@@ -10,7 +10,6 @@ from chalicelib.runtime.clock import iso
 from chalicelib.store.table import (
     DUE_INDEX,
     DUE_SHARDS,
-    ContactBusy,
     Once,
     StaleCase,
     Table,
@@ -28,6 +27,14 @@ from chalicelib.store.table import (
 
 # Texts from a number with no open case that arrive within this time of each other join one case.
 CLAIM_WINDOW = timedelta(minutes=10)
+
+
+class ContactBusy(Exception):
+    """A case for this contact was opened moments ago (by a text delivered at the same time)."""
+
+    def __init__(self, reference: str):
+        super().__init__(reference)
+        self.reference = reference
 
 
 class CaseStore:

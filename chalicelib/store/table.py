@@ -44,7 +44,8 @@ from chalicelib.runtime.clock import iso
 
 DUE_INDEX = "due"
 # Cancellation reasons that say "try again" rather than "no": retried within this many seconds.
-TRANSIENT_CANCELLATIONS = {"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded"}
+THROTTLED = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
+TRANSIENT_CANCELLATIONS = THROTTLED | {"TransactionConflict"}
 TRANSACT_BUDGET_SECONDS = 4
 DUE_SHARDS = 8
 IDEMPOTENCY_TTL = timedelta(days=7)
@@ -170,14 +171,6 @@ class Delivery:
     response: str | None
 
 
-class ContactBusy(Exception):
-    """A case for this contact was opened moments ago (by a text delivered at the same time)."""
-
-    def __init__(self, reference: str):
-        super().__init__(reference)
-        self.reference = reference
-
-
 class DuplicateSubmission(Exception):
     """The delivery was taken before (by another request, perhaps at the same moment)."""
 
@@ -237,10 +230,13 @@ class Table:
             "ConditionExpression": "attribute_not_exists(PK)",
         }
 
-    def transact(self, puts: list[dict], updates: list[dict], once: Once | None) -> None:
+    def transact(
+        self, puts: list[dict], updates: list[dict], once: Once | None, retried=TRANSIENT_CANCELLATIONS
+    ) -> None:
         """All or nothing; a Once already taken raises DuplicateSubmission with its outcome. A
-        transaction cancelled only by throttling or a conflicting transaction (which botocore does not
-        retry) is tried again with backoff and full jitter, within TRANSACT_BUDGET_SECONDS."""
+        transaction cancelled only for one of the `retried` reasons (throttling, a conflicting
+        transaction: botocore retries neither) is tried again with backoff and full jitter, within
+        TRANSACT_BUDGET_SECONDS. A caller with its own answer to conflicts narrows `retried`."""
         items = [{"Put": {"TableName": self.name, **put}} for put in puts]
         items += [{"Update": {"TableName": self.name, **update}} for update in updates]
         deadline = time.monotonic() + TRANSACT_BUDGET_SECONDS
@@ -251,7 +247,7 @@ class Table:
             except self.client.exceptions.TransactionCanceledException as error:
                 codes = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
                 pause = random.uniform(0, min(1.0, 0.05 * 2**attempt))
-                transient = codes & TRANSIENT_CANCELLATIONS and "ConditionalCheckFailed" not in codes
+                transient = codes & set(retried) and "ConditionalCheckFailed" not in codes
                 if transient and time.monotonic() + pause < deadline:
                     time.sleep(pause)
                     continue
