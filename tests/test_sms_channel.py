@@ -277,3 +277,25 @@ def test_what_comes_in_after_the_clock_was_set_back_reads_after_what_came_before
     kinds = [event.kind for event in timeline]
     assert kinds.index("acknowledged") == kinds.index("complainant_message") + 2  # after the third text
     assert kinds[0] == "received"
+
+
+def test_a_reply_written_late_in_twilios_wait_also_goes_through_the_outbox_once(
+    client, moto_store, twilio, monkeypatch
+):
+    """Twilio waits 15 s for the TwiML. Filing that took 11 s (DynamoDB slow): the acknowledgement is
+    in the TwiML and also queued and sent as a text, so it arrives even if the TwiML came too late;
+    Twilio's retry of the same text queues nothing more. A quick filing sends no second text."""
+    from chalicelib.edge import twilio as webhook
+
+    ticks = iter([0.0, 11.0, 100.0, 111.0, 200.0, 201.0])
+    monkeypatch.setattr(webhook, "elapsed_clock", lambda: next(ticks))
+    params = sms_params("+8613800138108", "The Harbour Road branch refused to open an account for me")
+    slow = _reply(twilio_post(client, "/twilio/sms", params))
+    [reference] = find_references(slow)
+    [texted] = twilio.sent_to("+8613800138108")
+    assert texted["body"] == slow  # the same words, as a tracked text of their own, on the case
+    assert moto_store.outbox.get("late" + params["MessageSid"]).case_reference == reference
+    again = _reply(twilio_post(client, "/twilio/sms", params))  # Twilio retries the slow delivery
+    assert again == slow and len(twilio.sent_to("+8613800138108")) == 1
+    quick = _reply(twilio_post(client, "/twilio/sms", sms_params("+8613800138109", "Long queue at Pier Road")))
+    assert quick and twilio.sent_to("+8613800138109") == []  # answered in time: the TwiML alone

@@ -2,6 +2,7 @@
 Twilio's form fields, call the channel logic, answer in TwiML."""
 
 import logging
+import time
 
 from chalice import Response
 
@@ -54,10 +55,26 @@ def messaging_twiml(reply: str | None) -> Response:
     return Response(body=str(response), status_code=200, headers=XML)
 
 
-def sms_webhook(deps: Dependencies, request, now) -> Response:
-    from chalicelib.intake.sms import handle_sms
+# Twilio waits 15 s for a webhook's answer. A reply written after this much of it may reach Twilio
+# too late to be sent, so it is also queued in the outbox (tracked, retried): a complainant may then
+# get it twice, which is counted (RepliesAlsoQueued), but never not at all.
+LATE_REPLY_SECONDS = 10.0
+elapsed_clock = time.monotonic  # how long the webhook took; tests put their own clock here
 
-    return handle(deps, request, lambda params, _query: messaging_twiml(handle_sms(deps, params, now)))
+
+def sms_webhook(deps: Dependencies, request, now) -> Response:
+    from chalicelib.intake.sms import handle_sms, queue_late_reply
+
+    monotonic = elapsed_clock
+    started = monotonic()
+
+    def answer(params, _query):
+        reply = handle_sms(deps, params, now)
+        if reply and monotonic() - started > LATE_REPLY_SECONDS:
+            queue_late_reply(deps, params, reply, now)
+        return messaging_twiml(reply)
+
+    return handle(deps, request, answer)
 
 
 def status_webhook(deps: Dependencies, request, now) -> Response:

@@ -167,3 +167,28 @@ def _media_count(params: dict[str, str]) -> int:
         return min(int(params.get("NumMedia", "0")), 10)
     except ValueError:
         return 0
+
+
+def queue_late_reply(deps: Dependencies, params: dict[str, str], reply: str, now: datetime) -> bool:
+    """The webhook's reply was written late in Twilio's wait: the same words also go through the
+    outbox, once per delivery (a Twilio retry of the same text does not queue it again)."""
+    from chalicelib.model.message import new_message
+    from chalicelib.notify import sender
+    from chalicelib.runtime import metrics
+
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    earlier = deps.store.deliveries.seen(Once("sms", sid))
+    message = new_message(
+        now,
+        "sms",
+        params.get("From", ""),
+        reply,
+        "sms_answer",
+        getattr(reply, "language", deps.institution.default_language),
+        case_reference=earlier.reference if earlier else None,
+    ).model_copy(update={"id": f"late{sid[:40]}"})
+    if not deps.store.outbox.queue(message):
+        return False
+    metrics.count("RepliesAlsoQueued")
+    sender.deliver(deps, [message.id], now)
+    return True
