@@ -22,6 +22,8 @@ class TwilioStandIn:
         self.account_sid, self.auth_token = account_sid, auth_token
         self.messages: list[dict] = []
         self.failures: dict[str, list[int]] = {}  # to-number -> HTTP statuses to answer, in order
+        # to-numbers whose next message is accepted but never answered (a client timeout after the send)
+        self.drop_answer_once: set[str] = set()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -102,6 +104,25 @@ class TwilioStandIn:
                 if self.path == "/messages":
                     with standin.lock:
                         return self._answer(200, {"messages": list(standin.messages)})
+                path, _, query = self.path.partition("?")
+                if _MESSAGES.match(path):  # Twilio's message list, filtered by To as the API does
+                    to = parse_qs(query).get("To", [None])[-1]
+                    with standin.lock:
+                        found = [m for m in reversed(standin.messages) if m.get("sid") and to in (None, m["to"])]
+                    return self._answer(
+                        200,
+                        {
+                            "messages": found[:50],
+                            "page": 0,
+                            "page_size": 50,
+                            "start": 0,
+                            "end": max(len(found[:50]) - 1, 0),
+                            "uri": path,
+                            "first_page_uri": path,
+                            "next_page_uri": None,
+                            "previous_page_uri": None,
+                        },
+                    )
                 self._error(404, 20404, "The requested resource was not found")
 
             def do_POST(self):
@@ -146,8 +167,13 @@ class TwilioStandIn:
                 record["uri"] = record["uri"].replace("x.json", record["sid"] + ".json")
                 with standin.lock:
                     standin.messages.append(record)
+                    dropped = to in standin.drop_answer_once
+                    standin.drop_answer_once.discard(to)
                 if standin.on_message:
                     standin.on_message(record)
+                if dropped:  # accepted and recorded, but the answer never reaches the client
+                    self.close_connection = True
+                    return
                 self._answer(201, record)
                 if standin.send_status_callbacks and record["status_callback"]:
                     threading.Thread(target=standin._report, args=(record,), daemon=True).start()

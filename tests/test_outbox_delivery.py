@@ -151,3 +151,21 @@ def test_refused_credentials_keep_every_message_for_later_and_raise_the_alarms_m
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
     assert [line["Provider"] for line in lines if "ProviderCredentialsRefused" in line] == ["Twilio"]
     assert any(line.get("SweepsCompleted") == 1 for line in lines)
+
+
+def test_a_text_twilio_took_whose_answer_was_lost_is_not_sent_again(client, moto_store, twilio):
+    """Twilio accepts the acknowledgement but the answer never arrives (the connection drops): the
+    sender cannot know it went. Before trying again it asks Twilio's message list, finds it, and
+    records it as sent: one text, not two."""
+    number = "+8613800138033"
+    twilio.drop_answer_once.add(number)
+    with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
+        reference = _file(client, number)
+        [message] = _acks(moto_store, reference)
+        assert message.status == "pending" and message.last_error.startswith("ConnectionError")
+        assert len(twilio.sent_to(number)) == 1  # it did reach Twilio
+        traveller.shift(61)
+        _sweep(client)
+    [message] = _acks(moto_store, reference)
+    [sent] = twilio.sent_to(number)
+    assert message.status == "sent" and message.provider_id == sent["sid"]

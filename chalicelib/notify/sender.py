@@ -55,6 +55,8 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
             else:
                 profiles.hold(deps, message, now)
             return False
+    if _sent_before(deps, message):
+        return True
     try:
         provider_id = _send(deps, message)
     except PermanentFailure as error:
@@ -102,6 +104,27 @@ def _send(deps: Dependencies, message: OutboundMessage) -> str:
             status_callback=action_url(deps.base_url, "/twilio/status", m=message.id),
         )
     return deps.email.send_email(message, deps.institution.name.in_(message.language), channels.email_address)
+
+
+def _sent_before(deps: Dependencies, message: OutboundMessage) -> bool:
+    """Before trying a text again whose last attempt ended without an answer (a timeout, a dropped
+    connection: Twilio may have taken it), ask Twilio's message list; found, it is recorded as sent."""
+    ambiguous = message.last_error and message.last_error.startswith(("ConnectionError", "ReadTimeout", "Timeout"))
+    if message.channel != "sms" or message.attempts < 2 or not ambiguous:
+        return False
+    if deps.institution.channels.sms_profile(message.to).provider != "twilio":
+        return False
+    try:
+        sid = deps.sms.find_sent(message.to, message.body, message.created_at)
+    except Exception as error:  # noqa: BLE001 - cannot tell: better a possible second text than none
+        log_event(logger, "send_reconcile_failed", message=message.id, error=f"{type(error).__name__}: {error}")
+        return False
+    if sid is None:
+        return False
+    deps.store.outbox.record_send_result(message.id, "sent", provider_id=sid)
+    log_event(logger, "send_reconciled", message=message.id, provider_id=sid)
+    metrics.count("SendsReconciled")
+    return True
 
 
 def _give_up(deps: Dependencies, message: OutboundMessage, reason: str, now: datetime) -> None:

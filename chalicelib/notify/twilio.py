@@ -76,6 +76,14 @@ class TwilioSms:
                 raise PermanentFailure(f"Twilio {error.status} code {error.code}: {error.msg}") from None
             raise TemporaryFailure(f"Twilio {error.status} code {error.code}") from None
 
+    def find_sent(self, to: str, body: str, since) -> str | None:
+        """The sid of a text with this body Twilio took for `to` since `since`: an earlier attempt
+        whose answer was lost (a timeout after Twilio accepted it) did send, and must not be sent again."""
+        for sent in self.client().messages.list(to=to, date_sent_after=since, limit=50):
+            if sent.body == body and sent.status not in ("failed", "undelivered"):
+                return sent.sid
+        return None
+
     @staticmethod
     def delivery_report(params: dict[str, str]) -> DeliveryReport | None:
         status = params.get("MessageStatus") or params.get("SmsStatus") or ""
