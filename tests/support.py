@@ -119,6 +119,22 @@ TENCENT_CREDENTIALS = ("AKIDstandin0000000000000000000000000", "standin-secret-k
 TENCENT_CALLBACK_TOKEN = "cb-" + "7" * 40
 
 
+def time_out_calls(client, service: str, operation: str, count: int) -> list:
+    """The next `count` calls of `operation` on this client end as a read timeout would: the
+    request may have been taken, but no answer came back."""
+    from botocore.exceptions import ReadTimeoutError
+
+    timed_out = []
+
+    def time_out(**kwargs):
+        if len(timed_out) < count:
+            timed_out.append(operation)
+            raise ReadTimeoutError(endpoint_url=f"https://{service}.injected")
+
+    client.meta.events.register_first(f"before-call.{service}.{operation}", time_out)
+    return timed_out
+
+
 def fail_calls(client, operation: str, count: int, code: str, reasons: list[str] | None = None) -> list:
     """Fault injection through botocore's own event hook: the next `count` calls of `operation`
     (e.g. "TransactWriteItems") on this client fail with the AWS error `code` (and, for a cancelled

@@ -169,3 +169,30 @@ def test_a_text_twilio_took_whose_answer_was_lost_is_not_sent_again(client, moto
     [message] = _acks(moto_store, reference)
     [sent] = twilio.sent_to(number)
     assert message.status == "sent" and message.provider_id == sent["sid"]
+
+
+def test_an_email_tried_again_after_a_timeout_is_counted_as_possibly_sent_twice(
+    client, moto_store, twilio, monkeypatch, capsys
+):
+    """SES cannot be asked whether a timed-out send went: the retry goes (an email too many rather
+    than none) and is counted, EmailsPossiblySentTwice."""
+    from chalicelib.runtime import environment
+    from support import time_out_calls
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "hotline-harbour-city-bank-api-handler")
+    timed_out = time_out_calls(environment.aws_client("ses"), "ses", "SendRawEmail", 1)
+    with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
+        filed = client.http.post(
+            "/api/complaints",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"description": "Fee charged twice", "email": "twice@example.com"}),
+        )
+        reference = json.loads(filed.body)["reference"]
+        [email] = [m for m in moto_store.outbox.for_case(reference) if m.channel == "email"]
+        assert timed_out == ["SendRawEmail"] and email.status == "pending"
+        traveller.shift(61)
+        _sweep(client)
+    [email] = [m for m in moto_store.outbox.for_case(reference) if m.channel == "email"]
+    assert email.status == "sent"
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert [line["EmailsPossiblySentTwice"] for line in lines if "EmailsPossiblySentTwice" in line] == [1]

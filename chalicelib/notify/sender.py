@@ -109,8 +109,14 @@ def _send(deps: Dependencies, message: OutboundMessage) -> str:
 def _sent_before(deps: Dependencies, message: OutboundMessage) -> bool:
     """Before trying a text again whose last attempt ended without an answer (a timeout, a dropped
     connection: Twilio may have taken it), ask Twilio's message list; found, it is recorded as sent."""
-    ambiguous = message.last_error and message.last_error.startswith(("ConnectionError", "ReadTimeout", "Timeout"))
-    if message.channel != "sms" or message.attempts < 2 or not ambiguous:
+    ambiguous = message.last_error and message.last_error.startswith(
+        ("ConnectionError", "ReadTimeout", "Timeout", "ConnectionClosedError", "EndpointConnectionError")
+    )
+    if message.attempts < 2 or not ambiguous:
+        return False
+    if message.channel == "email":  # SES has no lookup: this try may be a second copy, which is counted
+        metrics.count("EmailsPossiblySentTwice")
+        log_event(logger, "email_possibly_sent_twice", message=message.id)
         return False
     if deps.institution.channels.sms_profile(message.to).provider != "twilio":
         return False
