@@ -94,6 +94,7 @@ class CaseStore:
         puts: list[dict] = [{"Item": self.item(case, next_due), "ConditionExpression": "attribute_not_exists(PK)"}]
         if once:
             puts.append(self.table.once_put(once, case.reference, now))
+        claim_position = len(puts)  # where the claim sits, to read its cancellation reason
         if claim:
             puts.append(
                 {
@@ -117,8 +118,8 @@ class CaseStore:
             self.table.transact(puts, [], once)
         except self.table.client.exceptions.TransactionCanceledException as error:
             reasons = error.response.get("CancellationReasons", [])
-            position = 2 if once else 1
-            if claim and len(reasons) > position and reasons[position].get("Code") == "ConditionalCheckFailed":
+            refused = len(reasons) > claim_position and reasons[claim_position].get("Code") == "ConditionalCheckFailed"
+            if claim and refused:
                 item = self.table.table.get_item(Key=single("CLAIM", claim), ConsistentRead=True).get("Item")
                 if item:
                     raise ContactBusy(item["reference"]) from None

@@ -30,6 +30,7 @@ and cases with an alert step pending. Sweeps query it by shard and read nothing 
 """
 
 import hashlib
+import itertools
 import random
 import secrets
 import time
@@ -240,7 +241,7 @@ class Table:
         items = [{"Put": {"TableName": self.name, **put}} for put in puts]
         items += [{"Update": {"TableName": self.name, **update}} for update in updates]
         deadline = time.monotonic() + TRANSACT_BUDGET_SECONDS
-        for attempt in range(1000):
+        for attempt in itertools.count():  # ends by returning or raising, never by running out
             try:
                 self.client.transact_write_items(TransactItems=items)
                 return
