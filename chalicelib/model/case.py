@@ -131,6 +131,17 @@ class Case(NewComplaint):
     def clock(self, name: ClockName) -> Clock | None:
         return next((clock for clock in self.clocks if clock.name == name), None)
 
+    def chain_level(self, staff_id: str | None) -> int | None:
+        """The level of the case's chain where this person is the A or B contact, if any."""
+        return next(
+            (
+                index
+                for index, member in enumerate(self.chain)
+                if staff_id in {member.primary.id, member.backup.id if member.backup else None}
+            ),
+            None,
+        )
+
     def expected_response_by(self) -> datetime | None:
         clock = self.clock("respond") or self.clock("resolve")
         return clock.due_at if clock else None

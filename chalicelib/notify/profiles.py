@@ -11,6 +11,7 @@ from chalicelib.model.calendar import after_quiet_hours, local_to_utc
 from chalicelib.model.case import Event
 from chalicelib.model.message import OutboundMessage, new_message
 from chalicelib.model.sending import SMS_KINDS, SendingProfile
+from chalicelib.notify.complainant import status_url
 from chalicelib.notify.provider import PermanentFailure
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.logs import log_event
@@ -21,12 +22,6 @@ logger = logging.getLogger(__name__)
 # quiet hours the escalation policy keeps).
 SENT_AT_ONCE = ("acknowledgement", "sms_answer", "held_digest")
 HELD_TEXTS_GO_AT = time(8, 0)  # the next morning, local time, at the earliest
-
-
-def status_link(base_url: str, reference: str | None) -> str:
-    from urllib.parse import quote
-
-    return f"{base_url.rstrip('/')}/complaints/status?ref={quote(reference or '')}"
 
 
 def template_send(deps: Dependencies, message: OutboundMessage, profile: SendingProfile) -> tuple:
@@ -45,7 +40,7 @@ def template_send(deps: Dependencies, message: OutboundMessage, profile: Sending
         values = {
             "inst": deps.institution.sms_name(language),
             "reference": message.case_reference,
-            "link": staff_link or status_link(deps.base_url, message.case_reference),
+            "link": staff_link or status_url(deps.base_url, message.case_reference),
         }
     return profile.sign_name.in_(language), template.id, [values.get(name, "") for name in template.variables]
 
@@ -124,7 +119,7 @@ def folded(deps: Dependencies, digest: OutboundMessage) -> tuple[OutboundMessage
     if not held:
         return digest, []
     latest, language = held[-1], held[-1].language
-    link = latest.variables.get("link") or status_link(deps.base_url, latest.case_reference)
+    link = latest.variables.get("link") or status_url(deps.base_url, latest.case_reference or "")
     body = text(
         language, "sms_held_digest", institution=deps.institution.sms_name(language), count=len(held), link=link
     )

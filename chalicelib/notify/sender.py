@@ -210,18 +210,11 @@ def _fall_back(deps: Dependencies, message: OutboundMessage, now: datetime) -> N
 def _level_above(deps: Dependencies, message: OutboundMessage):
     """The primary of the level above the alert's person in its lead case's chain, if any."""
     case = deps.store.cases.get(message.case_reference) if message.case_reference else None
-    if case is None:
+    level = case.chain_level(message.recipient_id) if case else None
+    if level is None or level + 1 >= len(case.chain):
         return None
-    levels = [
-        i
-        for i, level in enumerate(case.chain)
-        if message.recipient_id in (level.primary.id, getattr(level.backup, "id", None))
-    ]
-    if not levels or levels[0] + 1 >= len(case.chain):
-        return None
-    person = case.chain[levels[0] + 1].primary
-    member = deps.institution.staff_member(person.id)
-    return person if member is None else member
+    person = case.chain[level + 1].primary
+    return deps.institution.staff_member(person.id) or person
 
 
 def record_delivery_report(deps: Dependencies, message_id: str, params: dict[str, str], now: datetime) -> None:

@@ -33,13 +33,8 @@ def _load(store: Stores, reference: str, expected_version: int | None = None) ->
 def _level_above(case: Case, actor: str):
     """The level of the case's chain one above this person's (someone outside the chain counts as the
     handler level); ValueError at the top, where nobody is left to ask."""
-    person = actor.removeprefix("staff:")
-    levels = [
-        index
-        for index, member in enumerate(case.chain)
-        if person in {member.primary.id, member.backup.id if member.backup else None}
-    ]
-    above = (levels[0] if levels else 0) + 1
+    level = case.chain_level(actor.removeprefix("staff:"))
+    above = (level or 0) + 1
     if above >= len(case.chain):
         raise Refused("no_level_above")
     return case.chain[above]
