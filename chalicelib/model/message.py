@@ -58,6 +58,11 @@ class OutboundMessage(BaseModel):
     kind: str | None = None
     variables: dict[str, str] = {}
 
+    @property
+    def named_cases(self) -> list[str]:
+        """Every case the message is about: its lead case, then the others a bundled alert names."""
+        return list(dict.fromkeys([*filter(None, [self.case_reference]), *self.case_references]))
+
 
 def new_message_id(now: datetime) -> str:
     return now.strftime("%Y%m%d%H%M%S") + secrets.token_hex(4)

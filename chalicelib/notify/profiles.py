@@ -8,9 +8,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.model.calendar import after_quiet_hours, local_to_utc
-from chalicelib.model.case import Event
 from chalicelib.model.message import OutboundMessage, new_message
 from chalicelib.model.sending import SMS_KINDS, SendingProfile
+from chalicelib.notify.case_notes import note_on_cases
 from chalicelib.notify.complainant import status_url
 from chalicelib.notify.provider import PermanentFailure
 from chalicelib.runtime.dependencies import Dependencies
@@ -87,12 +87,12 @@ def hold(deps: Dependencies, message: OutboundMessage, now: datetime) -> None:
         )
         store.outbox.queue(copy)
         store.outbox.record_send_result(message.id, "held", provider_id=f"email:{copy.id}")
-        _note(deps, message, now, "message_held_by_email", email_id=copy.id)
+        note_on_cases(deps, message, now, "message_held_by_email", email_id=copy.id)
         return
     store.daily_caps.hold(message.to, message.id, now)
     store.outbox.record_send_result(message.id, "held")
     store.outbox.queue(_digest(deps, message, now))  # one per number and morning: False if queued already
-    _note(deps, message, now, "message_held")
+    note_on_cases(deps, message, now, "message_held")
     log_event(logger, "sms_held_over_daily_cap", message=message.id, to=message.to)
 
 
@@ -130,14 +130,6 @@ def folded(deps: Dependencies, digest: OutboundMessage) -> tuple[OutboundMessage
 def record_folded(deps: Dependencies, held: list[OutboundMessage], provider_id: str, now: datetime) -> None:
     for message in held:
         deps.store.outbox.record_send_result(message.id, "folded", provider_id=provider_id)
-        _note(deps, message, now, "message_folded")
+        note_on_cases(deps, message, now, "message_folded")
     if held and not deps.store.daily_caps.release(held[0].to, [m.id for m in held]):
         log_event(logger, "sms_held_meanwhile", to=held[0].to)  # the next morning's text takes them
-
-
-def _note(deps: Dependencies, message: OutboundMessage, now: datetime, kind: str, **details) -> None:
-    if message.case_reference:
-        deps.store.cases.append_event(
-            message.case_reference,
-            Event(at=now, actor="system", kind=kind, data={"message_id": message.id, "channel": "sms", **details}),
-        )

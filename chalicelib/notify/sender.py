@@ -8,9 +8,9 @@ An alert that fails reaches the backup and the level above at once."""
 import logging
 from datetime import datetime, timedelta
 
-from chalicelib.model.case import Event
 from chalicelib.model.message import OutboundMessage, next_try
 from chalicelib.notify import profiles
+from chalicelib.notify.case_notes import note_on_cases
 from chalicelib.notify.provider import CredentialsRefused, PermanentFailure
 from chalicelib.notify.segments import SMS_MAX_CHARACTERS
 from chalicelib.notify.twilio import action_url
@@ -35,7 +35,7 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
     outbox = deps.store.outbox
     if message.channel == "sms" and outbox.is_opted_out(message.to):
         outbox.record_send_result(message.id, "opted_out")
-        _note_on_case(deps, message, now, "message_suppressed_opt_out")
+        note_on_cases(deps, message, now, "message_suppressed_opt_out")
         return False
     held = []
     if message.channel == "sms":
@@ -137,33 +137,7 @@ def _give_up(deps: Dependencies, message: OutboundMessage, reason: str, now: dat
     deps.store.outbox.record_send_result(message.id, "gave_up", error=mask_text(reason)[:500])
     log_event(logger, "send_gave_up", message=message.id, error=reason)
     metrics.count("MessagesGivenUp")
-    _note_on_case(deps, message, now, "message_not_delivered", "event_gave_up", reason=mask_text(reason)[:300])
-
-
-def _note_on_case(
-    deps: Dependencies,
-    message: OutboundMessage,
-    now: datetime,
-    kind: str,
-    detail_key: str | None = None,
-    **details: str,
-) -> None:
-    """What the deadline engine and staff see: this complainant was not reached. The page labels the
-    kind; the provider's own words, if any, are the event's text, in the institution's language."""
-    words = text(deps.institution.default_language, detail_key, **details) if detail_key else None
-    for reference in dict.fromkeys(
-        [*([message.case_reference] if message.case_reference else []), *message.case_references]
-    ):
-        deps.store.cases.append_event(
-            reference,
-            Event(
-                at=now,
-                actor="system",
-                kind=kind,
-                text=words,
-                data={"message_id": message.id, "channel": message.channel, **details},
-            ),
-        )
+    note_on_cases(deps, message, now, "message_not_delivered", "event_gave_up", reason=mask_text(reason)[:300])
 
 
 def _fall_back(deps: Dependencies, message: OutboundMessage, now: datetime) -> None:
@@ -247,7 +221,7 @@ def apply_delivery_report(deps: Dependencies, message_id: str, report, provider:
     reason = f"{provider} reported {report.status} (error {report.error_code or 'none'})"
     if message.purpose == "alert":
         _fall_back(deps, message, now)
-    _note_on_case(
+    note_on_cases(
         deps,
         message,
         now,
