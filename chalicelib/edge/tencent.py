@@ -48,28 +48,14 @@ def _guarded(request, token: str, answer) -> Response:
 
 
 def reply_callback(deps: Dependencies, request, token: str, now) -> Response:
-    from chalicelib.intake.sms import handle_sms
-    from chalicelib.model.message import new_message
-    from chalicelib.notify import sender
+    from chalicelib.intake.sms import handle_sms, send_answer
 
     def answer(body: bytes) -> Response:
         for reply in replies(body):
             sid = f"tencent-{reply.delivery_id}"
             answered = handle_sms(deps, {"From": reply.phone, "Body": reply.text, "MessageSid": sid}, now, False)
-            if not answered:
-                continue
-            member = deps.institution.staff_with_phone(reply.phone)
-            message = new_message(
-                now,
-                "sms",
-                reply.phone,
-                answered,
-                "sms_answer",  # what intake answers a text: never waits for quiet hours
-                getattr(answered, "language", deps.institution.default_language),
-                recipient_id=member.id if member else None,
-            ).model_copy(update={"id": f"re{reply.delivery_id[:24]}"})
-            if deps.store.outbox.queue(message):  # a push delivered again is answered once
-                sender.deliver(deps, [message.id], now)
+            if answered:  # a push delivered again is answered once
+                send_answer(deps, reply.phone, answered, f"re{reply.delivery_id[:24]}", now)
         return _accepted()
 
     return _guarded(request, token, answer)

@@ -172,23 +172,38 @@ def _media_count(params: dict[str, str]) -> int:
 def queue_late_reply(deps: Dependencies, params: dict[str, str], reply: str, now: datetime) -> bool:
     """The webhook's reply was written late in Twilio's wait: the same words also go through the
     outbox, once per delivery (a Twilio retry of the same text does not queue it again)."""
-    from chalicelib.model.message import new_message
-    from chalicelib.notify import sender
     from chalicelib.runtime import metrics
 
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     earlier = deps.store.deliveries.seen(Once("sms", sid))
+    reference = earlier.reference if earlier else None
+    if not send_answer(deps, params.get("From", ""), reply, f"late{sid[:40]}", now, case_reference=reference):
+        return False
+    metrics.count("RepliesAlsoQueued")
+    return True
+
+
+def send_answer(
+    deps: Dependencies, phone: str, reply: str, message_id: str, now: datetime, case_reference: str | None = None
+) -> bool:
+    """What intake answered a text, sent as a text of its own through the outbox (it never waits
+    for quiet hours), under an id made from the delivery: a delivery that comes again is answered
+    once. False when it was queued already."""
+    from chalicelib.model.message import new_message
+    from chalicelib.notify import sender
+
+    member = deps.institution.staff_with_phone(phone)
     message = new_message(
         now,
         "sms",
-        params.get("From", ""),
+        phone,
         reply,
         "sms_answer",
         getattr(reply, "language", deps.institution.default_language),
-        case_reference=earlier.reference if earlier else None,
-    ).model_copy(update={"id": f"late{sid[:40]}"})
+        case_reference=case_reference,
+        recipient_id=member.id if member else None,
+    ).model_copy(update={"id": message_id})
     if not deps.store.outbox.queue(message):
         return False
-    metrics.count("RepliesAlsoQueued")
     sender.deliver(deps, [message.id], now)
     return True
