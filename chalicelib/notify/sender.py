@@ -38,8 +38,8 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
         note_on_cases(deps, message, now, "message_suppressed_opt_out")
         return False
     held = []
-    if message.channel == "sms":
-        profile = deps.institution.channels.sms_profile(message.to)
+    profile = deps.institution.channels.sms_profile(message.to) if message.channel == "sms" else None
+    if profile is not None:
         if message.purpose == "held_digest":
             message, held = profiles.folded(deps, message)
             if not held:  # folded already by another morning's text
@@ -55,10 +55,10 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
             else:
                 profiles.hold(deps, message, now)
             return False
-    if _sent_before(deps, message):
+    if _sent_before(deps, message, profile):
         return True
     try:
-        provider_id = _send(deps, message)
+        provider_id = _send(deps, message, profile)
     except PermanentFailure as error:
         _give_up(deps, message, str(error), now)
         if message.purpose == "alert":
@@ -78,7 +78,7 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
             _fall_back(deps, message, now)
     else:
         outbox.record_send_result(message.id, "sent", provider_id=provider_id)
-        if message.channel == "email" or deps.institution.channels.sms_profile(message.to).templated:
+        if message.channel == "email" or profile.templated:
             outbox.link_provider_id(provider_id, message.id)  # its reports name only the provider's id
         profiles.record_folded(deps, held, provider_id, now)
         log_event(logger, "message_sent", message=message.id, channel=message.channel, to=message.to)
@@ -86,9 +86,9 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
     return False
 
 
-def _send(deps: Dependencies, message: OutboundMessage) -> str:
+def _send(deps: Dependencies, message: OutboundMessage, profile) -> str:
+    """Through the provider of the text's sending profile (None: an email)."""
     channels = deps.institution.channels
-    profile = channels.sms_profile(message.to) if message.channel == "sms" else None
     if profile is not None and profile.templated:
         sign, template_id, parameters = profiles.template_send(deps, message, profile)
         return deps.tencent_sms.send_template(message.to, sign, template_id, parameters, message.id)
@@ -106,7 +106,7 @@ def _send(deps: Dependencies, message: OutboundMessage) -> str:
     return deps.email.send_email(message, deps.institution.name.in_(message.language), channels.email_address)
 
 
-def _sent_before(deps: Dependencies, message: OutboundMessage) -> bool:
+def _sent_before(deps: Dependencies, message: OutboundMessage, profile) -> bool:
     """Before trying a text again whose last attempt ended without an answer (a timeout, a dropped
     connection: Twilio may have taken it), ask Twilio's message list; found, it is recorded as sent."""
     ambiguous = message.last_error and message.last_error.startswith(
@@ -118,7 +118,7 @@ def _sent_before(deps: Dependencies, message: OutboundMessage) -> bool:
         metrics.count("EmailsPossiblySentTwice")
         log_event(logger, "email_possibly_sent_twice", message=message.id)
         return False
-    if deps.institution.channels.sms_profile(message.to).provider != "twilio":
+    if profile.provider != "twilio":
         return False
     try:
         sid = deps.sms.find_sent(message.to, message.body, message.created_at)
