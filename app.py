@@ -67,28 +67,28 @@ def api_submit_complaint():
 def twilio_sms():
     from chalicelib.edge import twilio
 
-    return twilio.sms_webhook(_deps(), app.current_request, now())
+    return twilio.sms_webhook(_deps, app.current_request, now())
 
 
 @app.route("/twilio/voice", methods=["POST"], content_types=FORM)
 def twilio_voice():
     from chalicelib.edge import twilio
 
-    return twilio.voice_webhook(_deps(), app.current_request, now(), "start")
+    return twilio.voice_webhook(_deps, app.current_request, now(), "start")
 
 
 @app.route("/twilio/voice/{step}", methods=["POST"], content_types=FORM)
 def twilio_voice_step(step):
     from chalicelib.edge import twilio
 
-    return twilio.voice_webhook(_deps(), app.current_request, now(), step)
+    return twilio.voice_webhook(_deps, app.current_request, now(), step)
 
 
 @app.route("/twilio/status", methods=["POST"], content_types=FORM)
 def twilio_status():
     from chalicelib.edge import twilio
 
-    return twilio.status_webhook(_deps(), app.current_request, now())
+    return twilio.status_webhook(_deps, app.current_request, now())
 
 
 @app.route("/tencent/sms/{token}", methods=["POST"], content_types=["*/*"])
@@ -150,6 +150,15 @@ def sla_sweep(event):
 
     result = run_sweep(_deps(), now())
     app.log.info("sla_sweep %s", result)
+    return result
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def spool_replay(event):
+    from chalicelib.edge.twilio import replay_spool
+
+    result = replay_spool(_deps(), now())
+    app.log.info("spool_replay %s", result)
     return result
 
 

@@ -309,12 +309,16 @@ def _print_urls(loaded, base_url: str, outputs: dict) -> None:
     print(f"== {institution.name.en} ({stack_name(institution.slug)}, {region})")
     number = institution.channels.sms_number or "<channels.sms_number>"
     print(f"\nTwilio console > Phone Numbers > {number}:")
-    print(f"  Messaging  'A message comes in'  Webhook  HTTP POST  {base_url}twilio/sms")
-    print(f"  Voice      'A call comes in'     Webhook  HTTP POST  {base_url}twilio/voice")
-    print(
-        f"  Voice      'Call status changes'          HTTP POST  {base_url}twilio/voice/status"
-        "   (a caller who hangs up early still gets a call-back case)"
-    )
+    from chalicelib.notify.twilio import CONNECTION_OVERRIDES
+
+    fallback = {key: outputs.get(key, f"<stack output {key}>") for key in ("TwilioSmsFallback", "TwilioVoiceFallback")}
+    print(f"  Messaging  'A message comes in'     Webhook  HTTP POST  {base_url}twilio/sms")
+    print(f"  Messaging  'Primary handler fails'           HTTP POST  {fallback['TwilioSmsFallback']}")
+    print(f"  Voice      'A call comes in'        Webhook  HTTP POST  {base_url}twilio/voice")
+    print(f"  Voice      'Primary handler fails'           HTTP POST  {fallback['TwilioVoiceFallback']}")
+    status_url = f"{base_url}twilio/voice/status#{CONNECTION_OVERRIDES}"
+    print(f"  Voice      'Call status changes'             HTTP POST  {status_url}")
+    print("             (a caller who hangs up early still gets a call-back case)")
     print(f"  (delivery reports: each message asks for {base_url}twilio/status itself; nothing to paste)")
     from infra.deployment import TENCENT_SECRETS, secrets_needed
 

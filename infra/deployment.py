@@ -14,7 +14,7 @@ from chalicelib.model.institution import Strict
 SECRET_REFERENCE = re.compile(
     r"^(ssm:/[A-Za-z0-9_.\-/]{1,1000}|secretsmanager:[A-Za-z0-9/_+=.@\-]{1,512}#[A-Za-z0-9_]{1,64})$"
 )
-FUNCTION_NAMES = ("api_handler", "sla_sweep", "inbound_email", "transcribed")
+FUNCTION_NAMES = ("api_handler", "sla_sweep", "inbound_email", "transcribed", "spool_replay")
 STACK_PREFIX = "hotline"
 
 
@@ -29,6 +29,7 @@ DEFAULT_FUNCTIONS = {
     "sla_sweep": FunctionSize(memory_mb=512, timeout_seconds=120),
     "inbound_email": FunctionSize(memory_mb=512, timeout_seconds=120),
     "transcribed": FunctionSize(memory_mb=256, timeout_seconds=60),
+    "spool_replay": FunctionSize(memory_mb=512, timeout_seconds=120),
 }
 
 

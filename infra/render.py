@@ -10,6 +10,7 @@ from pathlib import Path
 
 from chalicelib.store.table import TTL_ATTRIBUTE, table_definition
 
+from . import fallback
 from .config import InstitutionFile
 from .deployment import FUNCTION_NAMES, secrets_needed, stack_name
 
@@ -22,12 +23,14 @@ LOGICAL_IDS = {
     "sla_sweep": "SlaSweep",
     "inbound_email": "InboundEmail",
     "transcribed": "Transcribed",
+    "spool_replay": "SpoolReplay",
 }
 ROLE_IDS = {
     "api_handler": "ApiHandlerRole",
     "sla_sweep": "SlaSweepRole",
     "inbound_email": "InboundEmailRole",
     "transcribed": "TranscribedRole",
+    "spool_replay": "SpoolReplayRole",
 }
 # Invoked asynchronously (SNS, EventBridge): what still fails after Lambda's retries is kept in
 # a dead-letter queue instead of being dropped.
@@ -109,9 +112,24 @@ def policy_statements(config: InstitutionFile, function: str) -> list[dict]:
     ]
     if function == "inbound_email":
         statements.append(bucket_access("ReadInboundMail", "s3:GetObject", "inbound/"))
-    if function in ("inbound_email", "api_handler"):
+    if function in ("inbound_email", "api_handler", "spool_replay"):
         statements.append(bucket_access("KeepMedia", "s3:PutObject", "media/"))
-    if function == "api_handler":
+    if function == "api_handler":  # a Twilio delivery that cannot be filed in time
+        statements.append(bucket_access("KeepInSpool", "s3:PutObject", "spool/"))
+    if function == "spool_replay":
+        statements += [
+            bucket_access("ReadSpool", "s3:GetObject", "spool/"),
+            bucket_access("EmptySpool", "s3:DeleteObject", "spool/"),
+            bucket_access("SetAsideRefused", "s3:PutObject", "spool-refused/"),
+            {
+                "Sid": "ListSpool",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [_arn("s3", names.bucket, regional=False)],
+                "Condition": {"StringLike": {"s3:prefix": ["spool/*"]}},
+            },
+        ]
+    if function in ("api_handler", "spool_replay"):
         # Transcribe reads the recording and writes the transcript with the caller's rights.
         statements.append(bucket_access("RecordingsForTranscribe", "s3:GetObject", "media/voice/"))
         statements.append(
@@ -243,8 +261,9 @@ def _alarm(
     statistic: str = "Sum",
     operator: str = "GreaterThanOrEqualToThreshold",
     missing: str = "notBreaching",
+    threshold: float = 1,
 ) -> dict:
-    """Over 5 minutes, against 1; to the alarm topic when it fires and when it clears."""
+    """Over 5 minutes, against 1 (or `threshold`); to the alarm topic when it fires and when it clears."""
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
@@ -256,7 +275,7 @@ def _alarm(
             "Dimensions": [dimension],
             "Period": 300,
             "EvaluationPeriods": 1,
-            "Threshold": 1,
+            "Threshold": threshold,
             "ComparisonOperator": operator,
             "TreatMissingData": missing,
             "AlarmActions": [{"Ref": "AlarmTopic"}],
@@ -611,6 +630,21 @@ def merge_template(config: InstitutionFile) -> dict:
             "ProviderCredentialsRefused",
             {"Name": "Institution", "Value": institution.slug},
         ),
+        # The spool replay reports the age of the oldest delivery still waiting each minute (0 when the
+        # spool is empty): older than 5 minutes, or no report at all (the replay is not running).
+        "SpoolAgeAlarm": _alarm(
+            f"{names.stack}-spool-waiting",
+            "A text or call kept in the spool (DynamoDB or the function was failing) has waited more than 5 "
+            "minutes to be filed, or the spool replay is not running: those complainants have no reference yet.",
+            "ComplaintHotline",
+            "SpoolOldestAgeSeconds",
+            {"Name": "Institution", "Value": institution.slug},
+            statistic="Maximum",
+            operator="GreaterThanThreshold",
+            missing="breaching",
+            threshold=300,
+        ),
+        **fallback.resources(names.stack, _sub(names.bucket), {"Fn::GetAtt": ["MailBucket", "Arn"]}),
         "Dashboard": _dashboard(names, institution.slug),
         "SweepNotRunningAlarm": _function_alarm(
             names,
@@ -640,6 +674,14 @@ def merge_template(config: InstitutionFile) -> dict:
         },
         "TwilioSmsWebhook": _webhook("twilio/sms", "Twilio number > Messaging > A message comes in (HTTP POST)"),
         "TwilioVoiceWebhook": _webhook("twilio/voice", "Twilio number > Voice > A call comes in (HTTP POST)"),
+        "TwilioSmsFallback": {
+            "Description": "Twilio number > Messaging > Primary handler fails (HTTP POST)",
+            "Value": fallback.url("sms"),
+        },
+        "TwilioVoiceFallback": {
+            "Description": "Twilio number > Voice > Primary handler fails (HTTP POST)",
+            "Value": fallback.url("voice"),
+        },
         "WebFormUrl": _webhook("complaints/new", "The complaint form, for the institution's website"),
         "StatusPageUrl": _webhook("complaints/status", "Where complainants look up a reference"),
         "JsonIntakeUrl": _webhook("api/complaints", "POST complaints from the institution's own apps"),

@@ -23,12 +23,21 @@ ROOT = Path(__file__).resolve().parent.parent
 TWILIO_SID, TWILIO_TOKEN = "AC" + "5a" * 16, "sandbox-auth-token"
 TENCENT = {"SECRET_ID": "AKIDsandbox", "SECRET_KEY": "sandbox-secret-key", "APP_ID": "1400000000"}
 TENCENT_CALLBACK_TOKEN = "sandbox-callback-token-" + "0" * 16
-PORTS = {"app": 8000, "dynamodb": 8001, "twilio": 8002, "aws": 8003, "outbox": 8025, "smtp": 8026, "tencent": 8027}
+PORTS = {
+    "app": 8000,
+    "dynamodb": 8001,
+    "twilio": 8002,
+    "aws": 8003,
+    "outbox": 8025,
+    "smtp": 8026,
+    "tencent": 8027,
+    "fallback": 8028,
+}
 
 
 def use_ports(base: int) -> None:
     """--port-base moves every port together (the sandbox's own test runs beside a live sandbox)."""
-    for offset, name in enumerate(("app", "dynamodb", "twilio", "aws", "outbox", "smtp", "tencent")):
+    for offset, name in enumerate(PORTS):
         PORTS[name] = base + offset
 
 
@@ -82,11 +91,16 @@ class Scheduler:
         return now()
 
     def sweep(self) -> dict:
+        """Both scheduled functions: the spool replay (what could not be filed in time), then the sweep."""
         from chalicelib.edge import dependencies as context
+        from chalicelib.edge.twilio import replay_spool
         from chalicelib.sla.sweep import run_sweep
 
         with self.lock:
+            replayed = replay_spool(context.current(), self.now())
             result = run_sweep(context.current(), self.now())
+        if any(replayed.values()):
+            print(f"[scheduler] spool_replay at {self.now():%Y-%m-%d %H:%M} UTC: {replayed}", flush=True)
         print(f"[scheduler] sla_sweep at {self.now():%Y-%m-%d %H:%M} UTC: {result}", flush=True)
         return result
 
@@ -126,7 +140,7 @@ def main(argv=None) -> int:
     parser.add_argument("--institution", default="harbour-city-bank", help="config under infra/institutions/")
     parser.add_argument("--tick", type=float, default=60, help="seconds between scheduled sweeps")
     parser.add_argument("--state", type=Path, default=ROOT / ".sandbox", help="where the data is kept")
-    parser.add_argument("--port-base", type=int, help="use this port and the five after it")
+    parser.add_argument("--port-base", type=int, help=f"use this port and the {len(PORTS) - 1} after it")
     args = parser.parse_args(argv)
     if args.port_base:
         use_ports(args.port_base)
@@ -178,9 +192,11 @@ def main(argv=None) -> int:
     sender_domain = (institution.channels.email_address or os.environ["MAIL_FROM"]).partition("@")[2]
     boto3.client("ses").verify_domain_identity(Domain=sender_domain)
     boto3.client("s3").create_bucket(Bucket=os.environ["MAIL_BUCKET"])
+    from sandbox.fallback_standin import FallbackStandIn
     from sandbox.page import SandboxPage, sent_emails
     from sandbox.twilio_simulator import Phone
 
+    fallback = FallbackStandIn(os.environ["MAIL_BUCKET"], port=PORTS["fallback"]).start()
     app_url = f"http://localhost:{PORTS['app']}"
     phone = Phone(
         app_url,
@@ -188,6 +204,7 @@ def main(argv=None) -> int:
         TWILIO_SID,
         TWILIO_TOKEN,
         institution.channels.sms_number or os.environ["TWILIO_FROM"],
+        fallback_url=fallback.base_url,
     )
     page = SandboxPage(PORTS["outbox"], app_url, twilio, phone, Stores(boto3.resource("dynamodb").Table(table)))
     page.tencent_reply_url = f"{app_url}/tencent/sms/{TENCENT_CALLBACK_TOKEN}"
@@ -245,6 +262,7 @@ Press Ctrl-C to stop.
             app.terminate()
         page.shutdown()
         smtp.stop()
+        fallback.stop()
         twilio.stop()
         tencent.stop()
         aws.stop()

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,15 +31,17 @@ def twilio_post(
     token: str = TWILIO_TOKEN,
     signature: str | None = None,
     body: str | bytes | None = None,
+    fragment: str = "",
 ):
-    """A webhook request signed exactly as Twilio signs it: HMAC-SHA1 over the public URL
-    (with the query string) and the sorted form fields."""
+    """A webhook request signed exactly as Twilio signs it: HMAC-SHA1 over the public URL (with the
+    query string and any connection-override fragment, which Twilio never sends) and the sorted form
+    fields."""
     from urllib.parse import urlencode
 
     from twilio.request_validator import RequestValidator
 
     query_string = f"?{urlencode(query)}" if query else ""
-    url = os.environ["PUBLIC_BASE_URL"] + path + query_string
+    url = os.environ["PUBLIC_BASE_URL"] + path + query_string + (f"#{fragment}" if fragment else "")
     if signature is None:
         signature = RequestValidator(token).compute_signature(url, params)
     return client.http.post(
@@ -155,6 +158,18 @@ def fail_calls(client, operation: str, count: int, code: str, reasons: list[str]
 
     client.meta.events.register_first(f"before-call.dynamodb.{operation}", refuse)
     return refused
+
+
+def storage_down(client) -> Callable[[], None]:
+    """DynamoDB unreachable for this client: every call fails as a refused connection does, after
+    botocore's retries. Returns the function that brings it back."""
+    from botocore.exceptions import EndpointConnectionError
+
+    def refuse(**_kwargs):
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.injected")
+
+    client.meta.events.register_first("before-call.dynamodb", refuse)
+    return lambda: client.meta.events.unregister("before-call.dynamodb", refuse)
 
 
 def over_twilio(institution):

@@ -114,7 +114,10 @@ def test_each_function_may_touch_only_its_own_institutions_resources(packaged_st
     roles = {
         name: item["Properties"]["Policies"] for name, item in resources.items() if item["Type"] == "AWS::IAM::Role"
     }
-    assert set(roles) == {"ApiHandlerRole", "SlaSweepRole", "InboundEmailRole", "TranscribedRole"}
+    # The fallback endpoint's role may only add requests to the spool, nothing else.
+    fallback = json.dumps(roles.pop("FallbackRole"))
+    assert '"s3:PutObject"' in fallback and "/spool/fallback/*" in fallback and "dynamodb" not in fallback
+    assert set(roles) == {"ApiHandlerRole", "SlaSweepRole", "InboundEmailRole", "TranscribedRole", "SpoolReplayRole"}
     for policies in roles.values():
         [policy] = policies
         statements = policy["PolicyDocument"]["Statement"]
@@ -132,6 +135,12 @@ def test_each_function_may_touch_only_its_own_institutions_resources(packaged_st
     transcribed = json.dumps(roles["TranscribedRole"])  # reads transcripts, sends nothing
     assert "media/transcripts/*" in transcribed and "ssm:" not in transcribed and "ses:" not in transcribed
     assert f"transcription-job/hotline-{slug}-*" in json.dumps(roles["ApiHandlerRole"])
+    # The webhooks only add to the spool; the replay reads, lists (spool/ alone) and empties it.
+    assert "spool/*" in json.dumps(roles["ApiHandlerRole"]) and "s3:DeleteObject" not in json.dumps(
+        roles["ApiHandlerRole"]
+    )
+    replay = json.dumps(roles["SpoolReplayRole"])
+    assert "s3:DeleteObject" in replay and '"s3:prefix": ["spool/*"]' in replay
     # Transcribe's job events reach only this stack's function: the jobs carry the table's name.
     [rule] = resources["Transcribed"]["Properties"]["Events"].values()
     assert rule["Properties"]["Pattern"]["detail"]["TranscriptionJobName"] == [{"prefix": f"hotline-{slug}-"}]
@@ -493,9 +502,14 @@ def test_urls_say_what_to_paste_into_twilio_dns_and_ses(capsys):
     )
     out = capsys.readouterr().out
     assert "Phone Numbers > +8657188880000" in out
-    assert "A message comes in'  Webhook  HTTP POST  https://abc123.execute-api.example/api/twilio/sms" in out
-    assert "A call comes in'     Webhook  HTTP POST  https://abc123.execute-api.example/api/twilio/voice" in out
-    assert "'Call status changes'          HTTP POST  https://abc123.execute-api.example/api/twilio/voice/status" in out
+    assert "A message comes in'     Webhook  HTTP POST  https://abc123.execute-api.example/api/twilio/sms" in out
+    assert "A call comes in'        Webhook  HTTP POST  https://abc123.execute-api.example/api/twilio/voice" in out
+    assert (
+        "'Call status changes'             HTTP POST  https://abc123.execute-api.example/api/twilio/voice/status#ct="
+        in out
+    )
+    # the fallback URLs come from the stack's outputs (offline: named, to be read after deploying)
+    assert "'Primary handler fails'           HTTP POST  <stack output TwilioSmsFallback>" in out
     assert "riverside-hospital.example  MX  10 inbound-smtp.ap-southeast-1.amazonaws.com" in out
     assert "aws secretsmanager create-secret --region ap-southeast-1 --name hotline/riverside-hospital/twilio" in out
     # Its mainland numbers use Tencent Cloud SMS: the callbacks to register carry the token kept in Secrets Manager.

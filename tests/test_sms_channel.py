@@ -294,7 +294,7 @@ def test_a_reply_written_late_in_twilios_wait_also_goes_through_the_outbox_once(
     [reference] = find_references(slow)
     [texted] = twilio.sent_to("+8613800138108")
     assert texted["body"] == slow  # the same words, as a tracked text of their own, on the case
-    assert moto_store.outbox.get("late" + params["MessageSid"]).case_reference == reference
+    assert moto_store.outbox.get("reply" + params["MessageSid"]).case_reference == reference
     again = _reply(twilio_post(client, "/twilio/sms", params))  # Twilio retries the slow delivery
     assert again == slow and len(twilio.sent_to("+8613800138108")) == 1
     quick = _reply(twilio_post(client, "/twilio/sms", sms_params("+8613800138109", "Long queue at Pier Road")))

@@ -31,7 +31,7 @@ def _follow(client, url, params):
     """Posts to an action URL from TwiML the way Twilio does: same URL, signed."""
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}" == "https://hotline.example.org"
-    return twilio_post(client, parts.path, params, query=dict(parse_qsl(parts.query)) or None)
+    return twilio_post(client, parts.path, params, query=dict(parse_qsl(parts.query)) or None, fragment=parts.fragment)
 
 
 def _said(root) -> str:

@@ -35,6 +35,7 @@ def _parts() -> dict:
     from chalicelib.notify.tencent import TencentSms
     from chalicelib.notify.twilio import TwilioSms
     from chalicelib.store.files import MediaFiles
+    from chalicelib.store.spool import Spool
     from chalicelib.store.stores import Stores
 
     def twilio_credentials() -> tuple[str, str]:
@@ -52,6 +53,7 @@ def _parts() -> dict:
         "tencent_sms": TencentSms(tencent_credentials, environment.optional("TENCENT_SMS_API_BASE")),
         "email": SesEmail(lambda: environment.aws_client("ses"), environment.optional("MAIL_FROM")),
         "files": MediaFiles(lambda: environment.aws_client("s3"), environment.optional("MAIL_BUCKET")),
+        "spool": Spool(lambda: environment.aws_client("s3"), environment.optional("MAIL_BUCKET")),
         # Jobs are named after the table: one account may run several institutions, and each stack
         # takes only its own jobs' events (app.py's event pattern says the same).
         "transcription": TranscriptionJobs(lambda: environment.aws_client("transcribe"), f"{table_name}-"),
@@ -60,6 +62,11 @@ def _parts() -> dict:
 
 def store():
     return _parts()["store"]
+
+
+def spool():
+    """The spool alone: a webhook keeps a delivery there when nothing else can be built or reached."""
+    return _parts()["spool"]
 
 
 def institution():

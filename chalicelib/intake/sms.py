@@ -169,18 +169,20 @@ def _media_count(params: dict[str, str]) -> int:
         return 0
 
 
-def queue_late_reply(deps: Dependencies, params: dict[str, str], reply: str, now: datetime) -> bool:
-    """The webhook's reply was written late in Twilio's wait: the same words also go through the
-    outbox, once per delivery (a Twilio retry of the same text does not queue it again)."""
-    from chalicelib.runtime import metrics
+def holding_reply(params: dict[str, str]) -> str:
+    """The answer to a text that could not be filed now and waits in the spool: in the language it is
+    written in, promising the reference by a text of its own (the spool replay sends it)."""
+    return text(from_text(params.get("Body")) or "zh", "sms_spooled")
 
+
+def queue_reply(deps: Dependencies, params: dict[str, str], reply: str, now: datetime) -> bool:
+    """A text's answer sent through the outbox, when the TwiML may not have carried it: written late in
+    Twilio's wait, or filed from the spool. Once per delivery, whichever path comes first (one id
+    from its MessageSid): a Twilio retry, or a late reply followed by the spool, queues nothing more."""
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     earlier = deps.store.deliveries.seen(Once("sms", sid))
     reference = earlier.reference if earlier else None
-    if not send_answer(deps, params.get("From", ""), reply, f"late{sid[:40]}", now, case_reference=reference):
-        return False
-    metrics.count("RepliesAlsoQueued")
-    return True
+    return send_answer(deps, params.get("From", ""), reply, f"reply{sid[:40]}", now, case_reference=reference)
 
 
 def send_answer(

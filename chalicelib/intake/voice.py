@@ -104,6 +104,29 @@ def _record(institution: Institution, language: Language, category: str | None, 
     return str(response)
 
 
+HOLDING_RECORDING_SECONDS = 300  # the longest voicemail a holding answer takes (no config to read then)
+
+
+def holding(record_action: str) -> str:
+    """What a caller hears when the call cannot be filed now (the webhook's storage is down, or
+    Twilio reached the fallback endpoint): both languages, no menu, then a recording whose report goes
+    to `record_action` and from there into the spool. Needs nothing but the text catalogs."""
+    response = _response()
+    for language in ("zh", "en"):
+        _say(response, language, text(language, "voice_spooled_prompt"))
+    response.record(max_length=HOLDING_RECORDING_SECONDS, finish_on_key="#", play_beep=True, action=record_action)
+    response.redirect(record_action)  # silence: the report still comes, and the call is registered
+    return str(response)
+
+
+def holding_thanks() -> str:
+    response = _response()
+    for language in ("zh", "en"):
+        _say(response, language, text(language, "voice_spooled_thanks"))
+    response.hangup()
+    return str(response)
+
+
 TWILIO_TRANSCRIPTION_LIMIT = 120  # seconds: Twilio does not transcribe a longer recording
 
 

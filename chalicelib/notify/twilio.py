@@ -120,28 +120,39 @@ def form_params(raw: bytes) -> dict[str, str]:
     return {name: values[-1] for name, values in parse_qs(text, keep_blank_values=True).items()}
 
 
+# Twilio's connection overrides, a fragment on every URL we hand it (TwiML actions, status callbacks,
+# the number's call status URL): connect within 2 s, and retry twice on a refused connection or a 5xx
+# (a status report we cannot record now is answered 503), all within Twilio's 15 s. The number's own
+# SMS and voice URLs fail over to the fallback endpoint instead. The fragment never reaches us, but
+# it is part of the URL Twilio signs.
+CONNECTION_OVERRIDES = "ct=2000&rc=2&rp=ct,5xx&tt=15000"
+
+
 def candidate_urls(base_url: str, path: str, query: list[tuple[str, str]]) -> list[str]:
-    """API Gateway hands the query over as a mapping; the order Twilio signed is either the one
-    kept or, for the URLs we generate ourselves, sorted."""
+    """The URLs Twilio may have signed for this request. API Gateway hands the query over as a
+    mapping: the order signed is either the one kept or, for the URLs we generate ourselves, sorted;
+    each as is (a URL pasted without overrides) or with our override fragment."""
     url = base_url.rstrip("/") + path
-    if not query:
-        return [url]
     kept, ordered = f"{url}?{urlencode(query)}", f"{url}?{urlencode(sorted(query))}"
-    return [kept] if kept == ordered else [kept, ordered]
+    plain = [url] if not query else [kept] if kept == ordered else [kept, ordered]
+    return [*plain, *(f"{candidate}#{CONNECTION_OVERRIDES}" for candidate in plain)]
 
 
-def verify(auth_token: str, urls: list[str], params: dict[str, str], signature: str | None) -> None:
+def verify(auth_token: str, urls: list[str], params: dict[str, str], signature: str | None) -> str:
+    """The URL whose signature matches, or Forbidden."""
     from twilio.request_validator import RequestValidator
 
     if not signature:
         raise Forbidden("missing X-Twilio-Signature")
     validator = RequestValidator(auth_token)
-    if not any(validator.validate(url, params, signature) for url in urls):
-        raise Forbidden("X-Twilio-Signature does not match")
+    for url in urls:
+        if validator.validate(url, params, signature):
+            return url
+    raise Forbidden("X-Twilio-Signature does not match")
 
 
 def action_url(base_url: str, path: str, **query: str) -> str:
     """URLs we hand to Twilio (TwiML actions, callbacks), with the query sorted so that the
-    signature check can rebuild them exactly."""
+    signature check can rebuild them exactly, and our connection overrides."""
     url = base_url.rstrip("/") + path
-    return f"{url}?{urlencode(sorted(query.items()))}" if query else url
+    return (f"{url}?{urlencode(sorted(query.items()))}" if query else url) + f"#{CONNECTION_OVERRIDES}"

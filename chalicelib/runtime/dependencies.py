@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from chalicelib.notify.tencent import TencentSms
     from chalicelib.notify.twilio import TwilioSms
     from chalicelib.store.files import MediaFiles
+    from chalicelib.store.spool import Spool
     from chalicelib.store.stores import Stores
 
 
@@ -25,3 +26,4 @@ class Dependencies:
     tencent_sms: "TencentSms"  # SMS to and from mainland China numbers (sending profiles)
     files: "MediaFiles"  # the mail/media bucket
     transcription: "TranscriptionJobs"  # Amazon Transcribe, for voicemail Twilio cannot transcribe
+    spool: "Spool"  # Twilio deliveries that could not be filed in time, until the spool replay files them

@@ -92,18 +92,33 @@ def client_config(service: str):
     return Config(**CLIENT_BUDGETS.get(service, DEFAULT_BUDGET))
 
 
+# Storage calls a webhook makes count against its time budget (runtime/budget.py); the spool's own
+# S3 writes do not, since they are what a spent budget falls back to.
+BUDGETED_SERVICES = ("dynamodb",)
+
+
 @cache
 def aws_resource(service: str):
     import boto3
 
-    return boto3.resource(service, config=client_config(service))
+    resource = boto3.resource(service, config=client_config(service))
+    if service in BUDGETED_SERVICES:
+        from chalicelib.runtime import budget
+
+        budget.watch(resource.meta.client)
+    return resource
 
 
 @cache
 def aws_client(service: str):
     import boto3
 
-    return boto3.client(service, config=client_config(service))
+    client = boto3.client(service, config=client_config(service))
+    if service in BUDGETED_SERVICES:
+        from chalicelib.runtime import budget
+
+        budget.watch(client)
+    return client
 
 
 def reset() -> None:

@@ -10,7 +10,7 @@ from chalicelib.runtime.clock import now
 NAMESPACE = "ComplaintHotline"
 
 
-def count(name: str, value: int = 1, **dimensions: str) -> None:
+def count(name: str, value: int = 1, unit: str = "Count", **dimensions: str) -> None:
     """`name` by institution (and by any extra dimension given, e.g. channel). Only inside Lambda,
     where CloudWatch reads it; elsewhere (the sandbox console) it would be noise."""
     if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
@@ -27,7 +27,7 @@ def count(name: str, value: int = 1, **dimensions: str) -> None:
                             "Dimensions": [["Institution"], list(dimensions)]
                             if len(dimensions) > 1
                             else [["Institution"]],
-                            "Metrics": [{"Name": name, "Unit": "Count"}],
+                            "Metrics": [{"Name": name, "Unit": unit}],
                         }
                     ],
                 },
