@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json$")
+_CALLS = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Calls\.json$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
@@ -21,6 +22,7 @@ class TwilioStandIn:
     def __init__(self, account_sid: str, auth_token: str, port: int = 0):
         self.account_sid, self.auth_token = account_sid, auth_token
         self.messages: list[dict] = []
+        self.calls: list[dict] = []  # calls placed (Calls API): to, from, the TwiML they would play
         self.failures: dict[str, list[int]] = {}  # to-number -> HTTP statuses to answer, in order
         # to-numbers whose next message is accepted but never answered (a client timeout after the send)
         self.drop_answer_once: set[str] = set()
@@ -93,6 +95,32 @@ class TwilioStandIn:
                     },
                 )
 
+            def _call(self, form: dict) -> None:
+                to = form.get("To", "")
+                if not _E164.match(to):
+                    return self._error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+                if not form.get("Twiml") and not form.get("Url"):
+                    return self._error(400, 21205, "Url or Twiml is required.")
+                with standin.lock:
+                    scripted = standin.failures.get(to)
+                    failure = scripted.pop(0) if scripted else None
+                if failure:
+                    return self._error(failure, 20500 if failure >= 500 else 21216, "scripted failure")
+                record = {
+                    "sid": "CA" + secrets.token_hex(16),
+                    "account_sid": standin.account_sid,
+                    "to": to,
+                    "from": form.get("From", ""),
+                    "twiml": form.get("Twiml"),
+                    "status": "queued",
+                    "direction": "outbound-api",
+                }
+                with standin.lock:
+                    standin.calls.append(record)
+                if standin.on_message:
+                    standin.on_message({**record, "body": f"(voice call) {record['twiml']}"})
+                return self._answer(201, record)
+
             def do_GET(self):
                 if self.path in standin.media:
                     content_type, content = standin.media[self.path]
@@ -126,7 +154,7 @@ class TwilioStandIn:
                 self._error(404, 20404, "The requested resource was not found")
 
             def do_POST(self):
-                match = _MESSAGES.match(self.path)
+                match = _MESSAGES.match(self.path) or _CALLS.match(self.path)
                 if not match:
                     return self._error(404, 20404, "The requested resource was not found")
                 expected = base64.b64encode(f"{standin.account_sid}:{standin.auth_token}".encode()).decode()
@@ -134,6 +162,8 @@ class TwilioStandIn:
                     return self._error(401, 20003, "Authenticate")
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                if _CALLS.match(self.path):
+                    return self._call(form)
                 to, sender, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
                 if not to:
                     return self._error(400, 21604, "A 'To' phone number is required.")

@@ -93,6 +93,7 @@ def twilio(twilio_standin, monkeypatch):
 
     with twilio_standin.lock:
         twilio_standin.messages.clear()
+        twilio_standin.calls.clear()
         twilio_standin.failures.clear()
         twilio_standin.drop_answer_once.clear()
     monkeypatch.setenv("TWILIO_API_BASE", twilio_standin.base_url)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from chalicelib.model.utc import UtcTime
 
-MessageChannel = Literal["sms", "email"]
+MessageChannel = Literal["sms", "email", "voice"]  # voice: a call that reads the body aloud
 MessageStatus = Literal[
     "pending",  # waiting for its (next) send attempt
     "sent",  # accepted by the provider

@@ -90,6 +90,23 @@ class ChainLevel(Strict):
     on_duty: list[OnDuty] = []
 
 
+class NightCalls(Strict):
+    """A severe alert nobody has acknowledged `after_minutes` after it was due, at night (local
+    [start, end)), is also placed as a voice call reading it, to the same person, where their number's
+    sending profile allows calls: a text at 3 a.m. may sleep through; a ringing phone does not."""
+
+    from_severity: Severity = "critical"
+    after_minutes: int = Field(default=15, ge=1, le=240)
+    night: tuple[time, time] = (time(22, 0), time(7, 0))
+
+    @field_validator("night")
+    @classmethod
+    def _night_spans_time(cls, value):
+        if value[0] == value[1]:
+            raise ValueError("night: start and end must differ, e.g. ['22:00', '07:00']")
+        return value
+
+
 class Escalation(Strict):
     chain: list[ChainLevel] = Field(min_length=1)
     acknowledge: ClockSteps = ClockSteps(escalate_to="supervisor")
@@ -103,6 +120,7 @@ class Escalation(Strict):
     quiet_hours: tuple[time, time] | None = None  # local [start, end), e.g. ["22:00", "08:00"]
     notify_new_cases: bool = True  # the handler is texted of each new case
     ask_why_late: bool = True  # at a missed deadline the handler is asked for the reason and a new date
+    night_calls: NightCalls | None = None  # off unless configured
 
     @field_validator("quiet_hours")
     @classmethod

@@ -103,6 +103,7 @@ class SendingProfile(Strict):
     price_per_segment: Decimal | None = Field(default=None, ge=0, le=10)
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     quiet_hours: tuple[time, time] | None = None  # local [start, end): notices wait; replies do not
+    calls: bool = True  # a critical alert may also ring numbers of this country at night (escalation.night_calls)
 
     @model_validator(mode="before")
     @classmethod

@@ -78,7 +78,7 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool
             _fall_back(deps, message, now)
     else:
         outbox.record_send_result(message.id, "sent", provider_id=provider_id)
-        if message.channel == "email" or profile.templated:
+        if message.channel == "email" or (profile is not None and profile.templated):
             outbox.link_provider_id(provider_id, message.id)  # its reports name only the provider's id
         profiles.record_folded(deps, held, provider_id, now)
         log_event(logger, "message_sent", message=message.id, channel=message.channel, to=message.to)
@@ -92,6 +92,8 @@ def _send(deps: Dependencies, message: OutboundMessage, profile) -> str:
     if profile is not None and profile.templated:
         sign, template_id, parameters = profiles.template_send(deps, message, profile)
         return deps.tencent_sms.send_template(message.to, sign, template_id, parameters, message.id)
+    if message.channel == "voice":
+        return deps.sms.place_call(message.to, message.body, message.language, channels.sms_number)
     if message.channel == "sms":
         if len(message.body) > SMS_MAX_CHARACTERS:  # Twilio refuses it (21617): never attempted
             raise PermanentFailure(
@@ -112,7 +114,7 @@ def _sent_before(deps: Dependencies, message: OutboundMessage, profile) -> bool:
     ambiguous = message.last_error and message.last_error.startswith(
         ("ConnectionError", "ReadTimeout", "Timeout", "ConnectionClosedError", "EndpointConnectionError")
     )
-    if message.attempts < 2 or not ambiguous:
+    if message.attempts < 2 or not ambiguous or message.channel == "voice":  # a call is not looked up
         return False
     if message.channel == "email":  # SES has no lookup: this try may be a second copy, which is counted
         metrics.count("EmailsPossiblySentTwice")

@@ -27,6 +27,9 @@ _DELIVERY_RANK = {
 }
 
 
+SPEECH = {"zh": "zh-CN", "en": "en-US"}  # the voices Twilio's <Say> reads each language in
+
+
 class Forbidden(Exception):
     pass
 
@@ -69,12 +72,22 @@ class TwilioSms:
         try:
             return self.client().messages.create(to=to, from_=sender or self.default_sender, body=body, **extra).sid
         except TwilioRestException as error:
-            if error.status in (401, 403):
-                raise CredentialsRefused("Twilio", f"{error.status} code {error.code}") from None
-            # 4xx other than rate limiting: Twilio refuses this message (bad number, opted out ...)
-            if 400 <= error.status < 500 and error.status != 429:
-                raise PermanentFailure(f"Twilio {error.status} code {error.code}: {error.msg}") from None
-            raise TemporaryFailure(f"Twilio {error.status} code {error.code}") from None
+            raise _refusal(error) from None
+
+    def place_call(self, to: str, words: str, language: str, sender: str | None) -> str:
+        """A call that reads `words` twice (a person woken at night may miss the first), then hangs up."""
+        from twilio.base.exceptions import TwilioRestException
+        from twilio.twiml.voice_response import VoiceResponse
+
+        response = VoiceResponse()
+        for _ in range(2):
+            response.say(words, language=SPEECH.get(language, "en-US"))
+            response.pause(length=1)
+        response.hangup()
+        try:
+            return self.client().calls.create(to=to, from_=sender or self.default_sender, twiml=str(response)).sid
+        except TwilioRestException as error:
+            raise _refusal(error) from None
 
     def find_sent(self, to: str, body: str, since) -> str | None:
         """The sid of a text with this body Twilio took for `to` since `since`: an earlier attempt
@@ -108,6 +121,16 @@ class TwilioSms:
         if len(content) > MAX_MEDIA_BYTES:
             raise ValueError(f"media larger than {MAX_MEDIA_BYTES} bytes")
         return content, response.headers.get("Content-Type", "application/octet-stream")
+
+
+def _refusal(error) -> Exception:
+    """What a refused REST call means for the outbox: credentials (the administrators must act), a
+    refusal of this message (4xx other than rate limiting: bad number, opted out ...), or try again."""
+    if error.status in (401, 403):
+        return CredentialsRefused("Twilio", f"{error.status} code {error.code}")
+    if 400 <= error.status < 500 and error.status != 429:
+        return PermanentFailure(f"Twilio {error.status} code {error.code}: {error.msg}")
+    return TemporaryFailure(f"Twilio {error.status} code {error.code}")
 
 
 # -- webhooks ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from chalicelib.runtime import metrics
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import label
 from chalicelib.runtime.rendering import duration_text, is_now, local_time, text
+from chalicelib.sla.calls import place_calls
 from chalicelib.sla.escalation import Step, current_rosters, recipient
 from chalicelib.sla.plan import plan
 from chalicelib.store.table import AlertsTaken, Contention
@@ -47,14 +48,15 @@ def fire_due(deps: Dependencies, cases: list[Case], now: datetime) -> int:
     }
     unreachable = store.alerts.unreachable(involved, now) if involved else set()
     groups: dict[str, list[tuple[Case, Step, Person]]] = defaultdict(list)
+    calls = []
     for case, steps in work:
         for step in steps:
             member = case.chain[step.level]
             person = recipient(member, now, calendar, unreachable, rosters.get(member.role))
-            groups[person.phone].append((case, step, person))
+            (calls if step.kind == "call" else groups[person.phone]).append((case, step, person))
     finals = {case.reference: plans[case.reference].after for case, _ in work}
     stale = {case.reference: plans[case.reference].stale for case, _ in work}
-    recorded = 0
+    recorded = place_calls(deps, calls, finals, now) if calls else 0
     for items in groups.values():
         items.sort(key=_urgency)
         recorded += _fire_person(deps, items, finals, stale, now, unreachable)

@@ -28,7 +28,7 @@ class Step:
     key: str  # "<clock>:r50", "<clock>:late0", "<clock>:late1" ...
     at: datetime
     level: int  # index in the case's chain
-    kind: Literal["new", "reminder", "late", "explain", "leadership", "age"]
+    kind: Literal["new", "reminder", "late", "explain", "leadership", "age", "call"]
     due_at: datetime
     raise_to: str | None = None  # for "age" steps: the severity the case reaches
 
@@ -101,12 +101,37 @@ def pending_steps(case: Case, institution: Institution) -> list[Step]:
     steps = [step for clock in case.clocks for step in clock_steps(case, clock, institution)]
     steps += age_steps(case, institution)
     steps += [step for step in (new_case_notice(case, institution), leadership_alert(case, institution)) if step]
+    steps += night_calls(case, institution, steps)
     steps = [step for step in steps if step.key not in fired]
     if not alerts_at_once(case, institution):
         quiet = institution.escalation.quiet_hours
         zone = ZoneInfo(institution.calendar.timezone)  # cached by zoneinfo; no calendar built per case
-        steps = [replace(step, at=after_quiet_hours(step.at, quiet, zone)) for step in steps]
+        # a night call exists to ring at night: it never waits for the quiet hours to end
+        steps = [
+            step if step.kind == "call" else replace(step, at=after_quiet_hours(step.at, quiet, zone)) for step in steps
+        ]
     return sorted(steps, key=lambda step: step.at)
+
+
+CALLED_FOR = ("late", "leadership")  # escalations: the new-case notice to the handler rings nobody
+
+
+def night_calls(case: Case, institution: Institution, steps: list[Step]) -> list[Step]:
+    """`escalation.night_calls`: for each alert of a severe case already sent, a call to the same
+    level `after_minutes` after it was due, when that moment falls at night and nobody has
+    acknowledged the case by then (acknowledging removes the call: the case is no longer "received")."""
+    policy = institution.escalation.night_calls if institution.escalation else None
+    if policy is None or case.status != "received":
+        return []
+    if SEVERITIES.index(case.severity) < SEVERITIES.index(policy.from_severity):
+        return []
+    zone, fired = ZoneInfo(institution.calendar.timezone), set(case.fired)
+    calls = []
+    for step in steps:
+        at = step.at + timedelta(minutes=policy.after_minutes)
+        if step.kind in CALLED_FOR and step.key in fired and after_quiet_hours(at, policy.night, zone) != at:
+            calls.append(replace(step, key=f"{step.key}:call", at=at, kind="call"))
+    return calls
 
 
 def alerts_at_once(case: Case, institution: Institution) -> bool:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chalicelib.model.case import Case
 from chalicelib.model.institution import Institution
-from chalicelib.sla.escalation import Step, pending_steps
+from chalicelib.sla.escalation import CALLED_FOR, Step, pending_steps
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ def plan(case: Case, institution: Institution, now: datetime) -> Plan:
     due_keys = {step.key for step in due}
     stale = [step.key for step in reached if step.key not in due_keys]
     later = [step for step in pending if step.at > now]
+    if due and any(step.kind in CALLED_FOR for step in due):  # recording them may bring their night calls
+        recorded = case.model_copy(update={"fired": [*case.fired, *(step.key for step in due), *stale]})
+        later = [step for step in pending_steps(recorded, institution) if step.at > now]
     return Plan(due=due, stale=stale, next_due=pending[0].at if pending else None, after=later[0].at if later else None)
 
 
