@@ -83,6 +83,15 @@ def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks,
         "breaching",
     )
     assert alarms["ProviderCredentialsAlarm"]["MetricName"] == "ProviderCredentialsRefused"
+    # The spool: its oldest waiting delivery over 5 minutes, or no report (tests/test_durable_intake.py counts it).
+    spool = alarms["SpoolAgeAlarm"]
+    assert (spool["MetricName"], spool["Statistic"], spool["Threshold"], spool["TreatMissingData"]) == (
+        "SpoolOldestAgeSeconds",
+        "Maximum",
+        300,
+        "breaching",
+    )
+    assert {"TwilioSmsFallback", "TwilioVoiceFallback"} <= set(_template(packaged_stacks, slug)["Outputs"])
     dashboard = json.loads(resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
     assert ["ComplaintHotline", "ComplaintsFiled", "Institution", slug, "Channel", "sms"] in dashboard["widgets"][0][
         "properties"
