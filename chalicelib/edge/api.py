@@ -10,11 +10,12 @@ from datetime import datetime
 from chalice import Response
 
 from chalicelib.edge.http import MAX_BODY_BYTES, TooLarge, body_bytes, source_address
-from chalicelib.edge.pages import field_messages, over_limit
+from chalicelib.edge.pages import field_messages, filing_window
 from chalicelib.intake.filing import file_complaint
 from chalicelib.intake.submission import Rejected, validate_submission
 from chalicelib.model.case import Event
 from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.store.abuse import OverLimit
 from chalicelib.store.table import Once
 
 
@@ -71,14 +72,10 @@ def api_submit(deps: Dependencies, request, now: datetime) -> Response:
                 "unknown_api_key",
                 "X-Api-Key is not a key of this hotline (or was revoked); leave it out to file as the public",
             )
-    if client:
-        over = over_limit(deps, "api", f"key:{client.name}", now, client.per_hour)
+    if client:  # a keyed client's window is sharded: its filings are no hot key
+        window = filing_window("api", f"key:{client.name}", now, client.per_hour, sharded=True)
     else:
-        over = over_limit(deps, "api", source_address(request), now, institution.intake.submissions_per_source_per_hour)
-    if over:
-        return refusal(
-            429, "rate_limited", "too many submissions from this source; retry later", {"Retry-After": "3600"}
-        )
+        window = filing_window("api", source_address(request), now, institution.intake.submissions_per_source_per_hour)
     try:
         submission = validate_submission(data, institution)
     except Rejected as rejected:
@@ -100,13 +97,19 @@ def api_submit(deps: Dependencies, request, now: datetime) -> Response:
     complaint = submission.to_new_complaint("api", institution.default_language, institution.default_language)
     via = [Event(at=now, actor=f"api:{client.name}", kind="received_from_client")] if client else []
     digest = _body_digest(data)
-    filed = file_complaint(
-        deps,
-        complaint,
-        now,
-        once=Once(f"api:{client.name}" if client else "api", key, digest) if key else None,
-        extra_events=via,
-    )
+    try:
+        filed = file_complaint(
+            deps,
+            complaint,
+            now,
+            once=Once(f"api:{client.name}" if client else "api", key, digest) if key else None,
+            extra_events=via,
+            window=window,
+        )
+    except OverLimit:
+        return refusal(
+            429, "rate_limited", "too many submissions from this source; retry later", {"Retry-After": "3600"}
+        )
     if filed.replayed and filed.reply and filed.reply != digest:
         return refusal(
             422,

@@ -17,6 +17,7 @@ from chalicelib.notify.complainant import shows_zone
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import Language
 from chalicelib.runtime.rendering import local_time, render_page, text
+from chalicelib.store.abuse import OverLimit, Window
 from chalicelib.store.table import Once
 
 LOOKUPS_PER_SOURCE_PER_HOUR = 30
@@ -71,6 +72,11 @@ def over_limit(deps: Dependencies, kind: str, source: str, now: datetime, limit:
     return deps.store.abuse.count_in_window(f"{kind}#{source}", now.strftime("%Y%m%d%H"), 7200) > limit
 
 
+def filing_window(kind: str, source: str, now: datetime, limit: int, sharded: bool = False) -> Window:
+    """The hourly limit of filings from this source, taken in the filing's own transaction."""
+    return Window(f"{kind}#{source}", now.strftime("%Y%m%d%H"), limit, sharded)
+
+
 def field_messages(language: Language, rejected: Rejected) -> dict[str, str]:
     messages = {}
     for field, (key, args) in rejected.fields.items():
@@ -115,8 +121,6 @@ def submit_form(deps: Dependencies, request, now: datetime) -> Response:
     if fields.get("website"):  # the honeypot: people never see it, form-filling robots do
         deps.store.abuse.quarantine("web", "honeypot", fields, now)
         return message_page(request, language, institution, 200, "spam_title", "spam_body")
-    if over_limit(deps, "web", source_address(request), now, institution.intake.submissions_per_source_per_hour):
-        return _form(request, institution, language, 429, values, banner=text(language, "error_429"), switch=fields)
     data = {name: fields[name] for name in FORM_FIELDS if name in fields}
     data["anonymous"] = bool(fields.get("anonymous"))
     try:
@@ -134,7 +138,13 @@ def submit_form(deps: Dependencies, request, now: datetime) -> Response:
         )
     complaint = submission.to_new_complaint("web", language, institution.default_language)
     token = fields.get("form_token", "")
-    filed = file_complaint(deps, complaint, now, once=Once("web", token) if 16 <= len(token) <= 64 else None)
+    window = filing_window("web", source_address(request), now, institution.intake.submissions_per_source_per_hour)
+    try:
+        filed = file_complaint(
+            deps, complaint, now, once=Once("web", token) if 16 <= len(token) <= 64 else None, window=window
+        )
+    except OverLimit:  # everything typed comes back, with the reason
+        return _form(request, institution, language, 429, values, banner=text(language, "error_429"), switch=fields)
     # A replay (the same form token: the switch to the other language, or a second click) is
     # answered in the page's language; a new case in the complainant's.
     return _confirmation(request, institution, filed, language if filed.replayed else None, switch=fields)

@@ -19,6 +19,7 @@ from chalicelib.sla.alerts import fire_due
 from chalicelib.sla.deadlines import opening_clocks
 from chalicelib.sla.escalation import assess_severity, chain_snapshot
 from chalicelib.sla.plan import next_due, plan
+from chalicelib.store.abuse import Window
 from chalicelib.store.stores import Stores
 from chalicelib.store.table import DuplicateSubmission, Once
 
@@ -43,15 +44,17 @@ def file_complaint(
     text_back: bool = True,
     acknowledge: bool = True,
     claim: str | None = None,
+    window: Window | None = None,
 ) -> Filed:
     """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
     text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
     acknowledge=False: no acknowledgement at all (suspected spam).
     claim: a contact with no open case; another complaint of it filed at the same moment raises
-    ContactBusy naming this one (texts sent together join one case)."""
+    ContactBusy naming this one (texts sent together join one case).
+    window: the source's hourly limit, taken in the filing's transaction (OverLimit: nothing filed).
+    A delivery that came before is found by its once-key in the transaction itself (no read first:
+    a replay costs a reference number, a gap, instead of every filing costing a read)."""
     store, institution, base_url = deps.store, deps.institution, deps.base_url
-    if once and (earlier := store.deliveries.seen(once)):
-        return _replay(store, earlier)
     local = now.astimezone(institution.calendar.work_calendar().zone)
     reference = format_reference(
         institution.reference_prefix, local, store.cases.next_reference_sequence(month_key(local))
@@ -112,7 +115,9 @@ def file_complaint(
     if once and reply:
         once = once.answering(reply)
     try:
-        store.cases.create(case, events, messages, once, now, next_due=next_due(case, institution), claim=claim)
+        store.cases.create(
+            case, events, messages, once, now, next_due=next_due(case, institution), claim=claim, window=window
+        )
     except DuplicateSubmission as earlier:
         return _replay(store, earlier)
     log_event(

@@ -21,6 +21,45 @@ class ApiClient:
     per_hour: int
 
 
+# A keyed client may be allowed far more than a person: its window is spread over as many items as
+# keep each under 100 writes a second at the full limit (each shard takes its share of the limit and
+# is chosen at random), so no one item is written by every filing. Limits up to 360,000 an hour
+# stay one item, and exact.
+WRITES_PER_SHARD_PER_HOUR = 100 * 3600
+
+
+class OverLimit(Exception):
+    """The source has filed its hourly limit: the filing was refused and nothing was written."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """An hourly counting window a filing takes one from, in the filing's own transaction."""
+
+    source: str  # "<kind>#<address or key:name>"
+    hour: str  # "%Y%m%d%H"
+    limit: int
+    sharded: bool = False
+
+    def update(self) -> dict:
+        """The transaction's update; OverLimit at once for a limit of 0 (an absent item passes the condition)."""
+        import math
+        import random
+
+        if self.limit < 1:
+            raise OverLimit()
+        shards = math.ceil(self.limit / WRITES_PER_SHARD_PER_HOUR) if self.sharded else 1
+        shard = f"#{random.randrange(shards)}" if shards > 1 else ""
+        limit = math.ceil(self.limit / shards)
+        return {
+            "Key": single("RATE", self.source + shard, self.hour),
+            "UpdateExpression": "ADD #n :one SET expires_at = if_not_exists(expires_at, :ttl)",
+            "ConditionExpression": "attribute_not_exists(#n) OR #n < :limit",
+            "ExpressionAttributeNames": {"#n": "count"},
+            "ExpressionAttributeValues": {":one": 1, ":limit": limit, ":ttl": int(time.time()) + 7200},
+        }
+
+
 class AbuseStore(FamilyStore):
     def count_in_window(self, source: str, window: str, ttl_seconds: int) -> int:
         # TTL only: DynamoDB deletes the window some time after it has passed.

@@ -1,12 +1,14 @@
 """Cases, their append-only timelines, the contact items that find a complainant's cases, the
 per-month reference counters, and the case's place in the due index."""
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from chalicelib.model.case import Case, Event
 from chalicelib.model.message import OutboundMessage
 from chalicelib.runtime.clock import iso
+from chalicelib.store.abuse import OverLimit, Window
 from chalicelib.store.table import (
     DUE_INDEX,
     DUE_SHARDS,
@@ -27,6 +29,8 @@ from chalicelib.store.table import (
 
 # Texts from a number with no open case that arrive within this time of each other join one case.
 CLAIM_WINDOW = timedelta(minutes=10)
+REFERENCE_BLOCK = 20  # numbers a container reserves at a time: 1 counter write per 20 complaints
+_block_lock = threading.Lock()  # Chalice local serves requests in threads
 
 
 class ContactBusy(Exception):
@@ -41,10 +45,19 @@ class CaseStore:
     def __init__(self, table: Table, message_puts):
         self.table = table
         self._message_puts = message_puts  # the outbox's conditional puts, for messages written with a change
+        self._blocks: dict[str, tuple[int, int]] = {}  # month -> (next sequence, last of the block)
 
     def next_reference_sequence(self, month: str) -> int:
-        """Atomic counter: concurrent intakes never get the same number."""
-        return self.table.add_one(single("COUNTER", "REF", month), "seq")
+        """Unique under concurrency, and no hot key: each container reserves a block of
+        REFERENCE_BLOCK numbers of the month with one atomic update and hands them out itself
+        (a container that ends leaves its unused numbers as gaps)."""
+        with _block_lock:
+            following, last = self._blocks.get(month, (1, 0))
+            if following > last:
+                last = self.table.add_one(single("COUNTER", "REF", month), "seq", by=REFERENCE_BLOCK)
+                following = last - REFERENCE_BLOCK + 1
+            self._blocks[month] = (following + 1, last)
+            return following
 
     def item(self, case: Case, next_due: datetime | None) -> dict:
         pk = case_pk(case.reference)
@@ -85,11 +98,13 @@ class CaseStore:
         now: datetime,
         next_due: datetime | None = None,
         claim: str | None = None,
+        window: Window | None = None,
     ) -> None:
         """One transaction: the case (in the due index when a clock step is pending), its first
         events, its contact links, its outbound messages and its once-key. A second delivery of the
         same key raises DuplicateSubmission. `claim`: the case is this contact's only new one for
-        CLAIM_WINDOW - another filed at the same moment raises ContactBusy naming the first."""
+        CLAIM_WINDOW - another filed at the same moment raises ContactBusy naming the first.
+        `window`: the source's hourly limit, taken in the same transaction (OverLimit when full)."""
         pk = case_pk(case.reference)
         puts: list[dict] = [{"Item": self.item(case, next_due), "ConditionExpression": "attribute_not_exists(PK)"}]
         if once:
@@ -115,9 +130,11 @@ class CaseStore:
         ]
         puts += self._message_puts(messages)
         try:
-            self.table.transact(puts, [], once)
+            self.table.transact(puts, [window.update()] if window else [], once)
         except self.table.client.exceptions.TransactionCanceledException as error:
             reasons = error.response.get("CancellationReasons", [])
+            if window and len(reasons) > len(puts) and reasons[len(puts)].get("Code") == "ConditionalCheckFailed":
+                raise OverLimit() from None
             refused = len(reasons) > claim_position and reasons[claim_position].get("Code") == "ConditionalCheckFailed"
             if claim and refused:
                 item = self.table.table.get_item(Key=single("CLAIM", claim), ConsistentRead=True).get("Item")

@@ -285,10 +285,10 @@ class Table:
             return False
         return True
 
-    def add_one(self, key: dict, attribute: str, ttl_epoch: int | None = None) -> int:
-        """An atomic counter: adds one to `attribute` of the item at `key` and returns the new value."""
+    def add_one(self, key: dict, attribute: str, ttl_epoch: int | None = None, by: int = 1) -> int:
+        """An atomic counter: adds `by` to `attribute` of the item at `key` and returns the new value."""
         expression = "ADD #n :one" + (" SET expires_at = if_not_exists(expires_at, :ttl)" if ttl_epoch else "")
-        values = {":one": 1, **({":ttl": ttl_epoch} if ttl_epoch else {})}
+        values = {":one": by, **({":ttl": ttl_epoch} if ttl_epoch else {})}
         result = self.table.update_item(
             Key=key,
             UpdateExpression=expression,
