@@ -123,7 +123,7 @@ def test_acknowledgement_left_unsent_by_a_crashed_intake_is_sent_by_the_sweep_af
 
     with time_machine.travel("2026-11-23T02:00:00Z", tick=False) as traveller:
         with monkeypatch.context() as crash:
-            crash.setattr(notify, "attempt", lambda *args: None)  # the intake dies after its transaction
+            crash.setattr(notify, "attempt", lambda *args, **kwargs: None)  # the intake dies after its transaction
             reference = _file(client, "+8613800138024")
         assert _sweep(client)["messages_sent"] == 0  # the intake's lease still holds
         traveller.shift(SEND_LEASE.total_seconds() + 1)

@@ -20,6 +20,7 @@ from chalicelib.sla.deadlines import opening_clocks
 from chalicelib.sla.escalation import assess_severity, chain_snapshot
 from chalicelib.sla.plan import next_due, plan
 from chalicelib.store.abuse import Window
+from chalicelib.store.contacts import ContactRecord
 from chalicelib.store.stores import Stores
 from chalicelib.store.table import DuplicateSubmission, Once
 
@@ -45,6 +46,7 @@ def file_complaint(
     acknowledge: bool = True,
     claim: str | None = None,
     window: Window | None = None,
+    contacts: dict[str, ContactRecord] | None = None,
 ) -> Filed:
     """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
     text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
@@ -53,8 +55,14 @@ def file_complaint(
     ContactBusy naming this one (texts sent together join one case).
     window: the source's hourly limit, taken in the filing's transaction (OverLimit: nothing filed).
     A delivery that came before is found by its once-key in the transaction itself (no read first:
-    a replay costs a reference number, a gap, instead of every filing costing a read)."""
+    a replay costs a reference number, a gap, instead of every filing costing a read).
+    contacts: the contact partitions already read (SMS intake reads the sender's); the others are read
+    here, one Query each, which is all a filing reads (store/contacts.py)."""
     store, institution, base_url = deps.store, deps.institution, deps.base_url
+    contacts = {
+        contact: (contacts or {}).get(contact) or store.cases.contact_record(contact)
+        for contact in complaint.complainant.contacts()
+    }
     local = now.astimezone(institution.calendar.work_calendar().zone)
     reference = format_reference(
         institution.reference_prefix, local, store.cases.next_reference_sequence(month_key(local))
@@ -64,7 +72,7 @@ def file_complaint(
         complaint.description,
         complaint.group_size,
         complaint.severity,
-        _recent_cases(store, institution, complaint, now),
+        _recent_cases(institution, contacts, now),
     )
     complaint = complaint.model_copy(update={"severity": severity})
     case = Case(
@@ -124,8 +132,9 @@ def file_complaint(
         logger, "case_filed", reference=reference, channel=complaint.channel, contacts=case.complainant.contacts()
     )
     metrics.count("ComplaintsFiled", Channel=complaint.channel)
-    for message in messages:
-        notify.attempt(deps, message, now)
+    for message in messages:  # whether the phone texted STOP is known from its contact partition
+        opted_out = contacts[message.to].opted_out if message.channel == "sms" and message.to in contacts else None
+        notify.attempt(deps, message, now, opted_out=opted_out)
     if any(step.kind == "leadership" for step in plan(case, institution, now).due):
         fire_due(deps, [case], now)  # a severe case alerts leadership at once; the rest wait for the sweep
     return Filed(case=case, messages=messages, replayed=False, reply=reply)
@@ -144,13 +153,13 @@ def _calendar_warnings(institution: Institution, case: Case, now: datetime) -> l
     return [Event(at=now, actor="system", kind="calendar_unpublished", data={"years": years})]
 
 
-def _recent_cases(store: Stores, institution: Institution, complaint: NewComplaint, now: datetime) -> int:
+def _recent_cases(institution: Institution, contacts: dict[str, ContactRecord], now: datetime) -> int:
     """How many cases the same phone or email opened within the repeat-complaint window."""
     windows = [rule.repeat_within_days for rule in institution.severity_rules if rule.repeat_within_days]
     if not windows:
         return 0
     since = now - timedelta(days=max(windows))
-    return sum(len(store.cases.of_contact_since(contact, since)) for contact in complaint.complainant.contacts())
+    return sum(len(record.since(since)) for record in contacts.values())
 
 
 def _replay(store: Stores, earlier: DuplicateSubmission) -> Filed:

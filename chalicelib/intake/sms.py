@@ -2,7 +2,7 @@
 (status, help, stop, start). Returns the reply text (None: no reply); every delivery of the
 same MessageSid gets the same answer and changes nothing the second time."""
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from chalicelib.intake.errors import BadWebhook
 from chalicelib.intake.filing import file_complaint
@@ -17,6 +17,7 @@ from chalicelib.runtime.language import Language, clearly_in, from_text
 from chalicelib.runtime.rendering import text
 from chalicelib.staff.actions import complainant_replied
 from chalicelib.store.cases import ContactBusy
+from chalicelib.store.contacts import ContactRecord
 from chalicelib.store.stores import Stores
 from chalicelib.store.table import DuplicateSubmission, Once
 
@@ -28,22 +29,24 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime, reply_
     if not sender or not sid:
         raise BadWebhook("From and MessageSid are required")
     once = Once("sms", sid)
-    if earlier := store.deliveries.seen(once):
-        return earlier.response
     body = params.get("Body", "")
     member = institution.staff_with_phone(sender)
     if member is not None:  # staff numbers give commands; they are never complaints
         from chalicelib.staff.reply_codes import handle
 
+        if earlier := store.deliveries.seen(once):  # a command must not run twice
+            return earlier.response
         return _answer(store, once, now, handle(deps, member, body, now))
+    # A complainant's text: every write below takes its once-key in the same transaction, so a
+    # delivery that comes again is answered as the first time without a read before each.
     keyword, rest = parse(body)
     if keyword == "stop":
         store.outbox.set_opted_out(sender, True, now)
         return _answer(store, once, now, None)  # the carrier confirms STOP itself
-    target = _owned_case(store, sender, rest if keyword == "status" else body)
+    record = store.cases.contact_record(sender)  # the number's cases and opt-out, one Query
+    target = _owned_case(store, sender, rest if keyword == "status" else body, record)
     # Sticky: a number we know is answered in its case's language unless it clearly writes in another.
-    known = target or _latest_case(store, sender)
-    stuck = known.complainant.language if known else from_text(body)
+    stuck = target.complainant.language if target else _latest_language(store, record) or from_text(body)
     language = clearly_in(body) or stuck or institution.default_language
     say = _sayer(institution, language)
     if keyword == "start":
@@ -93,7 +96,9 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime, reply_
         complainant=Complainant(phone=sender, language=language),
     )
     try:
-        return file_complaint(deps, complaint, now, once=once, reply_inline=reply_inline, claim=sender).reply
+        return file_complaint(
+            deps, complaint, now, once=once, reply_inline=reply_inline, claim=sender, contacts={sender: record}
+        ).reply
     except ContactBusy as busy:  # another text from this new number opened its case a moment ago
         return _add_text(deps, store.cases.get(busy.reference), words, attachments, once, now, say)
 
@@ -122,7 +127,8 @@ def _add_text(deps: Dependencies, target: Case, words: str, attachments, once: O
         )
     except DuplicateSubmission as earlier:
         return earlier.response
-    complainant_replied(deps, target.reference, now)
+    if target.status == "awaiting_complainant":  # their reply resumes the paused clocks
+        complainant_replied(deps, target.reference, now)
     return reply
 
 
@@ -141,21 +147,26 @@ def _answer(store: Stores, once: Once, now: datetime, reply: str | None) -> str 
     return reply
 
 
-def _owned_case(store: Stores, sender: str, words: str) -> Case | None:
+def _owned_case(store: Stores, sender: str, words: str, record: ContactRecord) -> Case | None:
     """The case a text is about: a reference it names that belongs to this number, else this
     number's latest open case."""
+    owned = {case.reference for case in record.cases}
     for reference in find_references(words):
-        case = store.cases.get(reference)
-        if case and case.complainant.phone == sender:
-            return case
-    open_references = store.cases.open_for_contact(sender)
+        if reference in owned:
+            return store.cases.get(reference)
+    open_references = record.open_references()
     return store.cases.get(open_references[-1]) if open_references else None
 
 
-def _latest_case(store: Stores, sender: str) -> Case | None:
-    """This number's most recent case, open or not (the language it was last answered in)."""
-    references = store.cases.of_contact_since(sender, datetime(2000, 1, 1, tzinfo=timezone.utc))
-    return store.cases.get(references[-1]) if references else None
+def _latest_language(store: Stores, record: ContactRecord) -> Language | None:
+    """The language this number's most recent case, open or not, was answered in."""
+    latest = record.latest()
+    if latest is None:
+        return None
+    if latest.language:
+        return latest.language
+    case = store.cases.get(latest.reference)  # a contact item written before it kept the language
+    return case.complainant.language if case else None
 
 
 def _expected(case: Case, institution: Institution, language: Language) -> str:

@@ -30,10 +30,13 @@ def deliver(deps: Dependencies, message_ids: list[str], now: datetime) -> int:
     return sum(attempt(deps, message, now) for message in claimed if message)
 
 
-def attempt(deps: Dependencies, message: OutboundMessage, now: datetime) -> bool:
-    """One send of a message this process holds the lease on, and the record of how it went."""
+def attempt(deps: Dependencies, message: OutboundMessage, now: datetime, opted_out: bool | None = None) -> bool:
+    """One send of a message this process holds the lease on, and the record of how it went.
+    `opted_out`: whether the number texted STOP, when the caller has just read it (None: look it up)."""
     outbox = deps.store.outbox
-    if message.channel == "sms" and outbox.is_opted_out(message.to):
+    if opted_out is None and message.channel == "sms":
+        opted_out = outbox.is_opted_out(message.to)
+    if message.channel == "sms" and opted_out:
         outbox.record_send_result(message.id, "opted_out")
         note_on_cases(deps, message, now, "message_suppressed_opt_out")
         return False

@@ -9,6 +9,7 @@ from chalicelib.model.case import Case, Event
 from chalicelib.model.message import OutboundMessage
 from chalicelib.runtime.clock import iso
 from chalicelib.store.abuse import OverLimit, Window
+from chalicelib.store.contacts import ContactRecord
 from chalicelib.store.table import (
     DUE_INDEX,
     DUE_SHARDS,
@@ -125,7 +126,15 @@ class CaseStore:
             )
         puts += [{"Item": item} for item in event_items(case.reference, events, case.version)]
         puts += [
-            {"Item": {"PK": contact_pk(contact), "SK": pk, "received_at": iso(case.received_at), "open": True}}
+            {
+                "Item": {
+                    "PK": contact_pk(contact),
+                    "SK": pk,
+                    "received_at": iso(case.received_at),
+                    "open": True,
+                    "language": case.complainant.language,
+                }
+            }
             for contact in case.complainant.contacts()
         ]
         puts += self._message_puts(messages)
@@ -228,19 +237,16 @@ class CaseStore:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def open_for_contact(self, contact: str) -> list[str]:
-        items = self.table.query_all(
-            KeyConditionExpression="PK = :pk",
-            FilterExpression="#open = :yes",
-            ExpressionAttributeNames={"#open": "open"},
-            ExpressionAttributeValues={":pk": contact_pk(contact), ":yes": True},
+    def contact_record(self, contact: str) -> ContactRecord:
+        """Everything the contact partition holds, in one Query (store/contacts.py)."""
+        return ContactRecord.of(
+            self.table.query_all(
+                KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": contact_pk(contact)}
+            )
         )
-        return [item["SK"].removeprefix("CASE#") for item in items]
+
+    def open_for_contact(self, contact: str) -> list[str]:
+        return self.contact_record(contact).open_references()
 
     def of_contact_since(self, contact: str, since: datetime) -> list[str]:
-        items = self.table.query_all(
-            KeyConditionExpression="PK = :pk",
-            FilterExpression="received_at >= :since",
-            ExpressionAttributeValues={":pk": contact_pk(contact), ":since": iso(since)},
-        )
-        return [item["SK"].removeprefix("CASE#") for item in items]
+        return self.contact_record(contact).since(since)

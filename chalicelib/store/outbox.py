@@ -7,7 +7,8 @@ from typing import Any
 
 from chalicelib.model.message import SEND_LEASE, OutboundMessage
 from chalicelib.runtime.clock import iso
-from chalicelib.store.table import Table, clean, due_fields, due_shard, message_key, plain, single
+from chalicelib.store.contacts import OPTOUT_SK
+from chalicelib.store.table import Table, clean, contact_pk, due_fields, due_shard, message_key, plain, single
 
 
 class OutboxStore:
@@ -139,11 +140,12 @@ class OutboxStore:
 
     def set_opted_out(self, phone: str, opted_out: bool, now: datetime) -> None:
         """STOP from a number holds for every later outbound text to it until START."""
-        key = single("OPTOUT", phone)
+        key = {"PK": contact_pk(phone), "SK": OPTOUT_SK}  # read with the contact's cases, in one Query
         if opted_out:
             self.table.table.put_item(Item={**key, "since": iso(now)})
         else:
             self.table.table.delete_item(Key=key)
 
     def is_opted_out(self, phone: str) -> bool:
-        return "Item" in self.table.table.get_item(Key=single("OPTOUT", phone), ConsistentRead=True)
+        key = {"PK": contact_pk(phone), "SK": OPTOUT_SK}
+        return "Item" in self.table.table.get_item(Key=key, ConsistentRead=True)

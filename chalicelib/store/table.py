@@ -11,7 +11,7 @@ helpers every family store shares (transactions, paged queries, the once-keys of
 | idempotency key (TTL)      | IDEM#<scope>#<key>       | IDEM                     | deliveries        |
 | outbound message           | MSG#<id>                 | MSG                      | outbox            |
 | provider id of a message   | PROVIDER#<provider id>   | PROVIDER                 | outbox            |
-| SMS opt-out                | OPTOUT#<e164>            | OPTOUT                   | outbox            |
+| SMS opt-out                | CONTACT#<e164>           | OPTOUT                   | outbox            |
 | texts to a number, per day | SMSDAY#<e164>#<date>     | SMSDAY                   | daily_caps        |
 | texts held over the cap    | SMSHELD#<e164>           | SMSHELD                  | daily_caps        |
 | alert sent (exactly once)  | ALERT#<ref>#<clock:step> | ALERT                    | alerts            |
