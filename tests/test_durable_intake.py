@@ -113,7 +113,7 @@ def test_a_webhook_whose_budget_a_slow_dynamodb_spends_stops_calling_it_and_answ
     assert (config.connect_timeout, config.read_timeout, config.retries) == (
         1,
         3,
-        {"mode": "standard", "max_attempts": 3},
+        {"mode": "standard", "total_max_attempts": 3},
     )
     _replay(client)
     [reference] = moto_store.cases.open_for_contact(phone)

@@ -10,6 +10,7 @@ from chalicelib.model.case import Case, Event, NewComplaint
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import OutboundMessage
 from chalicelib.model.references import format_reference, month_key
+from chalicelib.notify import profiles as notify_profiles
 from chalicelib.notify import sender as notify
 from chalicelib.notify.complainant import acknowledgement_messages, sms_acknowledgement, status_url
 from chalicelib.runtime import metrics
@@ -47,6 +48,7 @@ def file_complaint(
     claim: str | None = None,
     window: Window | None = None,
     contacts: dict[str, ContactRecord] | None = None,
+    received_at: datetime | None = None,
 ) -> Filed:
     """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
     text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
@@ -57,13 +59,16 @@ def file_complaint(
     A delivery that came before is found by its once-key in the transaction itself (no read first:
     a replay costs a reference number, a gap, instead of every filing costing a read).
     contacts: the contact partitions already read (SMS intake reads the sender's); the others are read
-    here, one Query each, which is all a filing reads (store/contacts.py)."""
+    here, one Query each, which is all a filing reads (store/contacts.py).
+    received_at: when it came, if before `now` (the spool replay): the reference month, the clocks
+    and the first events count from then; its messages are written, leased and sent now."""
     store, institution, base_url = deps.store, deps.institution, deps.base_url
     contacts = {
         contact: (contacts or {}).get(contact) or store.cases.contact_record(contact)
         for contact in complaint.complainant.contacts()
     }
-    local = now.astimezone(institution.calendar.work_calendar().zone)
+    received = received_at or now
+    local = received.astimezone(institution.calendar.work_calendar().zone)
     reference = format_reference(
         institution.reference_prefix, local, store.cases.next_reference_sequence(month_key(local))
     )
@@ -72,15 +77,15 @@ def file_complaint(
         complaint.description,
         complaint.group_size,
         complaint.severity,
-        _recent_cases(institution, contacts, now),
+        _recent_cases(institution, contacts, received),
     )
     complaint = complaint.model_copy(update={"severity": severity})
     case = Case(
         **complaint.model_dump(),
         reference=reference,
-        received_at=now,
+        received_at=received,
         severity_reasons=reasons,
-        clocks=opening_clocks(institution, now, complaint),
+        clocks=opening_clocks(institution, received, complaint),
         chain=chain_snapshot(institution),
     )
     messages = (
@@ -93,7 +98,7 @@ def file_complaint(
     reply = sms_acknowledgement(case, institution, status_url(base_url, reference)) if reply_inline else None
     events = [
         Event(
-            at=now,
+            at=received,
             actor="complainant",
             kind="received",
             public=False,
@@ -122,9 +127,22 @@ def file_complaint(
     ]
     if once and reply:
         once = once.answering(reply)
+    counts = {
+        message.id: notify_profiles.counted_in_advance(deps, message, contacts.get(message.to), now)
+        for message in messages
+    }
+    counts = {message_id: update for message_id, update in counts.items() if update}
     try:
         store.cases.create(
-            case, events, messages, once, now, next_due=next_due(case, institution), claim=claim, window=window
+            case,
+            events,
+            messages,
+            once,
+            now,
+            next_due=next_due(case, institution),
+            claim=claim,
+            window=window,
+            updates=list(counts.values()),
         )
     except DuplicateSubmission as earlier:
         return _replay(store, earlier)
@@ -134,7 +152,7 @@ def file_complaint(
     metrics.count("ComplaintsFiled", Channel=complaint.channel)
     for message in messages:  # whether the phone texted STOP is known from its contact partition
         opted_out = contacts[message.to].opted_out if message.channel == "sms" and message.to in contacts else None
-        notify.attempt(deps, message, now, opted_out=opted_out)
+        notify.attempt(deps, message, now, opted_out=opted_out, counted=message.id in counts)
     if any(step.kind == "leadership" for step in plan(case, institution, now).due):
         fire_due(deps, [case], now)  # a severe case alerts leadership at once; the rest wait for the sweep
     return Filed(case=case, messages=messages, replayed=False, reply=reply)

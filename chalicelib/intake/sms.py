@@ -22,7 +22,14 @@ from chalicelib.store.stores import Stores
 from chalicelib.store.table import DuplicateSubmission, Once
 
 
-def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime, reply_inline: bool = True) -> str | None:
+def handle_sms(
+    deps: Dependencies,
+    params: dict[str, str],
+    now: datetime,
+    reply_inline: bool = True,
+    received_at: datetime | None = None,
+) -> str | None:
+    """received_at: when the text came, if before now (the spool replay files it as of then)."""
     store, institution = deps.store, deps.institution
     sender = params.get("From", "").strip()
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
@@ -97,7 +104,14 @@ def handle_sms(deps: Dependencies, params: dict[str, str], now: datetime, reply_
     )
     try:
         return file_complaint(
-            deps, complaint, now, once=once, reply_inline=reply_inline, claim=sender, contacts={sender: record}
+            deps,
+            complaint,
+            now,
+            once=once,
+            reply_inline=reply_inline,
+            claim=sender,
+            contacts={sender: record},
+            received_at=received_at,
         ).reply
     except ContactBusy as busy:  # another text from this new number opened its case a moment ago
         return _add_text(deps, store.cases.get(busy.reference), words, attachments, once, now, say)

@@ -7,7 +7,7 @@ whose signature does not verify is set aside, never filed."""
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 from chalicelib.intake.errors import BadWebhook
@@ -15,11 +15,13 @@ from chalicelib.runtime import metrics
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.logs import log_event
 from chalicelib.store.spool import SpooledDelivery
+from chalicelib.store.table import Once
 
 logger = logging.getLogger(__name__)
 # Steps of a call that carry nothing to file: what the caller said arrives as the recording, and a
 # caller who hung up arrives as the call status report, both spooled (or filed) in their own right.
 CALL_STEPS_WITHOUT_CONTENT = ("voice", "voice/language", "voice/category")
+TWILIO_WAIT = timedelta(seconds=15)  # how long Twilio waits for a webhook's answer
 
 
 class Refused(Exception):
@@ -69,14 +71,19 @@ def file_delivery(deps: Dependencies, delivery: SpooledDelivery, params: dict[st
     query = dict(parse_qsl(urlsplit(delivery.url).query))
     route = delivery.route
     if route == "sms":
-        reply = sms.handle_sms(deps, params, received, reply_inline=False)
-        if reply:
+        earlier = deps.store.deliveries.seen(Once("sms", params.get("MessageSid") or params.get("SmsSid") or ""))
+        reply = sms.handle_sms(deps, params, now, reply_inline=False, received_at=received)
+        # Taken by a later delivery of the same text (Twilio's retry), that delivery's TwiML answered it
+        # (a late one is queued too, under the same id); taken within this request's own wait, its
+        # answer was lost with it, so it goes by text now.
+        answered = earlier and earlier.taken_at and earlier.taken_at > received + TWILIO_WAIT
+        if reply and not answered:
             sms.queue_reply(deps, params, reply, now)
     elif route == "voice/recorded":
-        voice.recorded(deps, params, query, received)
+        voice.recorded(deps, params, query, now, received_at=received)
     elif route == "voice/transcription":
         voice.transcription(deps, params, query, received)
     elif route == "voice/status":
-        voice.call_ended(deps, params, received)
+        voice.call_ended(deps, params, now, received_at=received)
     elif route not in CALL_STEPS_WITHOUT_CONTENT:
         raise BadWebhook(f"a spooled delivery to an unknown webhook: {route!r}")

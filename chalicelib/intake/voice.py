@@ -138,7 +138,8 @@ def _transcribe_in(institution: Institution, language: Language, seconds: int) -
     return institution.voice.transcribe_long_english if seconds > TWILIO_TRANSCRIPTION_LIMIT else None
 
 
-def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> str:
+def recorded(deps: Dependencies, params: dict, query: dict, now: datetime, received_at: datetime | None = None) -> str:
+    """received_at: when the recording's report came, if before now (the spool replay)."""
     store, institution = deps.store, deps.institution
     call_sid, caller = params.get("CallSid", ""), params.get("From", "")
     if not call_sid or not caller:
@@ -150,7 +151,14 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> st
     response = _response()
     if not recording_url or seconds == 0:
         filed = _register_call(
-            deps, call_sid, caller, language, now, text(language, "voice_missed"), category=query.get("category")
+            deps,
+            call_sid,
+            caller,
+            language,
+            now,
+            text(language, "voice_missed"),
+            category=query.get("category"),
+            received_at=received_at,
         )
         _say(response, language, text(language, "voice_no_recording"))
         _read_reference(response, filed, institution, language)
@@ -170,6 +178,7 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> st
         category=query.get("category"),
         attachments=[recording],
         recording_sid=params.get("RecordingSid", ""),
+        received_at=received_at,
     )
     if filed.replayed and not any(a.name.startswith("recording") for a in filed.case.attachments):
         _add_recording(store, filed.case, recording, params.get("RecordingSid", ""), seconds, language, now)
@@ -179,7 +188,16 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime) -> st
 
 
 def _register_call(
-    deps: Dependencies, call_sid, caller, language, now, description, category=None, attachments=(), recording_sid=""
+    deps: Dependencies,
+    call_sid,
+    caller,
+    language,
+    now,
+    description,
+    category=None,
+    attachments=(),
+    recording_sid="",
+    received_at=None,
 ):
     complaint = NewComplaint(
         channel="voice",
@@ -192,7 +210,13 @@ def _register_call(
         Event(at=now, actor="complainant", kind="call", data={"call_sid": call_sid, "recording_sid": recording_sid})
     ]
     return file_complaint(
-        deps, complaint, now, once=Once("call", call_sid), extra_events=events, text_back=can_receive_texts(caller)
+        deps,
+        complaint,
+        now,
+        once=Once("call", call_sid),
+        extra_events=events,
+        text_back=can_receive_texts(caller),
+        received_at=received_at,
     )
 
 
@@ -278,7 +302,7 @@ def add_transcript(
     return "transcribed" if words else "failed"
 
 
-def call_ended(deps: Dependencies, params: dict, now: datetime) -> None:
+def call_ended(deps: Dependencies, params: dict, now: datetime, received_at: datetime | None = None) -> None:
     """The call status report. A call that ends with no case leaves a call-back case."""
     store, institution = deps.store, deps.institution
     call_sid, caller = params.get("CallSid", ""), params.get("From", "")
@@ -287,4 +311,4 @@ def call_ended(deps: Dependencies, params: dict, now: datetime) -> None:
     if store.deliveries.seen(Once("call", call_sid)):
         return
     language = institution.default_language
-    _register_call(deps, call_sid, caller, language, now, text(language, "voice_missed"))
+    _register_call(deps, call_sid, caller, language, now, text(language, "voice_missed"), received_at=received_at)

@@ -54,6 +54,21 @@ def quiet_until(deps: Dependencies, message: OutboundMessage, profile: SendingPr
     return later if later > now else None
 
 
+def counted_in_advance(deps: Dependencies, message: OutboundMessage, record, now: datetime) -> dict | None:
+    """A text about to be written with its cause, to a number whose day count (read with its contact
+    partition, `record`) leaves room to spare: the count's update, for the same transaction, so the
+    send itself needs no write of its own. None: counted when sent, as usual (near the cap the
+    conditional count decides; two texts at once never both take the last place)."""
+    profile = deps.institution.channels.sms_profile(message.to)
+    if message.channel != "sms" or profile.daily_cap is None or record is None:
+        return None
+    day = now.astimezone(ZoneInfo(deps.institution.calendar.timezone)).date()
+    cap = profile.daily_cap
+    if deps.store.daily_caps.room(record.day(day.isoformat()), message.body, cap.identical, cap.different) < 2:
+        return None
+    return deps.store.daily_caps.counted(message.to, day, message.id, message.body)
+
+
 def within_cap(deps: Dependencies, message: OutboundMessage, profile: SendingProfile, now: datetime) -> bool:
     if profile.daily_cap is None:
         return True

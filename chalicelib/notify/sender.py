@@ -30,9 +30,12 @@ def deliver(deps: Dependencies, message_ids: list[str], now: datetime) -> int:
     return sum(attempt(deps, message, now) for message in claimed if message)
 
 
-def attempt(deps: Dependencies, message: OutboundMessage, now: datetime, opted_out: bool | None = None) -> bool:
+def attempt(
+    deps: Dependencies, message: OutboundMessage, now: datetime, opted_out: bool | None = None, counted: bool = False
+) -> bool:
     """One send of a message this process holds the lease on, and the record of how it went.
-    `opted_out`: whether the number texted STOP, when the caller has just read it (None: look it up)."""
+    `opted_out`: whether the number texted STOP, when the caller has just read it (None: look it up);
+    `counted`: its daily cap was taken when it was written (profiles.counted_in_advance)."""
     outbox = deps.store.outbox
     if opted_out is None and message.channel == "sms":
         opted_out = outbox.is_opted_out(message.to)
@@ -52,7 +55,7 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime, opted_o
         if wait is not None:
             outbox.record_send_result(message.id, "pending", retry_at=wait)
             return False
-        if not profiles.within_cap(deps, message, profile, now):
+        if not counted and not profiles.within_cap(deps, message, profile, now):
             if message.purpose == "held_digest":
                 outbox.record_send_result(message.id, "pending", retry_at=profiles.next_morning(deps, now))
             else:
@@ -80,9 +83,9 @@ def attempt(deps: Dependencies, message: OutboundMessage, now: datetime, opted_o
         if message.purpose == "alert" and message.attempts <= 1:  # its first failure: others hear at once
             _fall_back(deps, message, now)
     else:
-        outbox.record_send_result(message.id, "sent", provider_id=provider_id)
-        if message.channel == "email" or (profile is not None and profile.templated):
-            outbox.link_provider_id(provider_id, message.id)  # its reports name only the provider's id
+        # reports of templated texts, and replies to emails, name only the provider's id
+        linked = message.channel == "email" or (profile is not None and profile.templated)
+        outbox.record_send_result(message.id, "sent", provider_id=provider_id, link_provider_id=linked)
         profiles.record_folded(deps, held, provider_id, now)
         log_event(logger, "message_sent", message=message.id, channel=message.channel, to=message.to)
         return True
@@ -114,7 +117,9 @@ def _send(deps: Dependencies, message: OutboundMessage, profile) -> str:
 def _sent_before(deps: Dependencies, message: OutboundMessage, profile) -> bool:
     """Before trying a text again whose last attempt ended without an answer (a timeout, a dropped
     connection: Twilio may have taken it), ask Twilio's message list; found, it is recorded as sent."""
-    ambiguous = message.last_error and message.last_error.startswith(
+    # No answer, or no record at all: an attempt that ended without a result (the sender died, or the
+    # write of the result failed after the provider took it) leaves no error behind.
+    ambiguous = not message.last_error or message.last_error.startswith(
         ("ConnectionError", "ReadTimeout", "Timeout", "ConnectionClosedError", "EndpointConnectionError")
     )
     if message.attempts < 2 or not ambiguous or message.channel == "voice":  # a call is not looked up

@@ -77,13 +77,14 @@ def _read_secret(reference: str) -> str:
 
 # Time budgets: a Twilio webhook must be answered within 15 s and API Gateway gives up at 29 s, while
 # botocore's defaults (60 s to connect, 60 s to read, legacy retries) outlive both. DynamoDB answers in
-# milliseconds when it is well: 1 s to connect and 3 s to read, 3 attempts in botocore's `standard`
+# milliseconds when it is well: 1 s to connect and 3 s to read, 3 attempts in all (botocore's
+# `total_max_attempts`; its `max_attempts` would count retries only) in botocore's `standard`
 # mode (exponential backoff with full jitter, throttling retried) keep one call under about 13 s, and
 # what cannot be stored in time is refused quickly enough for the provider to retry it.
 CLIENT_BUDGETS = {
-    "dynamodb": {"connect_timeout": 1, "read_timeout": 3, "retries": {"mode": "standard", "max_attempts": 3}},
+    "dynamodb": {"connect_timeout": 1, "read_timeout": 3, "retries": {"mode": "standard", "total_max_attempts": 3}},
 }
-DEFAULT_BUDGET = {"connect_timeout": 2, "read_timeout": 10, "retries": {"mode": "standard", "max_attempts": 3}}
+DEFAULT_BUDGET = {"connect_timeout": 2, "read_timeout": 10, "retries": {"mode": "standard", "total_max_attempts": 3}}
 
 
 def client_config(service: str):

@@ -100,12 +100,14 @@ class CaseStore:
         next_due: datetime | None = None,
         claim: str | None = None,
         window: Window | None = None,
+        updates: list[dict] = (),
     ) -> None:
         """One transaction: the case (in the due index when a clock step is pending), its first
         events, its contact links, its outbound messages and its once-key. A second delivery of the
         same key raises DuplicateSubmission. `claim`: the case is this contact's only new one for
         CLAIM_WINDOW - another filed at the same moment raises ContactBusy naming the first.
-        `window`: the source's hourly limit, taken in the same transaction (OverLimit when full)."""
+        `window`: the source's hourly limit, taken in the same transaction (OverLimit when full);
+        `updates`: more of the filing's writes (the acknowledgement's daily-cap count)."""
         pk = case_pk(case.reference)
         puts: list[dict] = [{"Item": self.item(case, next_due), "ConditionExpression": "attribute_not_exists(PK)"}]
         if once:
@@ -139,7 +141,7 @@ class CaseStore:
         ]
         puts += self._message_puts(messages)
         try:
-            self.table.transact(puts, [window.update()] if window else [], once)
+            self.table.transact(puts, [*([window.update()] if window else []), *updates], once)
         except self.table.client.exceptions.TransactionCanceledException as error:
             reasons = error.response.get("CancellationReasons", [])
             if window and len(reasons) > len(puts) and reasons[len(puts)].get("Code") == "ConditionalCheckFailed":

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 OPTOUT_SK = "OPTOUT"
+DAY_PREFIX = "SMSDAY#"  # + the local date: the texts the number got that day (store/daily_caps.py)
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class ContactCase:
 class ContactRecord:
     cases: tuple[ContactCase, ...]  # in reference order: by month and sequence, so by receipt
     opted_out: bool = False
+    days: tuple[tuple[str, dict], ...] = ()  # (local date, the day's text count item)
 
     @classmethod
     def of(cls, items: list[dict]) -> "ContactRecord":
@@ -32,7 +34,11 @@ class ContactRecord:
             for item in items
             if item["SK"].startswith("CASE#")
         )
-        return cls(cases, any(item["SK"] == OPTOUT_SK for item in items))
+        days = tuple((item["SK"].removeprefix(DAY_PREFIX), item) for item in items if item["SK"].startswith(DAY_PREFIX))
+        return cls(cases, any(item["SK"] == OPTOUT_SK for item in items), days)
+
+    def day(self, local_date: str) -> dict | None:
+        return next((item for day, item in self.days if day == local_date), None)
 
     def open_references(self) -> list[str]:
         return [case.reference for case in self.cases if case.open]

@@ -78,8 +78,11 @@ class OutboxStore:
         provider_id: str | None = None,
         error: str | None = None,
         retry_at: datetime | None = None,
+        link_provider_id: bool = False,
     ) -> None:
-        """After an attempt: sent (leaves the due index), or pending again at retry_at, or gave_up."""
+        """After an attempt: sent (leaves the due index), or pending again at retry_at, or gave_up.
+        `link_provider_id`: the provider's id also finds the message (its reports, a reply quoting
+        it), written in the same request (a transaction of the two)."""
         key = message_key(message_id)
         values: dict[str, Any] = {":status": status}
         sets = ["#status = :status"]
@@ -93,16 +96,18 @@ class OutboxStore:
             removes = ""
         else:
             removes = " REMOVE due_shard, due_at, next_attempt_at"
-        self.table.table.update_item(
-            Key=key,
-            UpdateExpression="SET " + ", ".join(sets) + removes,
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=values,
-        )
-
-    def link_provider_id(self, provider_id: str, message_id: str) -> None:
-        """So that a reply quoting the provider's Message-ID (SES rewrites ours) finds its message."""
-        self.table.table.put_item(Item={**single("PROVIDER", provider_id), "message_id": message_id})
+        update = {
+            "Key": key,
+            "UpdateExpression": "SET " + ", ".join(sets) + removes,
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+        }
+        if link_provider_id and provider_id:
+            self.table.transact(
+                [{"Item": {**single("PROVIDER", provider_id), "message_id": message_id}}], [update], None
+            )
+        else:
+            self.table.table.update_item(**update)
 
     def by_provider_id(self, provider_id: str) -> OutboundMessage | None:
         item = self.table.table.get_item(Key=single("PROVIDER", provider_id)).get("Item")

@@ -12,7 +12,7 @@ helpers every family store shares (transactions, paged queries, the once-keys of
 | outbound message           | MSG#<id>                 | MSG                      | outbox            |
 | provider id of a message   | PROVIDER#<provider id>   | PROVIDER                 | outbox            |
 | SMS opt-out                | CONTACT#<e164>           | OPTOUT                   | outbox            |
-| texts to a number, per day | SMSDAY#<e164>#<date>     | SMSDAY                   | daily_caps        |
+| texts to a number, per day | CONTACT#<e164>           | SMSDAY#<date>            | daily_caps        |
 | texts held over the cap    | SMSHELD#<e164>           | SMSHELD                  | daily_caps        |
 | alert sent (exactly once)  | ALERT#<ref>#<clock:step> | ALERT                    | alerts            |
 | contact not reachable (TTL)| UNREACHABLE#<e164>       | UNREACHABLE              | alerts            |
@@ -36,7 +36,7 @@ import secrets
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -170,6 +170,7 @@ class Delivery:
 
     reference: str | None
     response: str | None
+    taken_at: datetime | None = None  # when it was taken (its TTL is counted from then)
 
 
 class DuplicateSubmission(Exception):
@@ -214,7 +215,10 @@ class Table:
     def earlier(self, once: Once) -> Delivery | None:
         """The record of this delivery, if it was already taken."""
         item = self.table.get_item(Key={"PK": once.pk, "SK": "IDEM"}, ConsistentRead=True).get("Item")
-        return Delivery(item.get("reference"), item.get("response")) if item else None
+        if not item:
+            return None
+        taken = datetime.fromtimestamp(int(item["expires_at"]), timezone.utc) - IDEMPOTENCY_TTL
+        return Delivery(item.get("reference"), item.get("response"), taken)
 
     @staticmethod
     def once_put(once: Once, reference: str | None, now: datetime) -> dict:
