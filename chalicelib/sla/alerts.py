@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.model.case import Case, Event, Person
+from chalicelib.model.case import Case, Person
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import OutboundMessage, new_message
 from chalicelib.notify import sender as notify
@@ -20,7 +20,7 @@ from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.labels import label
 from chalicelib.runtime.rendering import duration_text, is_now, local_time, text
 from chalicelib.sla.calls import place_calls
-from chalicelib.sla.escalation import Step, current_rosters, recipient
+from chalicelib.sla.escalation import Step, alert_event, current_rosters, recipient
 from chalicelib.sla.plan import plan
 from chalicelib.store.table import AlertsTaken, Contention
 
@@ -132,7 +132,7 @@ def _record(deps: Dependencies, chunk, listed, carrier, finals, stale, now, unre
         for case, step, person in chunk:
             keys, _ = fired.get(case.reference, ([], None))
             fired[case.reference] = ([*keys, step.key], finals[case.reference])
-            events[case.reference].append(_alert_event(case, step, person, carrier.message.id, now))
+            events[case.reference].append(alert_event(case, step, person, carrier.message.id, now))
         skipped = {reference: stale[reference] for reference in fired if stale.get(reference)}
         raised = {case.reference: step.raise_to for case, step, _ in chunk if step.kind == "age"}
         try:
@@ -218,26 +218,6 @@ def _staff_alert_template(listed, institution: Institution, now: datetime, link:
         "link": link,
     }
     return {"kind": "staff_alert", "variables": values}
-
-
-def _alert_event(case: Case, step: Step, person: Person, message_id: str, now: datetime) -> Event:
-    return Event(
-        at=now,
-        actor="system",
-        kind="alert",
-        data={
-            "step": step.key,
-            "to": person.id,
-            "message_id": message_id,
-            "step_kind": step.kind,
-            "clock": step.clock,
-            "role": member_role(case, step),
-        },
-    )
-
-
-def member_role(case: Case, step: Step) -> str:
-    return case.chain[step.level].role
 
 
 def _item(case: Case, step: Step, institution: Institution, now: datetime, language: str) -> str:

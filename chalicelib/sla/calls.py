@@ -6,13 +6,13 @@ and no call is placed. May import notify, store, model, runtime."""
 
 from datetime import datetime
 
-from chalicelib.model.case import Case, Event, Person
+from chalicelib.model.case import Case, Person
 from chalicelib.model.message import new_message
 from chalicelib.notify import sender as notify
 from chalicelib.runtime import metrics
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.rendering import text
-from chalicelib.sla.escalation import Step
+from chalicelib.sla.escalation import Step, alert_event
 from chalicelib.store.table import AlertsTaken, Contention
 
 
@@ -49,19 +49,7 @@ def place_calls(deps: Dependencies, calls: list[tuple[Case, Step, Person]], fina
             case_reference=reference,
             recipient_id=person.id,
         )
-        event = Event(
-            at=now,
-            actor="system",
-            kind="alert",
-            data={
-                "step": step.key,
-                "to": person.id,
-                "message_id": message.id,
-                "step_kind": "call",
-                "clock": step.clock,
-                "role": case.chain[step.level].role,
-            },
-        )
+        event = alert_event(case, step, person, message.id, now)
         try:
             store.alerts.fire(
                 {reference: ([step.key], finals[reference])},

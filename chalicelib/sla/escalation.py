@@ -14,7 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from chalicelib.model.calendar import after_quiet_hours
-from chalicelib.model.case import Case, ChainMember, Clock, Person
+from chalicelib.model.case import Case, ChainMember, Clock, Event, Person
 from chalicelib.model.institution import Institution
 from chalicelib.model.lifecycle import is_open
 from chalicelib.model.literals import SEVERITIES
@@ -226,3 +226,20 @@ def leadership_alert(case: Case, institution: Institution) -> Step | None:
         return None
     level = [member.role for member in case.chain].index(policy.leadership_role)
     return Step(case.reference, "intake", "intake:leadership", case.received_at, level, "leadership", case.received_at)
+
+
+def alert_event(case: Case, step: Step, person: Person, message_id: str, now: datetime) -> Event:
+    """The timeline's record of an alert step sent to a person (by text, or a call)."""
+    return Event(
+        at=now,
+        actor="system",
+        kind="alert",
+        data={
+            "step": step.key,
+            "to": person.id,
+            "message_id": message_id,
+            "step_kind": step.kind,
+            "clock": step.clock,
+            "role": case.chain[step.level].role,
+        },
+    )
