@@ -266,6 +266,8 @@ def _run(harness: Harness, fault: str, count: int, traveller, seed: int) -> Outc
     dropped = set(rng.sample(spooled, min(len(spooled), max(3, len(spooled) // 4))))
     harness.twilio.drop_answer_once.update(dropped)
     failing = sorted(set(spooled) - dropped) if fault == "twilio" else []
+    if failing:  # the handler's phone too: their alerts must reach the backup and the level above
+        failing.append(harness.deps().institution.staff_member("chen.jing").phone)
     for phone in failing:
         harness.twilio.fail_next(phone, *[503] * 20)
     replays, sweeps = [], []
@@ -297,11 +299,17 @@ def _parse_iso(text: str) -> datetime:
 
 def complainant_messages(store, phones) -> list[dict]:
     """Every outbound message to these numbers, as the table holds it."""
-    wanted, items = set(phones), []
+    wanted = set(phones)
+    return [item for item in all_messages(store) if item.get("to") in wanted]
+
+
+def all_messages(store) -> list[dict]:
+    """Every outbound message, as the table holds it (a scan: a test's small table)."""
+    items = []
     kwargs = {"FilterExpression": "begins_with(PK, :p)", "ExpressionAttributeValues": {":p": "MSG#"}}
     while True:
         page = store.table.scan(**kwargs)
-        items += [item for item in page["Items"] if item.get("to") in wanted]
+        items += page["Items"]
         if "LastEvaluatedKey" not in page:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -395,6 +403,13 @@ def examine(harness: Harness, outcome: Outcome) -> dict:
         for m in complainant_messages(store, outcome.phones)
         if m["status"] != "sent"
     ]
+    alerts = [m for m in all_messages(store) if m.get("purpose") == "alert"]
+    sent_copies = {m.get("fallback_of") for m in alerts if m["status"] == "sent"}
+    report["alerts"] = len(alerts)
+    report["alerts reaching no one"] = [
+        (m["id"], m["to"][-4:], m["status"]) for m in alerts if m["status"] != "sent" and m["id"] not in sent_copies
+    ]
+    report["alerts handed to a backup"] = sum(1 for m in alerts if m.get("fallback_of"))
     return report
 
 
@@ -465,6 +480,8 @@ def test_under_each_fault_every_text_is_filed_once_and_every_complaint_acknowled
     assert report["numbers with other than one case"] == []
     assert report["not acknowledged"] == []
     assert report["left unsent"] == []
+    assert report["alerts"] and report["alerts reaching no one"] == []  # delivered, or by a backup
+    assert fault != "twilio" or report["alerts handed to a backup"]
     # some of those texts went with their answers lost (a number answered live by Twilio's retry gets none)
     assert report["dropped answers taken"] >= 1
     assert outcome.dropped or report["spooled"] == 0
