@@ -105,6 +105,7 @@ def receive(deps: Dependencies, notification: dict, now: datetime) -> str:
         description=words,
         attachments=[raw, *attachments],
         complainant=Complainant(name=parsed.sender_name or None, email=parsed.sender, language=language),
+        received_on=deps.institution.channels.email_address,
         related_contacts=[
             RelatedContact(
                 role="original_sender", name=parsed.forwarded_from[0] or None, email=parsed.forwarded_from[1]

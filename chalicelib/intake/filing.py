@@ -10,6 +10,7 @@ from chalicelib.model.case import Case, Event, NewComplaint
 from chalicelib.model.institution import Institution
 from chalicelib.model.message import OutboundMessage
 from chalicelib.model.references import format_reference, month_key
+from chalicelib.model.routing import route
 from chalicelib.notify import profiles as notify_profiles
 from chalicelib.notify import sender as notify
 from chalicelib.notify.complainant import acknowledgement_messages, sms_acknowledgement, status_url
@@ -79,14 +80,15 @@ def file_complaint(
         complaint.severity,
         _recent_cases(institution, contacts, received),
     )
-    complaint = complaint.model_copy(update={"severity": severity})
+    unit = complaint.unit or route(institution.routing, complaint.category, complaint.received_on)
+    complaint = complaint.model_copy(update={"severity": severity, "unit": unit})
     case = Case(
         **complaint.model_dump(),
         reference=reference,
         received_at=received,
         severity_reasons=reasons,
         clocks=opening_clocks(institution, received, complaint),
-        chain=chain_snapshot(institution),
+        chain=chain_snapshot(institution, unit),
     )
     messages = (
         acknowledgement_messages(
@@ -103,7 +105,7 @@ def file_complaint(
             kind="received",
             public=False,
             text=complaint.description,
-            data={"channel": complaint.channel},
+            data={"channel": complaint.channel, **({"unit": unit} if unit else {})},
         ),
         *extra_events,
         *_calendar_warnings(institution, case, now),

@@ -101,6 +101,7 @@ def handle_sms(
         description=words,
         attachments=attachments,
         complainant=Complainant(phone=sender, language=language),
+        received_on=params.get("To") or None,
     )
     try:
         return file_complaint(

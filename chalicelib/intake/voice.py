@@ -205,6 +205,7 @@ def _register_call(
         category=category,
         attachments=list(attachments),
         complainant=Complainant(phone=caller, language=language),
+        received_on=deps.institution.channels.sms_number,
     )
     events = [
         Event(at=now, actor="complainant", kind="call", data={"call_sid": call_sid, "recording_sid": recording_sid})

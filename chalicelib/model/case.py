@@ -59,6 +59,8 @@ class NewComplaint(Record):
     referrer_deadline: UtcTime | None = None  # a referred case carries the referrer's own deadline
     attachments: list[Attachment] = []
     related_contacts: list[RelatedContact] = []
+    received_on: str | None = None  # the hotline number or mailbox it came in on (routing)
+    unit: str | None = None  # the owning unit (归口办理), set at intake by the routing
 
 
 class Extension(Record):

@@ -11,6 +11,8 @@ from pydantic import Field, field_validator, model_validator
 from chalicelib.model.literals import CLOCK_NAMES, SEVERITIES
 from chalicelib.model.policy import CalendarConfig, ClockPolicy, Escalation, SeverityRule, Strict, Text
 from chalicelib.model.references import PREFIX_PATTERN
+from chalicelib.model.routing import Routing
+from chalicelib.model.routing import problems as routing_problems
 from chalicelib.model.sending import SendingProfile, profile_for
 from chalicelib.runtime.language import Language
 
@@ -116,6 +118,7 @@ class OrgUnit(Strict):
     name: Text
     head: str  # staff id
     parent: str | None = None  # unit code
+    handlers: list[str] = []  # staff ids: who handles the unit's cases, A then B (default: its other staff)
 
 
 class StaffMember(Strict):
@@ -148,6 +151,7 @@ class Institution(Strict):
     channels: Channels = Channels()
     voice: Voice = Voice()
     units: list[OrgUnit] = []
+    routing: Routing | None = None  # which unit owns a case (model/routing.py)
     staff: list[StaffMember] = []
     escalation: Escalation | None = None
     severity_rules: list[SeverityRule] = []
@@ -217,6 +221,11 @@ class Institution(Strict):
                 )
             if unit.parent is not None and unit.parent not in unit_codes:
                 problems.append(f"units.{index}.parent: {unit.parent!r} is not a unit code")
+            problems += [
+                f"units.{index}.handlers: {h!r} is not a staff id" for h in unit.handlers if h not in staff_ids
+            ]
+        if self.routing:
+            problems += routing_problems(self.routing, unit_codes, [category.code for category in self.categories])
         phones = [member.phone for member in self.staff if member.phone]
         shared = sorted({phone for phone in phones if phones.count(phone) > 1})
         if shared:  # a text from that phone could not say who sent it
@@ -271,6 +280,22 @@ class Institution(Strict):
 
     def category(self, code: str | None) -> Category | None:
         return next((category for category in self.categories if category.code == code), None)
+
+    def unit(self, code: str | None) -> OrgUnit | None:
+        return next((unit for unit in self.units if unit.code == code), None)
+
+    def unit_line(self, code: str | None) -> list[OrgUnit]:
+        """The unit and its parents, up to the top (a parent cycle ends it)."""
+        line: list[OrgUnit] = []
+        unit = self.unit(code)
+        while unit is not None and unit not in line:
+            line.append(unit)
+            unit = self.unit(unit.parent)
+        return line
+
+    def unit_handlers(self, unit: OrgUnit) -> list[str]:
+        """The unit's handlers, A then B: as configured, else its staff other than the head."""
+        return unit.handlers or [m.id for m in self.staff if m.unit == unit.code and m.id != unit.head]
 
     def staff_member(self, staff_id: str) -> StaffMember | None:
         return next((member for member in self.staff if member.id == staff_id), None)

@@ -152,7 +152,11 @@ def new_case_notice(case: Case, institution: Institution) -> Step | None:
     return Step(case.reference, "intake", "intake:new", at, 0, "new", case.received_at)
 
 
-def chain_snapshot(institution: Institution) -> list[ChainMember]:
+def chain_snapshot(institution: Institution, unit: str | None = None) -> list[ChainMember]:
+    """The chain as the escalation section names it; for a case owned by a `unit`, built from that
+    unit: its handlers (A, B) at the first level, its head at the next, each parent unit's head
+    above, up to the leadership level, which stays as configured. A level whose person changes
+    keeps no configured backup (that person's B belongs to someone else)."""
     if institution.escalation is None:
         return []
 
@@ -160,7 +164,7 @@ def chain_snapshot(institution: Institution) -> list[ChainMember]:
         member = institution.staff_member(staff_id) if staff_id else None
         return Person(id=member.id, name=member.name, phone=member.phone) if member else None
 
-    return [
+    chain = [
         ChainMember(
             role=level.role,
             primary=person(level.primary),
@@ -169,6 +173,18 @@ def chain_snapshot(institution: Institution) -> list[ChainMember]:
         )
         for level in institution.escalation.chain
     ]
+    line = institution.unit_line(unit)
+    if not line:
+        return chain
+    leadership = institution.escalation.level(institution.escalation.leadership_role)
+    handlers = institution.unit_handlers(line[0])
+    people = [handlers[:2], *([unit.head] for unit in line)]  # per level from the bottom: A (and B)
+    for level, ids in enumerate(people[: max(leadership, 1)]):
+        if not ids or ids[0] == chain[level].primary.id:
+            continue
+        backup = person(ids[1]) if len(ids) > 1 else None
+        chain[level] = chain[level].model_copy(update={"primary": person(ids[0]), "backup": backup})
+    return chain
 
 
 def current_rosters(institution: Institution) -> dict[str, list[tuple[Person, list[int]]]]:
