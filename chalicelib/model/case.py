@@ -100,6 +100,12 @@ class Clock(Record):
     def running(self) -> bool:
         return self.stopped_at is None and self.paused_at is None
 
+    @property
+    def key(self) -> str:
+        """What its alert steps are named after: a case may be forwarded more than once, and each
+        transfer's clock has steps of its own."""
+        return self.name if self.name != "transfer" else f"transfer@{self.started_at:%Y%m%dT%H%M%S}"
+
 
 class Person(Record):
     id: str
@@ -131,7 +137,7 @@ class Case(NewComplaint):
     version: int = 1
 
     def clock(self, name: ClockName) -> Clock | None:
-        return next((clock for clock in self.clocks if clock.name == name), None)
+        return next((clock for clock in reversed(self.clocks) if clock.name == name), None)  # the latest
 
     def chain_level(self, staff_id: str | None) -> int | None:
         """The level of the case's chain where this person is the A or B contact, if any."""

@@ -19,6 +19,6 @@ Channel = Literal[
 ComplaintType = Literal["complaint", "suggestion", "inquiry"]
 Severity = Literal["general", "serious", "major", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("general", "serious", "major", "critical")  # lowest first
-ClockName = Literal["acknowledge", "respond", "resolve"]
+ClockName = Literal["acknowledge", "respond", "resolve", "transfer"]  # transfer: a forwarded case's start
 CLOCK_NAMES: tuple[ClockName, ...] = ("acknowledge", "respond", "resolve")
 DurationUnit = Literal["minutes", "hours", "calendar_days", "working_days", "working_hours"]

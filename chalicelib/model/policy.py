@@ -112,6 +112,8 @@ class Escalation(Strict):
     acknowledge: ClockSteps = ClockSteps(escalate_to="supervisor")
     respond: ClockSteps = ClockSteps(escalate_to="manager")
     resolve: ClockSteps = ClockSteps(escalate_to="director")
+    # A forwarded case not taken up by the receiving unit in time (routing.start_within_minutes): its head.
+    transfer: ClockSteps = ClockSteps(remind_at_percent=[], escalate_to="supervisor")
     leadership_role: str = "director"
     alert_leadership_from: Literal["serious", "major", "critical"] = "major"
     # Cases from this severity alert at any hour; the others wait for the end of quiet hours, and

@@ -44,7 +44,7 @@ def clock_steps(case: Case, clock: Clock, institution: Institution) -> list[Step
         Step(
             case.reference,
             clock.name,
-            f"{clock.name}:r{percent}",
+            f"{clock.key}:r{percent}",
             clock.started_at + span * percent / 100,
             0,
             "reminder",
@@ -53,15 +53,15 @@ def clock_steps(case: Case, clock: Clock, institution: Institution) -> list[Step
         for percent in sorted(steps_policy.remind_at_percent)
     ]
     level = roles.index(steps_policy.escalate_to) if steps_policy.escalate_to in roles else len(roles) - 1
-    steps.append(Step(case.reference, clock.name, f"{clock.name}:late0", clock.due_at, level, "late", clock.due_at))
-    if policy.ask_why_late and clock.explained_at is None:
-        steps.append(Step(case.reference, clock.name, f"{clock.name}:why", clock.due_at, 0, "explain", clock.due_at))
+    steps.append(Step(case.reference, clock.name, f"{clock.key}:late0", clock.due_at, level, "late", clock.due_at))
+    if policy.ask_why_late and clock.explained_at is None and clock.name != "transfer":
+        steps.append(Step(case.reference, clock.name, f"{clock.key}:why", clock.due_at, 0, "explain", clock.due_at))
     if steps_policy.repeat_every_hours:
         steps.extend(
             Step(
                 case.reference,
                 clock.name,
-                f"{clock.name}:late{repeat}",
+                f"{clock.key}:late{repeat}",
                 clock.due_at + timedelta(hours=steps_policy.repeat_every_hours * repeat),
                 level + repeat,
                 "late",

@@ -22,10 +22,10 @@ from chalicelib.store.table import StaleCase
 def acknowledge(
     deps: Dependencies, reference: str, actor: str, now: datetime, expected_version: int | None = None
 ) -> Case:
-    """Stops the acknowledge clock (and only it)."""
+    """Stops the acknowledge clock, and a transfer's: the receiving unit has taken the case up."""
     store = deps.store
     case = _load(store, reference, expected_version)
-    clocks = _stop(case, ("acknowledge",), now)
+    clocks = _stop(case, ("acknowledge", "transfer"), now)
     status = transition(case.status, "acknowledged") if case.status in ("received", "reopened") else case.status
     event = Event.told(now, actor, "acknowledged", text(case.complainant.language, "status_acknowledged"))
     return _save(deps, case, case.model_copy(update={"clocks": clocks, "status": status}), [event])
