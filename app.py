@@ -119,6 +119,48 @@ def staff_link_action(token):
     return staff_page.staff_page(_deps(), app.current_request, token, now())
 
 
+@app.route("/staff/sign-in", methods=["GET"])
+def staff_sign_in_form():
+    from chalicelib.edge import staff_session
+
+    return staff_session.sign_in_form(_deps(), app.current_request, now())
+
+
+@app.route("/staff/sign-in", methods=["POST"], content_types=FORM)
+def staff_sign_in_request():
+    from chalicelib.edge import staff_session
+
+    return staff_session.sign_in_form(_deps(), app.current_request, now())
+
+
+@app.route("/staff/sign-in/{token}", methods=["GET"])
+def staff_sign_in_link(token):
+    from chalicelib.edge import staff_session
+
+    return staff_session.sign_in_link(_deps(), app.current_request, token, now())
+
+
+@app.route("/staff/sign-in/{token}", methods=["POST"], content_types=FORM)
+def staff_sign_in(token):
+    from chalicelib.edge import staff_session
+
+    return staff_session.sign_in_link(_deps(), app.current_request, token, now())
+
+
+@app.route("/staff/home", methods=["GET"])
+def staff_home():
+    from chalicelib.edge import staff_session
+
+    return staff_session.home(_deps(), app.current_request, now())
+
+
+@app.route("/staff/sign-out", methods=["POST"], content_types=FORM)
+def staff_sign_out():
+    from chalicelib.edge import staff_session
+
+    return staff_session.sign_out(_deps(), app.current_request, now())
+
+
 @app.on_sns_message(topic=os.environ.get("MAIL_TOPIC", "complaint-hotline-inbound-mail"))
 def inbound_email(event):
     from chalicelib.intake.email import handle_sns

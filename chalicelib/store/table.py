@@ -19,6 +19,7 @@ helpers every family store shares (transactions, paged queries, the once-keys of
 | staff link (by token hash) | LINK#<sha256 of token>   | LINK                     | links             |
 | link pointer of a case     | CASE#<ref>               | LINK#<staff id>#<hash>   | links             |
 | staff reply code (TTL)     | CODE#<e164>#<n>          | CODE                     | links             |
+| sign-in link, session (TTL)| SIGNIN# / SESSION#<hash> | SIGNIN / SESSION         | sessions          |
 | reply-code counter         | CODECOUNTER#<e164>       | CODECOUNTER              | links             |
 | rate-limit window (TTL)    | RATE#<source>#<window>   | RATE                     | abuse             |
 | quarantined submission     | QUARANTINE#<channel>     | <utc time>#<random>      | abuse             |
