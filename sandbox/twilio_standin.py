@@ -51,6 +51,12 @@ class TwilioStandIn:
         with self.lock:
             self.failures.setdefault(to, []).extend(statuses)
 
+    def next_failure(self, to: str) -> int | None:
+        """The HTTP status scripted for the next request to this number, if any (used up)."""
+        with self.lock:
+            scripted = self.failures.get(to)
+            return scripted.pop(0) if scripted else None
+
     def sent_to(self, to: str) -> list[dict]:
         with self.lock:
             return [message for message in self.messages if message["to"] == to]
@@ -101,9 +107,7 @@ class TwilioStandIn:
                     return self._error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
                 if not form.get("Twiml") and not form.get("Url"):
                     return self._error(400, 21205, "Url or Twiml is required.")
-                with standin.lock:
-                    scripted = standin.failures.get(to)
-                    failure = scripted.pop(0) if scripted else None
+                failure = standin.next_failure(to)
                 if failure:
                     return self._error(failure, 20500 if failure >= 500 else 21216, "scripted failure")
                 record = {
@@ -171,9 +175,7 @@ class TwilioStandIn:
                     return self._error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
                 if not body:
                     return self._error(400, 21602, "Message body is required.")
-                with standin.lock:
-                    scripted = standin.failures.get(to)
-                    failure = scripted.pop(0) if scripted else None
+                failure = standin.next_failure(to)
                 if failure:
                     return self._error(failure, 20500 if failure >= 500 else 21610, "scripted failure")
                 now = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
