@@ -1,0 +1,37 @@
+"""Who may see a case (issue 17's scopes), decided in one place for every route that shows one:
+leadership (the leadership level of the escalation chain, and the heads of the top units) sees
+every case; a unit head sees the cases of their unit and of the units below it; anyone else sees
+the cases they are assigned to or named on in the case's chain. Nobody sees a case that complains
+about them (回避), by any route, whatever else would let them. Pure."""
+
+from chalicelib.model.case import Case
+from chalicelib.model.institution import Institution, StaffMember
+
+
+def complained_about(member: StaffMember, case: Case) -> bool:
+    """The person is named in what the complaint is about (回避): the same test a reassignment uses."""
+    words = f"{case.subject or ''} {case.description}"
+    return member.name in words or member.id in words
+
+
+def is_leadership(institution: Institution, member: StaffMember) -> bool:
+    escalation = institution.escalation
+    if escalation is not None:
+        level = escalation.chain[escalation.level(escalation.leadership_role)]
+        if member.id in {level.primary, level.backup, *(duty.staff for duty in level.on_duty)}:
+            return True
+    return any(unit.head == member.id and unit.parent is None for unit in institution.units)
+
+
+def heads_above(institution: Institution, unit_code: str | None) -> set[str]:
+    """The heads of this unit and of every unit above it."""
+    return {unit.head for unit in institution.unit_line(unit_code)}
+
+
+def can_see(institution: Institution, member: StaffMember | None, case: Case) -> bool:
+    if member is None or complained_about(member, case):
+        return False
+    if is_leadership(institution, member) or member.id in heads_above(institution, case.unit):
+        return True
+    named = {case.assignee} | {person.id for level in case.chain for person in (level.primary, level.backup) if person}
+    return member.id in named
