@@ -154,6 +154,20 @@ def staff_home():
     return staff_session.home(_deps(), app.current_request, now())
 
 
+@app.route("/staff/cases/{reference}", methods=["GET"])
+def staff_case_page(reference):
+    from chalicelib.edge import staff_cases
+
+    return staff_cases.case_page(_deps(), app.current_request, reference, now())
+
+
+@app.route("/staff/cases/{reference}", methods=["POST"], content_types=FORM)
+def staff_case_action(reference):
+    from chalicelib.edge import staff_cases
+
+    return staff_cases.case_page(_deps(), app.current_request, reference, now())
+
+
 @app.route("/staff/sign-out", methods=["POST"], content_types=FORM)
 def staff_sign_out():
     from chalicelib.edge import staff_session

@@ -32,3 +32,61 @@ def test_each_level_sees_what_piles_up_below_it_and_nobody_sees_a_complaint_abou
     assert sees("he.jun") == [True, True, True]  # leadership
     assert sees("duty.leader") == [True, True, True]  # on duty for the leadership level
     assert can_see(institution, None, branch) is False
+
+
+def _signed_in(client, twilio, phone: str) -> str:
+    import re
+
+    from support import FORM_HEADERS, form_body
+
+    client.http.post("/staff/sign-in", headers=FORM_HEADERS, body=form_body(contact=phone))
+    [message] = [m for m in twilio.sent_to(phone) if "/staff/sign-in/" in m["body"]][-1:]
+    token = re.search(r"/staff/sign-in/([A-Za-z0-9_-]+)", message["body"]).group(1)
+    signed = client.http.post(f"/staff/sign-in/{token}", headers=FORM_HEADERS, body="")
+    return signed.headers["Set-Cookie"].split(";")[0]
+
+
+def test_the_case_page_shows_a_case_in_scope_acts_on_it_and_hides_the_rest_as_404(
+    client, moto_store, twilio, institution
+):
+    """Signed in, the branch's handler opens a branch case and acknowledges it from the page; a
+    case outside their scope, one about the viewer (回避), an unknown and a malformed reference
+    all answer the same 404; without a session, 401; a form without the session's token, 403."""
+    import re
+
+    from support import FORM_HEADERS, form_body
+
+    branch = _file(client, "service_attitude", "The teller was rude to my mother at Pier Road")
+    product = _file(client, "product", "The savings product hid its fees")
+    about_li = _file(client, "service_attitude", "The branch head ignored my complaint", subject="李强")
+    chen = {"Cookie": _signed_in(client, twilio, institution.staff_member("chen.jing").phone)}
+    page = client.http.get(f"/staff/cases/{branch}", headers=chen)
+    body = page.body.decode()
+    assert page.status_code == 200 and "The teller was rude to my mother" in body
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', body).group(1)
+    version = re.search(r'name="version" value="(\d+)"', body).group(1)
+    forged = client.http.post(
+        f"/staff/cases/{branch}",
+        headers={**FORM_HEADERS, **chen},
+        body=form_body(csrf="0" * 32, version=version, action="acknowledge"),
+    )
+    assert forged.status_code == 403 and moto_store.cases.get(branch).status == "received"
+    done = client.http.post(
+        f"/staff/cases/{branch}",
+        headers={**FORM_HEADERS, **chen},
+        body=form_body(csrf=csrf, version=version, action="acknowledge"),
+    )
+    assert done.status_code == 200 and moto_store.cases.get(branch).status == "acknowledged"
+    [event] = [e for e in moto_store.cases.timeline(branch) if e.kind == "acknowledged"]
+    assert event.actor == "staff:chen.jing"
+    li = {"Cookie": _signed_in(client, twilio, institution.staff_member("li.qiang").phone)}
+    hidden = [
+        client.http.get(f"/staff/cases/{product}", headers=chen),
+        client.http.get(f"/staff/cases/{about_li}", headers=li),
+        client.http.get("/staff/cases/HCB-261100000", headers=chen),
+        client.http.get("/staff/cases/not-a-reference", headers=chen),
+    ]
+    assert {r.status_code for r in hidden} == {404} and len({r.body for r in hidden}) == 1
+    assert "孙" not in hidden[0].body.decode() and "hid its fees" not in hidden[0].body.decode()
+    assert client.http.get(f"/staff/cases/{branch}").status_code == 401
+    assert client.http.get(f"/staff/cases/{about_li}", headers=chen).status_code == 200  # the handler may

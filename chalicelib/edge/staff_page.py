@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chalice import Response
 
-from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain
+from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain, root_path
 from chalicelib.model.case import Event
 from chalicelib.model.literals import SEVERITIES
 from chalicelib.model.refusals import Refused
@@ -23,7 +23,8 @@ from chalicelib.store.table import StaleCase
 
 
 def _html(request, name: str, language, institution, status: int = 200, script_hash=None, **values) -> Response:
-    body = render_page(name, language, root="../", institution_name=institution.name.in_(language), **values)
+    root = root_path(request)
+    body = render_page(name, language, root=root, institution_name=institution.name.in_(language), **values)
     headers = dict(HTML)
     if script_hash:  # the one inline script this page carries, allowed by its hash
         headers["Content-Security-Policy"] += f"; script-src {script_hash}"

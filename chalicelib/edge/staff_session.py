@@ -39,6 +39,11 @@ def _cookie_path(deps: Dependencies) -> str:
     return (urlsplit(deps.base_url).path.rstrip("/") or "") + "/staff"
 
 
+def session_of(request) -> str | None:
+    """The session token the browser presents, if it looks like one."""
+    return _session(request)
+
+
 def _session(request) -> str | None:
     cookie = SimpleCookie()
     try:
