@@ -90,3 +90,37 @@ def test_the_case_page_shows_a_case_in_scope_acts_on_it_and_hides_the_rest_as_40
     assert "孙" not in hidden[0].body.decode() and "hid its fees" not in hidden[0].body.decode()
     assert client.http.get(f"/staff/cases/{branch}").status_code == 401
     assert client.http.get(f"/staff/cases/{about_li}", headers=chen).status_code == 200  # the handler may
+
+
+def test_contacts_are_masked_until_shown_and_each_showing_is_recorded_once_per_session(
+    client, moto_store, twilio, institution
+):
+    import re
+
+    from support import FORM_HEADERS, form_body
+
+    body = {"description": "The teller was rude to my mother", "name": "王芳", "phone": "13800138901"}
+    response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(body))
+    reference = json.loads(response.body)["reference"]
+    chen = {"Cookie": _signed_in(client, twilio, institution.staff_member("chen.jing").phone)}
+    page = client.http.get(f"/staff/cases/{reference}", headers=chen).body.decode()
+    assert "王芳" in page and "*******8901" in page and "13800138901" not in page and "tel:" not in page
+
+    def show(headers, page):
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        version = re.search(r'name="version" value="(\d+)"', page).group(1)
+        fields = form_body(csrf=csrf, version=version, action="show_contact")
+        return client.http.post(f"/staff/cases/{reference}", headers={**FORM_HEADERS, **headers}, body=fields)
+
+    shown = show(chen, page).body.decode()
+    assert 'href="tel:+8613800138901"' in shown
+    again = client.http.get(f"/staff/cases/{reference}", headers=chen).body.decode()
+    assert "tel:+8613800138901" in again and 'id="show-contact"' not in again  # stays shown in this session
+    show(chen, page)  # a second showing in the same session is not recorded again
+    other = {"Cookie": _signed_in(client, twilio, institution.staff_member("chen.jing").phone)}
+    masked = client.http.get(f"/staff/cases/{reference}", headers=other).body.decode()
+    assert "*******8901" in masked  # a new session starts masked
+    show(other, masked)
+    viewed = [e for e in moto_store.cases.timeline(reference) if e.kind == "contact_viewed"]
+    assert [e.actor for e in viewed] == ["staff:chen.jing", "staff:chen.jing"]  # once per session
+    assert len({e.data["grant"] for e in viewed}) == 2

@@ -16,6 +16,7 @@ from chalicelib.notify.segments import MAX_NUMBERED_TEXTS, segments
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime import labels
 from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.logs import mask_email, mask_phone
 from chalicelib.runtime.rendering import duration_text, is_now, local_time, page_script, render_page, text
 from chalicelib.staff import actions as case_actions
 from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
@@ -70,6 +71,26 @@ def _reply_meter(deps: Dependencies, case, language) -> dict | None:
         "long": text(language, long_key, most=MAX_NUMBERED_TEXTS, **placeholders),
         "no_price": text(language, "staff_meter_no_price"),
         "script": page_script("reply_meter.js"),
+    }
+
+
+def grant_key(secret: str) -> str:
+    """What names the link or session on the timeline: never the secret itself."""
+    return token_hash(secret)[:16]
+
+
+def _complainant(case, language, revealed: bool) -> dict:
+    """Who complained, contacts masked until the viewer asks to see them (recorded on the timeline)."""
+    person = case.complainant
+    phone, email = person.phone, person.email
+    return {
+        "name": text(language, "staff_anonymous") if person.anonymous else (person.name or ""),
+        "phone": phone if revealed else mask_phone(phone),
+        "email": email if revealed else mask_email(email),
+        "tel": phone if revealed and phone else None,
+        "language": text(language, f"language_name_{person.language}"),
+        "revealed": revealed,
+        "has_contact": bool(phone or email),
     }
 
 
@@ -162,10 +183,15 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
             }
         )
     missed = [(clock.name, text(language, f"clock_{clock.name}")) for clock in case_actions.missed_clocks(case, now)]
+    events = store.cases.timeline(case.reference)
     timeline = [
-        labels.timeline_entry(language, event, institution, local_time(event.at, zone, language))
-        for event in store.cases.timeline(case.reference)
+        labels.timeline_entry(language, event, institution, local_time(event.at, zone, language)) for event in events
     ]
+    grant = grant_key(token)
+    revealed = any(
+        e.kind == "contact_viewed" and e.data.get("grant") == grant and e.actor == f"staff:{link.staff_id}"
+        for e in events
+    )
     staff = [
         {"id": member.id, "name": member.name, "unit": labels.org_unit(language, member.unit, institution)}
         for member in institution.staff
@@ -187,6 +213,7 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
     )
     severities = [(level, labels.label(language, "severity", level)) for level in SEVERITIES]
     view = {
+        "complainant": _complainant(case, language, revealed),
         "clocks": clocks,
         "missed": missed,
         "severities": severities,
@@ -256,6 +283,9 @@ def _act(deps: Dependencies, request, token, link, fields, language, now) -> Res
     if fields.get("csrf") != csrf_token(token, version):
         return plain(403, "Forbidden: the form is not from this link")
     action = fields.get("action", "")
+    if action == "show_contact":  # recorded once per person, case and link or session
+        case_actions.contact_viewed(deps, link.reference, f"staff:{link.staff_id}", grant_key(token), now)
+        return _show(deps, request, token, link, language, now)
     try:
         if action not in _ACTIONS:
             raise Refused("unknown_action")

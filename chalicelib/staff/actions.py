@@ -31,6 +31,19 @@ def acknowledge(
     return _save(deps, case, case.model_copy(update={"clocks": clocks, "status": status}), [event])
 
 
+def contact_viewed(deps: Dependencies, reference: str, actor: str, grant: str, now: datetime) -> bool:
+    """A person saw the complainant's contact details: on the timeline once per person, case and
+    link or session (`grant`). False when it was recorded already."""
+    store = deps.store
+    if any(
+        e.kind == "contact_viewed" and e.actor == actor and e.data.get("grant") == grant
+        for e in store.cases.timeline(reference)
+    ):
+        return False
+    store.cases.append_event(reference, Event(at=now, actor=actor, kind="contact_viewed", data={"grant": grant}))
+    return True
+
+
 def await_complainant(deps: Dependencies, reference: str, actor: str, now: datetime) -> Case:
     """Waiting for the complainant's information pauses the running respond and resolve clocks."""
     store = deps.store
