@@ -41,8 +41,8 @@ def main(count: int) -> None:
     from chalicelib.store.table import create_table
     from infra import config
     from sandbox.local_engines import local_engines
-    from support import over_twilio, twilio_post
-    from test_fault_injection import FAULTS, START, Harness, examine, invoke, run_scenario, use_stopwatch
+    from support import over_twilio
+    from test_fault_injection import FAULTS, START, examine, make_harness, run_scenario, use_stopwatch
 
     institution = over_twilio(config.load("harbour-city-bank"))  # every number texts through Twilio
     rows = []
@@ -65,18 +65,7 @@ def main(count: int) -> None:
                     twilio.drop_answer_once.clear()
                 context.reset()
                 with pytest.MonkeyPatch.context() as monkeypatch:
-                    stopwatch = use_stopwatch(monkeypatch, packaged)
-                    context.current()  # the institution read before the fault
-                    harness = Harness(
-                        post=lambda params: twilio_post(client, "/twilio/sms", params, token=twilio.auth_token),
-                        replay=lambda: invoke(client, "spool_replay"),
-                        sweep=lambda: invoke(client, "sla_sweep"),
-                        store=store,
-                        twilio=twilio,
-                        dynamodb=context.store().client,
-                        deps=context.current,
-                        stopwatch=stopwatch,
-                    )
+                    harness = make_harness(client, store, twilio, use_stopwatch(monkeypatch, packaged))
                     started = time.perf_counter()
                     with time_machine.travel(START, tick=False) as traveller:
                         outcome = run_scenario(harness, fault, count, traveller)

@@ -97,8 +97,9 @@ class Scheduler:
         from chalicelib.sla.sweep import run_sweep
 
         with self.lock:
-            replayed = replay_spool(context.current(), self.now())
-            result = run_sweep(context.current(), self.now())
+            deps = context.current()
+            replayed = replay_spool(deps, self.now())
+            result = run_sweep(deps, self.now())
         if any(replayed.values()):
             print(f"[scheduler] spool_replay at {self.now():%Y-%m-%d %H:%M} UTC: {replayed}", flush=True)
         print(f"[scheduler] sla_sweep at {self.now():%Y-%m-%d %H:%M} UTC: {result}", flush=True)

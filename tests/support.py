@@ -160,6 +160,17 @@ def fail_calls(client, operation: str, count: int, code: str, reasons: list[str]
     return refused
 
 
+def scan(store: "Stores", condition: str, values: dict) -> list[dict]:
+    """Every item of a test's small table that matches (a Scan, page by page: tests only)."""
+    items, kwargs = [], {"FilterExpression": condition, "ExpressionAttributeValues": values}
+    while True:
+        page = store.table.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def storage_down(client) -> Callable[[], None]:
     """DynamoDB unreachable for this client: every call fails as a refused connection does, after
     botocore's retries. Returns the function that brings it back."""

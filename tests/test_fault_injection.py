@@ -22,7 +22,7 @@ import boto3
 import pytest
 import time_machine
 
-from support import sms_params, storage_down, twilio_post
+from support import scan, sms_params, storage_down, twilio_post
 
 SEED = 20261123
 START = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
@@ -305,14 +305,7 @@ def complainant_messages(store, phones) -> list[dict]:
 
 def all_messages(store) -> list[dict]:
     """Every outbound message, as the table holds it (a scan: a test's small table)."""
-    items = []
-    kwargs = {"FilterExpression": "begins_with(PK, :p)", "ExpressionAttributeValues": {":p": "MSG#"}}
-    while True:
-        page = store.table.scan(**kwargs)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return scan(store, "begins_with(PK, :p)", {":p": "MSG#"})
 
 
 # -- what the complainants got -----------------------------------------------------------------
@@ -440,13 +433,20 @@ def harness(client, local_store, twilio, monkeypatch, packaged_institution):
     boto3.client("s3").create_bucket(Bucket=BUCKET)
     monkeypatch.setenv("MAIL_BUCKET", BUCKET)
     dependencies.reset()
-    stopwatch = use_stopwatch(monkeypatch, packaged_institution)
-    dependencies.current()  # the institution read before any fault (then cached for a minute)
+    return make_harness(client, local_store, twilio, use_stopwatch(monkeypatch, packaged_institution))
+
+
+def make_harness(client, store, twilio, stopwatch) -> "Harness":
+    """The app through the Chalice test client, its institution read before any fault (then cached
+    for a minute); the benchmark builds its harness here too."""
+    from chalicelib.edge import dependencies
+
+    dependencies.current()
     return Harness(
-        post=lambda params: twilio_post(client, "/twilio/sms", params),
+        post=lambda params: twilio_post(client, "/twilio/sms", params, token=twilio.auth_token),
         replay=lambda: invoke(client, "spool_replay"),
         sweep=lambda: invoke(client, "sla_sweep"),
-        store=local_store,
+        store=store,
         twilio=twilio,
         dynamodb=dependencies.store().client,
         deps=dependencies.current,

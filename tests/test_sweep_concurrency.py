@@ -8,7 +8,7 @@ import boto3
 
 from chalicelib.sla.plan import next_due
 from chalicelib.store.stores import Stores
-from support import open_case
+from support import open_case, scan
 
 RECEIVED = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai
 CASES = 300  # three bundles of at most 100 cases per person, fought over by four sweeps
@@ -48,10 +48,10 @@ def test_four_parallel_sweeps_over_300_due_cases_send_every_alert_exactly_once(l
     # alert to the supervisor (the reminders are overtaken by the late alert: recorded, never sent).
     steps = {"intake:new", "acknowledge:why", "acknowledge:late0"}
     assert sum(result["alerts_recorded"] for result in results) == len(steps) * CASES
-    alerts = _scan(local_store, "begins_with(PK, :p)", {":p": "ALERT#"})
+    alerts = scan(local_store, "begins_with(PK, :p)", {":p": "ALERT#"})
     assert len(alerts) == len(steps) * CASES and {a["PK"].split("#")[2] for a in alerts} == steps
     events = [
-        item for item in _scan(local_store, "begins_with(SK, :p)", {":p": "EV#"}) if item["event"]["kind"] == "alert"
+        item for item in scan(local_store, "begins_with(SK, :p)", {":p": "EV#"}) if item["event"]["kind"] == "alert"
     ]
     assert len(events) == len(steps) * CASES and len({item["PK"] for item in events}) == CASES
     for phone in ("+8613911110001", "+8613911110003"):  # the handler and the supervisor
@@ -65,13 +65,3 @@ def test_four_parallel_sweeps_over_300_due_cases_send_every_alert_exactly_once(l
     # and a later sweep finds nothing more to send for these steps
     again = run_sweep(context.current(), now + timedelta(minutes=1))
     assert again["alerts_recorded"] == 0
-
-
-def _scan(store, condition, values):
-    items, kwargs = [], {"FilterExpression": condition, "ExpressionAttributeValues": values}
-    while True:
-        page = store.table.scan(**kwargs)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

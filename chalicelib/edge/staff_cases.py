@@ -7,11 +7,10 @@ from datetime import datetime, timezone
 from chalice import Response
 
 from chalicelib.edge.http import TooLarge, form_fields, page_language, plain
-from chalicelib.edge.staff_page import _act, _html, _show
+from chalicelib.edge.staff_page import _act, _show, notice
 from chalicelib.edge.staff_session import session_of
 from chalicelib.model.references import normalise_reference
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.rendering import text
 from chalicelib.staff.links import Link
 from chalicelib.staff.scopes import can_see
 from chalicelib.staff.sign_in import signed_in
@@ -25,27 +24,11 @@ def case_page(deps: Dependencies, request, reference: str, now: datetime) -> Res
     member = signed_in(deps, session, now)
     language = page_language(request, institution, preferred=member.language if member else None)
     if member is None:
-        return _html(
-            request,
-            "staff_link",
-            language,
-            institution,
-            401,
-            message=text(language, "staff_session_needed"),
-            offer_fresh=False,
-        )
+        return notice(request, language, institution, 401, "staff_session_needed")
     canonical = normalise_reference(reference or "")
     case = deps.store.cases.get(canonical) if canonical else None
     if case is None or not can_see(institution, member, case):
-        return _html(
-            request,
-            "staff_link",
-            language,
-            institution,
-            404,
-            message=text(language, "staff_case_not_found"),
-            offer_fresh=False,
-        )
+        return notice(request, language, institution, 404, "staff_case_not_found")
     grant = Link("", case.reference, member.id, datetime.max.replace(tzinfo=timezone.utc))
     if request.method == "POST":
         try:

@@ -32,6 +32,13 @@ def _html(request, name: str, language, institution, status: int = 200, script_h
     return Response(body=body, status_code=status, headers=headers)
 
 
+def notice(request, language, institution, status: int, key: str, offer_fresh: bool = False) -> Response:
+    """A page of one sentence: a link or a case that cannot be shown, and why."""
+    return _html(
+        request, "staff_link", language, institution, status, message=text(language, key), offer_fresh=offer_fresh
+    )
+
+
 def _reply_meter(deps: Dependencies, case, language) -> dict | None:
     """What the reply box needs to show the length, SMS segments and cost of a reply as the
     complainant will receive it (signed, in their language); None when they have no phone."""
@@ -112,15 +119,7 @@ def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Respon
     member = deps.institution.staff_member(link.staff_id) if link else None
     language = page_language(request, institution, preferred=member.language if member else None)
     if problem == "invalid":
-        return _html(
-            request,
-            "staff_link",
-            language,
-            institution,
-            404,
-            message=text(language, "staff_link_invalid"),
-            offer_fresh=False,
-        )
+        return notice(request, language, institution, 404, "staff_link_invalid")
     if request.method == "POST":
         try:
             fields = form_fields(request)
@@ -129,26 +128,11 @@ def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Respon
         if problem == "expired":
             if fields.get("action") == "fresh_link":
                 _text_fresh_link(deps, link, now)
-                return _html(
-                    request,
-                    "staff_link",
-                    language,
-                    institution,
-                    message=text(language, "staff_fresh_sent"),
-                    offer_fresh=False,
-                )
+                return notice(request, language, institution, 200, "staff_fresh_sent")
         else:
             return _act(deps, request, token, link, fields, language, now)
     if problem == "expired":
-        return _html(
-            request,
-            "staff_link",
-            language,
-            institution,
-            410,
-            message=text(language, "staff_link_expired"),
-            offer_fresh=True,
-        )
+        return notice(request, language, institution, 410, "staff_link_expired", offer_fresh=True)
     return _show(deps, request, token, link, language, now)
 
 

@@ -41,10 +41,6 @@ def _cookie_path(deps: Dependencies) -> str:
 
 def session_of(request) -> str | None:
     """The session token the browser presents, if it looks like one."""
-    return _session(request)
-
-
-def _session(request) -> str | None:
     cookie = SimpleCookie()
     try:
         cookie.load(request.headers.get("cookie") or "")
@@ -83,7 +79,7 @@ def sign_in_link(deps: Dependencies, request, token: str, now: datetime) -> Resp
         if member is None:
             return _page(deps, request, "sign_in_link", 404, usable=False)
         return _page(deps, request, "sign_in_link", usable=True, person=member.name)
-    opened = signing.sign_in(deps, token, _session(request), now)
+    opened = signing.sign_in(deps, token, session_of(request), now)
     if opened is None:
         return _page(deps, request, "sign_in_link", 404, usable=False)
     session, _ = opened
@@ -99,7 +95,7 @@ def sign_in_link(deps: Dependencies, request, token: str, now: datetime) -> Resp
 
 
 def home(deps: Dependencies, request, now: datetime) -> Response:
-    session = _session(request)
+    session = session_of(request)
     member = signing.signed_in(deps, session, now)
     if member is None:
         return _page(deps, request, "sign_in", 401)
@@ -107,7 +103,7 @@ def home(deps: Dependencies, request, now: datetime) -> Response:
 
 
 def sign_out(deps: Dependencies, request, now: datetime) -> Response:
-    session = _session(request)
+    session = session_of(request)
     try:
         fields = form_fields(request)
     except TooLarge:

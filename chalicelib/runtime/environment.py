@@ -103,10 +103,7 @@ def aws_resource(service: str):
     import boto3
 
     resource = boto3.resource(service, config=client_config(service))
-    if service in BUDGETED_SERVICES:
-        from chalicelib.runtime import budget
-
-        budget.watch(resource.meta.client)
+    _budgeted(service, resource.meta.client)
     return resource
 
 
@@ -115,11 +112,15 @@ def aws_client(service: str):
     import boto3
 
     client = boto3.client(service, config=client_config(service))
+    _budgeted(service, client)
+    return client
+
+
+def _budgeted(service: str, client) -> None:
     if service in BUDGETED_SERVICES:
         from chalicelib.runtime import budget
 
         budget.watch(client)
-    return client
 
 
 def reset() -> None:

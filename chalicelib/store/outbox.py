@@ -145,12 +145,16 @@ class OutboxStore:
 
     def set_opted_out(self, phone: str, opted_out: bool, now: datetime) -> None:
         """STOP from a number holds for every later outbound text to it until START."""
-        key = {"PK": contact_pk(phone), "SK": OPTOUT_SK}  # read with the contact's cases, in one Query
+        key = _optout_key(phone)
         if opted_out:
             self.table.table.put_item(Item={**key, "since": iso(now)})
         else:
             self.table.table.delete_item(Key=key)
 
     def is_opted_out(self, phone: str) -> bool:
-        key = {"PK": contact_pk(phone), "SK": OPTOUT_SK}
-        return "Item" in self.table.table.get_item(Key=key, ConsistentRead=True)
+        return "Item" in self.table.table.get_item(Key=_optout_key(phone), ConsistentRead=True)
+
+
+def _optout_key(phone: str) -> dict:
+    """In the number's contact partition: the Query a filing makes reads it with its cases."""
+    return {"PK": contact_pk(phone), "SK": OPTOUT_SK}
