@@ -363,7 +363,19 @@ def test_every_text_the_code_sends_by_sms_is_a_kind_a_profile_can_hold_a_templat
             literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             if name == "link_message":
                 found |= {value for value in literals if value.startswith("staff_text")}
-            elif name == "say" or (name == "text" and path.name == "reply_codes.py"):
-                found |= {value for value in literals if value.startswith(("sms_", "staff_code"))}
-    assert {"staff_text_case", "staff_text_escalation", "sms_status", "staff_code_done"} <= found
+            elif name == "say" or (name == "text" and path.name in ("reply_codes.py", "sign_in.py")):
+                found |= {value for value in literals if value.startswith(("sms_", "staff_code", "staff_sign_in_text"))}
+    assert {"staff_text_case", "staff_text_escalation", "sms_status", "staff_code_done", "staff_sign_in_text"} <= found
     assert sorted(found - set(SMS_KINDS)) == []
+
+
+def test_a_mainland_staff_phone_gets_its_sign_in_link_through_the_approved_template(client, mainland):
+    import re
+
+    from support import FORM_HEADERS, form_body
+
+    client.http.post("/staff/sign-in", headers=FORM_HEADERS, body=form_body(contact=HANDLER))
+    [text] = mainland.sent_to(HANDLER)
+    assert text["template_id"] == "2100061"  # staff_sign_in_text.zh, as approved
+    token = re.search(r"/staff/sign-in/([\w-]+)", text["body"]).group(1)
+    assert client.http.get(f"/staff/sign-in/{token}").status_code == 200

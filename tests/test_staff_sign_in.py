@@ -73,6 +73,17 @@ def test_a_link_expires_after_ten_minutes_and_a_contact_gets_only_a_few_an_hour(
     assert len([m for m in twilio.sent_to(CHEN) if "/staff/sign-in/" in m["body"]]) == 3
 
 
+def test_one_address_asking_for_many_people_gets_links_sent_for_twenty_an_hour(client, moto_store, twilio, institution):
+    """Someone trying the directory's numbers from one address: after 20 requests in the hour
+    nothing more is sent, whoever they ask for - and the answer stays the same."""
+    phones = [member.phone for member in institution.staff if member.phone]
+    with time_machine.travel("2026-11-23T02:00:00Z", tick=False):
+        answers = {_ask(client, phones[number % len(phones)]).body for number in range(24)}
+    sent = [m for m in twilio.messages if "/staff/sign-in/" in m["body"]]
+    assert len(answers) == 1
+    assert len(sent) == 20 and all(len([m for m in sent if m["to"] == phone]) <= 3 for phone in phones)
+
+
 def test_a_session_ends_when_its_person_leaves_the_directory_and_each_sign_in_starts_a_new_one(
     client, moto_store, twilio, institution
 ):

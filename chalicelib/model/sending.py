@@ -48,6 +48,7 @@ SMS_KINDS: dict[str, SmsKind] = {
     "staff_text_case": SmsKind(values=("reference", "link")),
     "staff_text_extension_request": SmsKind(values=("reference", "amount", "unit", "reason", "link")),
     "staff_text_escalation": SmsKind(values=("reference", "asker", "link")),
+    "staff_sign_in_text": SmsKind(values=("institution", "link")),  # a one-time sign-in link
     "staff_code_done": SmsKind(values=("reference", "verb"), replies=True),
     "staff_code_refused": SmsKind(values=("reference", "problem"), replies=True),
     "staff_code_help": SmsKind(values=("code",), replies=True),
