@@ -119,6 +119,13 @@ def staff_link_action(token):
     return staff_page.staff_page(_deps(), app.current_request, token, now())
 
 
+@app.route("/s/{token}/files/{index}", methods=["GET"])
+def staff_link_file(token, index):
+    from chalicelib.edge import staff_cases
+
+    return staff_cases.link_file(_deps(), app.current_request, token, index, now())
+
+
 @app.route("/staff/sign-in", methods=["GET"])
 def staff_sign_in_form():
     from chalicelib.edge import staff_session
@@ -166,6 +173,13 @@ def staff_case_action(reference):
     from chalicelib.edge import staff_cases
 
     return staff_cases.case_page(_deps(), app.current_request, reference, now())
+
+
+@app.route("/staff/cases/{reference}/files/{index}", methods=["GET"])
+def staff_case_file(reference, index):
+    from chalicelib.edge import staff_cases
+
+    return staff_cases.case_file(_deps(), app.current_request, reference, index, now())
 
 
 @app.route("/staff/sign-out", methods=["POST"], content_types=FORM)

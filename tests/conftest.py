@@ -186,7 +186,12 @@ def media_bucket(moto_store, monkeypatch):
 
 
 # -- `slow`: the end-to-end tests, so that `./dev test -m "not slow"` runs the fast ones alone --------
-SLOW_MODULES = {"test_sandbox.py", "test_staff_browser.py", "test_packaging.py"}  # servers, a browser, a zip
+SLOW_MODULES = {
+    "test_sandbox.py",
+    "test_staff_browser.py",
+    "test_accessibility.py",
+    "test_packaging.py",
+}  # servers, a browser, a zip
 SLOW_FIXTURES = {"packaged_stacks"}  # `chalice package` and cfn-lint for both institutions
 
 

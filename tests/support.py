@@ -4,6 +4,7 @@ loads by itself; a test never imports conftest."""
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -232,3 +233,13 @@ def open_case(institution, reference: str, received, number: int = 0):
         clocks=opening_clocks(institution, received),
         chain=chain_snapshot(institution),
     )
+
+
+def signed_in_cookie(client, twilio, phone: str) -> str:
+    """Signs a directory person in as they would (the one-time link texted to `phone`, then its
+    button); returns the session's `Cookie` header value."""
+    client.http.post("/staff/sign-in", headers=FORM_HEADERS, body=form_body(contact=phone))
+    [message] = [m for m in twilio.sent_to(phone) if "/staff/sign-in/" in m["body"]][-1:]
+    token = re.search(r"/staff/sign-in/([A-Za-z0-9_-]+)", message["body"]).group(1)
+    signed = client.http.post(f"/staff/sign-in/{token}", headers=FORM_HEADERS, body="")
+    return signed.headers["Set-Cookie"].split(";")[0]

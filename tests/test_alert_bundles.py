@@ -53,7 +53,12 @@ def test_forty_due_steps_over_twelve_cases_reach_the_handler_as_one_text_countin
     assert named and len(named) == len(set(named))  # no case twice
     more = re.search(r"另有(\d+)件", body)
     assert len(named) + int(more.group(1) if more else 0) == 12  # the rest counted, not dropped
-    assert "/s/" in body  # and the link to the most urgent one
+    assert "/s/" in body  # and the link to the most urgent one, which opens every case the text counts
+    from chalicelib.staff.links import token_hash
+
+    token = re.search(r"/s/([\w-]{22})", body).group(1)
+    link = local_store.links.get(token_hash(token))
+    assert link.reference == named[0] and sorted(link.references) == references
 
 
 def test_a_bundled_alert_that_cannot_be_sent_is_noted_on_every_case_it_names_and_goes_above_at_once(

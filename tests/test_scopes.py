@@ -4,6 +4,7 @@ else what they are assigned to or named on; never a case that complains about th
 import json
 
 from chalicelib.staff.scopes import can_see
+from support import signed_in_cookie
 
 
 def _file(client, category: str, words: str, subject: str | None = None) -> str:
@@ -34,18 +35,6 @@ def test_each_level_sees_what_piles_up_below_it_and_nobody_sees_a_complaint_abou
     assert can_see(institution, None, branch) is False
 
 
-def _signed_in(client, twilio, phone: str) -> str:
-    import re
-
-    from support import FORM_HEADERS, form_body
-
-    client.http.post("/staff/sign-in", headers=FORM_HEADERS, body=form_body(contact=phone))
-    [message] = [m for m in twilio.sent_to(phone) if "/staff/sign-in/" in m["body"]][-1:]
-    token = re.search(r"/staff/sign-in/([A-Za-z0-9_-]+)", message["body"]).group(1)
-    signed = client.http.post(f"/staff/sign-in/{token}", headers=FORM_HEADERS, body="")
-    return signed.headers["Set-Cookie"].split(";")[0]
-
-
 def test_the_case_page_shows_a_case_in_scope_acts_on_it_and_hides_the_rest_as_404(
     client, moto_store, twilio, institution
 ):
@@ -59,7 +48,7 @@ def test_the_case_page_shows_a_case_in_scope_acts_on_it_and_hides_the_rest_as_40
     branch = _file(client, "service_attitude", "The teller was rude to my mother at Pier Road")
     product = _file(client, "product", "The savings product hid its fees")
     about_li = _file(client, "service_attitude", "The branch head ignored my complaint", subject="李强")
-    chen = {"Cookie": _signed_in(client, twilio, institution.staff_member("chen.jing").phone)}
+    chen = {"Cookie": signed_in_cookie(client, twilio, institution.staff_member("chen.jing").phone)}
     page = client.http.get(f"/staff/cases/{branch}", headers=chen)
     body = page.body.decode()
     assert page.status_code == 200 and "The teller was rude to my mother" in body
@@ -79,7 +68,7 @@ def test_the_case_page_shows_a_case_in_scope_acts_on_it_and_hides_the_rest_as_40
     assert done.status_code == 200 and moto_store.cases.get(branch).status == "acknowledged"
     [event] = [e for e in moto_store.cases.timeline(branch) if e.kind == "acknowledged"]
     assert event.actor == "staff:chen.jing"
-    li = {"Cookie": _signed_in(client, twilio, institution.staff_member("li.qiang").phone)}
+    li = {"Cookie": signed_in_cookie(client, twilio, institution.staff_member("li.qiang").phone)}
     hidden = [
         client.http.get(f"/staff/cases/{product}", headers=chen),
         client.http.get(f"/staff/cases/{about_li}", headers=li),
@@ -102,7 +91,7 @@ def test_contacts_are_masked_until_shown_and_each_showing_is_recorded_once_per_s
     body = {"description": "The teller was rude to my mother", "name": "王芳", "phone": "13800138901"}
     response = client.http.post("/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(body))
     reference = json.loads(response.body)["reference"]
-    chen = {"Cookie": _signed_in(client, twilio, institution.staff_member("chen.jing").phone)}
+    chen = {"Cookie": signed_in_cookie(client, twilio, institution.staff_member("chen.jing").phone)}
     page = client.http.get(f"/staff/cases/{reference}", headers=chen).body.decode()
     assert "王芳" in page and "*******8901" in page and "13800138901" not in page and "tel:" not in page
 
@@ -117,7 +106,7 @@ def test_contacts_are_masked_until_shown_and_each_showing_is_recorded_once_per_s
     again = client.http.get(f"/staff/cases/{reference}", headers=chen).body.decode()
     assert "tel:+8613800138901" in again and 'id="show-contact"' not in again  # stays shown in this session
     show(chen, page)  # a second showing in the same session is not recorded again
-    other = {"Cookie": _signed_in(client, twilio, institution.staff_member("chen.jing").phone)}
+    other = {"Cookie": signed_in_cookie(client, twilio, institution.staff_member("chen.jing").phone)}
     masked = client.http.get(f"/staff/cases/{reference}", headers=other).body.decode()
     assert "*******8901" in masked  # a new session starts masked
     show(other, masked)

@@ -1,14 +1,28 @@
-"""A real browser on a phone-sized screen: the supervisor opens the link from their alert SMS in
-the running sandbox, acknowledges, replies and resolves. Screenshots go to test-artifacts/."""
+"""A real browser against the running sandbox (one for the module): the supervisor opens the link
+from their alert SMS on a phone and acknowledges, replies and resolves; and staff sign in through
+the one-time link texted to them, open a case, show the complainant's contact, call (the tel: link)
+and resolve it - on a phone and a desktop, in Chinese and in English. axe-core checks every staff
+page in each state it reaches. Screenshots go to test-artifacts/."""
 
 import re
 
+import pytest
 import requests
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
+from accessibility import axe_problems
 from support import ROOT, start_sandbox, stop_sandbox, wait_for
 
 ARTIFACTS = ROOT / "test-artifacts"
+VIEWPORTS = {
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,75 +46,168 @@ def _hours_to_a_morning_a_day_later() -> float:
     return round((target - now).total_seconds() / 3600, 3)
 
 
-def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(tmp_path):
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """(app URL, outbox URL): one sandbox for the module's browser tests."""
     from sandbox.dynamodb_local import free_port
 
     base = 20000 + free_port() % 20000
     app, outbox = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 4}"
     ARTIFACTS.mkdir(exist_ok=True)
-    sandbox = start_sandbox(tmp_path, base)
+    sandbox = start_sandbox(tmp_path_factory.mktemp("sandbox"), base)
     try:
         wait_for(f"{app}/complaints/new", process=sandbox)
-        filed = requests.post(
-            f"{app}/api/complaints",
-            json={
-                "description": "The <b>ATM</b> kept my card and the branch refused to help",
-                "phone": "+85291238900",
-                "language": "en",
-            },
-        )
-        reference = filed.json()["reference"]
-        # On to 10:00 in Shanghai a day later: the acknowledgement is overdue and the staff quiet hours
-        # (22:00-08:00), which would hold the late alert, are over, whenever the test runs.
-        requests.post(f"{outbox}/advance", data={"hours": str(_hours_to_a_morning_a_day_later())})
-        [alert] = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110003"]
-        link = re.search(r"http://\S+/s/[\w-]{22}", alert["body"]).group(0)
-
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            phone = browser.new_context(
-                viewport={"width": 390, "height": 844},
-                device_scale_factor=2,
-                is_mobile=True,
-                has_touch=True,
-                locale="en-GB",
-            )
-            page = phone.new_page()
-            page.goto(link)
-            assert reference in page.text_content("h1")
-            assert page.text_content("#words") == "The <b>ATM</b> kept my card and the branch refused to help"
-            page.screenshot(path=str(ARTIFACTS / "staff-1-opened.png"), full_page=True)
-
-            page.click("#acknowledge")
-            assert page.text_content("#status") == "Acknowledged"
-            # The reply box counts as the complainant will receive it: signed, in SMS segments, priced for
-            # +852 (Twilio, free text; a mainland number would get the approved link text instead).
-            page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
-            assert page.text_content("#reply-meter") == "58 characters · 1 SMS · about USD 0.07"
-            page.fill("#reply-text", "We checked every step of what happened at the machine. " * 10)
-            assert page.text_content("#reply-meter").startswith(
-                "549 characters: over 3 SMS, so the complainant gets a link"
-            )
-            assert "warning" in page.get_attribute("#reply-meter", "class")
-            page.screenshot(path=str(ARTIFACTS / "staff-2-reply-meter.png"), full_page=False)
-            page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
-            page.click("#send-reply")
-            assert page.text_content("#status") == "Answered"
-            page.screenshot(path=str(ARTIFACTS / "staff-3-replied.png"), full_page=True)
-
-            page.fill("#summary", "Card returned; the ATM was repaired and the branch apologised.")
-            page.select_option("#validity", "valid")
-            page.fill("#cause", "ATM card reader fault")
-            page.click("#resolve")
-            assert page.text_content("#status") == "Resolved"
-            assert page.locator("#resolve").count() == 0
-            page.screenshot(path=str(ARTIFACTS / "staff-4-resolved.png"), full_page=True)
-            browser.close()
-
-        to_complainant = [
-            m["body"] for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+85291238900"
-        ]
-        assert any("collect it at Pier Road" in body for body in to_complainant)
-        assert any("the branch apologised" in body for body in to_complainant)
+        yield app, outbox
     finally:
         stop_sandbox(sandbox)
+
+
+def _accessible(page, name: str, found: dict) -> None:
+    """A screenshot of the page as it is, and axe-core's serious or critical problems, if any."""
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    problems = axe_problems(page)
+    if problems:
+        found[name] = problems
+
+
+def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(running):
+    app, outbox = running
+    found = {}
+    filed = requests.post(
+        f"{app}/api/complaints",
+        json={
+            "description": "The <b>ATM</b> kept my card and the branch refused to help",
+            "phone": "+85291238900",
+            "language": "en",
+        },
+    )
+    reference = filed.json()["reference"]
+    # On to 10:00 in Shanghai a day later: the acknowledgement is overdue and the staff quiet hours
+    # (22:00-08:00), which would hold the late alert, are over, whenever the test runs.
+    requests.post(f"{outbox}/advance", data={"hours": str(_hours_to_a_morning_a_day_later())})
+    [alert] = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110003"]
+    link = re.search(r"http://\S+/s/[\w-]{22}", alert["body"]).group(0)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        phone = browser.new_context(locale="en-GB", bypass_csp=True, **VIEWPORTS["phone"])
+        page = phone.new_page()
+        page.goto(link)
+        assert reference in page.text_content("h1")
+        assert page.text_content("#words") == "The <b>ATM</b> kept my card and the branch refused to help"
+        _accessible(page, "staff-1-opened", found)
+
+        page.click("#acknowledge")
+        assert page.text_content("#status") == "Acknowledged"
+        # The reply box counts as the complainant will receive it: signed, in SMS segments, priced for
+        # +852 (Twilio, free text; a mainland number would get the approved link text instead).
+        page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
+        assert page.text_content("#reply-meter") == "58 characters · 1 SMS · about USD 0.07"
+        page.fill("#reply-text", "We checked every step of what happened at the machine. " * 10)
+        assert page.text_content("#reply-meter").startswith(
+            "549 characters: over 3 SMS, so the complainant gets a link"
+        )
+        assert "warning" in page.get_attribute("#reply-meter", "class")
+        page.screenshot(path=str(ARTIFACTS / "staff-2-reply-meter.png"), full_page=False)
+        page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
+        page.click("#send-reply")
+        assert page.text_content("#status") == "Answered"
+        _accessible(page, "staff-3-replied", found)
+
+        page.fill("#summary", "Card returned; the ATM was repaired and the branch apologised.")
+        page.select_option("#validity", "valid")
+        page.fill("#cause", "ATM card reader fault")
+        page.check("#confirm-resolve")
+        page.click("#resolve")
+        assert page.text_content("#status") == "Resolved"
+        assert page.locator("#resolve").count() == 0
+        _accessible(page, "staff-4-resolved", found)
+        browser.close()
+
+    to_complainant = [
+        m["body"] for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+85291238900"
+    ]
+    assert any("collect it at Pier Road" in body for body in to_complainant)
+    assert any("the branch apologised" in body for body in to_complainant)
+    assert found == {}, found
+
+
+# Who signs in on which screen and in which language: each a person who may see a Pier Road case.
+SIGN_INS = [
+    ("chen.jing", "+8613911110001", "zh", "phone"),
+    ("li.qiang", "+8613911110003", "en", "phone"),
+    ("sun.li", "+8613911110005", "zh", "desktop"),
+    ("he.jun", "+8613911110007", "en", "desktop"),
+]
+RESOLVED = {"zh": "已办结", "en": "Resolved"}
+
+
+@pytest.mark.parametrize("staff_id,phone,lang,screen", SIGN_INS)
+def test_staff_sign_in_through_the_texted_link_call_the_complainant_and_resolve(running, staff_id, phone, lang, screen):
+    app, outbox = running
+    found, name = {}, f"signin-{lang}-{screen}"
+    complainant = f"+86138001{SIGN_INS.index((staff_id, phone, lang, screen)):02d}000"
+    filed = requests.post(
+        f"{app}/api/complaints",
+        json={
+            "description": "柜员拒绝办理取款，态度恶劣"
+            if lang == "zh"
+            else "The teller refused my withdrawal and was rude",
+            "phone": complainant,
+            "category": "service_attitude",
+            "location": "码头路支行" if lang == "zh" else "Pier Road branch",
+            "demands": "道歉" if lang == "zh" else "An apology",
+            "language": lang,
+        },
+    )
+    reference = filed.json()["reference"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN" if lang == "zh" else "en-GB", bypass_csp=True, **VIEWPORTS[screen])
+        page = context.new_page()
+        page.goto(f"{app}/staff/cases/{reference}?lang={lang}")  # not signed in yet
+        _accessible(page, f"{name}-0-needs-sign-in", found)
+        page.click("#sign-in")
+        _accessible(page, f"{name}-1-form", found)
+        page.fill("#contact", phone)
+        page.click("button[type=submit]")
+        expect(page.locator("p[role=status]")).to_be_visible()
+        _accessible(page, f"{name}-2-sent", found)
+
+        texts = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == phone]
+        link = re.search(r"http://\S+/staff/sign-in/[\w-]+", texts[-1]["body"]).group(0)
+        app = link.split("/staff/")[0]  # the public address the texts carry: the session cookie is for it
+        page.goto(link)
+        _accessible(page, f"{name}-3-link", found)  # opening the link only shows the button
+        page.click("button[type=submit]")
+        assert "/staff/home" in page.url
+        _accessible(page, f"{name}-4-home", found)
+
+        page.goto(f"{app}/staff/cases/{reference}?lang={lang}")
+        assert reference in page.text_content("h1")
+        assert page.locator("#phone a[href^='tel:']").count() == 0  # masked until asked for
+        _accessible(page, f"{name}-5-case", found)
+        page.click("#show-contact")
+        expect(page.locator("#phone a")).to_have_attribute("href", f"tel:{complainant}")
+        _accessible(page, f"{name}-6-contact", found)
+
+        page.click("#acknowledge")  # what a new case needs first
+        page.click("#more-actions > summary")  # resolving is folded until the complainant is answered
+        page.fill("#summary", "已退款并道歉" if lang == "zh" else "Refunded and apologised")
+        page.fill("#cause", "柜员差错" if lang == "zh" else "Teller error")
+        page.click("#resolve")
+        assert page.text_content("#status") != RESOLVED[lang]  # the browser asks for the tick first
+        page.check("#confirm-resolve")
+        page.click("#resolve")
+        assert page.text_content("#status") == RESOLVED[lang]
+        _accessible(page, f"{name}-7-resolved", found)
+
+        page.goto(f"{app}/staff/cases/HCB-000000000?lang={lang}")
+        _accessible(page, f"{name}-8-not-found", found)
+        page.goto(f"{app}/staff/home?lang={lang}")
+        page.click("button[type=submit]")  # sign out
+        expect(page.locator("#contact")).to_be_visible()  # back at the sign-in form
+        page.goto(f"{app}/staff/cases/{reference}?lang={lang}")
+        assert page.locator("#sign-in").count() == 1  # the session is gone
+        browser.close()
+    assert found == {}, found

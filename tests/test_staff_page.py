@@ -103,6 +103,7 @@ def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(cl
         client,
         path,
         action="resolve",
+        confirm="yes",
         summary="Refunded in full and the teller was retrained.",
         validity="valid",
         cause="Teller error",
@@ -126,8 +127,12 @@ def test_two_people_resolving_at_once_produce_one_resolution(client, moto_store,
         "https://hotline.example.org"
     )
     mine, theirs = _form(client.http.get(path).body.decode()), _form(client.http.get(other).body.decode())
-    first = _post(client, path, action="resolve", summary="Resolved by the handler", validity="valid", **mine)
-    second = _post(client, other, action="resolve", summary="Resolved by the supervisor", validity="valid", **theirs)
+    first = _post(
+        client, path, action="resolve", confirm="yes", summary="Resolved by the handler", validity="valid", **mine
+    )
+    second = _post(
+        client, other, action="resolve", confirm="yes", summary="Resolved by the supervisor", validity="valid", **theirs
+    )
     assert first.status_code == 200 and second.status_code == 409
     assert "Someone else changed this case" in second.body.decode()
     assert [e.text for e in moto_store.cases.timeline(reference) if e.kind == "resolved"] == ["Resolved by the handler"]
@@ -140,6 +145,7 @@ def test_forms_from_another_link_tampered_or_guessed_tokens_are_refused_without_
         client,
         path,
         action="resolve",
+        confirm="yes",
         summary="x",
         validity="valid",
         **_form(client.http.get(other_path).body.decode()),
@@ -177,9 +183,15 @@ def test_an_expired_link_offers_a_fresh_one_to_the_directory_number_only(client,
 
 def test_not_accepting_needs_a_reason_which_the_complainant_receives(client, moto_store, twilio, case_link):
     reference, path = case_link()
-    refused = _act(client, path, action="not_accept", reason="")
+    refused = _act(client, path, action="not_accept", confirm="yes", reason="")
     assert refused.status_code == 422 and moto_store.cases.get(reference).status == "received"
-    _act(client, path, action="not_accept", reason="This concerns another bank; please contact them directly.")
+    _act(
+        client,
+        path,
+        action="not_accept",
+        confirm="yes",
+        reason="This concerns another bank; please contact them directly.",
+    )
     case = moto_store.cases.get(reference)
     assert case.status == "not_accepted" and all(clock.stopped_at for clock in case.clocks)
     assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("please contact them directly.")

@@ -1,39 +1,76 @@
-"""`/staff/cases/{reference}` for a signed-in person: the page and actions of an alert link's case
-page (edge/staff_page.py), with the CSRF token bound to the session instead of the link, for any
-case within the person's scope (staff/scopes.py)."""
+"""`/staff/cases/{reference}` for a signed-in person: the case page and actions of an alert link
+(edge/staff_page.py), with the CSRF token bound to the session instead of the link, for any case
+within the person's scope (staff/scopes.py); and the files of a case page, for either kind of
+viewer: `/staff/cases/{reference}/files/{index}` and `/s/{token}/files/{index}` check the scope,
+then redirect to a signed URL of the file that works for a few minutes."""
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from chalice import Response
 
 from chalicelib.edge.http import TooLarge, form_fields, page_language, plain
-from chalicelib.edge.staff_page import _act, _show, notice
+from chalicelib.edge.staff_page import Viewer, act, find_link, link_viewer, notice, show
 from chalicelib.edge.staff_session import session_of
 from chalicelib.model.references import normalise_reference
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.staff.links import Link
 from chalicelib.staff.scopes import can_see
 from chalicelib.staff.sign_in import signed_in
 
+SIGNED_FILE_SECONDS = 300  # a recording's signed URL: long enough to start playing, no longer
 
-def case_page(deps: Dependencies, request, reference: str, now: datetime) -> Response:
-    """`/staff/cases/{reference}` for a signed-in person: the same page and actions as an alert
-    link's, with the CSRF token bound to the session; a case outside their scope (or about them,
-    回避), an unknown and a malformed reference all get the same 404."""
-    institution, session = deps.institution, session_of(request)
+
+def _session_viewer(deps: Dependencies, request, reference: str, now: datetime):
+    """(member, viewer): who is signed in, and their view of the case if it is within their scope;
+    a case outside it (or about them, 回避), an unknown and a malformed reference are all None."""
+    session = session_of(request)
     member = signed_in(deps, session, now)
-    language = page_language(request, institution, preferred=member.language if member else None)
     if member is None:
-        return notice(request, language, institution, 401, "staff_session_needed")
+        return None, None
     canonical = normalise_reference(reference or "")
     case = deps.store.cases.get(canonical) if canonical else None
-    if case is None or not can_see(institution, member, case):
+    if case is None or not can_see(deps.institution, member, case):
+        return member, None
+    return member, Viewer(session, member.id, case.reference, f"{case.reference}/files/")
+
+
+def case_page(deps: Dependencies, request, reference: str, now: datetime) -> Response:
+    """The same page and actions as an alert link's; one identical 404 for anything out of scope."""
+    institution = deps.institution
+    member, viewer = _session_viewer(deps, request, reference, now)
+    language = page_language(request, institution, preferred=member.language if member else None)
+    if member is None:
+        return notice(request, language, institution, 401, "staff_session_needed", offer_sign_in=True)
+    if viewer is None:
         return notice(request, language, institution, 404, "staff_case_not_found")
-    grant = Link("", case.reference, member.id, datetime.max.replace(tzinfo=timezone.utc))
     if request.method == "POST":
         try:
             fields = form_fields(request)
         except TooLarge:
             return plain(413, "Payload too large")
-        return _act(deps, request, session, grant, fields, language, now)
-    return _show(deps, request, session, grant, language, now)
+        return act(deps, request, viewer, fields, language, now)
+    return show(deps, request, viewer, language, now)
+
+
+def case_file(deps: Dependencies, request, reference: str, index: str, now: datetime) -> Response:
+    _, viewer = _session_viewer(deps, request, reference, now)
+    return _file(deps, viewer, index)
+
+
+def link_file(deps: Dependencies, request, token: str, index: str, now: datetime) -> Response:
+    link, problem = find_link(deps, token, now)
+    viewer = link_viewer(deps, request, token, link) if link and problem is None else None
+    return _file(deps, viewer, index)
+
+
+def _file(deps: Dependencies, viewer: Viewer | None, index: str) -> Response:
+    """A 302 to the file's signed URL, or 404 for a viewer without the right (the same answer as
+    for a file that does not exist)."""
+    case = deps.store.cases.get(viewer.reference) if viewer else None
+    number = int(index) if index.isascii() and index.isdigit() and len(index) <= 3 else -1
+    if case is None or not 0 <= number < len(case.attachments):
+        return plain(404, "Not found")
+    attachment = case.attachments[number]
+    url = deps.files.signed_url(attachment.location, attachment.content_type, SIGNED_FILE_SECONDS)
+    if url is None:
+        return plain(404, "Not found")
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})

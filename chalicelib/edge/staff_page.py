@@ -1,84 +1,51 @@
-"""The page a staff link opens: `GET /s/{token}` shows the case, `POST /s/{token}` acts on it.
-No password: the link is the key, so it is checked first and an invalid one learns nothing.
-Every action is a POST with a CSRF token bound to the link and to the case version shown, and
-is applied conditionally on that version (a second person acting at once sees the new state)."""
+"""The case page: `GET /s/{token}` shows what an alert link names (a bundled alert's link every
+case its text names, `?case=` choosing one; anything else asks for sign-in), `/staff/cases/
+{reference}` (edge/staff_cases.py) the same page for a signed-in person. `POST` acts on it.
+No password on a link: the link is the key, so it is checked first and an invalid one learns
+nothing. Every action is a POST with a CSRF token bound to the link or session and to the case
+version shown, and is applied conditionally on that version: a second person acting at once gets
+a 409 that keeps what was typed and shows what changed."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from chalice import Response
 
+from chalicelib.edge import case_view
 from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain, root_path
 from chalicelib.model.case import Event
 from chalicelib.model.literals import SEVERITIES
+from chalicelib.model.references import normalise_reference
 from chalicelib.model.refusals import Refused
-from chalicelib.notify.complainant import status_url
-from chalicelib.notify.segments import MAX_NUMBERED_TEXTS, segments
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime import labels
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.logs import mask_email, mask_phone
-from chalicelib.runtime.rendering import duration_text, is_now, local_time, page_script, render_page, text
+from chalicelib.runtime.rendering import render_page, text
 from chalicelib.staff import actions as case_actions
+from chalicelib.staff import transfers
 from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
+from chalicelib.staff.scopes import can_see
 from chalicelib.store.table import StaleCase
 
 
-def _html(request, name: str, language, institution, status: int = 200, script_hash=None, **values) -> Response:
+def _html(request, name: str, language, institution, status: int = 200, headers=None, **values) -> Response:
     root = root_path(request)
     body = render_page(name, language, root=root, institution_name=institution.name.in_(language), **values)
-    headers = dict(HTML)
-    if script_hash:  # the one inline script this page carries, allowed by its hash
-        headers["Content-Security-Policy"] += f"; script-src {script_hash}"
-    return Response(body=body, status_code=status, headers=headers)
+    return Response(body=body, status_code=status, headers={**HTML, **(headers or {})})
 
 
-def notice(request, language, institution, status: int, key: str, offer_fresh: bool = False) -> Response:
+def notice(request, language, institution, status: int, key: str, offer_fresh=False, offer_sign_in=False) -> Response:
     """A page of one sentence: a link or a case that cannot be shown, and why."""
     return _html(
-        request, "staff_link", language, institution, status, message=text(language, key), offer_fresh=offer_fresh
+        request,
+        "staff_link",
+        language,
+        institution,
+        status,
+        message=text(language, key),
+        offer_fresh=offer_fresh,
+        offer_sign_in=offer_sign_in,
     )
-
-
-def _reply_meter(deps: Dependencies, case, language) -> dict | None:
-    """What the reply box needs to show the length, SMS segments and cost of a reply as the
-    complainant will receive it (signed, in their language); None when they have no phone."""
-    if not case.complainant.phone:
-        return None
-    institution, theirs = deps.institution, case.complainant.language
-    prefix, suffix = text(theirs, "complainant_signed", institution=institution.sms_name(theirs), words="\0").split(
-        "\0"
-    )
-    link_text = text(
-        theirs,
-        "sms_long_text",
-        inst=institution.sms_name(theirs),
-        reference=case.reference,
-        link=status_url(deps.base_url, case.reference),
-    )
-    price = institution.channels.sms_price(case.complainant.phone)
-    placeholders = {"length": "{length}", "segments": "{segments}", "cost": "{cost}"}
-    profile = institution.channels.sms_profile(case.complainant.phone)
-    # Where operators take only approved texts without free words, every reply goes as the link text.
-    linked_only = profile.templated and not profile.sends("complainant_signed")
-    if linked_only:
-        template = profile.template("sms_new_message", theirs)
-        link_text = f"【{profile.sign_name.in_(theirs)}】" + template.rendered(dict(link_text.values))
-    long_key = "staff_meter_template" if linked_only else "staff_meter_long"
-    return {
-        "prefix": prefix,
-        "suffix": suffix,
-        "most": 0 if linked_only else MAX_NUMBERED_TEXTS,
-        "rule": text(
-            language, "staff_meter_rule_template" if linked_only else "staff_meter_rule", most=MAX_NUMBERED_TEXTS
-        ),
-        "link_segments": segments(link_text),
-        "price": str(price.per_segment) if price else "",
-        "currency": price.currency if price else "",
-        "short": text(language, "staff_meter", **placeholders),
-        "long": text(language, long_key, most=MAX_NUMBERED_TEXTS, **placeholders),
-        "no_price": text(language, "staff_meter_no_price"),
-        "script": page_script("reply_meter.js"),
-    }
 
 
 def grant_key(secret: str) -> str:
@@ -86,22 +53,25 @@ def grant_key(secret: str) -> str:
     return token_hash(secret)[:16]
 
 
-def _complainant(case, language, revealed: bool) -> dict:
-    """Who complained, contacts masked until the viewer asks to see them (recorded on the timeline)."""
-    person = case.complainant
-    phone, email = person.phone, person.email
-    return {
-        "name": text(language, "staff_anonymous") if person.anonymous else (person.name or ""),
-        "phone": phone if revealed else mask_phone(phone),
-        "email": email if revealed else mask_email(email),
-        "tel": phone if revealed and phone else None,
-        "language": text(language, f"language_name_{person.language}"),
-        "revealed": revealed,
-        "has_contact": bool(phone or email),
-    }
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks at a case page and by what right. `key` is the staff link's token or the session
+    (the CSRF key, and - hashed - the grant a contact view is recorded under); `files` is where the
+    page's own file route starts, relative to the page; `query` keeps a bundled link's choice of case."""
+
+    key: str
+    staff_id: str
+    reference: str
+    files: str
+    query: str = ""
+    named: tuple[str, ...] = ()  # the cases a bundled alert's link names, each its own page
+
+    @property
+    def actor(self) -> str:
+        return f"staff:{self.staff_id}"
 
 
-def _link(deps: Dependencies, token: str, now: datetime):
+def find_link(deps: Dependencies, token: str, now: datetime):
     """(link, problem): the stored link for a token, or why it cannot be used."""
     if not looks_like_token(token):
         return None, "invalid"
@@ -113,13 +83,28 @@ def _link(deps: Dependencies, token: str, now: datetime):
     return link, None
 
 
+def link_viewer(deps: Dependencies, request, token: str, link: Link) -> Viewer | None:
+    """The case of a link's page: the one it leads with, or another its text names (`?case=`);
+    None for any other, and for a case the person may no longer see (reassigned away, 回避)."""
+    chosen = (request.query_params or {}).get("case")
+    reference = normalise_reference(chosen) if chosen else link.reference
+    if reference not in link.references:
+        return None
+    case = deps.store.cases.get(reference)
+    if case is None or not can_see(deps.institution, deps.institution.staff_member(link.staff_id), case):
+        return None
+    query = f"?case={reference}" if chosen else ""
+    return Viewer(token, link.staff_id, reference, f"{token}/files/", query, link.references)
+
+
 def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Response:
     institution = deps.institution
-    link, problem = _link(deps, token, now)
+    link, problem = find_link(deps, token, now)
     member = deps.institution.staff_member(link.staff_id) if link else None
     language = page_language(request, institution, preferred=member.language if member else None)
     if problem == "invalid":
         return notice(request, language, institution, 404, "staff_link_invalid")
+    viewer = link_viewer(deps, request, token, link) if problem is None else None
     if request.method == "POST":
         try:
             fields = form_fields(request)
@@ -129,58 +114,26 @@ def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Respon
             if fields.get("action") == "fresh_link":
                 _text_fresh_link(deps, link, now)
                 return notice(request, language, institution, 200, "staff_fresh_sent")
-        else:
-            return _act(deps, request, token, link, fields, language, now)
+        elif viewer is not None:
+            return act(deps, request, viewer, fields, language, now)
     if problem == "expired":
         return notice(request, language, institution, 410, "staff_link_expired", offer_fresh=True)
-    return _show(deps, request, token, link, language, now)
+    if viewer is None:
+        return notice(request, language, institution, 404, "staff_link_not_named", offer_sign_in=True)
+    return show(deps, request, viewer, language, now)
 
 
-def _show(deps: Dependencies, request, token, link, language, now, banner=None, status=200) -> Response:
+def show(deps: Dependencies, request, viewer: Viewer, language, now, banner=None, status=200, typed=None):
+    """The case page. `typed`: the fields of a form that could not be applied, shown again as typed
+    (with the changes made since the page was opened, on a 409)."""
     store, institution = deps.store, deps.institution
-    case = store.cases.get(link.reference)
-    zone = institution.calendar.timezone
-    clocks = []
-    for clock in case.clocks:
-        if clock.stopped_at:
-            state = text(language, "staff_stopped")
-        elif clock.paused_at:
-            state = text(language, "staff_paused")
-        elif is_now(clock.due_at - now) and is_now(now - clock.due_at, late=True):
-            state = text(language, "staff_due_now")
-        elif clock.due_at > now:  # calendar time until the deadline, which is what a person plans by
-            state = text(language, "staff_left", time=duration_text(language, clock.due_at - now))
-        else:
-            state = text(language, "staff_overdue", time=duration_text(language, now - clock.due_at, late=True))
-        if clock.explained_at:  # every level sees why it was missed and the date now expected
-            state += "; " + text(
-                language,
-                "staff_explained",
-                reason=clock.delay_reason,
-                expected=local_time(clock.expected_by, zone, language),
-            )
-        clocks.append(
-            {
-                "name": text(language, f"clock_{clock.name}"),
-                "due": local_time(clock.due_at, zone, language),
-                "state": state,
-            }
-        )
-    missed = [(clock.name, text(language, f"clock_{clock.name}")) for clock in case_actions.missed_clocks(case, now)]
+    case = store.cases.get(viewer.reference)  # the base table, never an index: the case as it is now
     events = store.cases.timeline(case.reference)
-    timeline = [
-        labels.timeline_entry(language, event, institution, local_time(event.at, zone, language)) for event in events
-    ]
-    grant = grant_key(token)
+    grant = grant_key(viewer.key)
     revealed = any(
-        e.kind == "contact_viewed" and e.data.get("grant") == grant and e.actor == f"staff:{link.staff_id}"
-        for e in events
+        e.kind == "contact_viewed" and e.data.get("grant") == grant and e.actor == viewer.actor for e in events
     )
-    staff = [
-        {"id": member.id, "name": member.name, "unit": labels.org_unit(language, member.unit, institution)}
-        for member in institution.staff
-        if member.id != link.staff_id
-    ]
+    offered = case_view.offered_actions(case, viewer.staff_id, now)
     pending = case.pending_extension
     deciding = (
         text(
@@ -192,37 +145,57 @@ def _show(deps: Dependencies, request, token, link, language, now, banner=None, 
             clock=labels.label(language, "clock", pending.clock),
             reason=pending.reason,
         )
-        if pending and pending.approver == link.staff_id
+        if "decide_extension" in offered
         else None
     )
-    severities = [(level, labels.label(language, "severity", level)) for level in SEVERITIES]
+    typed = typed or {}
+    shown = typed.get("shown", "")
+    changed = events[int(shown) :] if typed.get("stale") and shown.isdigit() else []
+    meter = case_view.reply_meter(institution, deps.base_url, case, language) if "reply" in offered else None
+    attachments = case_view.attachment_lines(case, language, lambda index: f"{viewer.files}{index}{viewer.query}")
+    headers = _media_policy(deps, meter, attachments)
     view = {
-        "complainant": _complainant(case, language, revealed),
-        "clocks": clocks,
-        "missed": missed,
-        "severities": severities,
-        "timeline": timeline,
-        "staff": staff,
+        "case": case,
+        "banner": banner,
+        "banner_ok": status < 300,  # "done" reads as a confirmation, a refusal as a warning
+        "details": case_view.details(case, institution, language),
+        "outcome": case_view.outcome(events, institution, language),
+        "complainant": case_view.complainant_view(case, language, revealed),
+        "clocks": case_view.clock_lines(case, institution, language, now),
+        "chain": case_view.chain_lines(case, institution, language),
+        "attachments": attachments,
+        "timeline": case_view.timeline(events, institution, language),
+        "changed": case_view.timeline(changed, institution, language),
+        "shown": len(events),
+        "missed": [(c.name, text(language, f"clock_{c.name}")) for c in case_actions.missed_clocks(case, now)],
+        "severities": [(level, labels.label(language, "severity", level)) for level in SEVERITIES],
+        "staff": [
+            {"id": m.id, "name": m.name, "unit": labels.org_unit(language, m.unit, institution)}
+            for m in institution.staff
+            if m.id != viewer.staff_id
+        ],
+        "units": [(u.code, u.name.in_(language)) for u in institution.units if u.code != case.unit],
         "deciding": deciding,
+        "offered": offered,
+        "primary": offered[0] if offered and offered[0] in case_view.ACTION_ORDER else None,
+        "typed": typed,
+        "named": [(reference, "?case=" + reference) for reference in viewer.named] if len(viewer.named) > 1 else [],
+        "csrf": csrf_token(viewer.key, case.version),
+        "meter": meter,
     }
-    received, csrf = local_time(case.received_at, zone, language), csrf_token(token, case.version)
-    actions = case.status not in ("resolved", "closed", "not_accepted")
-    meter = _reply_meter(deps, case, language) if actions else None
-    return _html(
-        request,
-        "staff",
-        language,
-        institution,
-        status,
-        script_hash=meter["script"][1] if meter else None,
-        meter=meter,
-        case=case,
-        banner=banner,
-        **view,
-        received=received,
-        csrf=csrf,
-        actions=actions,
-    )
+    return _html(request, "staff", language, institution, status, headers, **view)
+
+
+def _media_policy(deps: Dependencies, meter, attachments) -> dict:
+    """The page's CSP, widened only by what it carries: the reply meter's one script (by its hash),
+    pictures and recordings from this app's file route and the bucket its signed URLs lead to."""
+    policy = HTML["Content-Security-Policy"]
+    if meter:
+        policy += f"; script-src {meter['script'][1]}"
+    if any(line["kind"] in ("image", "audio") for line in attachments):
+        origin = deps.files.signed_origin()
+        policy += f"; img-src 'self' {origin}; media-src 'self' {origin}"
+    return {"Content-Security-Policy": policy}
 
 
 # The form's actions: the case action each calls, and which form field gives which of its arguments.
@@ -244,7 +217,9 @@ _ACTIONS = {
     "explain_delay": (case_actions.explain_delay, {"clock": "clock_name", "days": "days", "reason": "reason"}),
     "severity": (case_actions.change_severity, {"severity": "severity", "reason": "reason"}),
     "reassign": (case_actions.reassign, {"to": "to_staff_id"}),
+    "transfer": (transfers.transfer, {"to_unit": "to_unit", "reason": "reason"}),
 }
+CONFIRMED = ("resolve", "not_accept")  # ending the handling asks "are you sure" first
 
 
 def _argument(fields: dict[str, str], action: str, field: str):
@@ -259,48 +234,43 @@ def _argument(fields: dict[str, str], action: str, field: str):
     return value or ("working_days" if field == "unit" else "")
 
 
-def _act(deps: Dependencies, request, token, link, fields, language, now) -> Response:
+def act(deps: Dependencies, request, viewer: Viewer, fields, language, now) -> Response:
     try:
         version = int(fields.get("version", ""))
     except ValueError:
         version = -1
-    if fields.get("csrf") != csrf_token(token, version):
+    if fields.get("csrf") != csrf_token(viewer.key, version):
         return plain(403, "Forbidden: the form is not from this link")
     action = fields.get("action", "")
     if action == "show_contact":  # recorded once per person, case and link or session
-        case_actions.contact_viewed(deps, link.reference, f"staff:{link.staff_id}", grant_key(token), now)
-        return _show(deps, request, token, link, language, now)
+        case_actions.contact_viewed(deps, viewer.reference, viewer.actor, grant_key(viewer.key), now)
+        return show(deps, request, viewer, language, now)
     try:
         if action not in _ACTIONS:
             raise Refused("unknown_action")
+        if action in CONFIRMED and fields.get("confirm") != "yes":
+            raise Refused("confirm_first")
         if action in ("approve_extension", "deny_extension"):
-            pending = deps.store.cases.get(link.reference).pending_extension
-            if pending is None or pending.approver != link.staff_id:
+            pending = deps.store.cases.get(viewer.reference).pending_extension
+            if pending is None or pending.approver != viewer.staff_id:
                 raise Refused("extension_not_yours")
         function, arguments = _ACTIONS[action]
         function(
             deps,
-            link.reference,
-            f"staff:{link.staff_id}",
+            viewer.reference,
+            viewer.actor,
             now=now,
             expected_version=version,
             **{name: _argument(fields, action, field) for field, name in arguments.items()},
         )
     except StaleCase:
-        return _show(deps, request, token, link, language, now, text(language, "staff_stale"), 409)
+        banner = text(language, "staff_stale")
+        return show(deps, request, viewer, language, now, banner, 409, {**fields, "stale": "yes"})
     except Refused as problem:
         status = 400 if problem.key == "unknown_action" else 422
-        return _show(
-            deps,
-            request,
-            token,
-            link,
-            language,
-            now,
-            text(language, "staff_problem", problem=problem.say(language)),
-            status,
-        )
-    return _show(deps, request, token, link, language, now, text(language, "staff_done"))
+        banner = text(language, "staff_problem", problem=problem.say(language))
+        return show(deps, request, viewer, language, now, banner, status, fields)
+    return show(deps, request, viewer, language, now, text(language, "staff_done"))
 
 
 def _text_fresh_link(deps: Dependencies, link: Link, now: datetime) -> None:

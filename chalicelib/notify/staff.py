@@ -14,9 +14,11 @@ def staff_link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/s/{token}"
 
 
-def issue_link(deps: Dependencies, reference: str, staff_id: str, now: datetime) -> str:
-    """A new link for one person and one case, valid for the institution's `alert_link_days`."""
-    token = deps.store.links.issue(reference, staff_id, now + timedelta(days=deps.institution.alert_link_days))
+def issue_link(deps: Dependencies, reference: str, staff_id: str, now: datetime, also: tuple[str, ...] = ()) -> str:
+    """A new link for one person and the cases its text names (`reference` first, then `also`),
+    valid for the institution's `alert_link_days`."""
+    expires_at = now + timedelta(days=deps.institution.alert_link_days)
+    token = deps.store.links.issue(reference, staff_id, expires_at, also=tuple(r for r in also if r != reference))
     return staff_link_url(deps.base_url, token)
 
 

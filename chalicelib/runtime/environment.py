@@ -90,6 +90,14 @@ CLIENT_BUDGETS = {
         "retries": {"mode": "standard", "total_max_attempts": 3},
         "parameter_validation": False,
     },
+    # Signed links to files (a recording on a case page) in Signature Version 4, which every region
+    # takes, with their lifetime as X-Amz-Expires.
+    "s3": {
+        "connect_timeout": 2,
+        "read_timeout": 10,
+        "retries": {"mode": "standard", "total_max_attempts": 3},
+        "signature_version": "s3v4",
+    },
 }
 DEFAULT_BUDGET = {"connect_timeout": 2, "read_timeout": 10, "retries": {"mode": "standard", "total_max_attempts": 3}}
 

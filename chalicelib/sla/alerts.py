@@ -178,7 +178,8 @@ def _new_text(deps: Dependencies, listed, now, unreachable, unwritten: _Text | N
     if unwritten is not None and unwritten.reference == case.reference:
         link, code = unwritten.link, unwritten.code
     else:
-        link = issue_link(deps, case.reference, person.id, now)
+        named = tuple(dict.fromkeys(listed_case.reference for listed_case, _, _ in listed))
+        link = issue_link(deps, case.reference, person.id, now, also=named)
         replies = institution.channels.sms_profile(person.phone).two_way  # else staff act from the link
         code = (
             store.links.allocate_code(person.phone, case.reference, now) if replies and hint_key(case, step) else None

@@ -1,7 +1,7 @@
 """Who may see a case (issue 17's scopes), decided in one place for every route that shows one:
 leadership (the leadership level of the escalation chain, and the heads of the top units) sees
 every case; a unit head sees the cases of their unit and of the units below it; anyone else sees
-the cases they are assigned to or named on in the case's chain. Nobody sees a case that complains
+the cases they are assigned to or named on in the case's chain (on duty included). Nobody sees a case that complains
 about them (回避), by any route, whatever else would let them. Pure."""
 
 from chalicelib.model.case import Case
@@ -33,5 +33,10 @@ def can_see(institution: Institution, member: StaffMember | None, case: Case) ->
         return False
     if is_leadership(institution, member) or member.id in heads_above(institution, case.unit):
         return True
-    named = {case.assignee} | {person.id for level in case.chain for person in (level.primary, level.backup) if person}
+    named = {case.assignee} | {
+        person.id
+        for level in case.chain
+        for person in (level.primary, level.backup, *(duty for duty, _ in level.on_duty))
+        if person
+    }
     return member.id in named

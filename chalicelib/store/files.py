@@ -32,3 +32,24 @@ class MediaFiles:
 
     def read_json(self, key: str) -> dict:
         return json.loads(self.read(self.bucket, key))
+
+    def signed_url(self, location: str, content_type: str, seconds: int) -> str | None:
+        """A URL that fetches the file for `seconds`, without credentials: for s3:// locations a
+        presigned GET; a provider's https URL (kept when a copy failed) as it is."""
+        if location.startswith("https://"):
+            return location
+        if not location.startswith("s3://"):
+            return None
+        bucket, _, key = location.removeprefix("s3://").partition("/")
+        return self._client().generate_presigned_url(
+            "get_object",
+            Params={"Bucket": bucket, "Key": key, "ResponseContentType": content_type},
+            ExpiresIn=seconds,
+        )
+
+    def signed_origin(self) -> str:
+        """Where signed URLs of this bucket lead (scheme, host, port), for a page's CSP."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.signed_url(f"s3://{self.bucket or 'bucket'}/origin", "text/plain", 60))
+        return f"{parts.scheme}://{parts.netloc}"

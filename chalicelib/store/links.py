@@ -1,6 +1,7 @@
 """Staff links and reply codes. A link token is 128 random bits (22 URL-safe characters), given out
-once in a text and stored only as its SHA-256, scoped to one case and one staff member, with an
-expiry; a case keeps a pointer to each of its links so that a reassignment can revoke them. A reply
+once in a text and stored only as its SHA-256, scoped to one staff member and the cases its text
+names (the one it leads with, and the others of a bundled alert), with an expiry; a case keeps a
+pointer to each link that leads with it, so that a reassignment can revoke them. A reply
 code is a short number per staff phone that points at a case for a while."""
 
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ class Link:
     staff_id: str
     expires_at: datetime
     revoked: bool = False
+    also: tuple[str, ...] = ()  # the other cases a bundled alert's text names
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return (self.reference, *self.also)
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
@@ -29,10 +35,10 @@ token_hash = digest  # a staff link is looked up by the SHA-256 of its token
 
 
 class LinkStore(FamilyStore):
-    def issue(self, reference: str, staff_id: str, expires_at: datetime) -> str:
-        """A new token for one person and one case; only its hash is stored. Returns the token."""
+    def issue(self, reference: str, staff_id: str, expires_at: datetime, also: tuple[str, ...] = ()) -> str:
+        """A new token for one person and the cases its text names; only its hash is stored."""
         token = new_secret()
-        self.put(Link(token_hash(token), reference, staff_id, expires_at))
+        self.put(Link(token_hash(token), reference, staff_id, expires_at, also=also))
         return token
 
     def put(self, link: Link) -> None:
@@ -43,6 +49,7 @@ class LinkStore(FamilyStore):
             "staff_id": link.staff_id,
             "expires_at_text": iso(link.expires_at),
             "revoked": link.revoked,
+            **({"also": list(link.also)} if link.also else {}),
             "expires_at": int((link.expires_at + KEPT_AFTER_EXPIRY).timestamp()),
         }
         self.table.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
@@ -59,6 +66,7 @@ class LinkStore(FamilyStore):
             staff_id=item["staff_id"],
             expires_at=parse_iso(item["expires_at_text"]),
             revoked=bool(item.get("revoked")),
+            also=tuple(item.get("also", ())),
         )
 
     def revoke(self, reference: str, staff_id: str) -> int:
