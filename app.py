@@ -161,6 +161,13 @@ def staff_home():
     return staff_session.home(_deps(), app.current_request, now())
 
 
+@app.route("/staff/cases", methods=["GET"])
+def staff_queue():
+    from chalicelib.edge import staff_queue
+
+    return staff_queue.queue_page(_deps(), app.current_request, now())
+
+
 @app.route("/staff/cases/{reference}", methods=["GET"])
 def staff_case_page(reference):
     from chalicelib.edge import staff_cases

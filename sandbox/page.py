@@ -1,5 +1,6 @@
 """The sandbox's own page: every outbound SMS and email, a phone to text and call the hotline
-with (signed webhooks), and a look at any case and its timeline."""
+with (signed webhooks), the staff workspace with a sign-in link for each example person
+(sandbox/workspace.py), and a look at any case and its timeline."""
 
 import html
 import json
@@ -41,6 +42,7 @@ class SandboxPage:
         self.scheduler = None  # set by the runner: moves sandbox time and runs the sweep
         self.mailbox_address = "complaints@sandbox.example"  # set by the runner: the institution's mailbox
         self.institution = None  # set by the runner
+        self.public_url = app_url  # set by the runner: PUBLIC_BASE_URL, the host of the texted links
         twilio.media[FAKE_RECORDING] = ("audio/x-wav", b"RIFF\x24\x00\x00\x00WAVEfmt sandbox recording")
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -107,7 +109,7 @@ class SandboxPage:
 <style>body{{font-family:system-ui;margin:1rem;max-width:70rem}}td{{border-top:1px solid #ccc;padding:.4rem;
 vertical-align:top;white-space:pre-wrap}}form{{display:inline-block;vertical-align:top;margin:0 1rem 1rem 0;
 padding:.8rem;background:#f3f4f6;border-radius:.4rem}}
-input,textarea{{display:block;margin:.2rem 0 .6rem;width:18rem}}</style>
+input,textarea{{display:block;margin:.2rem 0 .6rem;width:18rem}}form.row{{margin:0;padding:0;background:none}}</style>
 <script>// refresh every 5 s, except while something is being typed
 setInterval(function () {{ var a = document.activeElement;
   if (!a || !/^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) {{ location.reload(); }} }}, 5000);</script>
@@ -115,7 +117,7 @@ setInterval(function () {{ var a = document.activeElement;
 <p>Complaint form: <a href="{self.app_url}/complaints/new">{self.app_url}/complaints/new</a>.
 This page refreshes itself every 5 seconds (not while you type); the same in JSON:
 <a href="/messages.json">/messages.json</a>.</p>
-{self._staff_table()}
+{self._workspace()}
 <form method="post" action="/sms"><b>Text the hotline</b>
 <label>From <input name="from" value="+8613800138000"></label>
 <label>Message <textarea name="body">The ATM at Pier Road kept my card</textarea></label>
@@ -153,24 +155,24 @@ This page refreshes itself every 5 seconds (not while you type); the same in JSO
         cost = f", {price.currency} {count * price.per_segment:.4f}" if price else ""
         return f"{count} x {encoding(message['body'])}{cost}"
 
-    def _staff_table(self) -> str:
-        """The example staff and their numbers: text from these to use reply codes."""
-        if self.institution is None or not self.institution.staff:
-            return ""
-        e = html.escape
-        roles = {}
-        for level in self.institution.escalation.chain if self.institution.escalation else []:
-            for staff_id in (level.primary, level.backup, *(duty.staff for duty in level.on_duty)):
-                roles.setdefault(staff_id, level.name.en)
-        rows = "".join(
-            f"<tr><td>{e(m.name)}</td><td>{e(m.id)}</td><td>{e(m.phone or '')}</td>"
-            f"<td>{e(roles.get(m.id, ''))}</td></tr>"
-            for m in self.institution.staff
-        )
-        return (
-            "<details><summary>The example staff (text the hotline from their numbers to use reply codes)</summary>"
-            f"<table><tr><th>Name</th><th>Id</th><th>Phone</th><th>Role</th></tr>{rows}</table></details>"
-        )
+    def _workspace(self) -> str:
+        from chalicelib.runtime.clock import now
+
+        from .workspace import section
+
+        def usable(token: str) -> bool:
+            return self.store.sessions.sign_in_holder(token, now()) is not None
+
+        return section(self.institution, self.public_url, self.twilio.messages, sent_emails(), usable)
+
+    def ask_for_sign_in_link(self, staff_id: str) -> None:
+        """What a person does on the sign-in page, done for them: the app texts or emails the link."""
+        from .workspace import ask_for_link
+
+        member = self.institution.staff_member(staff_id) if self.institution else None
+        if member is None:
+            raise ValueError(f"{staff_id!r} is not in the staff directory")
+        self.log.insert(0, ask_for_link(self.app_url, member, self.twilio.messages, sent_emails()))
 
     def case(self, reference: str) -> bytes:
         e = html.escape
@@ -267,6 +269,8 @@ td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
                         result = page.scheduler.set_to(target)
                         heard = [f"sla_sweep: {result}"]
                         page.log.insert(0, {"what": f"Time set to {moment or 'now'}", "sent": "", "heard": heard})
+                    elif self.path == "/staff-link":
+                        page.ask_for_sign_in_link(fields.get("staff", ""))
                     elif self.path == "/email":
                         page.simulate_email(fields.get("from", ""), fields.get("subject", ""), fields.get("body", ""))
                     elif self.path == "/call":
@@ -278,7 +282,7 @@ td{{border-top:1px solid #ccc;padding:.3rem;white-space:pre-wrap}}</style>
                         )
                 except Exception as error:  # noqa: BLE001 - show it on the page
                     page.log.insert(0, {"what": "Simulation failed", "sent": "", "heard": [str(error)]})
-                self._send(303, b"", Location="/")
+                self._send(303, b"", Location="/#staff-workspace" if self.path == "/staff-link" else "/")
 
         return Handler
 

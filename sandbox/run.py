@@ -224,9 +224,13 @@ def main(argv=None) -> int:
     page.scheduler = scheduler
     page.mailbox_address = institution.channels.email_address or os.environ["MAIL_FROM"]
     page.institution = institution
+    page.public_url = os.environ["PUBLIC_BASE_URL"]
     (state / "ports.json").write_text(json.dumps(PORTS))  # where `python -m sandbox.clock` finds it
     threading.Thread(target=scheduler.run, daemon=True).start()
     seen_emails = len(sent_emails())  # those restored were printed before the restart
+    from sandbox.workspace import console_lines
+
+    staff = console_lines(institution, page.public_url, f"http://localhost:{PORTS['outbox']}")
     print(
         f"""
 Sandbox for {institution.name.en} is running (data in {state}; --clean starts afresh):
@@ -234,6 +238,7 @@ Sandbox for {institution.name.en} is running (data in {state}; --clean starts af
   status lookup      http://localhost:{PORTS["app"]}/complaints/status
   outbound messages, a phone to text and call the hotline with: http://localhost:{PORTS["outbox"]}/
   mail to the hotline (SMTP, as SES receives it): 127.0.0.1:{PORTS["smtp"]}
+{staff}
 Press Ctrl-C to stop.
 """,
         flush=True,

@@ -45,7 +45,7 @@ def test_each_example_packages_into_a_template_cfn_lint_accepts(packaged_stacks,
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["SSESpecification"] == {"SSEEnabled": True}
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["due"]
+    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["due", "queue", "assigned"]
     assert resources["Table"]["DeletionPolicy"] == "Retain"
     bucket = resources["MailBucket"]["Properties"]
     assert all(bucket["PublicAccessBlockConfiguration"].values())

@@ -50,6 +50,7 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         assert reference in home and "refreshes itself" in home
         assert "陈静" in home and "+8613911110001" in home  # the example staff and their numbers
         assert re.search(r"<td>\d x (GSM-7|UCS-2), USD \d+\.\d{4}</td>", home)  # each text's segments and cost
+        _sign_in_through_the_workspace_section(outbox, f"http://localhost:{base}")
 
         # The mailbox: mail sent to the local SMTP port is received as SES would and filed by inbound_email.
         import smtplib
@@ -140,6 +141,9 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         console = stop_sandbox(sandbox)
     assert "[sms -> +8613800138030]" in console and "[scheduler] sla_sweep" in console
     assert "13800138030" not in console.replace("[sms -> +8613800138030]", "")  # logs mask contacts
+    # Where staff sign in and how to get a link, printed at start-up (asking for none).
+    assert f"staff workspace    http://localhost:{base}/staff/sign-in" in console
+    assert "陈静 (chen.jing, pier-road-branch): +8613911110001" in console
 
     again = start_sandbox(tmp_path, base)
     try:
@@ -159,6 +163,29 @@ def test_sandbox_files_a_complaint_shows_its_acknowledgement_and_keeps_it_across
         assert any("Sandbox text" in entry["sent"] for entry in after["phone"])
     finally:
         stop_sandbox(again)
+
+
+def _sign_in_through_the_workspace_section(outbox: str, public: str) -> None:
+    """The page's "sign-in link" for 陈静 asks the app as she would; the link texted to her (through
+    Tencent Cloud SMS: a mainland number) shows in her row, opens a button, and its POST signs in."""
+    asked = requests.post(f"{outbox}/staff-link", data={"staff": "chen.jing"})
+    assert asked.status_code == 200 and 'id="staff-workspace"' in asked.text  # 303 back to the section
+    section = asked.text.partition('id="staff-workspace"')[2].partition("</section>")[0]
+    assert f'href="{public}/staff/sign-in"' in section and f'href="{public}/staff/cases"' in section
+    [row] = [row for row in section.split("<tr>") if "<td>chen.jing</td>" in row]
+    assert "<td>陈静</td>" in row and "<td>+8613911110001</td>" in row and "Pier Road" in row
+    [link] = re.findall(rf'href="({re.escape(public)}/staff/sign-in/[\w-]+)"', row)
+    assert "(unused)" in row
+    sign_in_texts = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if "/staff/sign-in/" in m["body"]]
+    [text] = sign_in_texts  # hers alone: start-up asks for nobody's link
+    assert link in text["body"] and text["to"] == "+8613911110001" and text["provider"] == "tencent"
+    assert requests.get(link).status_code == 200  # the button; opening spends nothing
+    signed = requests.post(link, headers={"Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False)
+    assert signed.status_code == 303 and signed.headers["Location"] == f"{public}/staff/home"
+    assert signed.headers["Set-Cookie"].startswith("hotline_staff=")
+    [row] = [row for row in requests.get(outbox).text.split("<tr>") if "<td>chen.jing</td>" in row]
+    assert link in row and "(used or expired)" in row
+    assert requests.post(link, headers={"Content-Type": "application/x-www-form-urlencoded"}).status_code == 404
 
 
 def _clock(tmp_path, *arguments):

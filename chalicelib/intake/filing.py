@@ -145,6 +145,7 @@ def file_complaint(
             claim=claim,
             window=window,
             updates=list(counts.values()),
+            zone=institution.calendar.timezone,
         )
     except DuplicateSubmission as earlier:
         return _replay(store, earlier)

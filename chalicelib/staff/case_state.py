@@ -45,7 +45,8 @@ def _save(
 ) -> Case:
     store, institution = deps.store, deps.institution
     after = after.model_copy(update={"version": before.version + 1})
-    store.cases.update(after, before.version, events, next_due(after, institution), messages)
+    zone = institution.calendar.timezone
+    store.cases.update(after, before.version, events, next_due(after, institution), messages, zone, before)
     if messages:  # sent at once; a failure is retried by the sweep like any other message
         notify.deliver(deps, [message.id for message in messages], now)
     return after

@@ -6,6 +6,7 @@ about them (回避), by any route, whatever else would let them. Pure."""
 
 from chalicelib.model.case import Case
 from chalicelib.model.institution import Institution, StaffMember
+from chalicelib.model.queue import NO_UNIT
 
 
 def complained_about(member: StaffMember, case: Case) -> bool:
@@ -40,3 +41,24 @@ def can_see(institution: Institution, member: StaffMember | None, case: Case) ->
         if person
     }
     return member.id in named
+
+
+def units_below(institution: Institution, code: str) -> list[str]:
+    """The unit and every unit under it, the unit first."""
+    found = [code]
+    for unit in found:  # grows while it is walked: breadth first, each unit once
+        found += [child.code for child in institution.units if child.parent == unit and child.code not in found]
+    return found
+
+
+def queue_sources(institution: Institution, member: StaffMember) -> list[tuple[str, str]]:
+    """Where a person's queue is read from - the same scope as can_see, as index partitions:
+    leadership every unit (and cases of no unit), a unit head the units they head and those below
+    them, anyone else the cases assigned to them."""
+    if is_leadership(institution, member):
+        return [("unit", unit.code) for unit in institution.units] + [("unit", NO_UNIT)]
+    headed = [unit.code for unit in institution.units if unit.head == member.id]
+    if headed:
+        codes = list(dict.fromkeys(code for top in headed for code in units_below(institution, top)))
+        return [("unit", code) for code in codes]
+    return [("assignee", member.id)]

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 
 from chalicelib.model.case import Case, Event
 from chalicelib.model.message import OutboundMessage
+from chalicelib.model.queue import queue_place
 from chalicelib.runtime.clock import iso
 from chalicelib.store.abuse import OverLimit, Window
 from chalicelib.store.contacts import ContactRecord
+from chalicelib.store.queue import counter_updates, queue_fields
 from chalicelib.store.table import (
     DUE_INDEX,
     DUE_SHARDS,
@@ -60,9 +62,12 @@ class CaseStore:
             self._blocks[month] = (following + 1, last)
             return following
 
-    def item(self, case: Case, next_due: datetime | None) -> dict:
+    def item(self, case: Case, next_due: datetime | None, zone: str | None = None) -> dict:
+        """The stored case: in the due index at `next_due`; with the institution's `zone`, in the
+        workspace queue too while it is open (without: a case seeded for a test of something else)."""
         pk = case_pk(case.reference)
-        return {**case_key(case.reference), **clean(case.model_dump(mode="json")), **due_fields(pk, next_due)}
+        queued = queue_fields(queue_place(case, zone), case.reference) if zone else {}
+        return {**case_key(case.reference), **clean(case.model_dump(mode="json")), **due_fields(pk, next_due), **queued}
 
     def get(self, reference: str) -> Case | None:
         item = self.table.table.get_item(Key=case_key(reference)).get("Item")
@@ -101,15 +106,21 @@ class CaseStore:
         claim: str | None = None,
         window: Window | None = None,
         updates: list[dict] = (),
+        zone: str | None = None,
     ) -> None:
         """One transaction: the case (in the due index when a clock step is pending), its first
         events, its contact links, its outbound messages and its once-key. A second delivery of the
         same key raises DuplicateSubmission. `claim`: the case is this contact's only new one for
         CLAIM_WINDOW - another filed at the same moment raises ContactBusy naming the first.
         `window`: the source's hourly limit, taken in the same transaction (OverLimit when full);
-        `updates`: more of the filing's writes (the acknowledgement's daily-cap count)."""
+        `updates`: more of the filing's writes (the acknowledgement's daily-cap count); `zone`: the
+        institution's, which puts the case in the queue and its unit's count."""
         pk = case_pk(case.reference)
-        puts: list[dict] = [{"Item": self.item(case, next_due), "ConditionExpression": "attribute_not_exists(PK)"}]
+        puts: list[dict] = [
+            {"Item": self.item(case, next_due, zone), "ConditionExpression": "attribute_not_exists(PK)"}
+        ]
+        if zone:
+            updates = [*updates, *counter_updates(None, queue_place(case, zone), case.reference)]
         if once:
             puts.append(self.table.once_put(once, case.reference, now))
         claim_position = len(puts)  # where the claim sits, to read its cancellation reason
@@ -189,12 +200,17 @@ class CaseStore:
         events: list[Event],
         next_due: datetime | None,
         messages: list[OutboundMessage] = (),
+        zone: str | None = None,
+        before: Case | None = None,
     ) -> None:
         """Writes a changed case if nobody changed it since it was read (StaleCase otherwise),
-        with its events, messages and due time, in one transaction."""
+        with its events, messages, due time and (given the `zone` and the case as it was `before`)
+        its place in the queue and in its unit's counts, in one transaction."""
+        was = queue_place(before, zone) if zone and before else None
+        counted = counter_updates(was, queue_place(case, zone), case.reference) if zone else []
         puts = [
             {
-                "Item": self.item(case, next_due),
+                "Item": self.item(case, next_due, zone),
                 "ConditionExpression": "version = :expected",
                 "ExpressionAttributeValues": {":expected": expected_version},
             }
@@ -202,7 +218,7 @@ class CaseStore:
         puts += [{"Item": item} for item in event_items(case.reference, events, case.version)]
         puts += self._message_puts(list(messages))
         try:
-            self.table.transact(puts, [], None)
+            self.table.transact(puts, counted, None)
         except self.table.client.exceptions.TransactionCanceledException as error:
             raise StaleCase(case.reference) from error
 

@@ -10,6 +10,7 @@ from chalicelib.store.config import ConfigStore
 from chalicelib.store.daily_caps import DailyCapStore
 from chalicelib.store.links import LinkStore
 from chalicelib.store.outbox import OutboxStore
+from chalicelib.store.queue import QueueStore
 from chalicelib.store.sessions import SessionStore
 from chalicelib.store.table import Delivery, FamilyStore, Once, Table
 
@@ -41,3 +42,4 @@ class Stores:
         self.config = ConfigStore(shared)
         self.daily_caps = DailyCapStore(shared)
         self.sessions = SessionStore(shared)
+        self.queue = QueueStore(shared)

@@ -1,4 +1,4 @@
-"""The one DynamoDB table of an institution: its definition, the key of every item family, and the
+"""The one DynamoDB table of an institution: the key of every item family, and the
 helpers every family store shares (transactions, paged queries, the once-keys of deliveries).
 
 | item                       | PK                       | SK                       | family            |
@@ -26,8 +26,9 @@ helpers every family store shares (transactions, paged queries, the once-keys of
 | API client key             | APICLIENTS               | <sha256 of key>          | abuse             |
 | institution config         | CONFIG                   | INSTITUTION              | config            |
 
-The sparse index `due` (due_shard, due_at) holds only work that is due: pending outbound messages
-and cases with an alert step pending. Sweeps query it by shard and read nothing else.
+| queue counter of a unit    | QCOUNT#<unit>            | <local day>#<shard>      | queue             |
+
+Its definition and its sparse indexes (`due`, `queue`, `assigned`): store/schema.py.
 """
 
 import hashlib
@@ -43,15 +44,14 @@ from typing import Any
 
 from chalicelib.model.case import Event
 from chalicelib.runtime.clock import iso
+from chalicelib.store.schema import DUE_INDEX, TTL_ATTRIBUTE, create_table, table_definition  # noqa: F401
 
-DUE_INDEX = "due"
 # Cancellation reasons that say "try again" rather than "no": retried within this many seconds.
 THROTTLED = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
 TRANSIENT_CANCELLATIONS = THROTTLED | {"TransactionConflict"}
 TRANSACT_BUDGET_SECONDS = 4
 DUE_SHARDS = 8
 IDEMPOTENCY_TTL = timedelta(days=7)
-TTL_ATTRIBUTE = "expires_at"  # DynamoDB deletes an item some time after this epoch second
 
 
 # -- keys ---------------------------------------------------------------------------------------
@@ -309,42 +309,3 @@ class FamilyStore:
 
     def __init__(self, table: Table):
         self.table = table
-
-
-def table_definition(name: str) -> dict:
-    """The table's keys and indexes; used by the sandbox, the tests and the CloudFormation render."""
-    string = "S"
-    return {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": attr, "AttributeType": string} for attr in ("PK", "SK", "due_shard", "due_at")
-        ],
-        "KeySchema": [
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": DUE_INDEX,
-                "KeySchema": [
-                    {"AttributeName": "due_shard", "KeyType": "HASH"},
-                    {"AttributeName": "due_at", "KeyType": "RANGE"},
-                ],
-                # ALL: a sweep reads each due case once, from the index, and nothing else.
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    }
-
-
-def create_table(client, name: str) -> None:
-    """Idempotent: an existing table is kept, data and all."""
-    try:
-        client.create_table(**table_definition(name))
-    except client.exceptions.ResourceInUseException:
-        return
-    client.get_waiter("table_exists").wait(TableName=name)
-    client.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
-    )

@@ -41,6 +41,7 @@ def refresh(path: str) -> None:
         _state["coordinates"] = time_machine.travel(destination, tick=True).start()
     else:
         _state["coordinates"].move_to(destination)
+    time.time()  # time-machine's clock starts ticking at its first reading after a move, not at the move
     _state["offset"] = offset
 
 

@@ -1,0 +1,45 @@
+"""Where an open case stands in the workspace queue: its owning unit, its nearest running deadline
+(the earliest due time of the clocks still running - a paused clock waits for the complainant and
+counts for nothing) and the local day of that deadline, which the unit's counts are kept by.
+Closed, resolved and refused cases have no place. Pure."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from chalicelib.model.case import Case
+from chalicelib.model.lifecycle import is_open
+from chalicelib.runtime.clock import iso
+
+NO_UNIT = "-"  # cases filed before units existed, or by an institution without them
+NO_DEADLINE = "9999-12-31T23:59:59Z"  # every clock paused or stopped: after everything that is due
+NO_DAY = "none"
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    unit: str
+    nearest: str  # ISO time of the nearest running deadline, or NO_DEADLINE
+    day: str  # its date in the institution's zone (YYYY-MM-DD), or NO_DAY
+    assignee: str | None
+
+    def key(self, reference: str) -> str:
+        """The queue index's sort key: by deadline, then by reference (unique, stable)."""
+        return f"{self.nearest}#{reference}"
+
+
+def nearest_deadline(case: Case) -> datetime | None:
+    running = [clock.due_at for clock in case.clocks if clock.running]
+    return min(running) if running else None
+
+
+def queue_place(case: Case, zone: str) -> QueuePlace | None:
+    if not is_open(case.status):
+        return None
+    nearest = nearest_deadline(case)
+    return QueuePlace(
+        unit=case.unit or NO_UNIT,
+        nearest=iso(nearest) if nearest else NO_DEADLINE,
+        day=nearest.astimezone(ZoneInfo(zone)).date().isoformat() if nearest else NO_DAY,
+        assignee=case.assignee,
+    )
