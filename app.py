@@ -168,6 +168,34 @@ def staff_queue():
     return staff_queue.queue_page(_deps(), app.current_request, now())
 
 
+@app.route("/staff/register", methods=["GET"])
+def staff_register_view():
+    from chalicelib.edge import staff_queue
+
+    return staff_queue.queue_page(_deps(), app.current_request, now(), register=True)
+
+
+@app.route("/staff/cases", methods=["POST"], content_types=FORM)
+def staff_queue_assign():
+    from chalicelib.edge import staff_queue
+
+    return staff_queue.queue_page(_deps(), app.current_request, now())
+
+
+@app.route("/staff/new-case", methods=["GET"])
+def staff_new_case_form():
+    from chalicelib.edge import staff_register
+
+    return staff_register.register_page(_deps(), app.current_request, now())
+
+
+@app.route("/staff/new-case", methods=["POST"], content_types=FORM)
+def staff_new_case():
+    from chalicelib.edge import staff_register
+
+    return staff_register.register_page(_deps(), app.current_request, now())
+
+
 @app.route("/staff/cases/{reference}", methods=["GET"])
 def staff_case_page(reference):
     from chalicelib.edge import staff_cases

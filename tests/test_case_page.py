@@ -219,6 +219,8 @@ def test_a_bundled_alert_link_opens_each_case_it_names_and_asks_for_sign_in_for_
     lead = client.http.get(path + "?lang=en").body.decode()
     assert f"<h1>Case {first}" in lead and "This text named 2 cases" in lead
     assert f'href="?case={second}"' in lead
+    listed = lead.split('id="named-cases"', 1)[1].split("</nav>", 1)[0]
+    assert re.search(rf"{second}</a> · Received · <span>acknowledgement: 23h \d+min left</span>", listed)
     page = client.http.get(f"{path}?case={second}&lang=en")
     assert page.status_code == 200 and f"<h1>Case {second}" in page.body.decode()
     acted = client.http.post(

@@ -211,3 +211,77 @@ def test_staff_sign_in_through_the_texted_link_call_the_complainant_and_resolve(
         assert page.locator("#sign-in").count() == 1  # the session is gone
         browser.close()
     assert found == {}, found
+
+
+def test_leadership_filters_the_overdue_queue_searches_and_assigns_two_cases(running):
+    app, outbox = running
+    found, name = {}, "queue-en-desktop"
+    filed = []
+    for number in range(3):
+        response = requests.post(
+            f"{app}/api/complaints",
+            json={
+                "description": f"Queue case {number}: the branch lost my documents",
+                "phone": f"+8613900{number:02d}8000",
+                "category": "service_attitude",
+                "language": "en",
+            },
+        )
+        filed.append(response.json()["reference"])
+    requests.post(f"{outbox}/advance", data={"hours": "30"})  # all three are now past their acknowledgement
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-GB", bypass_csp=True, **VIEWPORTS["desktop"])
+        page = context.new_page()
+        page.goto(f"{app}/staff/sign-in?lang=en")
+        page.fill("#contact", "+8613911110007")  # 何军, leadership
+        page.click("button[type=submit]")
+        texts = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+8613911110007"]
+        link = re.search(r"http://\S+/staff/sign-in/[\w-]+", texts[-1]["body"]).group(0)
+        app = link.split("/staff/")[0]  # the public address: the session cookie is for it
+        page.goto(link)
+        page.click("button[type=submit]")
+        page.click("#queue-link")
+        expect(page.locator("#counts")).to_be_visible()
+        _accessible(page, f"{name}-1-queue", found)
+
+        page.select_option("#filter-due", "overdue")
+        page.click("#apply-filters")
+        shown = page.locator("#queue > li").evaluate_all("items => items.map(i => i.dataset.reference)")
+        assert set(filed) <= set(shown)  # every one of them overdue, the longest overdue first
+        assert page.locator("#queue > li.late").count() == len(shown)
+        _accessible(page, f"{name}-2-overdue", found)
+
+        page.fill("#q", "139-0001-8000")  # the second complainant's number, typed with dashes
+        page.click("#search-button")
+        assert page.locator("#queue > li").evaluate_all("items => items.map(i => i.dataset.reference)") == [filed[1]]
+        _accessible(page, f"{name}-3-search", found)
+
+        page.goto(f"{app}/staff/cases?lang=en&due=overdue")
+        page.check(f"#tick-{filed[0]}")
+        page.check(f"#tick-{filed[2]}")
+        page.select_option("#assign-to", "zhou.min")
+        page.click("#assign")
+        expect(page.locator("#assigned")).to_contain_text("Assigned to 周敏: 2.")
+        _accessible(page, f"{name}-4-assigned", found)
+        page.goto(f"{app}/staff/cases?lang=en&assignee=zhou.min")
+        mine = page.locator("#queue > li").evaluate_all("items => items.map(i => i.dataset.reference)")
+        assert {filed[0], filed[2]} <= set(mine) and filed[1] not in mine
+
+        page.click("#new-case-link")  # a walk-in, registered on the complainant's behalf
+        _accessible(page, f"{name}-5-new-case", found)
+        page.select_option("#channel", "walk_in")
+        page.fill("#description", "Came to the counter: the fee promised waived was charged")
+        page.fill("#phone", "+85291230011")
+        page.click("#register")
+        expect(page.locator("#reference")).to_be_visible()
+        walk_in = page.text_content("#reference").strip()
+        _accessible(page, f"{name}-6-registered", found)
+        page.click("#open-case")
+        assert "Walk-in visit" in page.text_content("#details")
+        page.goto(f"{app}/staff/register?lang=en")
+        _accessible(page, f"{name}-7-register", found)
+        browser.close()
+    to_walk_in = [m for m in requests.get(f"{outbox}/messages.json").json()["sms"] if m["to"] == "+85291230011"]
+    assert walk_in in to_walk_in[0]["body"]  # acknowledged, as the form offered by default
+    assert found == {}, found

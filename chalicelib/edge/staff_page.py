@@ -179,11 +179,34 @@ def show(deps: Dependencies, request, viewer: Viewer, language, now, banner=None
         "offered": offered,
         "primary": offered[0] if offered and offered[0] in case_view.ACTION_ORDER else None,
         "typed": typed,
-        "named": [(reference, "?case=" + reference) for reference in viewer.named] if len(viewer.named) > 1 else [],
+        "named": _named(deps, viewer, case, language, now),
         "csrf": csrf_token(viewer.key, case.version),
         "meter": meter,
     }
     return _html(request, "staff", language, institution, status, headers, **view)
+
+
+def _named(deps: Dependencies, viewer: Viewer, shown, language, now) -> list[dict]:
+    """A bundled alert's cases, as a small queue: each with its status and the state of its nearest
+    running deadline, overdue first, the one shown marked."""
+    if len(viewer.named) < 2:
+        return []
+    found = {c.reference: c for c in deps.store.cases.get_many([r for r in viewer.named if r != shown.reference])}
+    found[shown.reference] = shown
+    institution, lines = deps.institution, []
+    for case in (found[reference] for reference in viewer.named if reference in found):
+        running = case.model_copy(update={"clocks": [clock for clock in case.clocks if clock.running]})
+        clocks = sorted(case_view.clock_lines(running, institution, language, now), key=lambda c: not c["late"])
+        lines.append(
+            {
+                "reference": case.reference,
+                "href": "?case=" + case.reference,
+                "status": labels.label(language, "status", case.status),
+                "deadline": f"{clocks[0]['name']}: {clocks[0]['state']}" if clocks else "",
+                "late": bool(clocks and clocks[0]["late"]),
+            }
+        )
+    return lines
 
 
 def _media_policy(deps: Dependencies, meter, attachments) -> dict:

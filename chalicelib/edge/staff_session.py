@@ -54,9 +54,9 @@ def _set_cookie(deps: Dependencies, value: str, max_age: int) -> str:
     return f"{COOKIE}={value}; Path={_cookie_path(deps)}; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax"
 
 
-def csrf_for(session: str) -> str:
-    """Bound to the session: a form built without it (another site's) is refused."""
-    return hmac.new(session.encode(), b"csrf|sign-out", hashlib.sha256).hexdigest()[:32]
+def csrf_for(session: str, purpose: str = "sign-out") -> str:
+    """Bound to the session and to what the form does: a form built without it (another site's) is refused."""
+    return hmac.new(session.encode(), f"csrf|{purpose}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def sign_in_form(deps: Dependencies, request, now: datetime) -> Response:

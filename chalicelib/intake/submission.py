@@ -1,9 +1,20 @@
 """The boundary model for complaints typed by people: the web form and the JSON API share it, so
 both apply the same rules. Errors carry a message key per field, translated by the page."""
 
-from typing import Any
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from chalicelib.model.case import Complainant, NewComplaint
@@ -96,6 +107,63 @@ class Submission(BaseModel):
         )
 
 
+STAFF_CHANNELS = ("walk_in", "letter", "fax", "referral")
+
+
+class StaffRegistration(Submission):
+    """A complaint staff register on someone's behalf: how it came, when it was accepted (local time,
+    as entered: not in the future, at most `intake.staff_backdate_days` back), who referred it and
+    by when the referrer wants it settled (that day's end, local), and whether to acknowledge it."""
+
+    channel: Literal["walk_in", "letter", "fax", "referral"]
+    accepted_at: str = Field(max_length=40)
+    referrer: str | None = Field(None, max_length=SHORT_FIELD_CHARS)
+    referrer_deadline: str | None = Field(None, max_length=40)
+    acknowledge: bool = True
+    _zone: str = PrivateAttr(default="UTC")
+
+    @property
+    def accepted(self) -> datetime:
+        return _local_moment(self.accepted_at, self._zone)
+
+    @model_validator(mode="after")
+    def _times(self, info: ValidationInfo):
+        institution, now = _institution(info), info.context["now"]
+        self._zone = institution.calendar.timezone
+        try:
+            accepted = _local_moment(self.accepted_at, self._zone)
+        except ValueError:
+            raise _field_error("accepted_at", "datetime_invalid") from None
+        if accepted > now:
+            raise _field_error("accepted_at", "accepted_in_future")
+        if accepted < now - timedelta(days=institution.intake.staff_backdate_days):
+            raise _field_error("accepted_at", "accepted_too_early")
+        if self.channel == "referral" and not self.referrer:
+            raise _field_error("referrer", "referral_needs_referrer")
+        if self.referrer_deadline:
+            try:
+                day = datetime.strptime(self.referrer_deadline, "%Y-%m-%d").date()
+            except ValueError:
+                raise _field_error("referrer_deadline", "date_invalid") from None
+            if datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(self._zone)) < accepted:
+                raise _field_error("referrer_deadline", "deadline_before_acceptance")
+        return self
+
+    def to_new_complaint(self, channel: str, page_language: Language, default: Language) -> NewComplaint:
+        complaint = super().to_new_complaint(channel, page_language, default)
+        deadline = None
+        if self.referrer_deadline:
+            day = datetime.strptime(self.referrer_deadline, "%Y-%m-%d").date()
+            deadline = datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(self._zone))
+        return complaint.model_copy(update={"referrer": self.referrer, "referrer_deadline": deadline})
+
+
+def _local_moment(text: str, zone: str) -> datetime:
+    """ "2026-11-23T09:30" (a datetime-local field) in the institution's zone -> an aware datetime."""
+    moment = datetime.strptime(text.strip()[:16], "%Y-%m-%dT%H:%M")
+    return moment.replace(tzinfo=ZoneInfo(zone))
+
+
 def _field_error(field: str, key: str) -> PydanticCustomError:
     return PydanticCustomError("field_rule", "{field}: {key}", {"field": field, "key": key})
 
@@ -119,9 +187,13 @@ class Rejected(Exception):
         self.fields, self.unknown = fields, unknown
 
 
-def validate_submission(data: dict, institution: Institution) -> Submission:
+def validate_registration(data: dict, institution: Institution, now: datetime) -> StaffRegistration:
+    return validate_submission(data, institution, StaffRegistration, now)
+
+
+def validate_submission(data: dict, institution: Institution, model=Submission, now: datetime | None = None):
     try:
-        return Submission.model_validate(data, context={"institution": institution})
+        return model.model_validate(data, context={"institution": institution, "now": now})
     except ValidationError as error:
         fields: dict[str, tuple[str, dict]] = {}
         unknown: list[str] = []

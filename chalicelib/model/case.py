@@ -57,6 +57,7 @@ class NewComplaint(Record):
     severity: Severity = "general"
     group_size: int | None = None  # how many people complain together, when known
     referrer_deadline: UtcTime | None = None  # a referred case carries the referrer's own deadline
+    referrer: str | None = None  # who referred it (a regulator, another body), as staff entered it
     attachments: list[Attachment] = []
     related_contacts: list[RelatedContact] = []
     received_on: str | None = None  # the hotline number or mailbox it came in on (routing)

@@ -30,6 +30,8 @@ class IntakePolicy(Strict):
     default_phone_region: str = "CN"
     max_text_chars: int = Field(default=5000, gt=0, le=20000)
     submissions_per_source_per_hour: int = Field(default=10, gt=0)
+    # How far back staff may date a complaint they register (a letter that sat in the post room).
+    staff_backdate_days: int = Field(default=7, ge=0, le=60)
 
 
 def e164(value: str | None) -> str | None:

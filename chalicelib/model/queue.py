@@ -1,7 +1,8 @@
-"""Where an open case stands in the workspace queue: its owning unit, its nearest running deadline
-(the earliest due time of the clocks still running - a paused clock waits for the complainant and
-counts for nothing) and the local day of that deadline, which the unit's counts are kept by.
-Closed, resolved and refused cases have no place. Pure."""
+"""Where a case stands in its unit's index partition. An open case is in the queue part (`O#`), by
+its nearest running deadline (the earliest due time of the clocks still running - a paused clock
+waits for the complainant and counts for nothing), and counted by the local day of that deadline;
+a finished one (resolved, closed, refused) is in the register part (`C#`), by its receipt time.
+Pure."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,8 @@ from chalicelib.runtime.clock import iso
 NO_UNIT = "-"  # cases filed before units existed, or by an institution without them
 NO_DEADLINE = "9999-12-31T23:59:59Z"  # every clock paused or stopped: after everything that is due
 NO_DAY = "none"
+OPEN, FINISHED = "O#", "C#"  # the two parts of a unit's partition: the queue, the register
+OPEN_END, FINISHED_END = "O$", "C$"  # just above every key of each part ("$" sorts after "#")
 
 
 @dataclass(frozen=True)
@@ -25,12 +28,17 @@ class QueuePlace:
 
     def key(self, reference: str) -> str:
         """The queue index's sort key: by deadline, then by reference (unique, stable)."""
-        return f"{self.nearest}#{reference}"
+        return f"{OPEN}{self.nearest}#{reference}"
 
 
 def nearest_deadline(case: Case) -> datetime | None:
     running = [clock.due_at for clock in case.clocks if clock.running]
     return min(running) if running else None
+
+
+def register_key(case: Case) -> str:
+    """A finished case's sort key: by the time it was received, which is the period it counts in."""
+    return f"{FINISHED}{iso(case.received_at)}#{case.reference}"
 
 
 def queue_place(case: Case, zone: str) -> QueuePlace | None:

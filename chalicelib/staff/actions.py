@@ -216,8 +216,7 @@ def reassign(
         Event(
             at=now,
             actor=actor,
-            kind="reassigned",
-            text=f"{previous} -> {member.id}",
+            kind="reassigned",  # shown in words by labels.event_detail: never the ids themselves
             data={"from": previous, "to": member.id, "message_id": message.id},
         )
     ]

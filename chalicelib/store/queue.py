@@ -13,7 +13,8 @@ import json
 import zlib
 from dataclasses import dataclass
 
-from chalicelib.model.queue import QueuePlace
+from chalicelib.model.case import Case
+from chalicelib.model.queue import NO_UNIT, QueuePlace, register_key
 from chalicelib.store.schema import ASSIGNED_INDEX, QUEUE_INDEX
 from chalicelib.store.table import FamilyStore, plain
 
@@ -27,12 +28,15 @@ class BadCursor(ValueError):
     pass
 
 
-def queue_fields(place: QueuePlace | None, reference: str) -> dict:
-    """The attributes that put a case into the queue indexes; none for a case that is not open."""
-    if place is None:
-        return {}
-    fields = {"queue_unit": place.unit, "queue_at": place.key(reference)}
-    return {**fields, "queue_assignee": place.assignee} if place.assignee else fields
+def queue_fields(case: Case, place: QueuePlace | None) -> dict:
+    """The attributes that put a case into the queue indexes: the queue part while it is open,
+    the register part once it is finished."""
+    if place is not None:
+        unit, key, assignee = place.unit, place.key(case.reference), place.assignee
+    else:
+        unit, key, assignee = case.unit or NO_UNIT, register_key(case), case.assignee
+    fields = {"queue_unit": unit, "queue_at": key}
+    return {**fields, "queue_assignee": assignee} if assignee else fields
 
 
 def _counter(place: QueuePlace, reference: str, by: int) -> dict:

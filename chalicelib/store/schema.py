@@ -3,8 +3,9 @@ and the CloudFormation render; and creating it (or adding an index a newer versi
 
 - `due` (due_shard, due_at): only work that is due - pending outbound messages and cases with an
   alert step pending. Sweeps query it by shard and read nothing else.
-- `queue` (queue_unit, queue_at): only open cases, by owning unit, in the order of their nearest
-  running deadline (`queue_at` = that deadline, then the reference). The workspace queue reads it.
+- `queue` (queue_unit, queue_at): cases by owning unit - the open ones (`O#`) in the order of their
+  nearest running deadline, the finished ones (`C#`) in the order of receipt. The workspace queue
+  and the register view read it.
 - `assigned` (queue_assignee, queue_at): the same, by the person a case is assigned to."""
 
 DUE_INDEX, QUEUE_INDEX, ASSIGNED_INDEX = "due", "queue", "assigned"
