@@ -8,19 +8,10 @@ from playwright.sync_api import sync_playwright
 
 from accessibility import axe_problems
 from support import ROOT, start_sandbox, stop_sandbox, wait_for
-from test_staff_browser import CHROMIUM_ARGS
+from test_staff_browser import CHROMIUM_ARGS, VIEWPORTS
 
 ARTIFACTS = ROOT / "test-artifacts"
 LOCALES = {"en": "en-GB", "zh": "zh-CN"}
-VIEWPORTS = {
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
-}
 DESCRIPTION = {
     "en": "The ATM at Pier Road kept my card and the branch refused to help.",
     "zh": "码头路的自动柜员机吞了我的卡，分行拒绝帮忙。",

@@ -63,6 +63,7 @@ def test_status_and_a_staff_reply_code_work_through_tencent(client, moto_store, 
         client.lambda_.invoke("sla_sweep", client.events.generate_cw_event("aws.events", "x", {}, ["rule/sla_sweep"]))
         [alert] = mainland.sent_to(HANDLER)
         assert alert["template_id"] == "2100019" and reference in alert["body"] and "/s/" in alert["body"]
+        assert "。。" not in alert["body"]  # the approved template's own full stop, not a second one
         code = alert["body"].split("回复")[1].split("确认")[0]
         assert code.isdigit()
 

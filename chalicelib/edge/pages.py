@@ -239,16 +239,10 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
 
 
 def find_own_case(deps: Dependencies, reference_text: str, contact: str) -> Case | None:
-    from chalicelib.model.contacts import InvalidContact, normalise_email, normalise_phone
+    from chalicelib.model.contacts import contact_or_none
 
     reference = normalise_reference(reference_text)
-    try:
-        if "@" in contact:
-            given = normalise_email(contact)
-        else:
-            given = normalise_phone(contact, deps.institution.intake.default_phone_region)
-    except InvalidContact:
-        given = None
+    given = contact_or_none(contact, deps.institution.intake.default_phone_region)
     # The read happens whatever the input, so timing does not tell a valid reference apart.
     case = deps.store.cases.get(reference or "NONE-000000000")
     if case is None or given is None or given not in case.complainant.contacts():

@@ -20,7 +20,7 @@ from chalicelib.edge.http import HTML, TooLarge, body_bytes, page_language, plai
 from chalicelib.edge.staff_page import notice
 from chalicelib.edge.staff_session import csrf_for, session_of
 from chalicelib.model.case import Case
-from chalicelib.model.contacts import InvalidContact, normalise_email, normalise_phone
+from chalicelib.model.contacts import contact_or_none
 from chalicelib.model.lifecycle import OPEN_STATUSES
 from chalicelib.model.literals import SEVERITIES, Channel
 from chalicelib.model.queue import FINISHED, NO_DAY, NO_UNIT, OPEN, OPEN_END
@@ -152,12 +152,8 @@ def found_references(deps: Dependencies, query: str) -> list[str]:
     reference = normalise_reference(query)
     if reference:
         return [reference]
-    try:
-        if "@" in query:
-            contact = normalise_email(query)
-        else:
-            contact = normalise_phone(query, deps.institution.intake.default_phone_region)
-    except InvalidContact:
+    contact = contact_or_none(query, deps.institution.intake.default_phone_region)
+    if contact is None:
         return []
     return [case.reference for case in reversed(deps.store.cases.contact_record(contact).cases)][:50]
 

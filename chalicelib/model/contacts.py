@@ -32,6 +32,14 @@ def normalise_email(raw: str) -> str:
     return result.normalized.lower()
 
 
+def contact_or_none(raw: str, default_region: str = "CN") -> str | None:
+    """A phone number or an email address however it was typed, normalised; None if it is neither."""
+    try:
+        return normalise_email(raw) if "@" in raw else normalise_phone(raw, default_region)
+    except InvalidContact:
+        return None
+
+
 def can_receive_texts(e164: str) -> bool:
     """Mobile numbers (and those a numbering plan cannot tell from mobiles) take SMS; landlines do not."""
     import phonenumbers

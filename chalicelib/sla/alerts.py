@@ -215,7 +215,7 @@ def _staff_alert_template(listed, institution: Institution, now: datetime, link:
         "inst": institution.sms_name(language),
         "count": str(len({c.reference for c, _, _ in listed})),
         "reference": case.reference,
-        "what": what.strip(),
+        "what": what.strip().rstrip("。."),  # the approved template puts its own full stop after it
         "link": link,
     }
     return {"kind": "staff_alert", "variables": values}
