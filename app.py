@@ -210,6 +210,13 @@ def staff_case_action(reference):
     return staff_cases.case_page(_deps(), app.current_request, reference, now())
 
 
+@app.route("/staff/cases/{reference}/uploaded", methods=["GET"])
+def staff_case_uploaded(reference):
+    from chalicelib.edge import staff_cases
+
+    return staff_cases.uploaded(_deps(), app.current_request, reference, now())
+
+
 @app.route("/staff/cases/{reference}/files/{index}", methods=["GET"])
 def staff_case_file(reference, index):
     from chalicelib.edge import staff_cases

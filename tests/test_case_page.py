@@ -257,3 +257,56 @@ def test_a_transfer_from_the_page_moves_the_case_to_the_unit_chosen(client, moto
     assert done.status_code == 200
     case = moto_store.cases.get(reference)
     assert case.unit == "branch-service-management" and case.clock("transfer") is not None
+
+
+def _upload_form(page: str) -> tuple[str, dict]:
+    import html
+
+    form = page.split('id="upload-form"', 1)[0].rsplit("<form", 1)[1] + page.split('id="upload-form"', 1)[1]
+    url = html.unescape(re.search(r'action="([^"]+)"', form).group(1))
+    fields = {
+        html.unescape(name): html.unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.split("</form>")[0])
+    }
+    return url, fields
+
+
+def test_staff_add_a_file_straight_to_the_bucket_and_only_a_picture_recording_or_pdf_is_kept(
+    client, moto_store, twilio, media_bucket, session
+):
+    import base64
+
+    reference = _file(client, language="en")
+    chen = session(BRANCH_HANDLER)
+    page = client.http.get(f"/staff/cases/{reference}?lang=en", headers=chen)
+    url, fields = _upload_form(page.body.decode())
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    prefix = fields["key"].removesuffix("${filename}")
+    assert prefix.startswith(f"cases/{reference}/staff/")
+    assert ["content-length-range", 1, 10 * 1024 * 1024] in policy["conditions"]  # S3 refuses anything larger
+    assert ["starts-with", "$key", prefix] in policy["conditions"]
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    assert f"form-action 'self' {origin}" in page.headers["Content-Security-Policy"]
+
+    s3 = boto3.client("s3")
+
+    def uploaded(name: str, body: bytes, key_prefix: str = prefix):
+        s3.put_object(Bucket=media_bucket, Key=key_prefix + name, Body=body)  # what the browser's POST leaves
+        query = urlencode({"bucket": media_bucket, "key": key_prefix + name, "etag": '"x"'})
+        return client.http.get(f"/staff/cases/{reference}/uploaded?{query}", headers=chen)
+
+    done = uploaded("receipt.jpg", b"\xff\xd8\xff\xe0 a photo of the receipt")
+    assert done.status_code == 303 and done.headers["Location"] == f"../{reference}?said=staff_upload_done"
+    assert uploaded("receipt.jpg", b"\xff\xd8\xff\xe0 a photo of the receipt").status_code == 303  # a reload
+    [kept] = moto_store.cases.get(reference).attachments
+    assert (kept.name, kept.content_type, kept.size) == ("receipt.jpg", "image/jpeg", 27)
+    assert [e.kind for e in moto_store.cases.timeline(reference)].count("file_added") == 1
+    shown = client.http.get(f"/staff/cases/{reference}?said=staff_upload_done&lang=en", headers=chen).body.decode()
+    assert "The file is on the case." in shown and f'<img src="{reference}/files/0" alt="receipt.jpg">' in shown
+
+    disguised = uploaded("photo.jpg", b"MZ\x90\x00 a program, named like a picture")
+    assert disguised.headers["Location"].endswith("said=staff_upload_wrong_kind")
+    assert "Contents" not in s3.list_objects_v2(Bucket=media_bucket, Prefix=prefix + "photo.jpg")  # not kept
+    forged = uploaded("x.pdf", b"%PDF-1.7", key_prefix=f"cases/{reference}/staff/0000.0000000000000000/")
+    assert forged.headers["Location"].endswith("said=staff_upload_refused")
+    assert len(moto_store.cases.get(reference).attachments) == 1

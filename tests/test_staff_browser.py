@@ -98,7 +98,7 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(running):
         _accessible(page, "staff-1-opened", found)
 
         page.click("#acknowledge")
-        assert page.text_content("#status") == "Acknowledged"
+        expect(page.locator("#status")).to_have_text("Acknowledged")  # the page after the action
         # The reply box counts as the complainant will receive it: signed, in SMS segments, priced for
         # +852 (Twilio, free text; a mainland number would get the approved link text instead).
         page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
@@ -111,7 +111,7 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(running):
         page.screenshot(path=str(ARTIFACTS / "staff-2-reply-meter.png"), full_page=False)
         page.fill("#reply-text", "We have your card; collect it at Pier Road from 2pm today.")
         page.click("#send-reply")
-        assert page.text_content("#status") == "Answered"
+        expect(page.locator("#status")).to_have_text("Answered")  # the page after the action
         _accessible(page, "staff-3-replied", found)
 
         page.fill("#summary", "Card returned; the ATM was repaired and the branch apologised.")
@@ -119,7 +119,7 @@ def test_supervisor_handles_a_case_from_the_alert_link_on_a_phone(running):
         page.fill("#cause", "ATM card reader fault")
         page.check("#confirm-resolve")
         page.click("#resolve")
-        assert page.text_content("#status") == "Resolved"
+        expect(page.locator("#status")).to_have_text("Resolved")  # the page after the action
         assert page.locator("#resolve").count() == 0
         _accessible(page, "staff-4-resolved", found)
         browser.close()
@@ -199,7 +199,7 @@ def test_staff_sign_in_through_the_texted_link_call_the_complainant_and_resolve(
         assert page.text_content("#status") != RESOLVED[lang]  # the browser asks for the tick first
         page.check("#confirm-resolve")
         page.click("#resolve")
-        assert page.text_content("#status") == RESOLVED[lang]
+        expect(page.locator("#status")).to_have_text(RESOLVED[lang])  # the page after the action
         _accessible(page, f"{name}-7-resolved", found)
 
         page.goto(f"{app}/staff/cases/HCB-000000000?lang={lang}")
@@ -247,6 +247,7 @@ def test_leadership_filters_the_overdue_queue_searches_and_assigns_two_cases(run
 
         page.select_option("#filter-due", "overdue")
         page.click("#apply-filters")
+        page.wait_for_url(re.compile(r"[?&]due=overdue"))  # the filtered page, not the one before it
         shown = page.locator("#queue > li").evaluate_all("items => items.map(i => i.dataset.reference)")
         assert set(filed) <= set(shown)  # every one of them overdue, the longest overdue first
         assert page.locator("#queue > li.late").count() == len(shown)
@@ -254,6 +255,7 @@ def test_leadership_filters_the_overdue_queue_searches_and_assigns_two_cases(run
 
         page.fill("#q", "139-0001-8000")  # the second complainant's number, typed with dashes
         page.click("#search-button")
+        page.wait_for_url(re.compile(r"[?&]q="))
         assert page.locator("#queue > li").evaluate_all("items => items.map(i => i.dataset.reference)") == [filed[1]]
         _accessible(page, f"{name}-3-search", found)
 
@@ -270,6 +272,13 @@ def test_leadership_filters_the_overdue_queue_searches_and_assigns_two_cases(run
 
         page.click("#new-case-link")  # a walk-in, registered on the complainant's behalf
         _accessible(page, f"{name}-5-new-case", found)
+        accepted = page.input_value("#accepted_at")  # the form offers now, in the bank's zone
+        page.fill("#accepted_at", "2020-01-01T09:00")  # years back, and nothing said: sent back with reasons
+        page.click("#register")
+        expect(page.locator("#accepted_at-error")).to_be_visible()
+        expect(page.locator("#description-error")).to_be_visible()
+        _accessible(page, f"{name}-5b-new-case-errors", found)
+        page.fill("#accepted_at", accepted)
         page.select_option("#channel", "walk_in")
         page.fill("#description", "Came to the counter: the fee promised waived was charged")
         page.fill("#phone", "+85291230011")
@@ -279,6 +288,24 @@ def test_leadership_filters_the_overdue_queue_searches_and_assigns_two_cases(run
         _accessible(page, f"{name}-6-registered", found)
         page.click("#open-case")
         assert "Walk-in visit" in page.text_content("#details")
+        photo = ARTIFACTS / "upload-receipt.png"  # a picture of the receipt the visitor brought
+        page.screenshot(path=str(photo), clip={"x": 0, "y": 0, "width": 200, "height": 80})
+        page.set_input_files("#upload-file", str(photo))
+        page.click("#upload")  # straight to the bucket, then back to the case
+        expect(page.locator("p.banner")).to_contain_text("The file is on the case.")
+        expect(page.locator("#files img")).to_have_attribute("alt", "upload-receipt.png")
+        page.wait_for_function("document.querySelector('#files img').naturalWidth === 200", timeout=10000)  # shown
+        _accessible(page, f"{name}-6b-file-added", found)
+        strict = browser.new_context(storage_state=context.storage_state(), **VIEWPORTS["desktop"])  # the real CSP
+        checked = strict.new_page()
+        refused = []
+        checked.on(
+            "console", lambda message: refused.append(message.text) if "Content Security" in message.text else None
+        )
+        checked.goto(page.url.split("?")[0])
+        checked.wait_for_function("document.querySelector('#files img').naturalWidth === 200", timeout=10000)
+        assert refused == []  # the picture comes through the page's own policy
+        strict.close()
         page.goto(f"{app}/staff/register?lang=en")
         _accessible(page, f"{name}-7-register", found)
         browser.close()

@@ -128,3 +128,11 @@ def test_the_form_needs_a_session_and_its_own_token(client, moto_store, twilio, 
         ]
     references = {re.search(r'id="reference">([A-Z]{3}-\d{9})<', a.body.decode()).group(1) for a in answers}
     assert len(references) == 1 and moto_store.cases.get(references.pop()).channel == "fax"
+
+
+def test_every_field_that_is_wrong_is_named_at_once(client, moto_store, twilio, signed):
+    answer = _register(client, signed, channel="letter", accepted_at="2026-12-25T09:00", referrer_deadline="soon")
+    body = answer.body.decode()
+    assert answer.status_code == 422
+    for field in ("accepted_at", "description", "referrer_deadline"):
+        assert f'id="{field}-error"' in body, field

@@ -8,11 +8,13 @@ from datetime import datetime
 
 from chalice import Response
 
+from chalicelib.edge import uploads
 from chalicelib.edge.http import TooLarge, form_fields, page_language, plain
 from chalicelib.edge.staff_page import Viewer, act, find_link, link_viewer, notice, show
 from chalicelib.edge.staff_session import session_of
 from chalicelib.model.references import normalise_reference
 from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.runtime.rendering import text
 from chalicelib.staff.scopes import can_see
 from chalicelib.staff.sign_in import signed_in
 
@@ -30,7 +32,7 @@ def _session_viewer(deps: Dependencies, request, reference: str, now: datetime):
     case = deps.store.cases.get(canonical) if canonical else None
     if case is None or not can_see(deps.institution, member, case):
         return member, None
-    return member, Viewer(session, member.id, case.reference, f"{case.reference}/files/")
+    return member, Viewer(session, member.id, case.reference, f"{case.reference}/files/", session=True)
 
 
 def case_page(deps: Dependencies, request, reference: str, now: datetime) -> Response:
@@ -48,7 +50,23 @@ def case_page(deps: Dependencies, request, reference: str, now: datetime) -> Res
         except TooLarge:
             return plain(413, "Payload too large")
         return act(deps, request, viewer, fields, language, now)
-    return show(deps, request, viewer, language, now)
+    said = (request.query_params or {}).get("said")
+    banner = text(language, said) if said in UPLOAD_OUTCOMES else None
+    return show(deps, request, viewer, language, now, banner, 422 if said and said != "staff_upload_done" else 200)
+
+
+UPLOAD_OUTCOMES = ("staff_upload_done", "staff_upload_refused", "staff_upload_wrong_kind")
+
+
+def uploaded(deps: Dependencies, request, reference: str, now: datetime) -> Response:
+    """Where S3 sends the browser after an upload: the file is recorded on the case if it is this
+    session's for this case and of a kind a case may carry; then back to the case page."""
+    member, viewer = _session_viewer(deps, request, reference, now)
+    if viewer is None:
+        return plain(404, "Not found")
+    case = deps.store.cases.get(viewer.reference)
+    said = uploads.recorded(deps, viewer.key, member, case, (request.query_params or {}).get("key", ""), now)
+    return uploads.back_to_case(case.reference, said)
 
 
 def case_file(deps: Dependencies, request, reference: str, index: str, now: datetime) -> Response:

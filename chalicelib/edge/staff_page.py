@@ -8,10 +8,11 @@ a 409 that keeps what was typed and shows what changed."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from chalice import Response
 
-from chalicelib.edge import case_view
+from chalicelib.edge import case_view, uploads
 from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain, root_path
 from chalicelib.model.case import Event
 from chalicelib.model.literals import SEVERITIES
@@ -65,6 +66,7 @@ class Viewer:
     files: str
     query: str = ""
     named: tuple[str, ...] = ()  # the cases a bundled alert's link names, each its own page
+    session: bool = False  # a signed-in person (who may add files), not a link
 
     @property
     def actor(self) -> str:
@@ -153,7 +155,8 @@ def show(deps: Dependencies, request, viewer: Viewer, language, now, banner=None
     changed = events[int(shown) :] if typed.get("stale") and shown.isdigit() else []
     meter = case_view.reply_meter(institution, deps.base_url, case, language) if "reply" in offered else None
     attachments = case_view.attachment_lines(case, language, lambda index: f"{viewer.files}{index}{viewer.query}")
-    headers = _media_policy(deps, meter, attachments)
+    upload = uploads.upload_form(deps, viewer.key, case.reference) if viewer.session else None
+    headers = _media_policy(deps, meter, attachments, upload)
     view = {
         "case": case,
         "banner": banner,
@@ -182,6 +185,7 @@ def show(deps: Dependencies, request, viewer: Viewer, language, now, banner=None
         "named": _named(deps, viewer, case, language, now),
         "csrf": csrf_token(viewer.key, case.version),
         "meter": meter,
+        "upload": upload,
     }
     return _html(request, "staff", language, institution, status, headers, **view)
 
@@ -209,10 +213,14 @@ def _named(deps: Dependencies, viewer: Viewer, shown, language, now) -> list[dic
     return lines
 
 
-def _media_policy(deps: Dependencies, meter, attachments) -> dict:
+def _media_policy(deps: Dependencies, meter, attachments, upload=None) -> dict:
     """The page's CSP, widened only by what it carries: the reply meter's one script (by its hash),
-    pictures and recordings from this app's file route and the bucket its signed URLs lead to."""
+    pictures and recordings from this app's file route and the bucket its signed URLs lead to, and
+    the upload form's post to the bucket."""
     policy = HTML["Content-Security-Policy"]
+    if upload:
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(upload["url"]))
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {origin}")
     if meter:
         policy += f"; script-src {meter['script'][1]}"
     if any(line["kind"] in ("image", "audio") for line in attachments):

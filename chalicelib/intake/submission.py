@@ -126,35 +126,44 @@ class StaffRegistration(Submission):
     def accepted(self) -> datetime:
         return _local_moment(self.accepted_at, self._zone)
 
-    @model_validator(mode="after")
-    def _times(self, info: ValidationInfo):
+    @field_validator("accepted_at")
+    @classmethod
+    def _accepted_in_range(cls, value: str, info: ValidationInfo) -> str:
         institution, now = _institution(info), info.context["now"]
-        self._zone = institution.calendar.timezone
         try:
-            accepted = _local_moment(self.accepted_at, self._zone)
+            accepted = _local_moment(value, institution.calendar.timezone)
         except ValueError:
-            raise _field_error("accepted_at", "datetime_invalid") from None
+            raise PydanticCustomError("datetime_invalid", "not a date and time") from None
         if accepted > now:
-            raise _field_error("accepted_at", "accepted_in_future")
+            raise PydanticCustomError("accepted_in_future", "in the future")
         if accepted < now - timedelta(days=institution.intake.staff_backdate_days):
-            raise _field_error("accepted_at", "accepted_too_early")
+            raise PydanticCustomError("accepted_too_early", "too far back")
+        return value
+
+    @field_validator("referrer_deadline")
+    @classmethod
+    def _a_date(cls, value: str | None) -> str | None:
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date().isoformat() if value else None
+        except ValueError:
+            raise PydanticCustomError("date_invalid", "not a date") from None
+
+    @model_validator(mode="after")
+    def _referral(self, info: ValidationInfo):
+        self._zone = _institution(info).calendar.timezone
         if self.channel == "referral" and not self.referrer:
             raise _field_error("referrer", "referral_needs_referrer")
-        if self.referrer_deadline:
-            try:
-                day = datetime.strptime(self.referrer_deadline, "%Y-%m-%d").date()
-            except ValueError:
-                raise _field_error("referrer_deadline", "date_invalid") from None
-            if datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(self._zone)) < accepted:
-                raise _field_error("referrer_deadline", "deadline_before_acceptance")
+        if self.referrer_deadline and self._deadline() < self.accepted:
+            raise _field_error("referrer_deadline", "deadline_before_acceptance")
         return self
+
+    def _deadline(self) -> datetime:
+        day = datetime.strptime(self.referrer_deadline, "%Y-%m-%d").date()
+        return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(self._zone))
 
     def to_new_complaint(self, channel: str, page_language: Language, default: Language) -> NewComplaint:
         complaint = super().to_new_complaint(channel, page_language, default)
-        deadline = None
-        if self.referrer_deadline:
-            day = datetime.strptime(self.referrer_deadline, "%Y-%m-%d").date()
-            deadline = datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(self._zone))
+        deadline = self._deadline() if self.referrer_deadline else None
         return complaint.model_copy(update={"referrer": self.referrer, "referrer_deadline": deadline})
 
 

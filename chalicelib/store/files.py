@@ -53,3 +53,22 @@ class MediaFiles:
 
         parts = urlsplit(self.signed_url(f"s3://{self.bucket or 'bucket'}/origin", "text/plain", 60))
         return f"{parts.scheme}://{parts.netloc}"
+
+    def upload_form(self, key_prefix: str, max_bytes: int, redirect: str, seconds: int) -> dict:
+        """A browser's direct upload into the bucket (an S3 presigned POST): the form's `url` and
+        hidden `fields`. The file lands under `key_prefix` with its own name, at most `max_bytes`,
+        and S3 sends the browser on to `redirect` with the bucket and key."""
+        return self._client().generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key_prefix + "${filename}",
+            Fields={"success_action_redirect": redirect},
+            Conditions=[
+                ["starts-with", "$key", key_prefix],
+                ["content-length-range", 1, max_bytes],
+                {"success_action_redirect": redirect},
+            ],
+            ExpiresIn=seconds,
+        )
+
+    def delete(self, key: str) -> None:
+        self._client().delete_object(Bucket=self.bucket, Key=key)
