@@ -150,6 +150,12 @@ def test_indexed_filters_and_filters_on_top_that_say_how_many_they_searched(clie
         outside = client.http.get("/staff/cases?unit=head-office-service-supervision", headers=li)
         forged = client.http.get("/staff/cases?cursor=" + "A" * 5000, headers=he)
     assert bad.status_code == outside.status_code == forged.status_code == 400  # not a choice here
+    from chalicelib.store.queue import encode_cursor
+
+    past_the_end = encode_cursor({"unit:pier-road-branch": "O~"})  # well formed, beyond the queue's keys
+    with time_machine.travel(NOW, tick=False):
+        beyond = client.http.get("/staff/cases?" + urlencode({"cursor": past_the_end}), headers=he)
+    assert beyond.status_code == 200 and 'data-reference="HCB-261190018"' not in beyond.body.decode()
 
 
 def _counts(body: str) -> dict:

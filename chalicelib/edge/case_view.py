@@ -50,10 +50,13 @@ def offered_actions(case: Case, viewer: str, now: datetime) -> list[str]:
     return [action for action in (*order, *FOLDED) if applies[action]]
 
 
-def clock_lines(case: Case, institution: Institution, language: Language, now: datetime) -> list[dict]:
+def clock_lines(
+    case: Case, institution: Institution, language: Language, now: datetime, running_only: bool = False
+) -> list[dict]:
+    """Each clock (or, for a list of cases, each one still running) with its deadline and state."""
     zone = institution.calendar.timezone
     lines = []
-    for clock in case.clocks:
+    for clock in (clock for clock in case.clocks if clock.running or not running_only):
         if clock.stopped_at:
             state, late = text(language, "staff_stopped"), False
         elif clock.paused_at:

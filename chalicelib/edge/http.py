@@ -51,6 +51,19 @@ def page_language(request, institution: Institution, preferred: Language | None 
     )
 
 
+def html_page(
+    request, name: str, language: Language, institution: Institution, status: int = 200, headers=None, **values
+) -> Response:
+    """A page of templates/pages/: links relative to the app's root, the institution's name in the
+    reader's language, the security headers (and any the page adds to them)."""
+    from chalicelib.runtime.rendering import render_page  # Jinja: only for the routes that render
+
+    body = render_page(
+        name, language, root=root_path(request), institution_name=institution.name.in_(language), **values
+    )
+    return Response(body=body, status_code=status, headers={**HTML, **(headers or {})})
+
+
 def root_path(request) -> str:
     """The relative path from this page to the app's root, so links work behind a stage prefix."""
     depth = max(request.path.strip("/").count("/"), 0)

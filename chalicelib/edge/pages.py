@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chalice import Response
 
-from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, root_path, source_address
+from chalicelib.edge.http import TooLarge, form_fields, html_page, page_language, source_address
 from chalicelib.intake.filing import Filed, file_complaint
 from chalicelib.intake.submission import Rejected, validate_submission
 from chalicelib.model.case import Case
@@ -16,7 +16,7 @@ from chalicelib.model.references import normalise_reference
 from chalicelib.notify.complainant import shows_zone
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import Language
-from chalicelib.runtime.rendering import local_time, render_page, text
+from chalicelib.runtime.rendering import local_time, text
 from chalicelib.store.abuse import OverLimit, Window
 from chalicelib.store.table import Once
 
@@ -42,15 +42,7 @@ def page(
 ) -> Response:
     """`switch`: the fields of the POST that made this page, sent again by its language switch, so
     the other language shows the same answer (a GET link would meet a POST-only route)."""
-    body = render_page(
-        name,
-        language,
-        root=root_path(request),
-        institution_name=institution.name.in_(language),
-        switch_fields=switch,
-        **values,
-    )
-    return Response(body=body, status_code=status, headers=HTML)
+    return html_page(request, name, language, institution, status, switch_fields=switch, **values)
 
 
 def message_page(

@@ -22,23 +22,23 @@ SIGNED_FILE_SECONDS = 300  # a recording's signed URL: long enough to start play
 
 
 def _session_viewer(deps: Dependencies, request, reference: str, now: datetime):
-    """(member, viewer): who is signed in, and their view of the case if it is within their scope;
-    a case outside it (or about them, 回避), an unknown and a malformed reference are all None."""
+    """(member, viewer, case): who is signed in, and their view of the case if it is within their
+    scope; a case outside it (or about them, 回避), an unknown and a malformed reference are all None."""
     session = session_of(request)
     member = signed_in(deps, session, now)
     if member is None:
-        return None, None
+        return None, None, None
     canonical = normalise_reference(reference or "")
     case = deps.store.cases.get(canonical) if canonical else None
     if case is None or not can_see(deps.institution, member, case):
-        return member, None
-    return member, Viewer(session, member.id, case.reference, f"{case.reference}/files/", session=True)
+        return member, None, None
+    return member, Viewer(session, member.id, case.reference, f"{case.reference}/files/", session=True), case
 
 
 def case_page(deps: Dependencies, request, reference: str, now: datetime) -> Response:
     """The same page and actions as an alert link's; one identical 404 for anything out of scope."""
     institution = deps.institution
-    member, viewer = _session_viewer(deps, request, reference, now)
+    member, viewer, case = _session_viewer(deps, request, reference, now)
     language = page_language(request, institution, preferred=member.language if member else None)
     if member is None:
         return notice(request, language, institution, 401, "staff_session_needed", offer_sign_in=True)
@@ -52,7 +52,8 @@ def case_page(deps: Dependencies, request, reference: str, now: datetime) -> Res
         return act(deps, request, viewer, fields, language, now)
     said = (request.query_params or {}).get("said")
     banner = text(language, said) if said in UPLOAD_OUTCOMES else None
-    return show(deps, request, viewer, language, now, banner, 422 if said and said != "staff_upload_done" else 200)
+    status = 422 if said and said != "staff_upload_done" else 200
+    return show(deps, request, viewer, language, now, banner, status, case=case)
 
 
 UPLOAD_OUTCOMES = ("staff_upload_done", "staff_upload_refused", "staff_upload_wrong_kind")
@@ -61,29 +62,27 @@ UPLOAD_OUTCOMES = ("staff_upload_done", "staff_upload_refused", "staff_upload_wr
 def uploaded(deps: Dependencies, request, reference: str, now: datetime) -> Response:
     """Where S3 sends the browser after an upload: the file is recorded on the case if it is this
     session's for this case and of a kind a case may carry; then back to the case page."""
-    member, viewer = _session_viewer(deps, request, reference, now)
+    member, viewer, case = _session_viewer(deps, request, reference, now)
     if viewer is None:
         return plain(404, "Not found")
-    case = deps.store.cases.get(viewer.reference)
     said = uploads.recorded(deps, viewer.key, member, case, (request.query_params or {}).get("key", ""), now)
     return uploads.back_to_case(case.reference, said)
 
 
 def case_file(deps: Dependencies, request, reference: str, index: str, now: datetime) -> Response:
-    _, viewer = _session_viewer(deps, request, reference, now)
-    return _file(deps, viewer, index)
+    _, _, case = _session_viewer(deps, request, reference, now)
+    return _file(deps, case, index)
 
 
 def link_file(deps: Dependencies, request, token: str, index: str, now: datetime) -> Response:
     link, problem = find_link(deps, token, now)
-    viewer = link_viewer(deps, request, token, link) if link and problem is None else None
-    return _file(deps, viewer, index)
+    _, case = link_viewer(deps, request, token, link) if link and problem is None else (None, None)
+    return _file(deps, case, index)
 
 
-def _file(deps: Dependencies, viewer: Viewer | None, index: str) -> Response:
-    """A 302 to the file's signed URL, or 404 for a viewer without the right (the same answer as
-    for a file that does not exist)."""
-    case = deps.store.cases.get(viewer.reference) if viewer else None
+def _file(deps: Dependencies, case, index: str) -> Response:
+    """A 302 to the file's signed URL, or 404 for a viewer without the right (no `case`: the same
+    answer as for a file that does not exist)."""
     number = int(index) if index.isascii() and index.isdigit() and len(index) <= 3 else -1
     if case is None or not 0 <= number < len(case.attachments):
         return plain(404, "Not found")

@@ -8,36 +8,30 @@ a 409 that keeps what was typed and shows what changed."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from chalice import Response
 
 from chalicelib.edge import case_view, uploads
-from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain, root_path
-from chalicelib.model.case import Event
+from chalicelib.edge.http import HTML, TooLarge, form_fields, html_page, page_language, plain
+from chalicelib.model.case import Case, Event
 from chalicelib.model.literals import SEVERITIES
 from chalicelib.model.references import normalise_reference
 from chalicelib.model.refusals import Refused
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime import labels
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.rendering import render_page, text
+from chalicelib.runtime.rendering import text
 from chalicelib.staff import actions as case_actions
 from chalicelib.staff import transfers
 from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
 from chalicelib.staff.scopes import can_see
+from chalicelib.store.files import origin_of
 from chalicelib.store.table import StaleCase
-
-
-def _html(request, name: str, language, institution, status: int = 200, headers=None, **values) -> Response:
-    root = root_path(request)
-    body = render_page(name, language, root=root, institution_name=institution.name.in_(language), **values)
-    return Response(body=body, status_code=status, headers={**HTML, **(headers or {})})
 
 
 def notice(request, language, institution, status: int, key: str, offer_fresh=False, offer_sign_in=False) -> Response:
     """A page of one sentence: a link or a case that cannot be shown, and why."""
-    return _html(
+    return html_page(
         request,
         "staff_link",
         language,
@@ -85,18 +79,19 @@ def find_link(deps: Dependencies, token: str, now: datetime):
     return link, None
 
 
-def link_viewer(deps: Dependencies, request, token: str, link: Link) -> Viewer | None:
-    """The case of a link's page: the one it leads with, or another its text names (`?case=`);
-    None for any other, and for a case the person may no longer see (reassigned away, 回避)."""
+def link_viewer(deps: Dependencies, request, token: str, link: Link) -> tuple[Viewer | None, Case | None]:
+    """(viewer, case) of a link's page: the case it leads with, or another its text names
+    (`?case=`); (None, None) for any other, and for a case the person may no longer see
+    (reassigned away, 回避)."""
     chosen = (request.query_params or {}).get("case")
     reference = normalise_reference(chosen) if chosen else link.reference
     if reference not in link.references:
-        return None
+        return None, None
     case = deps.store.cases.get(reference)
     if case is None or not can_see(deps.institution, deps.institution.staff_member(link.staff_id), case):
-        return None
+        return None, None
     query = f"?case={reference}" if chosen else ""
-    return Viewer(token, link.staff_id, reference, f"{token}/files/", query, link.references)
+    return Viewer(token, link.staff_id, reference, f"{token}/files/", query, link.references), case
 
 
 def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Response:
@@ -106,7 +101,7 @@ def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Respon
     language = page_language(request, institution, preferred=member.language if member else None)
     if problem == "invalid":
         return notice(request, language, institution, 404, "staff_link_invalid")
-    viewer = link_viewer(deps, request, token, link) if problem is None else None
+    viewer, case = link_viewer(deps, request, token, link) if problem is None else (None, None)
     if request.method == "POST":
         try:
             fields = form_fields(request)
@@ -122,14 +117,15 @@ def staff_page(deps: Dependencies, request, token: str, now: datetime) -> Respon
         return notice(request, language, institution, 410, "staff_link_expired", offer_fresh=True)
     if viewer is None:
         return notice(request, language, institution, 404, "staff_link_not_named", offer_sign_in=True)
-    return show(deps, request, viewer, language, now)
+    return show(deps, request, viewer, language, now, case=case)
 
 
-def show(deps: Dependencies, request, viewer: Viewer, language, now, banner=None, status=200, typed=None):
+def show(deps: Dependencies, request, viewer: Viewer, language, now, banner=None, status=200, typed=None, case=None):
     """The case page. `typed`: the fields of a form that could not be applied, shown again as typed
-    (with the changes made since the page was opened, on a 409)."""
+    (with the changes made since the page was opened, on a 409). `case`: as the viewer's check just
+    read it; after an action, read again."""
     store, institution = deps.store, deps.institution
-    case = store.cases.get(viewer.reference)  # the base table, never an index: the case as it is now
+    case = case or store.cases.get(viewer.reference)  # the base table, never an index: the case as it is now
     events = store.cases.timeline(case.reference)
     grant = grant_key(viewer.key)
     revealed = any(
@@ -187,7 +183,7 @@ def show(deps: Dependencies, request, viewer: Viewer, language, now, banner=None
         "meter": meter,
         "upload": upload,
     }
-    return _html(request, "staff", language, institution, status, headers, **view)
+    return html_page(request, "staff", language, institution, status, headers, **view)
 
 
 def _named(deps: Dependencies, viewer: Viewer, shown, language, now) -> list[dict]:
@@ -199,8 +195,8 @@ def _named(deps: Dependencies, viewer: Viewer, shown, language, now) -> list[dic
     found[shown.reference] = shown
     institution, lines = deps.institution, []
     for case in (found[reference] for reference in viewer.named if reference in found):
-        running = case.model_copy(update={"clocks": [clock for clock in case.clocks if clock.running]})
-        clocks = sorted(case_view.clock_lines(running, institution, language, now), key=lambda c: not c["late"])
+        running = case_view.clock_lines(case, institution, language, now, running_only=True)
+        clocks = sorted(running, key=lambda line: not line["late"])
         lines.append(
             {
                 "reference": case.reference,
@@ -219,8 +215,7 @@ def _media_policy(deps: Dependencies, meter, attachments, upload=None) -> dict:
     the upload form's post to the bucket."""
     policy = HTML["Content-Security-Policy"]
     if upload:
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(upload["url"]))
-        policy = policy.replace("form-action 'self'", f"form-action 'self' {origin}")
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {origin_of(upload['url'])}")
     if meter:
         policy += f"; script-src {meter['script'][1]}"
     if any(line["kind"] in ("image", "audio") for line in attachments):

@@ -4,8 +4,8 @@ the institution's zone, 50 to a page with a cursor. Indexed filters: a unit subt
 overdue or due today; the other filters (category, severity, channel, status) are applied on top
 and say how many cases they searched. With `q`, a search instead: by reference, by phone in any
 common format or by email (through the contact's own items), open or closed, within the scope.
-Each unit subtree's counts by the state of its nearest
-deadline come from counters the cases' own transactions keep, never from reading the cases."""
+Each unit subtree's counts by the state of its nearest deadline come from counters the cases' own
+transactions keep, never from reading the cases."""
 
 from datetime import date, datetime, time, timedelta
 from typing import get_args
@@ -16,12 +16,12 @@ from chalice import Response
 
 from chalicelib.edge import case_view
 from chalicelib.edge.csv_export import MAX_ROWS, csv_text
-from chalicelib.edge.http import HTML, TooLarge, body_bytes, page_language, plain, root_path
+from chalicelib.edge.http import TooLarge, body_bytes, html_page, page_language, plain
 from chalicelib.edge.staff_page import notice
 from chalicelib.edge.staff_session import csrf_for, session_of
 from chalicelib.model.case import Case
 from chalicelib.model.contacts import contact_or_none
-from chalicelib.model.lifecycle import OPEN_STATUSES
+from chalicelib.model.lifecycle import FINISHED_STATUSES, OPEN_STATUSES
 from chalicelib.model.literals import SEVERITIES, Channel
 from chalicelib.model.queue import FINISHED, NO_DAY, NO_UNIT, OPEN, OPEN_END
 from chalicelib.model.references import normalise_reference
@@ -29,7 +29,7 @@ from chalicelib.model.refusals import Refused
 from chalicelib.runtime import labels
 from chalicelib.runtime.clock import iso
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.rendering import local_time, render_page, text
+from chalicelib.runtime.rendering import local_time, text
 from chalicelib.staff import actions as case_actions
 from chalicelib.staff.scopes import can_see, queue_sources, units_below
 from chalicelib.staff.sign_in import signed_in
@@ -38,9 +38,6 @@ from chalicelib.store.table import StaleCase
 
 ATTRIBUTE_FILTERS = ("category", "severity", "channel", "status")
 DUE_FILTERS = {"overdue": "staff_queue_overdue", "today": "staff_queue_today_filter"}
-FINISHED_STATUSES = ("resolved", "closed", "not_accepted")
-
-
 MAX_ASSIGNED_AT_ONCE = 50
 
 
@@ -96,7 +93,6 @@ def queue_page(deps: Dependencies, request, now: datetime, register: bool = Fals
         else "",
         "next": "?" + urlencode({**wanted, "cursor": page.cursor}) if page.cursor else None,
         "person": member.name,
-        "query": "",
         "register": register,
         "csv": "?" + urlencode({**wanted, "format": "csv"}),
         "banner": banner,
@@ -137,12 +133,23 @@ def _assign(deps: Dependencies, request, session, member, language, now: datetim
     )
 
 
+# What a list page shows when a view has none of it (search results have no filters, counts or pages).
+_EMPTY_VIEW = {
+    "choices": {},
+    "wanted": {},
+    "counts": [],
+    "next": None,
+    "query": "",
+    "register": False,
+    "csv": None,
+    "banner": None,
+    "csrf": "",
+    "assignable": [],
+}
+
+
 def _page(deps, request, language, **view) -> Response:
-    institution = deps.institution
-    body = render_page(
-        "staff_queue", language, root=root_path(request), institution_name=institution.name.in_(language), **view
-    )
-    return Response(body=body, status_code=200, headers=dict(HTML))
+    return html_page(request, "staff_queue", language, deps.institution, **{**_EMPTY_VIEW, **view})
 
 
 def found_references(deps: Dependencies, query: str) -> list[str]:
@@ -161,24 +168,8 @@ def found_references(deps: Dependencies, query: str) -> list[str]:
 def _search_page(deps: Dependencies, request, member, query: str, language, now: datetime) -> Response:
     institution = deps.institution
     rows = _rows(deps.store.cases.get_many(found_references(deps, query)), institution, member, language, now)
-    return _page(
-        deps,
-        request,
-        language,
-        register=False,
-        csv=None,
-        banner=None,
-        csrf="",
-        assignable=[],
-        rows=rows,
-        choices={},
-        wanted={},
-        counts=[],
-        searched=text(language, "staff_search_found", count=len(rows)),
-        next=None,
-        person=member.name,
-        query=query,
-    )
+    found = text(language, "staff_search_found", count=len(rows))
+    return _page(deps, request, language, rows=rows, searched=found, person=member.name, query=query)
 
 
 def _period(asked: dict, now: datetime, zone: str):
@@ -192,8 +183,13 @@ def _period(asked: dict, now: datetime, zone: str):
         return None
     if end < start or (end - start).days > 366:
         return None
-    midnight = [datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)) for day in (start, end + timedelta(days=1))]
-    return (start.isoformat(), end.isoformat()), FINISHED + iso(midnight[0]), FINISHED + iso(midnight[1])
+    first, last = _midnight(start, zone), _midnight(end + timedelta(days=1), zone)
+    return (start.isoformat(), end.isoformat()), FINISHED + iso(first), FINISHED + iso(last)
+
+
+def _midnight(day: date, zone: str) -> datetime:
+    """The start of a local day, in the institution's zone."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
 
 
 def _csv(deps: Dependencies, member, sources, before, after, attributes, language, now: datetime) -> Response:
@@ -270,9 +266,8 @@ def _due_range(due: str | None, now: datetime, zone: str) -> tuple[str | None, s
     if due == "overdue":
         return OPEN + iso(now), OPEN
     if due == "today":
-        local = now.astimezone(ZoneInfo(zone))
-        midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=ZoneInfo(zone))
-        return OPEN + iso(midnight), OPEN + iso(now)
+        tomorrow = now.astimezone(ZoneInfo(zone)).date() + timedelta(days=1)
+        return OPEN + iso(_midnight(tomorrow, zone)), OPEN + iso(now)
     return OPEN_END, OPEN
 
 
@@ -282,8 +277,7 @@ def _rows(cases: list[Case], institution, member, language, now: datetime) -> li
 
 
 def _row(case: Case, institution, language, now: datetime) -> dict:
-    running = [clock for clock in case.clocks if clock.running]
-    lines = case_view.clock_lines(case.model_copy(update={"clocks": running}), institution, language, now)
+    lines = case_view.clock_lines(case, institution, language, now, running_only=True)
     category = institution.category(case.category)
     return {
         "reference": case.reference,
@@ -302,8 +296,8 @@ def _row(case: Case, institution, language, now: datetime) -> dict:
 
 
 def _counts(deps: Dependencies, scope, language, now: datetime) -> list[dict]:
-    """Each unit of the scope with its subtree's open cases: overdue (deadline before today), due
-    today, later (or waiting for the complainant)."""
+    """Each unit of the scope with its subtree's open cases: all of them, those whose nearest
+    deadline was before today, and those due today."""
     institution = deps.institution
     codes = [value for _, value in scope]
     per_unit = deps.store.queue.counts(codes)

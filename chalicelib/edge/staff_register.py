@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from chalice import Response
 
-from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain, root_path
+from chalicelib.edge.http import TooLarge, form_fields, html_page, page_language, plain
 from chalicelib.edge.pages import field_messages
 from chalicelib.edge.staff_page import notice
 from chalicelib.edge.staff_session import csrf_for, session_of
@@ -21,7 +21,7 @@ from chalicelib.model.case import Event
 from chalicelib.runtime import labels
 from chalicelib.runtime.clock import iso
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.rendering import render_page, text
+from chalicelib.runtime.rendering import text
 from chalicelib.staff.sign_in import signed_in
 from chalicelib.store.table import Once
 
@@ -87,25 +87,25 @@ def register_page(deps: Dependencies, request, now: datetime) -> Response:
         acknowledge=registration.acknowledge,
         received_at=registration.accepted,
     )
-    body = render_page(
+    return html_page(
+        request,
         "staff_registered",
         language,
-        root=root_path(request),
-        institution_name=institution.name.in_(language),
+        institution,
         reference=filed.case.reference,
         channel=labels.label(language, "channel", registration.channel),
         sent=[text(language, f"confirm_sent_{m.channel}", contact=m.to) for m in filed.messages],
     )
-    return Response(body=body, status_code=200, headers=dict(HTML))
 
 
 def _form(deps, request, language, session, values, errors=None, status=200) -> Response:
     institution = deps.institution
-    body = render_page(
+    return html_page(
+        request,
         "staff_register",
         language,
-        root=root_path(request),
-        institution_name=institution.name.in_(language),
+        institution,
+        status,
         values={"acknowledge": "yes", **values, "form_token": values.get("form_token") or secrets.token_urlsafe(16)},
         errors=errors or {},
         banner=text(language, "form_has_errors") if errors else None,
@@ -114,4 +114,3 @@ def _form(deps, request, language, session, values, errors=None, status=200) -> 
         backdate_days=institution.intake.staff_backdate_days,
         csrf=csrf_for(session, "register"),
     )
-    return Response(body=body, status_code=status, headers=dict(HTML))

@@ -11,9 +11,8 @@ from urllib.parse import urlsplit
 
 from chalice import Response
 
-from chalicelib.edge.http import HTML, TooLarge, form_fields, page_language, plain, root_path, source_address
+from chalicelib.edge.http import TooLarge, form_fields, html_page, page_language, plain, root_path, source_address
 from chalicelib.runtime.dependencies import Dependencies
-from chalicelib.runtime.rendering import render_page
 from chalicelib.staff import sign_in as signing
 from chalicelib.staff.links import looks_like_token
 from chalicelib.store.sessions import SESSION_LIFETIME
@@ -23,16 +22,8 @@ COOKIE = "hotline_staff"
 
 def _page(deps: Dependencies, request, template: str, status: int = 200, headers=None, **values) -> Response:
     language = page_language(request, deps.institution)
-    root = root_path(request)
-    body = render_page(
-        template,
-        language,
-        root=root,
-        staff_root=root + "staff/",
-        institution_name=deps.institution.name.in_(language),
-        **values,
-    )
-    return Response(body=body, status_code=status, headers={**HTML, **(headers or {})})
+    staff_root = root_path(request) + "staff/"
+    return html_page(request, template, language, deps.institution, status, headers, staff_root=staff_root, **values)
 
 
 def _cookie_path(deps: Dependencies) -> str:

@@ -30,7 +30,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "not_accepted": frozenset({"reopened"}),  # an appeal
     "reopened": frozenset(_WORKING | {"acknowledged"}),
 }
-OPEN_STATUSES = frozenset(ALLOWED) - {"resolved", "closed", "not_accepted"}
+FINISHED_STATUSES: tuple[Status, ...] = ("resolved", "closed", "not_accepted")  # the register's, not the queue's
+OPEN_STATUSES = frozenset(ALLOWED) - set(FINISHED_STATUSES)
 
 
 class InvalidTransition(Refused):

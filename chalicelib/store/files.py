@@ -5,6 +5,14 @@ import json
 from collections.abc import Callable
 
 
+def origin_of(url: str) -> str:
+    """A URL's scheme, host and port: what a Content-Security-Policy names."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class MediaFiles:
     """`client` returns the S3 client (created once per container, when first needed); `bucket` is
     the stack's bucket (MAIL_BUCKET), None where the deployment has none."""
@@ -49,10 +57,7 @@ class MediaFiles:
 
     def signed_origin(self) -> str:
         """Where signed URLs of this bucket lead (scheme, host, port), for a page's CSP."""
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(self.signed_url(f"s3://{self.bucket or 'bucket'}/origin", "text/plain", 60))
-        return f"{parts.scheme}://{parts.netloc}"
+        return origin_of(self.signed_url(f"s3://{self.bucket or 'bucket'}/origin", "text/plain", 60))
 
     def upload_form(self, key_prefix: str, max_bytes: int, redirect: str, seconds: int) -> dict:
         """A browser's direct upload into the bucket (an S3 presigned POST): the form's `url` and

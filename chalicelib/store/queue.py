@@ -88,14 +88,14 @@ class QueueStore(FamilyStore):
     def page(
         self,
         sources: list[tuple[str, str]],
-        before: str | None,
-        after: str | None,
+        before: str,
+        after: str,
         filters: dict[str, str],
         cursor: str | None,
         size: int = PAGE_SIZE,
     ) -> QueuePage:
         """One page over `sources` - ("unit", code) or ("assignee", staff id) - of cases whose queue
-        key lies in [after, before) (either open-ended), those matching every `filters` attribute
+        key lies in [after, before), those matching every `filters` attribute
         (applied by DynamoDB after the index read), nearest deadline first."""
         names = [f"{kind}:{value}" for kind, value in sources]
         positions = decode_cursor(cursor, names)
@@ -126,18 +126,13 @@ class QueueStore(FamilyStore):
         """(matching items, whether the index has more, items read): at most REQUESTS_PER_SOURCE
         requests of `size` items."""
         index, partition = (QUEUE_INDEX, "queue_unit") if kind == "unit" else (ASSIGNED_INDEX, "queue_assignee")
-        condition, values = "#p = :p", {":p": value}
-        lower = max(filter(None, (position, after)), default=None)
-        if lower and before:
-            condition += " AND #k BETWEEN :lower AND :before"
-            values |= {":lower": lower, ":before": before}
-        elif lower:
-            condition += " AND #k > :lower" if lower == position else " AND #k >= :lower"
-            values[":lower"] = lower
-        elif before:
-            condition += " AND #k < :before"
-            values[":before"] = before
-        names = {"#p": partition, **({"#k": "queue_at"} if "#k" in condition else {})}
+        lower = max(position or after, after)
+        if lower >= before:  # a position past the range (a cursor from another view): nothing left
+            return [], False, 0
+        # BETWEEN takes both ends: the position (the last case taken) and `before` are left out below.
+        condition = "#p = :p AND #k BETWEEN :lower AND :before"
+        values = {":p": value, ":lower": lower, ":before": before}
+        names = {"#p": partition, "#k": "queue_at"}
         query = {"IndexName": index, "KeyConditionExpression": condition, "Limit": size}
         if filters:
             parts = []
@@ -158,8 +153,7 @@ class QueueStore(FamilyStore):
             start = page.get("LastEvaluatedKey")
             if not start or len(items) >= size:
                 break
-        if before:  # BETWEEN takes its upper end too: the range is half-open
-            items = [item for item in items if item["queue_at"] < before]
+        items = [item for item in items if item["queue_at"] < before]  # the range is half-open
         return items[:size], bool(start) or len(items) > size, read
 
     def counts(self, units: list[str]) -> dict[str, dict[str, int]]:
