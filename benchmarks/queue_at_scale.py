@@ -2,9 +2,9 @@
 bank's three units and a month of receipt times; the rest resolved), written as the store writes
 them (queue index fields, the units' sharded counters). Then, as leadership (every unit) and as the
 branch head (one unit), the first page, an indexed filter (overdue), the filters on top (a
-severity) and the counts: per unit queried, the requests made and the items read, the wall time,
-beside the table's item count. Target: the first page and an indexed filter read at most 2 x 50
-items in at most 4 requests per unit queried.
+severity), the counts, and a search by words of the complaint: per unit queried, the requests
+made and the items read, the wall time, beside the table's item count. Target: the first page
+and an indexed filter read at most 2 x 50 items in at most 4 requests per unit queried.
 
     .venv/bin/python benchmarks/queue_at_scale.py [N]
 """
@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 ZONE = "Asia/Shanghai"
 UNITS = ("pier-road-branch", "branch-service-management", "head-office-service-supervision")
+# What the cases say, one phrase each: 扣费 is in 2 of 8, so a search for it matches 25,000 of 100,000.
+PHRASES = ("重复扣费", "柜员态度恶劣", "排队太久", "ATM吞卡", "年费扣费", "理财亏损", "电话打不通", "网点关门")
 
 
 def _seed(store, institution, count: int, now: datetime) -> None:
@@ -30,6 +32,7 @@ def _seed(store, institution, count: int, now: datetime) -> None:
     from chalicelib.model.queue import queue_place
     from chalicelib.sla.plan import next_due
     from chalicelib.store.queue import COUNT_SHARDS
+    from chalicelib.store.words import posting_puts
     from support import open_case
 
     counters: Counter = Counter()
@@ -39,12 +42,18 @@ def _seed(store, institution, count: int, now: datetime) -> None:
             received = now - timedelta(minutes=rng.randrange(0, 30 * 24 * 60))
             unit = UNITS[number % 3] if number % 5 else UNITS[0]  # the branch gets the most
             case = open_case(institution, f"HCB-26{number:07d}", received, number).model_copy(
-                update={"unit": unit, "severity": "serious" if number % 17 == 0 else "general"}
+                update={
+                    "unit": unit,
+                    "severity": "serious" if number % 17 == 0 else "general",
+                    "description": PHRASES[number % len(PHRASES)],
+                }
             )
             if number % 10 == 9:  # resolved: out of the queue and the counts
                 stopped = [Clock(**{**clock.model_dump(), "stopped_at": now}) for clock in case.clocks]
                 case = case.model_copy(update={"status": "resolved", "clocks": stopped})
             batch.put_item(Item=store.cases.item(case, next_due(case, institution), ZONE))
+            for put in posting_puts(case.reference, case.received_at, case.description):
+                batch.put_item(Item=put["Item"])
             place = queue_place(case, ZONE)
             if place:
                 counters[(place.unit, place.day, zlib.crc32(case.reference.encode()) % COUNT_SHARDS)] += 1
@@ -74,6 +83,27 @@ def _measure(store, label: str, sources, before=None, after=None, filters=None) 
     _print(
         f"{label:<44} {len(page.cases):>3} cases, {len(calls)} requests for {units} unit(s) "
         f"({len(calls) / units:.1f} per unit), {read} items read ({read / units:.0f} per unit), {elapsed:.0f} ms"
+    )
+
+
+def _search(store, query: str) -> None:
+    """A search as the workspace makes it: the word index, then one BatchGetItem of the newest."""
+    from chalicelib.model.words import searched_words
+
+    calls: list[tuple[str, int]] = []
+
+    def counted(parsed, model, **_):
+        calls.append((model.name, parsed.get("Count", len(parsed.get("Responses", {}).get("queue", [])))))
+
+    store.client.meta.events.register("after-call.dynamodb", counted)
+    started = time.perf_counter()
+    cases = store.cases.get_many(store.words.find(searched_words(query))[:100])
+    elapsed = (time.perf_counter() - started) * 1000
+    store.client.meta.events.unregister("after-call.dynamodb", counted)
+    kinds = Counter(name for name, _ in calls)
+    _print(
+        f"search {query!r:<12} {len(cases):>3} cases, {len(calls)} requests ({dict(kinds)}), "
+        f"{sum(n for _, n in calls)} items read, {elapsed:.0f} ms, no Scan: {'Scan' not in kinds}"
     )
 
 
@@ -124,6 +154,8 @@ def main(count: int) -> None:
             f"counts for {len(leadership)} units: {len(calls)} requests, {elapsed:.0f} ms, "
             f"open {sum(sum(days.values()) for days in counts.values())} (written: {count - count // 10})"
         )
+        for query in ("扣费", "重复扣费", "柜员态度"):
+            _search(store, query)
     finally:
         dynamodb.stop()
 

@@ -48,6 +48,17 @@ REGISTER = {
     "HCB-261190071": (_local(23, 10), "pier-road-branch", "general", None, "李强", "received", None),  # Tue 10:00
 }
 
+# What each complainant wrote: the word search's known answers.
+WORDS = {
+    "HCB-261190018": "信用卡被重复扣费两次，柜台说不归他们管。",
+    "HCB-261190026": "The teller was rude and I waited 40 minutes.",
+    "HCB-261190039": "App charged me twice for one transfer; the charges are still there.",
+    "HCB-261190047": "网点排队两个小时，没有人管。",
+    "HCB-261190052": "理财产品被重复扣费，没有提前告知。",
+    "HCB-261190060": "上个月的年费扣费有误。",
+    "HCB-261190071": "李强经理扣费不解释。",
+}
+
 
 @pytest.fixture
 def register(local_store, institution):
@@ -69,6 +80,7 @@ def register(local_store, institution):
                 "assignee": assignee,
                 "subject": subject,
                 "status": status,
+                "description": WORDS[reference],
                 "category": "product" if unit == "branch-service-management" else "service_attitude",
             }
         )
@@ -228,7 +240,25 @@ def test_search_finds_a_case_by_reference_phone_in_any_format_and_email_within_s
     assert _queue(client, li, q="HCB-261190052")[0] == []  # head office's case: outside the branch head's scope
     assert _queue(client, li, q="HCB-261190071")[0] == []  # about him (回避)
     nothing, body = _queue(client, he, q="13900000000")
-    assert nothing == [] and "No case you may see has that reference, phone or email." in body
+    assert nothing == [] and "No case you may see has that reference, phone, email or all of those words." in body
+
+
+def test_search_by_words_finds_the_cases_holding_every_word_newest_first_within_scope(client, register, as_):
+    he, li = as_("he.jun"), as_("li.qiang")
+    # Chinese by character bigrams: 扣费 is in four complaints, 重复扣费 in two
+    assert _queue(client, he, q="扣费")[0] == ["HCB-261190071", "HCB-261190052", "HCB-261190018", "HCB-261190060"]
+    assert _queue(client, he, q="重复扣费")[0] == ["HCB-261190052", "HCB-261190018"]
+    found, body = _queue(client, he, q="被 重复扣费 两次")  # every word must be there
+    assert found == ["HCB-261190018"] and "1 found with all of those words" in body
+    # English by words, any case, the plural finding the singular
+    assert _queue(client, he, q="Charge TWICE")[0] == ["HCB-261190039"]
+    assert _queue(client, he, q="rude teller")[0] == ["HCB-261190026"]
+    # within scope: the head office's case and the one about him are not the branch head's
+    assert _queue(client, li, q="扣费")[0] == ["HCB-261190018", "HCB-261190060"]
+    # numbers and function words are not indexed; a word nobody wrote finds nothing
+    for nothing in ("40", "the", "refund", "扣款"):
+        found, body = _queue(client, he, q=nothing)
+        assert found == [] and "all of those words" in body, nothing
 
 
 def test_several_cases_are_assigned_at_once_from_the_queue_and_a_changed_one_is_named(client, register, as_):
@@ -306,3 +336,17 @@ def test_the_register_view_lists_finished_cases_by_period_and_exports_any_view_a
     }
     assert by_reference[reference][-1].startswith("'=HYPERLINK")  # never a formula in a spreadsheet
     assert "Li Na" not in exported.body.decode()  # no complainant's name in an export
+
+
+def test_the_words_of_a_later_text_find_the_case_too(client, local_store, as_):
+    from support import sms_params, twilio_post
+
+    he = as_("he.jun")
+    sender = "+8613911112222"
+    with time_machine.travel(NOW, tick=False):
+        twilio_post(client, "/twilio/sms", sms_params(sender, "我要投诉你们银行"))
+        twilio_post(client, "/twilio/sms", sms_params(sender, "ATM吞卡了，客服电话打不通"))
+    [reference] = local_store.cases.open_for_contact(sender)
+    assert _queue(client, he, q="吞卡")[0] == [reference]  # the second text's words
+    assert _queue(client, he, q="投诉 吞卡")[0] == [reference]  # the first and second together
+    assert _queue(client, he, q="x" * 190)[0] == []  # an over-long word is cut, never a key error

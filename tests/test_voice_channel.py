@@ -84,6 +84,7 @@ def test_full_call_greeting_language_menu_recording_transcription_makes_one_case
     assert attachment.content_type == "audio/x-wav" and attachment.location.startswith(f"s3://{media_bucket}/")
     timeline = moto_store.cases.timeline(case_reference)
     assert [e.kind for e in timeline].count("transcript") == 1
+    assert moto_store.words.find(["recount", "teller"]) == [case_reference]  # staff find it by what was said
     assert moto_store.cases.open_for_contact(CALLER) == [case_reference]
     [sms] = twilio.sent_to(CALLER)
     assert case_reference in sms["body"]

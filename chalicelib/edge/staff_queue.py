@@ -3,7 +3,8 @@ deadline first (overdue ones first of all), with the time left or late on each r
 the institution's zone, 50 to a page with a cursor. Indexed filters: a unit subtree, an assignee,
 overdue or due today; the other filters (category, severity, channel, status) are applied on top
 and say how many cases they searched. With `q`, a search instead: by reference, by phone in any
-common format or by email (through the contact's own items), open or closed, within the scope.
+common format or by email (through the contact's own items), or by words of the complaint (the
+word index written at filing), open or closed, within the scope.
 Each unit subtree's counts by the state of its nearest deadline come from counters the cases' own
 transactions keep, never from reading the cases."""
 
@@ -26,6 +27,7 @@ from chalicelib.model.literals import SEVERITIES, Channel
 from chalicelib.model.queue import FINISHED, NO_DAY, NO_UNIT, OPEN, OPEN_END
 from chalicelib.model.references import normalise_reference
 from chalicelib.model.refusals import Refused
+from chalicelib.model.words import searched_words
 from chalicelib.runtime import labels
 from chalicelib.runtime.clock import iso
 from chalicelib.runtime.dependencies import Dependencies
@@ -152,23 +154,27 @@ def _page(deps, request, language, **view) -> Response:
     return html_page(request, "staff_queue", language, deps.institution, **{**_EMPTY_VIEW, **view})
 
 
-def found_references(deps: Dependencies, query: str) -> list[str]:
-    """What a search finds: the reference itself, else the cases of a phone number or an email
-    address (most recent first, at most 50); nothing for anything else."""
+def found_references(deps: Dependencies, query: str) -> tuple[list[str], bool]:
+    """What a search finds, and whether by words: the reference itself, else the cases of a phone
+    number or an email address (most recent first, at most 50), else the most recent cases whose
+    complaint holds every word of the query (model/words.py)."""
     query = query.strip()[:200]
     reference = normalise_reference(query)
     if reference:
-        return [reference]
+        return [reference], False
     contact = contact_or_none(query, deps.institution.intake.default_phone_region)
-    if contact is None:
-        return []
-    return [case.reference for case in reversed(deps.store.cases.contact_record(contact).cases)][:50]
+    if contact is not None:
+        return [case.reference for case in reversed(deps.store.cases.contact_record(contact).cases)][:50], False
+    words = searched_words(query)
+    return (deps.store.words.find(words) if words else []), True
 
 
 def _search_page(deps: Dependencies, request, member, query: str, language, now: datetime) -> Response:
     institution = deps.institution
-    rows = _rows(deps.store.cases.get_many(found_references(deps, query)), institution, member, language, now)
-    found = text(language, "staff_search_found", count=len(rows))
+    references, by_words = found_references(deps, query)
+    cases = deps.store.cases.get_many(references[:100])  # one BatchGetItem; scope is decided on the cases
+    rows = _rows(cases, institution, member, language, now)[:50]
+    found = text(language, "staff_search_words_found" if by_words else "staff_search_found", count=len(rows))
     return _page(deps, request, language, rows=rows, searched=found, person=member.name, query=query)
 
 

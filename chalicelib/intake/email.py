@@ -91,6 +91,7 @@ def receive(deps: Dependencies, notification: dict, now: datetime) -> str:
             now,
             "threaded",
             set_fields={"attachments": [a.model_dump() for a in case.attachments + [raw, *attachments]]},
+            indexed_text=parsed.text,
         )
         if outcome == "threaded":
             complainant_replied(deps, target, now)
@@ -201,9 +202,10 @@ def _add(
     now: datetime,
     outcome: str,
     set_fields: dict | None = None,
+    indexed_text: str | None = None,
 ) -> str:
     try:
-        store.cases.add_to(case, events, now, once, set_fields=set_fields)
+        store.cases.add_to(case, events, now, once, set_fields=set_fields, indexed_text=indexed_text)
     except DuplicateSubmission:
         return "duplicate"
     return outcome

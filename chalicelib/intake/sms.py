@@ -139,6 +139,7 @@ def _add_text(deps: Dependencies, target: Case, words: str, attachments, once: O
             set_fields={"attachments": [a.model_dump() for a in target.attachments + attachments]}
             if attachments
             else None,
+            indexed_text=words,
         )
     except DuplicateSubmission as earlier:
         return earlier.response

@@ -297,6 +297,7 @@ def add_transcript(
             now,
             Once("transcription", recording_sid or call_sid),
             set_fields={"description": words, "transcript": words} if words else None,
+            indexed_text=words,
         )
     except DuplicateSubmission:
         return "duplicate"

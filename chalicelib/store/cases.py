@@ -29,6 +29,7 @@ from chalicelib.store.table import (
     plain,
     single,
 )
+from chalicelib.store.words import posting_puts
 
 # Texts from a number with no open case that arrive within this time of each other join one case.
 CLAIM_WINDOW = timedelta(minutes=10)
@@ -164,6 +165,7 @@ class CaseStore:
             }
             for contact in case.complainant.contacts()
         ]
+        puts += posting_puts(case.reference, case.received_at, case.description)
         puts += self._message_puts(messages)
         try:
             self.table.transact(puts, [*([window.update()] if window else []), *updates], once)
@@ -186,15 +188,19 @@ class CaseStore:
         once: Once | None = None,
         messages: list[OutboundMessage] = (),
         set_fields: dict | None = None,
+        indexed_text: str | None = None,
     ) -> None:
-        """Appends events (and queues messages, and sets case fields) once per delivery, to the case
-        as it was read. It counts as a change of the case (its version goes up), so a staff page
-        showing the case from before is refused as stale instead of writing over what came in."""
+        """Appends events (and queues messages, and sets case fields, and puts the complainant's
+        `indexed_text` in the word index) once per delivery, to the case as it was read. It counts
+        as a change of the case (its version goes up), so a staff page showing the case from before
+        is refused as stale instead of writing over what came in."""
         reference = case.reference
         puts = [{"Item": item} for item in event_items(reference, events, case.version + 1)]
         if once:
             puts.insert(0, self.table.once_put(once, reference, now))
         puts += self._message_puts(list(messages))
+        if indexed_text:
+            puts += posting_puts(reference, case.received_at, indexed_text)
         fields = clean(set_fields or {})
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": value for i, value in enumerate(fields.values())}

@@ -13,6 +13,7 @@ from chalicelib.store.outbox import OutboxStore
 from chalicelib.store.queue import QueueStore
 from chalicelib.store.sessions import SessionStore
 from chalicelib.store.table import Delivery, FamilyStore, Once, Table
+from chalicelib.store.words import WordStore
 
 
 class DeliveryStore(FamilyStore):
@@ -43,3 +44,4 @@ class Stores:
         self.daily_caps = DailyCapStore(shared)
         self.sessions = SessionStore(shared)
         self.queue = QueueStore(shared)
+        self.words = WordStore(shared)
