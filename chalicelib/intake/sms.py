@@ -10,11 +10,14 @@ from chalicelib.intake.media import keep_twilio_media
 from chalicelib.intake.sms_keywords import parse
 from chalicelib.model.case import Case, Complainant, Event, NewComplaint
 from chalicelib.model.institution import Institution
+from chalicelib.model.lifecycle import is_open
 from chalicelib.model.references import find_references
-from chalicelib.notify.complainant import complainant_time
+from chalicelib.model.replies import judge
+from chalicelib.notify.complainant import complainant_time, status_answer
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import Language, clearly_in, from_text
 from chalicelib.runtime.rendering import text
+from chalicelib.staff import reopening
 from chalicelib.staff.actions import complainant_replied
 from chalicelib.store.cases import ContactBusy
 from chalicelib.store.contacts import ContactRecord
@@ -67,19 +70,11 @@ def handle_sms(
             say("sms_help", hotline=institution.channels.hotline_display or institution.channels.sms_number or ""),
         )
     if keyword == "status":
-        if target is None:
+        latest = record.latest()
+        asked = target or (store.cases.get(latest.reference) if latest else None)
+        if asked is None:
             return _answer(store, once, now, say("sms_no_case"))
-        return _answer(
-            store,
-            once,
-            now,
-            say(
-                "sms_status",
-                reference=target.reference,
-                status=text(language, f"status_{target.status}"),
-                expected=_expected(target, institution, language),
-            ),
-        )
+        return _answer(store, once, now, status_answer(asked, institution, language))
     attachments = [
         keep_twilio_media(
             deps,
@@ -94,14 +89,22 @@ def handle_sms(
     if not body.strip() and not attachments:
         return _answer(store, once, now, say("sms_empty"))
     words = body.strip() or text(language, "sms_picture_only")
-    if target is not None:
+    if target is not None and is_open(target.status):
         return _add_text(deps, target, words, attachments, once, now, say)
+    finished = target or _latest_finished(store, record)
+    repeat_of = None
+    if finished is not None:
+        reply = _after_result(deps, finished, words, attachments, once, now, say)
+        if reply is not None:
+            return reply
+        repeat_of = finished.reference  # past the window: a new case, linked to the earlier one
     complaint = NewComplaint(
         channel="sms",
         description=words,
         attachments=attachments,
         complainant=Complainant(phone=sender, language=language),
         received_on=params.get("To") or None,
+        repeat_of=repeat_of,
     )
     try:
         return file_complaint(
@@ -145,6 +148,45 @@ def _add_text(deps: Dependencies, target: Case, words: str, attachments, once: O
         return earlier.response
     if target.status == "awaiting_complainant":  # their reply resumes the paused clocks
         complainant_replied(deps, target.reference, now)
+    return reply
+
+
+def _latest_finished(store: Stores, record: ContactRecord) -> Case | None:
+    latest = record.latest_finished()
+    return store.cases.get(latest.reference) if latest else None
+
+
+def _after_result(deps: Dependencies, case: Case, words: str, attachments, once: Once, now: datetime, say):
+    """A text about a finished case (staff/reopening.py): reopened when it says the problem
+    persists, recorded when it thanks or scores, a task for the handler when it cannot be told;
+    None: past the window, and not thanks - a new case, linked as a repeat."""
+    judged = judge(words, without=(case.reference,))
+    message = Event(
+        at=now,
+        actor="complainant",
+        kind="complainant_message",
+        text=words,
+        data={"channel": "sms", "message_sid": once.key, "attachments": [a.model_dump() for a in attachments]},
+    )
+    case = case.model_copy(update={"attachments": case.attachments + attachments})
+    thanks = judged.verdict in ("satisfied", "neutral")
+    if not thanks and not reopening.within_window(case, deps, now):
+        return None
+    try:
+        if thanks:
+            reply = say("sms_feedback_thanks", reference=case.reference)
+            reopening.record_feedback(deps, case, message, judged, now, once.answering(reply))
+        elif judged.verdict == "persists":
+            clocks, _ = reopening.reopened_clocks(case, deps, now)
+            expected = _expected(case.model_copy(update={"clocks": clocks}), deps.institution, None)
+            reply = say("sms_reopened", reference=case.reference, expected=expected)
+            reopening.reopen(deps, case, message, now, once.answering(reply), indexed_text=words)
+        else:
+            due = complainant_time(case, deps.institution, reopening.task_due(deps, now), short=True)
+            reply = say("sms_message_task", reference=case.reference, due=due)
+            reopening.open_message_task(deps, case, message, now, once.answering(reply), words)
+    except DuplicateSubmission as earlier:
+        return earlier.response
     return reply
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.model.lifecycle import Status
-from chalicelib.model.literals import Channel, ClockName, ComplaintType, DurationUnit, Severity
+from chalicelib.model.literals import TASK_CLOCKS, Channel, ClockName, ComplaintType, DurationUnit, Severity
 from chalicelib.model.utc import UtcTime
 from chalicelib.runtime.language import Language
 
@@ -62,6 +62,7 @@ class NewComplaint(Record):
     related_contacts: list[RelatedContact] = []
     received_on: str | None = None  # the hotline number or mailbox it came in on (routing)
     unit: str | None = None  # the owning unit (归口办理), set at intake by the routing
+    repeat_of: str | None = None  # the complainant's earlier case this one follows
 
 
 class Extension(Record):
@@ -96,6 +97,8 @@ class Clock(Record):
     explained_at: UtcTime | None = None
     delay_reason: str | None = None
     expected_by: UtcTime | None = None
+    round: int = 0  # 1 for the clocks of the first reopening, and so on
+    outcome: str | None = None  # a task's, when it was closed
 
     @property
     def running(self) -> bool:
@@ -104,8 +107,10 @@ class Clock(Record):
     @property
     def key(self) -> str:
         """What its alert steps are named after: a case may be forwarded more than once, and each
-        transfer's clock has steps of its own."""
-        return self.name if self.name != "transfer" else f"transfer@{self.started_at:%Y%m%dT%H%M%S}"
+        transfer's clock (and each task) has steps of its own, as do the clocks of a reopening."""
+        if self.name in ("transfer", "message"):
+            return f"{self.name}@{self.started_at:%Y%m%dT%H%M%S}"
+        return self.name if not self.round else f"{self.name}~{self.round}"
 
 
 class Person(Record):
@@ -135,6 +140,9 @@ class Case(NewComplaint):
     chain: list[ChainMember] = []
     fired: list[str] = []  # alert steps already sent, "<clock>:<step>"
     pending_extension: ExtensionRequest | None = None
+    finished_at: UtcTime | None = None  # when it was last resolved or refused
+    outcome: str | None = None  # what the complainant was told then: the result, or the reason
+    earlier_clocks: list[Clock] = []  # the clocks of the rounds before a reopening, for the reports
     version: int = 1
 
     def clock(self, name: ClockName) -> Clock | None:
@@ -152,8 +160,24 @@ class Case(NewComplaint):
         )
 
     def expected_response_by(self) -> datetime | None:
-        clock = self.clock("respond") or self.clock("resolve")
-        return clock.due_at if clock else None
+        """What the complainant is promised next: the response while it is due, then the result;
+        a stopped clock promises nothing."""
+        for name in ("respond", "resolve"):
+            clock = self.clock(name)
+            if clock and clock.stopped_at is None:
+                return clock.due_at
+        return None
+
+    def extended(self) -> bool:
+        """Whether the deadline the complainant is promised was moved by an approved extension."""
+        for name in ("respond", "resolve"):
+            clock = self.clock(name)
+            if clock and clock.stopped_at is None:
+                return bool(clock.extensions)
+        return False
+
+    def open_tasks(self) -> list[Clock]:
+        return [clock for clock in self.clocks if clock.name in TASK_CLOCKS and clock.stopped_at is None]
 
 
 class Event(Record):

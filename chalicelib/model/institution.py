@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from chalicelib.model.literals import CLOCK_NAMES, SEVERITIES
-from chalicelib.model.policy import CalendarConfig, ClockPolicy, Escalation, SeverityRule, Strict, Text
+from chalicelib.model.policy import AfterResolution, CalendarConfig, ClockPolicy, Escalation, SeverityRule, Strict, Text
 from chalicelib.model.references import PREFIX_PATTERN
 from chalicelib.model.routing import Routing
 from chalicelib.model.routing import problems as routing_problems
@@ -148,6 +148,7 @@ class Institution(Strict):
     default_language: Language = "zh"
     calendar: CalendarConfig = CalendarConfig()
     clocks: ClockPolicy = ClockPolicy()
+    after_resolution: AfterResolution = AfterResolution()
     categories: list[Category] = []
     intake: IntakePolicy = IntakePolicy()
     channels: Channels = Channels()

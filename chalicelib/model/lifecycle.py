@@ -48,3 +48,16 @@ def transition(current: Status, target: Status) -> Status:
 
 def is_open(status: Status) -> bool:
     return status in OPEN_STATUSES
+
+
+class CaseFinished(Refused):
+    """An action for an open case, asked of a finished one (a reply code from an old alert, a page
+    left open): refused, and nothing changes."""
+
+    def __init__(self, status: str):
+        super().__init__("case_finished", status=Code("status", status))
+
+
+def require_open(status: Status) -> None:
+    if not is_open(status):
+        raise CaseFinished(status)

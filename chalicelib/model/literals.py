@@ -19,6 +19,9 @@ Channel = Literal[
 ComplaintType = Literal["complaint", "suggestion", "inquiry"]
 Severity = Literal["general", "serious", "major", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("general", "serious", "major", "critical")  # lowest first
-ClockName = Literal["acknowledge", "respond", "resolve", "transfer"]  # transfer: a forwarded case's start
+# transfer: a forwarded case's start; message: a complainant's message on a finished case that the
+# product could not read as thanks or as dissatisfaction, for the handler to look at (a task)
+ClockName = Literal["acknowledge", "respond", "resolve", "transfer", "message"]
+TASK_CLOCKS: tuple[ClockName, ...] = ("message",)  # work items: they keep a finished case in the queue
 CLOCK_NAMES: tuple[ClockName, ...] = ("acknowledge", "respond", "resolve")
 DurationUnit = Literal["minutes", "hours", "calendar_days", "working_days", "working_hours"]

@@ -68,6 +68,18 @@ class ClockPolicy(Strict):
         return chosen
 
 
+class AfterResolution(Strict):
+    """What follows a result. A complainant who writes within `reopen_within_days` (calendar days
+    after the result) that the problem persists has the case reopened, with new respond and resolve
+    clocks as the policy gives them from that moment; later, a new case opens, linked as a repeat.
+    A message the product cannot read either way becomes a task for the handler, due within
+    `task_within`. Every final reply says where to turn next: the review, then `regulator`."""
+
+    reopen_within_days: int = Field(default=30, ge=1, le=366)
+    task_within: Duration = Duration(amount=1, unit="working_hours")
+    regulator: Text | None = None  # e.g. the banking regulator's hotline 12378
+
+
 class ClockSteps(Strict):
     # reminders to the handler, as a share of the clock's time
     remind_at_percent: list[Annotated[int, Field(gt=0, lt=100)]] = [50, 75]
@@ -114,6 +126,8 @@ class Escalation(Strict):
     resolve: ClockSteps = ClockSteps(escalate_to="director")
     # A forwarded case not taken up by the receiving unit in time (routing.start_within_minutes): its head.
     transfer: ClockSteps = ClockSteps(remind_at_percent=[], escalate_to="supervisor")
+    # A complainant's message on a finished case left unread past its task's time: the supervisor.
+    message: ClockSteps = ClockSteps(remind_at_percent=[], escalate_to="supervisor")
     leadership_role: str = "director"
     alert_leadership_from: Literal["serious", "major", "critical"] = "major"
     # Cases from this severity alert at any hour; the others wait for the end of quiet hours, and

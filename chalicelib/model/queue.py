@@ -42,7 +42,8 @@ def register_key(case: Case) -> str:
 
 
 def queue_place(case: Case, zone: str) -> QueuePlace | None:
-    if not is_open(case.status):
+    """None for a finished case, unless a task keeps it in the queue (a message to read)."""
+    if not is_open(case.status) and not case.open_tasks():
         return None
     nearest = nearest_deadline(case)
     return QueuePlace(

@@ -39,6 +39,20 @@ SMS_KINDS: dict[str, SmsKind] = {
     "sms_held_digest": SmsKind(values=("institution", "count", "link")),
     "sms_status": SmsKind(values=("institution", "reference", "status", "expected"), replies=True),
     "sms_added": SmsKind(values=("institution", "reference", "expected"), replies=True),
+    "sms_status_responded": SmsKind(values=("institution", "reference", "status", "expected"), replies=True),
+    "sms_status_extended": SmsKind(values=("institution", "reference", "status", "expected"), replies=True),
+    "sms_status_awaiting": SmsKind(values=("institution", "reference", "status"), replies=True),
+    "sms_status_plain": SmsKind(values=("institution", "reference", "status"), replies=True),
+    # the result quoted: staff's words
+    "sms_status_finished": SmsKind(
+        values=("institution", "reference", "status", "date", "outcome"), replies=True, free_text=True
+    ),
+    "sms_status_not_accepted": SmsKind(
+        values=("institution", "reference", "status", "date", "outcome"), replies=True, free_text=True
+    ),
+    "sms_reopened": SmsKind(values=("institution", "reference", "expected"), replies=True),
+    "sms_feedback_thanks": SmsKind(values=("institution", "reference"), replies=True),
+    "sms_message_task": SmsKind(values=("institution", "reference", "due"), replies=True),
     "sms_no_case": SmsKind(values=("institution",), replies=True),
     "sms_empty": SmsKind(values=("institution",), replies=True),
     "sms_help": SmsKind(values=("institution", "hotline"), replies=True),

@@ -34,6 +34,39 @@ def complainant_time(case: Case, institution: Institution, moment: datetime, sho
     return local_time(moment, institution.calendar.timezone, language, short=short, with_zone=zoned)
 
 
+OUTCOME_CHARS = 40  # of the result quoted in a status text: the text stays within its segment budget
+
+
+def status_answer(case: Case, institution: Institution, language: str | None = None) -> str:
+    """Where the case stands, truthfully, in one text: what is promised next while it is open (the
+    extended date once extended), the result and its date once it is finished. In `language`
+    (the one the question was asked in), else the complainant's."""
+    language = language or case.complainant.language
+    values = {
+        "institution": institution.sms_name(language),
+        "reference": case.reference,
+        "status": text(language, f"status_{case.status}"),
+    }
+    if case.status in ("resolved", "closed", "not_accepted"):
+        outcome = (case.outcome or "").strip()
+        values["outcome"] = outcome if len(outcome) <= OUTCOME_CHARS else outcome[: OUTCOME_CHARS - 1] + "…"
+        values["date"] = complainant_time(case, institution, case.finished_at, short=True) if case.finished_at else ""
+        if case.status == "not_accepted":
+            return text(language, "sms_status_not_accepted", **values)
+        return text(language, "sms_status_finished", **values)
+    if case.status == "awaiting_complainant":
+        return text(language, "sms_status_awaiting", **values)
+    expected = case.expected_response_by()
+    if expected is None:
+        return text(language, "sms_status_plain", **values)
+    values["expected"] = complainant_time(case, institution, expected, short=True)
+    if case.extended():
+        return text(language, "sms_status_extended", **values)
+    if case.status == "responded":
+        return text(language, "sms_status_responded", **values)
+    return text(language, "sms_status", **values)
+
+
 def sms_acknowledgement(case: Case, institution: Institution, status_url: str = "") -> str:
     """At most 1 segment in English and 2 in Chinese (tests/test_sms_segments.py checks). Where a
     text back cannot arrive (no two-way SMS for their number), it says how to follow up instead."""

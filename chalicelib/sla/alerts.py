@@ -227,6 +227,10 @@ def _item(case: Case, step: Step, institution: Institution, now: datetime, langu
         return text(
             language, "alert_leadership", ref=case.reference, severity=label(language, "severity", case.severity)
         )
+    if step.kind == "reopened":
+        return text(
+            language, "alert_reopened", ref=case.reference, due=local_time(step.due_at, zone, language, short=True)
+        )
     if step.kind == "new":
         return text(
             language,

@@ -17,7 +17,7 @@ from chalicelib.model.calendar import after_quiet_hours
 from chalicelib.model.case import Case, ChainMember, Clock, Event, Person
 from chalicelib.model.institution import Institution
 from chalicelib.model.lifecycle import is_open
-from chalicelib.model.literals import SEVERITIES
+from chalicelib.model.literals import SEVERITIES, TASK_CLOCKS
 from chalicelib.sla.working_time import WorkCalendar
 
 
@@ -28,7 +28,7 @@ class Step:
     key: str  # "<clock>:r50", "<clock>:late0", "<clock>:late1" ...
     at: datetime
     level: int  # index in the case's chain
-    kind: Literal["new", "reminder", "late", "explain", "leadership", "age", "call"]
+    kind: Literal["new", "reminder", "late", "explain", "leadership", "age", "call", "reopened"]
     due_at: datetime
     raise_to: str | None = None  # for "age" steps: the severity the case reaches
 
@@ -54,7 +54,7 @@ def clock_steps(case: Case, clock: Clock, institution: Institution) -> list[Step
     ]
     level = roles.index(steps_policy.escalate_to) if steps_policy.escalate_to in roles else len(roles) - 1
     steps.append(Step(case.reference, clock.name, f"{clock.key}:late0", clock.due_at, level, "late", clock.due_at))
-    if policy.ask_why_late and clock.explained_at is None and clock.name != "transfer":
+    if policy.ask_why_late and clock.explained_at is None and clock.name not in ("transfer", *TASK_CLOCKS):
         steps.append(Step(case.reference, clock.name, f"{clock.key}:why", clock.due_at, 0, "explain", clock.due_at))
     if steps_policy.repeat_every_hours:
         steps.extend(
@@ -101,6 +101,7 @@ def pending_steps(case: Case, institution: Institution) -> list[Step]:
     steps = [step for clock in case.clocks for step in clock_steps(case, clock, institution)]
     steps += age_steps(case, institution)
     steps += [step for step in (new_case_notice(case, institution), leadership_alert(case, institution)) if step]
+    steps += reopen_notices(case, institution)
     steps += night_calls(case, institution, steps)
     steps = [step for step in steps if step.key not in fired]
     if not alerts_at_once(case, institution):
@@ -132,6 +133,29 @@ def night_calls(case: Case, institution: Institution, steps: list[Step]) -> list
         if step.kind in CALLED_FOR and step.key in fired and after_quiet_hours(at, policy.night, zone) != at:
             calls.append(replace(step, key=f"{step.key}:call", at=at, kind="call"))
     return calls
+
+
+def reopen_notices(case: Case, institution: Institution) -> list[Step]:
+    """A reopened case is news to its handler and to the level above: both hear of it once per
+    reopening, while it is still open, with the new response deadline."""
+    respond = case.clock("respond")
+    if institution.escalation is None or not case.chain or respond is None or not respond.round:
+        return []
+    if not is_open(case.status):
+        return []
+    levels = range(min(2, len(case.chain)))
+    return [
+        Step(
+            case.reference,
+            "reopen",
+            f"reopen~{respond.round}:{level}",
+            respond.started_at,
+            level,
+            "reopened",
+            respond.due_at,
+        )
+        for level in levels
+    ]
 
 
 def alerts_at_once(case: Case, institution: Institution) -> bool:

@@ -6,7 +6,7 @@ other (the second gets StaleCase and sees the new state). The staff pages call t
 from datetime import datetime
 
 from chalicelib.model.case import Case, Event
-from chalicelib.model.lifecycle import transition
+from chalicelib.model.lifecycle import require_open, transition
 from chalicelib.model.refusals import Refused
 from chalicelib.notify.staff import link_message
 from chalicelib.runtime.dependencies import Dependencies
@@ -59,7 +59,7 @@ def await_complainant(deps: Dependencies, reference: str, actor: str, now: datet
 def complainant_replied(deps: Dependencies, reference: str, now: datetime) -> Case | None:
     """Their reply resumes paused clocks, with the time that was left when they paused."""
     store, institution = deps.store, deps.institution
-    case = _load(store, reference)
+    case = _load(store, reference, finished_ok=True)
     if case.status != "awaiting_complainant":
         return None
     clocks = [resume(clock, institution, now) for clock in case.clocks]
@@ -80,7 +80,9 @@ def reply(
     """A reply to the complainant by their channels (SMS and/or email). The first substantive reply
     stops the respond clock; a holding reply ("we are looking into it") does not."""
     store = deps.store
-    case = _load(store, reference, expected_version)
+    case = _load(store, reference, expected_version, finished_ok=True)
+    if not case.open_tasks():  # a finished case is answered only about a message it is asked
+        require_open(case.status)
     words = words.strip()
     if not words:
         raise Refused("reply_needs_words")
@@ -98,7 +100,7 @@ def note(
     deps: Dependencies, reference: str, actor: str, words: str, now: datetime, expected_version: int | None = None
 ) -> Case:
     store = deps.store
-    case = _load(store, reference, expected_version)
+    case = _load(store, reference, expected_version, finished_ok=True)
     if not words.strip():
         raise Refused("note_needs_words")
     return _save(deps, case, case, [Event(at=now, actor=actor, kind="note", text=words.strip())])
@@ -162,6 +164,8 @@ def _end_handling(
         update={
             "status": transition(case.status, outcome),
             "clocks": _stop(case, ("acknowledge", "respond", "resolve"), now),
+            "finished_at": now,
+            "outcome": words,
         }
     )
     return _save(deps, case, updated, [event], messages, now)

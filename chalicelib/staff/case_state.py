@@ -6,6 +6,7 @@ words to the complainant, signed."""
 from datetime import datetime
 
 from chalicelib.model.case import Case, Event
+from chalicelib.model.lifecycle import require_open
 from chalicelib.model.refusals import Refused
 from chalicelib.notify import sender as notify
 from chalicelib.notify.complainant import complainant_messages, email_body, status_url
@@ -20,13 +21,16 @@ class CaseNotFound(LookupError):
     pass
 
 
-def _load(store: Stores, reference: str, expected_version: int | None = None) -> Case:
-    """The case as stored; StaleCase when the person acted on a page showing an older version."""
+def _load(store: Stores, reference: str, expected_version: int | None = None, finished_ok: bool = False) -> Case:
+    """The case as stored; StaleCase when the person acted on a page showing an older version;
+    CaseFinished when it is resolved, closed or refused, unless the action applies to those too."""
     case = store.cases.get(reference)
     if case is None:
         raise CaseNotFound(reference)
     if expected_version is not None and case.version != expected_version:
         raise StaleCase(reference)
+    if not finished_ok:
+        require_open(case.status)
     return case
 
 
@@ -41,12 +45,31 @@ def _level_above(case: Case, actor: str):
 
 
 def _save(
-    deps: Dependencies, before: Case, after: Case, events: list[Event], messages=(), now: datetime | None = None
+    deps: Dependencies,
+    before: Case,
+    after: Case,
+    events: list[Event],
+    messages=(),
+    now: datetime | None = None,
+    once=None,
+    indexed_text: str | None = None,
 ) -> Case:
+    """`once` (with `now`): the delivery that brought the change, taken in the same transaction."""
     store, institution = deps.store, deps.institution
     after = after.model_copy(update={"version": before.version + 1})
     zone = institution.calendar.timezone
-    store.cases.update(after, before.version, events, next_due(after, institution), messages, zone, before)
+    store.cases.update(
+        after,
+        before.version,
+        events,
+        next_due(after, institution),
+        messages,
+        zone,
+        before,
+        once=once,
+        indexed_text=indexed_text,
+        now=now,
+    )
     if messages:  # sent at once; a failure is retried by the sweep like any other message
         notify.deliver(deps, [message.id for message in messages], now)
     return after

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from chalicelib.model.case import Case, Event
+from chalicelib.model.lifecycle import is_open
 from chalicelib.model.message import OutboundMessage
 from chalicelib.model.queue import queue_place
 from chalicelib.runtime.clock import iso
@@ -222,12 +223,19 @@ class CaseStore:
         messages: list[OutboundMessage] = (),
         zone: str | None = None,
         before: Case | None = None,
+        once: Once | None = None,
+        indexed_text: str | None = None,
+        now: datetime | None = None,
     ) -> None:
         """Writes a changed case if nobody changed it since it was read (StaleCase otherwise),
         with its events, messages, due time and (given the `zone` and the case as it was `before`)
-        its place in the queue and in its unit's counts, in one transaction."""
+        its place in the queue and in its unit's counts, in one transaction; `once`: the delivery
+        that made the change (DuplicateSubmission when it came before); `indexed_text`: the
+        complainant's words it brought, for the word index."""
         was = queue_place(before, zone) if zone and before else None
         counted = counter_updates(was, queue_place(case, zone), case.reference) if zone else []
+        if before is not None and is_open(before.status) != is_open(case.status):
+            counted += self._contact_updates(case)
         puts = [
             {
                 "Item": self.item(case, next_due, zone),
@@ -237,10 +245,31 @@ class CaseStore:
         ]
         puts += [{"Item": item} for item in event_items(case.reference, events, case.version)]
         puts += self._message_puts(list(messages))
+        if indexed_text:
+            puts += posting_puts(case.reference, case.received_at, indexed_text)
+        if once:
+            puts.append(self.table.once_put(once, case.reference, now))
         try:
-            self.table.transact(puts, counted, None)
+            self.table.transact(puts, counted, once)
         except self.table.client.exceptions.TransactionCanceledException as error:
             raise StaleCase(case.reference) from error
+
+    def _contact_updates(self, case: Case) -> list[dict]:
+        """A case finished or reopened: its contact items say so, and since when, so a text from
+        the complainant is threaded by the one Query of their partition."""
+        finished = not is_open(case.status)
+        return [
+            {
+                "Key": {"PK": contact_pk(contact), "SK": case_pk(case.reference)},
+                "UpdateExpression": "SET #open = :open, finished_at = :at",
+                "ExpressionAttributeNames": {"#open": "open"},
+                "ExpressionAttributeValues": {
+                    ":open": not finished,
+                    ":at": iso(case.finished_at) if finished and case.finished_at else None,
+                },
+            }
+            for contact in case.complainant.contacts()
+        ]
 
     def set_next_due(self, reference: str, next_due: datetime | None) -> None:
         due_set, due_remove, due_values = due_clause(case_pk(reference), next_due)

@@ -17,6 +17,7 @@ class ContactCase:
     received_at: str  # UTC, ISO
     open: bool
     language: str | None  # None on items written before it was kept
+    finished_at: str | None = None  # UTC, ISO: when it was resolved or refused, while it stays so
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,11 @@ class ContactRecord:
     def of(cls, items: list[dict]) -> "ContactRecord":
         cases = tuple(
             ContactCase(
-                item["SK"].removeprefix("CASE#"), item["received_at"], bool(item.get("open")), item.get("language")
+                item["SK"].removeprefix("CASE#"),
+                item["received_at"],
+                bool(item.get("open")),
+                item.get("language"),
+                item.get("finished_at"),
             )
             for item in items
             if item["SK"].startswith("CASE#")
@@ -47,6 +52,11 @@ class ContactRecord:
         from chalicelib.runtime.clock import iso
 
         return [case.reference for case in self.cases if case.received_at >= iso(moment)]
+
+    def latest_finished(self) -> ContactCase | None:
+        """The case finished most recently (what a "thank you" or a "still not solved" is about)."""
+        finished = [case for case in self.cases if not case.open and case.finished_at]
+        return max(finished, key=lambda case: case.finished_at) if finished else None
 
     def latest(self) -> ContactCase | None:
         return self.cases[-1] if self.cases else None

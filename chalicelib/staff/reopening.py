@@ -1,0 +1,136 @@
+"""After the result: a complainant's message about a resolved, closed or refused case is never
+just appended. Within the institution's window, a message saying the problem persists reopens the
+case (new respond and resolve clocks from that moment, as the policy gives them; the handler and
+the level above are told by the sweep's reopen steps); thanks or a score is recorded as feedback;
+anything the product cannot read either way becomes a task for the handler (a `message` clock,
+due within `after_resolution.task_within`). Staff may reopen too, and close a task with its
+outcome. Each change is one versioned write, with the delivery's once-key when a delivery made it."""
+
+from datetime import datetime, timedelta
+
+from chalicelib.model.case import Case, Clock, Event
+from chalicelib.model.lifecycle import transition
+from chalicelib.model.literals import TASK_CLOCKS
+from chalicelib.model.refusals import Refused
+from chalicelib.model.replies import Judged
+from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.sla.working_time import add_duration
+from chalicelib.staff.case_state import _load, _save
+from chalicelib.store.table import Once
+
+TASK_OUTCOMES = ("replied", "reopened", "nothing_needed")
+REOPENED_CLOCKS = ("respond", "resolve")
+
+
+def within_window(case: Case, deps: Dependencies, now: datetime) -> bool:
+    """Whether a message now still belongs to this finished case (else it starts a new one)."""
+    days = deps.institution.after_resolution.reopen_within_days
+    return case.finished_at is not None and now - case.finished_at <= timedelta(days=days)
+
+
+def reopened_clocks(case: Case, deps: Dependencies, now: datetime) -> tuple[list[Clock], list[Clock]]:
+    """(the case's clocks after reopening, the earlier rounds kept for the reports)."""
+    institution = deps.institution
+    durations = institution.clocks.durations_for(case.category, case.type, case.severity, case.channel)
+    calendar = institution.calendar.work_calendar()
+    round_ = max((clock.round for clock in case.clocks), default=0) + 1
+    fresh = [
+        Clock(
+            name=name,
+            amount=durations[name].amount,
+            unit=durations[name].unit,
+            started_at=now,
+            due_at=add_duration(calendar, now, durations[name].amount, durations[name].unit),
+            round=round_,
+        )
+        for name in REOPENED_CLOCKS
+    ]
+    kept = [clock for clock in case.clocks if clock.name not in REOPENED_CLOCKS]
+    earlier = [clock for clock in case.clocks if clock.name in REOPENED_CLOCKS]
+    return kept + fresh, [*case.earlier_clocks, *earlier]
+
+
+def reopen(
+    deps: Dependencies,
+    case: Case,
+    message: Event,
+    now: datetime,
+    once: Once | None = None,
+    indexed_text: str | None = None,
+) -> Case:
+    """The case is handled again: `message` (the complainant's words, or the staff's reason) and
+    a `reopened` event the complainant sees go on the timeline; an open task is done by it."""
+    clocks, earlier = reopened_clocks(case, deps, now)
+    clocks = _tasks_closed(clocks, "reopened", now)
+    updated = case.model_copy(
+        update={"status": transition(case.status, "reopened"), "clocks": clocks, "earlier_clocks": earlier}
+    )
+    told = Event.told(now, message.actor, "reopened", None, due=str(updated.expected_response_by()))
+    return _save(deps, case, updated, [message, told], (), now, once, indexed_text)
+
+
+def record_feedback(
+    deps: Dependencies, case: Case, message: Event, judged: Judged, now: datetime, once: Once | None = None
+) -> Case:
+    """Thanks, agreement or a score: on the timeline for the reports; the case stays as it is."""
+    feedback = message.model_copy(
+        update={
+            "kind": "complainant_feedback",
+            "data": {**message.data, "verdict": judged.verdict, "score": judged.score},
+        }
+    )
+    return _save(deps, case, case, [feedback], (), now, once)
+
+
+def open_message_task(
+    deps: Dependencies,
+    case: Case,
+    message: Event,
+    now: datetime,
+    once: Once | None = None,
+    indexed_text: str | None = None,
+) -> Case:
+    """A message a person has to read: a task on the case, in the queue until it is closed."""
+    within = deps.institution.after_resolution.task_within
+    task = Clock(name="message", amount=within.amount, unit=within.unit, started_at=now, due_at=task_due(deps, now))
+    updated = case.model_copy(update={"clocks": [*case.clocks, task]})
+    return _save(deps, case, updated, [message], (), now, once, indexed_text)
+
+
+def task_due(deps: Dependencies, now: datetime) -> datetime:
+    """When a task arising now is due: `after_resolution.task_within` of working time."""
+    within = deps.institution.after_resolution.task_within
+    return add_duration(deps.institution.calendar.work_calendar(), now, within.amount, within.unit)
+
+
+def reopen_by_staff(
+    deps: Dependencies, reference: str, actor: str, reason: str, now: datetime, expected_version: int | None = None
+) -> Case:
+    """A person reopens a finished case (a call-back found the problem persists, say): with a reason."""
+    case = _load(deps.store, reference, expected_version, finished_ok=True)
+    if not reason.strip():
+        raise Refused("reopen_needs_reason")
+    return reopen(deps, case, Event(at=now, actor=actor, kind="note", text=reason.strip()), now)
+
+
+def close_task(
+    deps: Dependencies, reference: str, actor: str, outcome: str, now: datetime, expected_version: int | None = None
+) -> Case:
+    """The open tasks of the case are done, with what came of them."""
+    case = _load(deps.store, reference, expected_version, finished_ok=True)
+    if not case.open_tasks():
+        raise Refused("no_open_task")
+    if outcome not in TASK_OUTCOMES:
+        raise Refused("task_outcome_invalid")
+    clocks = _tasks_closed(case.clocks, outcome, now)
+    event = Event(at=now, actor=actor, kind="task_closed", data={"outcome": outcome})
+    return _save(deps, case, case.model_copy(update={"clocks": clocks}), [event], (), now)
+
+
+def _tasks_closed(clocks: list[Clock], outcome: str, now: datetime) -> list[Clock]:
+    return [
+        clock.model_copy(update={"stopped_at": now, "paused_at": None, "outcome": outcome})
+        if clock.name in TASK_CLOCKS and clock.stopped_at is None
+        else clock
+        for clock in clocks
+    ]
