@@ -19,6 +19,7 @@ COMPLAINANT = "+8613800138900"
 HANDLER, SUPERVISOR, MANAGER = "+8613911110001", "+8613911110003", "+8613911110005"
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
 TUESDAY_10 = MONDAY_10 + timedelta(days=1)
+REGULATOR = "金融监管总局消费者投诉热线12378"  # after_resolution.regulator in the bank's config
 
 
 def _text(client, body, sender=COMPLAINANT) -> str | None:
@@ -59,6 +60,10 @@ def _sweep(when: datetime) -> None:
 
 def test_a_dissatisfied_text_reopens_the_resolved_case_alerts_and_gives_a_new_date(client, moto_store, twilio):
     reference = _resolved(client)
+    result = twilio.sent_to(COMPLAINANT)[-1]["body"]  # the final reply says where to turn next
+    assert result.endswith(
+        "卡已归还，手续费已退。 如不满意，请回复“不满意”，我们将安排复核；仍有异议可联系" + REGULATOR + "。"
+    )
     with time_machine.travel(TUESDAY_10, tick=False):
         reply = _text(client, "我对处理结果不满意，卡里的钱还是少了")
     case = moto_store.cases.get(reference)
@@ -186,3 +191,31 @@ def test_a_reply_code_on_a_resolved_case_is_refused_and_changes_nothing(client, 
     after = moto_store.cases.get(reference)
     assert after.version == before.version and after.status == "resolved"
     assert len(moto_store.cases.timeline(reference)) == events
+
+
+def test_the_status_page_shows_the_result_its_date_labelled_entries_and_where_to_turn_next(client, moto_store, twilio):
+    import html
+    from urllib.parse import urlencode
+
+    reference = _resolved(client)
+    with time_machine.travel(TUESDAY_10, tick=False):
+        page = client.http.get(
+            "/complaints/status?" + urlencode({"ref": reference, "contact": "138 0013 8900", "lang": "zh"})
+        ).body.decode()
+    page = html.unescape(page)
+    assert '<dd id="status">已办结</dd>' in page and '<dd id="result">卡已归还，手续费已退。</dd>' in page
+    assert re.search(r'<dd id="result-at">2026年11月23日.*10:00</dd>', page), page
+    assert 'id="expected"' not in page  # nothing is promised any more: no date in the past
+    assert f"请注明编号{reference}发短信或邮件告诉我们，我们将安排复核；仍有异议可联系{REGULATOR}。" in page
+    entries = re.findall(r"<li><strong>[^<]+</strong> · ([^<]+)", page)
+    assert entries == ["已发送受理回执", "答复投诉人", "已办结"]  # each entry says what it was
+    with time_machine.travel(TUESDAY_10, tick=False):
+        _text(client, "还是没解决")
+        page = html.unescape(
+            client.http.get(
+                "/complaints/status?" + urlencode({"ref": reference, "contact": "13800138900", "lang": "zh"})
+            ).body.decode()
+        )
+    assert '<dd id="status">已重新处理</dd>' in page and 'id="result"' not in page
+    assert re.findall(r"<li><strong>[^<]+</strong> · ([^<]+)", page)[-1] == "重新处理"
+    assert re.search(r'<dd id="expected">2026年11月27日.*17:30</dd>', page)

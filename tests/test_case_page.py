@@ -129,7 +129,8 @@ def test_the_action_the_case_needs_comes_first_and_actions_that_no_longer_apply_
     )
     page = _page(client, reference, chen)
     forms = re.findall(r'name="action" value="(\w+)"', page)
-    assert forms == ["show_contact"] and 'id="no-actions"' in page  # a callback may still be needed
+    # finished: nothing is next; a note, or reopening (a callback may find it persists), folded
+    assert forms == ["show_contact", "note", "reopen"] and 'id="next-step"' not in page
     outcome = page.split('id="outcome"', 1)[1].split("</div>", 1)[0]
     for saved in ("Refunded and apologised.", "Valid", "Teller error", "50 CNY", "陈静"):
         assert saved in outcome, saved
@@ -310,3 +311,37 @@ def test_staff_add_a_file_straight_to_the_bucket_and_only_a_picture_recording_or
     forged = uploaded("x.pdf", b"%PDF-1.7", key_prefix=f"cases/{reference}/staff/0000.0000000000000000/")
     assert forged.headers["Location"].endswith("said=staff_upload_refused")
     assert len(moto_store.cases.get(reference).attachments) == 1
+
+
+def test_a_message_after_the_result_is_a_task_the_page_puts_first_and_staff_may_reopen(
+    client, moto_store, twilio, session
+):
+    from xml.etree import ElementTree
+
+    from chalicelib.edge import dependencies as context
+    from chalicelib.staff.actions import resolve
+    from support import sms_params, twilio_post
+
+    reference = _file(client, language="en")
+    resolve(
+        context.current(), reference, "staff:chen.jing", "Refunded.", "valid", "", "", "", datetime.now(timezone.utc)
+    )
+    answer = twilio_post(client, "/twilio/sms", sms_params("+8613800138600", "Which card will the refund go to?"))
+    assert "Someone will contact you by" in ElementTree.fromstring(answer.body).find("Message").text
+    chen = session(BRANCH_HANDLER)
+    page = _page(client, reference, chen)
+    assert _primary(page) == "close-task" and "Which card will the refund go to?" in page
+    assert "reading the complainant&#39;s message" in page or "reading the complainant's message" in page
+    done = _act(client, reference, chen, action="close_task", outcome="replied")
+    assert done.status_code in (200, 303), done.body
+    case = moto_store.cases.get(reference)
+    assert case.open_tasks() == [] and [c.outcome for c in case.clocks if c.name == "message"] == ["replied"]
+    assert case.status == "resolved"
+    page = _page(client, reference, chen)
+    assert 'id="next-step"' not in page and "Task done" in page
+    refused = _act(client, reference, chen, action="reopen", reason="")
+    assert refused.status_code == 422 and "reopening a case needs a reason" in refused.body.decode()
+    _act(client, reference, chen, action="reopen", reason="Callback: the refund never arrived.")
+    case = moto_store.cases.get(reference)
+    assert case.status == "reopened" and case.clock("resolve").round == 1
+    assert _primary(_page(client, reference, chen)) == "send-reply"  # the new response is what is due

@@ -114,7 +114,9 @@ def test_resolve_records_findings_stops_every_clock_and_tells_the_complainant(cl
     assert case.status == "resolved" and all(clock.stopped_at for clock in case.clocks)
     resolved = next(e for e in moto_store.cases.timeline(reference) if e.kind == "resolved")
     assert resolved.data["validity"] == "valid" and resolved.data["compensation"] == "50 HKD"
-    assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("Refunded in full and the teller was retrained.")
+    first, second = (m["body"] for m in twilio.sent_to(COMPLAINANT)[-2:])  # numbered: it says where to turn next
+    assert first.startswith("(1/2) ") and "Refunded in full and the teller was retrained." in first
+    assert second.startswith("(2/2) ") and second.endswith("regulator's consumer hotline 12378.")
     assert 'id="resolve"' not in page.body.decode()  # nothing left to act on
 
 
@@ -194,7 +196,8 @@ def test_not_accepting_needs_a_reason_which_the_complainant_receives(client, mot
     )
     case = moto_store.cases.get(reference)
     assert case.status == "not_accepted" and all(clock.stopped_at for clock in case.clocks)
-    assert twilio.sent_to(COMPLAINANT)[-1]["body"].endswith("please contact them directly.")
+    told = " ".join(m["body"] for m in twilio.sent_to(COMPLAINANT)[-2:])
+    assert "please contact them directly." in told and "Reply NOT SOLVED and we will review it" in told
 
 
 def test_raising_severity_records_the_reason_and_leadership_hears_at_the_next_sweep(

@@ -18,15 +18,17 @@ from chalicelib.runtime.rendering import duration_text, is_now, local_time, page
 from chalicelib.staff import actions as case_actions
 
 # The primary action comes first, the others folded below it. In the order a case needs them.
-ACTION_ORDER = ("decide_extension", "acknowledge", "explain_delay", "reply", "resolve")
-FOLDED = ("note", "request_extension", "transfer", "reassign", "severity", "not_accept")
+ACTION_ORDER = ("close_task", "decide_extension", "acknowledge", "explain_delay", "reply", "resolve")
+FOLDED = ("note", "request_extension", "transfer", "reassign", "severity", "not_accept", "reopen")
 
 
 def offered_actions(case: Case, viewer: str, now: datetime) -> list[str]:
     """The actions that apply to the case in its state, for this viewer, the primary one first.
-    A closed, resolved or refused case offers none; acknowledging only while its clock runs."""
+    A closed, resolved or refused case offers reopening and a note - and, while the complainant's
+    message after it waits (a task), closing the task and a reply first; acknowledging only while
+    its clock runs."""
     if not is_open(case.status):
-        return []
+        return ["close_task", "reply", "note", "reopen"] if case.open_tasks() else ["note", "reopen"]
     acknowledge = case.clock("acknowledge")
     pending = case.pending_extension
     applies = {
@@ -41,6 +43,8 @@ def offered_actions(case: Case, viewer: str, now: datetime) -> list[str]:
         "reassign": True,
         "severity": True,
         "not_accept": True,
+        "close_task": False,  # tasks arise on finished cases only (above)
+        "reopen": False,
     }
     order = list(ACTION_ORDER)
     respond = case.clock("respond")

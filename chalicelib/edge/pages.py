@@ -12,8 +12,10 @@ from chalicelib.intake.filing import Filed, file_complaint
 from chalicelib.intake.submission import Rejected, validate_submission
 from chalicelib.model.case import Case
 from chalicelib.model.institution import Institution
+from chalicelib.model.lifecycle import is_open
 from chalicelib.model.references import normalise_reference
 from chalicelib.notify.complainant import shows_zone
+from chalicelib.runtime import labels
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import Language
 from chalicelib.runtime.rendering import local_time, text
@@ -210,11 +212,17 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
         )
     zone, zoned = institution.calendar.timezone, shows_zone(institution, language, case.complainant.phone)
     updates = [
-        {"at": local_time(event.at, zone, language, with_zone=zoned), "text": event.text}
+        {
+            "at": local_time(event.at, zone, language, with_zone=zoned),
+            "what": labels.label(language, "event", event.kind),
+            "text": event.text,
+        }
         for event in deps.store.cases.timeline(case.reference)
         if event.public
     ]
     expected = case.expected_response_by()
+    finished = not is_open(case.status) and case.finished_at is not None
+    regulator = institution.after_resolution.regulator
     return page(
         request,
         "status",
@@ -227,6 +235,20 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
         updates=updates,
         received=local_time(case.received_at, zone, language, with_zone=zoned),
         expected=local_time(expected, zone, language, with_zone=zoned) if expected else None,
+        extended=case.extended(),
+        finished=local_time(case.finished_at, zone, language, with_zone=zoned) if finished else None,
+        where_next=(
+            text(
+                language,
+                "status_if_dissatisfied_regulator",
+                reference=case.reference,
+                regulator=regulator.in_(language),
+            )
+            if regulator
+            else text(language, "status_if_dissatisfied", reference=case.reference)
+        )
+        if finished
+        else None,
     )
 
 

@@ -22,7 +22,7 @@ from chalicelib.runtime import labels
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.rendering import text
 from chalicelib.staff import actions as case_actions
-from chalicelib.staff import transfers
+from chalicelib.staff import reopening, transfers
 from chalicelib.staff.links import Link, csrf_token, looks_like_token, token_hash
 from chalicelib.staff.scopes import can_see
 from chalicelib.store.files import origin_of
@@ -244,6 +244,8 @@ _ACTIONS = {
     "severity": (case_actions.change_severity, {"severity": "severity", "reason": "reason"}),
     "reassign": (case_actions.reassign, {"to": "to_staff_id"}),
     "transfer": (transfers.transfer, {"to_unit": "to_unit", "reason": "reason"}),
+    "close_task": (reopening.close_task, {"outcome": "outcome"}),
+    "reopen": (reopening.reopen_by_staff, {"reason": "reason"}),
 }
 CONFIRMED = ("resolve", "not_accept")  # ending the handling asks "are you sure" first
 

@@ -84,10 +84,23 @@ def _stop(case: Case, names: tuple[str, ...], now: datetime) -> list:
     ]
 
 
+FINAL_PURPOSES = ("resolution", "not_accepted")  # the final reply: it says where to turn next
+
+
+def _where_next(institution, language) -> str:
+    """The review first (a reply saying so reopens the case), then the regulator, where configured."""
+    regulator = institution.after_resolution.regulator
+    if regulator is None:
+        return text(language, "complainant_if_dissatisfied")
+    return text(language, "complainant_if_dissatisfied_regulator", regulator=regulator.in_(language))
+
+
 def _to_complainant(deps: Dependencies, case: Case, now: datetime, words: str, purpose: str, status_key: str):
     """Staff words to the complainant by their channels: a text signed with the institution's short
     name, and an email of its own."""
     institution, language = deps.institution, case.complainant.language
+    if purpose in FINAL_PURPOSES:
+        words = f"{words} {_where_next(institution, language)}"
     body = text(language, "complainant_signed", institution=institution.sms_name(language), words=words)
     subject = text(language, "email_subject_case", reference=case.reference, what=text(language, status_key))
     return complainant_messages(
