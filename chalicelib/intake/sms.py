@@ -126,13 +126,7 @@ def _add_text(deps: Dependencies, target: Case, words: str, attachments, once: O
     store, institution = deps.store, deps.institution
     language = target.complainant.language
     reply = say("sms_added", reference=target.reference, expected=_expected(target, institution, language))
-    event = Event(
-        at=now,
-        actor="complainant",
-        kind="complainant_message",
-        text=words,
-        data={"channel": "sms", "message_sid": once.key, "attachments": [a.model_dump() for a in attachments]},
-    )
+    event = _their_text(words, attachments, once, now)
     try:
         store.cases.add_to(
             target,
@@ -151,6 +145,11 @@ def _add_text(deps: Dependencies, target: Case, words: str, attachments, once: O
     return reply
 
 
+def _their_text(words: str, attachments, once: Once, now: datetime) -> Event:
+    data = {"channel": "sms", "message_sid": once.key, "attachments": [a.model_dump() for a in attachments]}
+    return Event(at=now, actor="complainant", kind="complainant_message", text=words, data=data)
+
+
 def _latest_finished(store: Stores, record: ContactRecord) -> Case | None:
     latest = record.latest_finished()
     return store.cases.get(latest.reference) if latest else None
@@ -161,13 +160,7 @@ def _after_result(deps: Dependencies, case: Case, words: str, attachments, once:
     persists, recorded when it thanks or scores, a task for the handler when it cannot be told;
     None: past the window, and not thanks - a new case, linked as a repeat."""
     judged = judge(words, without=(case.reference,))
-    message = Event(
-        at=now,
-        actor="complainant",
-        kind="complainant_message",
-        text=words,
-        data={"channel": "sms", "message_sid": once.key, "attachments": [a.model_dump() for a in attachments]},
-    )
+    message = _their_text(words, attachments, once, now)
     case = case.model_copy(update={"attachments": case.attachments + attachments})
     thanks = judged.verdict in ("satisfied", "neutral")
     if not thanks and not reopening.within_window(case, deps, now):
