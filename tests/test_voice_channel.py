@@ -204,15 +204,18 @@ def test_a_failed_transcription_is_noted_and_the_recording_stays(client, moto_st
     assert moto_store.cases.get(reference).attachments[0].location.startswith(f"s3://{media_bucket}/")
 
 
-def test_caller_who_hangs_up_before_recording_leaves_a_call_back_case(client, moto_store, twilio):
+def test_caller_who_hangs_up_before_recording_leaves_a_contact_to_call_back_not_a_complaint(client, moto_store, twilio):
     call = _call()
     twilio_post(client, "/twilio/voice", call)
     assert twilio_post(client, "/twilio/voice/status", {**call, "CallStatus": "completed"}).status_code == 204
     assert twilio_post(client, "/twilio/voice/status", {**call, "CallStatus": "completed"}).status_code == 204
     [reference] = moto_store.cases.open_for_contact(CALLER)
     case = moto_store.cases.get(reference)
-    assert case.channel == "voice" and "回电" in case.description
-    assert reference in twilio.sent_to(CALLER)[0]["body"]
+    assert case.channel == "voice" and case.type == "contact" and "回电" in case.description
+    assert [clock.name for clock in case.clocks] == ["callback"]  # no complaint clocks
+    assert twilio.sent_to(CALLER) == []  # never told a complaint was accepted
+    call_sid = next(e for e in moto_store.cases.timeline(reference) if e.kind == "call").data["call_sid"]
+    assert call_sid == call["CallSid"]
 
 
 def test_recording_that_arrives_after_the_call_ended_report_completes_the_same_case(
@@ -226,19 +229,32 @@ def test_recording_that_arrives_after_the_call_ended_report_completes_the_same_c
         "RecordingSid": "RE" + "6" * 32,
         "RecordingDuration": "30",
     }
-    twilio_post(client, "/twilio/voice/recorded", recording, query={"lang": "en"})
+    answer = _twiml(twilio_post(client, "/twilio/voice/recorded", recording, query={"lang": "en"}))
     [reference] = moto_store.cases.open_for_contact(CALLER)
     case = moto_store.cases.get(reference)
     assert [a.name for a in case.attachments] == ["recording"] and "30 seconds" in case.description
+    assert case.type == "complaint" and case.clock("respond") is not None  # the contact became the complaint
+    assert ", ".join(ch for ch in reference if ch.isalnum()) in _said(answer)
+    assert reference in twilio.sent_to(CALLER)[0]["body"]  # acknowledged now, by text
 
 
-def test_silence_still_registers_the_call_and_a_landline_gets_no_text(client, moto_store, twilio):
+def test_silence_or_a_4_second_message_registers_a_contact_to_call_back_and_a_landline_gets_no_text(
+    client, moto_store, twilio, media_bucket
+):
     call = _call(From="+861087654321")  # a Beijing landline
     answer = _twiml(twilio_post(client, "/twilio/voice/recorded", call, query={"lang": "en"}))
-    assert "We did not hear a message" in _said(answer) and "text message" not in _said(answer)
+    assert "We have noted your call and will call you back." in _said(answer) and "text message" not in _said(answer)
     [reference] = moto_store.cases.open_for_contact("+861087654321")
-    assert ", ".join(ch for ch in reference if ch.isalnum()) in _said(answer)
-    assert twilio.sent_to("+861087654321") == []
+    assert ", ".join(ch for ch in reference if ch.isalnum()) not in _said(answer)  # no complaint was accepted
+    assert moto_store.cases.get(reference).type == "contact" and twilio.sent_to("+861087654321") == []
+    short = _call(From="+8613800138311", RecordingUrl="https://api.twilio.com/short", RecordingDuration="4")
+    short["RecordingSid"] = "RE" + "8" * 32
+    answer = _twiml(twilio_post(client, "/twilio/voice/recorded", short, query={"lang": "zh"}))
+    assert "我们已记录您的来电，稍后将给您回电。" in _said(answer)
+    [contact] = moto_store.cases.open_for_contact("+8613800138311")
+    case = moto_store.cases.get(contact)
+    assert case.type == "contact" and [a.name for a in case.attachments] == ["recording"]  # kept, to listen to
+    assert twilio.sent_to("+8613800138311") == []
 
 
 def test_out_of_hours_callers_are_told_and_still_recorded(client, moto_store, twilio):

@@ -29,6 +29,8 @@ def offered_actions(case: Case, viewer: str, now: datetime) -> list[str]:
     its clock runs."""
     if not is_open(case.status):
         return ["close_task", "reply", "note", "reopen"] if case.open_tasks() else ["note", "reopen"]
+    if case.type == "contact":  # not a complaint (yet): the call back, a text, a note
+        return ["close_task", "reply", "note"] if case.open_tasks() else ["reply", "note"]
     acknowledge = case.clock("acknowledge")
     pending = case.pending_extension
     applies = {

@@ -14,7 +14,7 @@ from chalice import Response
 from chalicelib.edge import case_view, uploads
 from chalicelib.edge.http import HTML, TooLarge, form_fields, html_page, page_language, plain
 from chalicelib.model.case import Case, Event
-from chalicelib.model.literals import SEVERITIES
+from chalicelib.model.literals import SEVERITIES, TASK_OUTCOMES
 from chalicelib.model.references import normalise_reference
 from chalicelib.model.refusals import Refused
 from chalicelib.notify.staff import link_message
@@ -175,6 +175,11 @@ def show(deps: Dependencies, request, viewer: Viewer, language, now, banner=None
         ],
         "units": [(u.code, u.name.in_(language)) for u in institution.units if u.code != case.unit],
         "deciding": deciding,
+        "task_outcomes": [
+            (value, labels.label(language, "task_outcome", value)) for value in TASK_OUTCOMES[case.open_tasks()[0].name]
+        ]
+        if case.open_tasks()
+        else [],
         "offered": offered,
         "primary": offered[0] if offered and offered[0] in case_view.ACTION_ORDER else None,
         "typed": typed,

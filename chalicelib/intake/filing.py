@@ -18,7 +18,7 @@ from chalicelib.runtime import metrics
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.logs import log_event
 from chalicelib.sla.alerts import fire_due
-from chalicelib.sla.deadlines import opening_clocks
+from chalicelib.sla.deadlines import opening_clocks, task_clock
 from chalicelib.sla.escalation import assess_severity, chain_snapshot
 from chalicelib.sla.plan import next_due, plan
 from chalicelib.store.abuse import Window
@@ -50,6 +50,7 @@ def file_complaint(
     window: Window | None = None,
     contacts: dict[str, ContactRecord] | None = None,
     received_at: datetime | None = None,
+    as_contact: bool = False,
 ) -> Filed:
     """reply_inline: the SMS acknowledgement is returned (for a TwiML reply), not queued.
     text_back=False: the phone cannot receive texts (a landline), so no SMS is queued.
@@ -62,7 +63,9 @@ def file_complaint(
     contacts: the contact partitions already read (SMS intake reads the sender's); the others are read
     here, one Query each, which is all a filing reads (store/contacts.py).
     received_at: when it came, if before `now` (the spool replay): the reference month, the clocks
-    and the first events count from then; its messages are written, leased and sent now."""
+    and the first events count from then; its messages are written, leased and sent now.
+    as_contact: registered, but not a complaint (a short hang-up, a text with nothing in it): type
+    "contact", a call-back task instead of complaint clocks, no acknowledgement, no new-case notice."""
     store, institution, base_url = deps.store, deps.institution, deps.base_url
     contacts = {
         contact: (contacts or {}).get(contact) or store.cases.contact_record(contact)
@@ -82,12 +85,17 @@ def file_complaint(
     )
     unit = complaint.unit or route(institution.routing, complaint.category, complaint.received_on)
     complaint = complaint.model_copy(update={"severity": severity, "unit": unit})
+    if as_contact:
+        complaint = complaint.model_copy(update={"type": "contact"})
+        acknowledge, reply_inline = False, False
     case = Case(
         **complaint.model_dump(),
         reference=reference,
         received_at=received,
         severity_reasons=reasons,
-        clocks=opening_clocks(institution, received, complaint),
+        clocks=[task_clock(institution, "callback", received)]
+        if as_contact
+        else opening_clocks(institution, received, complaint),
         chain=chain_snapshot(institution, unit),
     )
     messages = (
@@ -186,3 +194,76 @@ def _recent_cases(institution: Institution, contacts: dict[str, ContactRecord], 
 def _replay(store: Stores, earlier: DuplicateSubmission) -> Filed:
     case = store.cases.get(earlier.reference)
     return Filed(case=case, messages=store.outbox.for_case(earlier.reference), replayed=True, reply=earlier.response)
+
+
+def promote_contact(
+    deps: Dependencies,
+    contact: Case,
+    words: str,
+    message: Event,
+    now: datetime,
+    once: Once,
+    attachments=(),
+    reply_inline: bool = True,
+    text_back: bool = True,
+) -> Filed:
+    """The details a contact was asked for have come (先受理、后处理): it becomes the complaint, under
+    its reference and receipt time, with the complaint clocks from now (nothing could be handled
+    before) and its call back done. reply_inline: the acknowledgement is the text's reply (in
+    `Filed.reply`); else it is sent by SMS (where `text_back`) and email."""
+    institution = deps.institution
+    severity, reasons = assess_severity(institution, words, contact.group_size, contact.severity, 0)
+    complaint = contact.model_copy(
+        update={
+            "type": "complaint",
+            "description": words,
+            "severity": severity,
+            "severity_reasons": reasons,
+            "attachments": [*contact.attachments, *attachments],
+        }
+    )
+    callback_done = [
+        clock.model_copy(update={"stopped_at": now, "outcome": "details_followed"})
+        for clock in contact.clocks
+        if clock.stopped_at is None
+    ]
+    clocks = [
+        *(c for c in contact.clocks if c.stopped_at),
+        *callback_done,
+        *opening_clocks(institution, now, complaint),
+    ]
+    complaint = complaint.model_copy(update={"clocks": clocks, "version": contact.version + 1})
+    link = status_url(deps.base_url, contact.reference)
+    reply = sms_acknowledgement(complaint, institution, link) if reply_inline else None
+    messages = [] if reply_inline else acknowledgement_messages(complaint, institution, now, link, sms=text_back)
+    events = [message, Event(at=now, actor="system", kind="became_complaint")]
+    if reply:
+        events.append(
+            Event(
+                at=now, actor="system", kind="acknowledgement_replied", public=True, text=reply, data={"channel": "sms"}
+            )
+        )
+    events += [
+        Event.told(
+            now, "system", "acknowledgement_queued", m.body if m.channel == "sms" else m.subject, message_id=m.id
+        )
+        for m in messages
+    ]
+    try:
+        deps.store.cases.update(
+            complaint,
+            contact.version,
+            events,
+            next_due(complaint, institution),
+            messages,
+            zone=institution.calendar.timezone,
+            before=contact,
+            once=once.answering(reply) if reply else once,
+            indexed_text=words,
+            now=now,
+        )
+    except DuplicateSubmission as earlier:
+        return _replay(deps.store, earlier)
+    for outgoing in messages:  # written leased to this intake, which sends them at once
+        notify.attempt(deps, outgoing, now)
+    return Filed(case=complaint, messages=messages, replayed=False, reply=reply)

@@ -5,14 +5,14 @@ same MessageSid gets the same answer and changes nothing the second time."""
 from datetime import datetime
 
 from chalicelib.intake.errors import BadWebhook
-from chalicelib.intake.filing import file_complaint
+from chalicelib.intake.filing import file_complaint, promote_contact
 from chalicelib.intake.media import keep_twilio_media
 from chalicelib.intake.sms_keywords import parse
 from chalicelib.model.case import Case, Complainant, Event, NewComplaint
 from chalicelib.model.institution import Institution
 from chalicelib.model.lifecycle import is_open
 from chalicelib.model.references import find_references
-from chalicelib.model.replies import judge
+from chalicelib.model.replies import carries_no_complaint, judge
 from chalicelib.notify.complainant import complainant_time, status_answer
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.language import Language, clearly_in, from_text
@@ -89,8 +89,14 @@ def handle_sms(
     if not body.strip() and not attachments:
         return _answer(store, once, now, say("sms_empty"))
     words = body.strip() or text(language, "sms_picture_only")
+    empty = not attachments and carries_no_complaint(body)  # "hi", "test": nothing to handle yet
     if target is not None and is_open(target.status):
-        return _add_text(deps, target, words, attachments, once, now, say)
+        if target.type != "contact":
+            return _add_text(deps, target, words, attachments, once, now, say)
+        if empty:
+            return _answer(store, once, now, say("sms_contact_ask"))
+        message = _their_text(words, attachments, once, now)
+        return promote_contact(deps, target, words, message, now, once, attachments).reply
     finished = target or _latest_finished(store, record)
     repeat_of = None
     if finished is not None:
@@ -106,6 +112,12 @@ def handle_sms(
         received_on=params.get("To") or None,
         repeat_of=repeat_of,
     )
+    if empty and finished is None:  # registered, asked what happened, no complaint clocks
+        ask = say("sms_contact_ask")
+        filed = file_complaint(
+            deps, complaint, now, once=once.answering(ask), claim=sender, contacts={sender: record}, as_contact=True
+        )
+        return filed.reply if filed.replayed else ask
     try:
         return file_complaint(
             deps,

@@ -1,7 +1,8 @@
 """Calls to the hotline number. Twilio walks the caller through: greeting (and an out-of-hours
 notice, which never refuses the complaint), language, an optional category menu, a recording;
-the case exists as soon as the recording does, the transcript is added when it arrives, and a
-caller who hangs up first leaves a "missed call - call back" case.
+the case exists as soon as the recording does, the transcript is added when it arrives; a caller
+who hangs up first, or leaves less than `intake.contact_call_seconds`, leaves a contact with a
+call-back task - registered, not a complaint, and not told one was accepted.
 
 Every step's answer is TwiML; every URL handed to Twilio is absolute and signed-checkable."""
 
@@ -9,7 +10,7 @@ import contextlib
 from datetime import datetime
 
 from chalicelib.intake.errors import BadWebhook
-from chalicelib.intake.filing import file_complaint
+from chalicelib.intake.filing import file_complaint, promote_contact
 from chalicelib.intake.media import keep_twilio_media
 from chalicelib.model.case import Attachment, Complainant, Event, NewComplaint
 from chalicelib.model.contacts import can_receive_texts
@@ -149,8 +150,14 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime, recei
     duration = params.get("RecordingDuration") or "0"
     seconds = int(duration) if duration.isdigit() else 0
     response = _response()
-    if not recording_url or seconds == 0:
-        filed = _register_call(
+    if not recording_url or seconds < max(1, institution.intake.contact_call_seconds):
+        # nothing to handle yet: a contact to call back; the caller is not told a complaint was accepted
+        kept = (
+            [keep_twilio_media(deps, recording_url, "audio/x-wav", f"media/voice/{call_sid}", "recording")]
+            if recording_url and seconds
+            else []
+        )
+        _register_call(
             deps,
             call_sid,
             caller,
@@ -158,10 +165,11 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime, recei
             now,
             text(language, "voice_missed"),
             category=query.get("category"),
+            attachments=kept,
             received_at=received_at,
+            as_contact=True,
         )
-        _say(response, language, text(language, "voice_no_recording"))
-        _read_reference(response, filed, institution, language)
+        _say(response, language, text(language, "voice_contact_noted"))
         response.hangup()
         return str(response)
     recording = keep_twilio_media(deps, recording_url, "audio/x-wav", f"media/voice/{call_sid}", "recording")
@@ -180,7 +188,20 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime, recei
         recording_sid=params.get("RecordingSid", ""),
         received_at=received_at,
     )
-    if filed.replayed and not any(a.name.startswith("recording") for a in filed.case.attachments):
+    if filed.replayed and filed.case.type == "contact":  # the hang-up's report came first: now the details
+        event = Event(at=now, actor="complainant", kind="recording", data={"recording_sid": params.get("RecordingSid")})
+        filed = promote_contact(
+            deps,
+            filed.case,
+            text(language, "voice_description", seconds=seconds),
+            event,
+            now,
+            Once("recording", params.get("RecordingSid") or call_sid),
+            [recording],
+            reply_inline=False,
+            text_back=can_receive_texts(caller),
+        )
+    elif filed.replayed and not any(a.name.startswith("recording") for a in filed.case.attachments):
         _add_recording(store, filed.case, recording, params.get("RecordingSid", ""), seconds, language, now)
     _read_reference(response, filed, institution, language)
     response.hangup()
@@ -198,6 +219,7 @@ def _register_call(
     attachments=(),
     recording_sid="",
     received_at=None,
+    as_contact=False,
 ):
     complaint = NewComplaint(
         channel="voice",
@@ -218,6 +240,7 @@ def _register_call(
         extra_events=events,
         text_back=can_receive_texts(caller),
         received_at=received_at,
+        as_contact=as_contact,
     )
 
 
@@ -305,7 +328,8 @@ def add_transcript(
 
 
 def call_ended(deps: Dependencies, params: dict, now: datetime, received_at: datetime | None = None) -> None:
-    """The call status report. A call that ends with no case leaves a call-back case."""
+    """The call status report. A call that ends with nothing registered (a hang-up before the
+    recording) leaves a contact with a call-back task: not a complaint, and the caller is not told one."""
     store, institution = deps.store, deps.institution
     call_sid, caller = params.get("CallSid", ""), params.get("From", "")
     if params.get("CallStatus") not in ENDED or not call_sid or not caller:
@@ -313,4 +337,5 @@ def call_ended(deps: Dependencies, params: dict, now: datetime, received_at: dat
     if store.deliveries.seen(Once("call", call_sid)):
         return
     language = institution.default_language
-    _register_call(deps, call_sid, caller, language, now, text(language, "voice_missed"), received_at=received_at)
+    description = text(language, "voice_missed")
+    _register_call(deps, call_sid, caller, language, now, description, received_at=received_at, as_contact=True)

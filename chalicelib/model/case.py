@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.model.lifecycle import Status
-from chalicelib.model.literals import TASK_CLOCKS, Channel, ClockName, ComplaintType, DurationUnit, Severity
+from chalicelib.model.literals import TASK_CLOCKS, Channel, ClockName, DurationUnit, EntryType, Severity
 from chalicelib.model.utc import UtcTime
 from chalicelib.runtime.language import Language
 
@@ -48,7 +48,7 @@ class NewComplaint(Record):
     channel: Channel
     complainant: Complainant
     description: str = Field(min_length=1)
-    type: ComplaintType = "complaint"
+    type: EntryType = "complaint"
     category: str | None = None
     occurred: str | None = None  # when it happened, as the complainant says it
     location: str | None = None
@@ -108,7 +108,7 @@ class Clock(Record):
     def key(self) -> str:
         """What its alert steps are named after: a case may be forwarded more than once, and each
         transfer's clock (and each task) has steps of its own, as do the clocks of a reopening."""
-        if self.name in ("transfer", "message"):
+        if self.name in ("transfer", *TASK_CLOCKS):
             return f"{self.name}@{self.started_at:%Y%m%dT%H%M%S}"
         return self.name if not self.round else f"{self.name}~{self.round}"
 

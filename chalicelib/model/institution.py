@@ -32,6 +32,8 @@ class IntakePolicy(Strict):
     submissions_per_source_per_hour: int = Field(default=10, gt=0)
     # How far back staff may date a complaint they register (a letter that sat in the post room).
     staff_backdate_days: int = Field(default=7, ge=0, le=60)
+    # A call shorter than this (or without a recording) is a contact to call back, not a complaint.
+    contact_call_seconds: int = Field(default=10, ge=0, le=120)
 
 
 def e164(value: str | None) -> str | None:

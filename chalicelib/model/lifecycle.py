@@ -19,7 +19,8 @@ Status = Literal[
 
 _WORKING = {"in_progress", "awaiting_complainant", "responded", "resolved", "not_accepted"}
 ALLOWED: dict[str, frozenset[str]] = {
-    "received": frozenset(_WORKING | {"acknowledged"}),
+    # closed from received: a contact that was not a complaint, once its call back is done
+    "received": frozenset(_WORKING | {"acknowledged", "closed"}),
     "acknowledged": frozenset(_WORKING),
     "in_progress": frozenset(_WORKING - {"in_progress"}),
     # Refusing a case is decided before the complainant is asked for more.

@@ -17,11 +17,19 @@ Channel = Literal[
     "internal_transfer",
 ]
 ComplaintType = Literal["complaint", "suggestion", "inquiry"]
+# contact: registered (先受理) but not a complaint - a short hang-up, a text with nothing in it -, with a
+# call-back task and no complaint clocks, until details follow
+EntryType = Literal["complaint", "suggestion", "inquiry", "contact"]
 Severity = Literal["general", "serious", "major", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("general", "serious", "major", "critical")  # lowest first
 # transfer: a forwarded case's start; message: a complainant's message on a finished case that the
-# product could not read as thanks or as dissatisfaction, for the handler to look at (a task)
-ClockName = Literal["acknowledge", "respond", "resolve", "transfer", "message"]
-TASK_CLOCKS: tuple[ClockName, ...] = ("message",)  # work items: they keep a finished case in the queue
+# product could not read as thanks or as dissatisfaction, for the handler to look at (a task);
+# callback: a call back owed (a contact that was not a complaint, a follow-up nobody answered)
+ClockName = Literal["acknowledge", "respond", "resolve", "transfer", "message", "callback"]
+TASK_CLOCKS: tuple[ClockName, ...] = ("message", "callback")  # work items: they keep a finished case queued
+TASK_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "message": ("replied", "nothing_needed"),
+    "callback": ("reached", "no_answer", "wrong_number"),
+}
 CLOCK_NAMES: tuple[ClockName, ...] = ("acknowledge", "respond", "resolve")
 DurationUnit = Literal["minutes", "hours", "calendar_days", "working_days", "working_hours"]

@@ -128,6 +128,8 @@ class Escalation(Strict):
     transfer: ClockSteps = ClockSteps(remind_at_percent=[], escalate_to="supervisor")
     # A complainant's message on a finished case left unread past its task's time: the supervisor.
     message: ClockSteps = ClockSteps(remind_at_percent=[], escalate_to="supervisor")
+    # A call back owed and not made in its hour: the supervisor.
+    callback: ClockSteps = ClockSteps(remind_at_percent=[], escalate_to="supervisor")
     leadership_role: str = "director"
     alert_leadership_from: Literal["serious", "major", "critical"] = "major"
     # Cases from this severity alert at any hour; the others wait for the end of quiet hours, and

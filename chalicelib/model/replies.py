@@ -55,3 +55,17 @@ def judge(words: str, without: tuple[str, ...] = ()) -> Judged:
     if bare and _THANKS.search(text) and len(left) <= LEFT_OVER["han" if _HAN.search(left) else "latin"]:
         return Judged("satisfied")
     return Judged("unclear")
+
+
+_NOTHING = re.compile(
+    r"^(?:你好|您好|在吗|在不在|喂|哈喽|嗨|测试|试试|发错了|打错了|不好意思|hi|hello|hey|hallo|yo|test|testing|"
+    r"wrong\s*number|sorry|ok|okay|\?|？)+$",
+    re.IGNORECASE,
+)
+
+
+def carries_no_complaint(words: str) -> bool:
+    """A first text that says nothing to handle - a greeting, "test", "wrong number" -: a contact
+    to answer with a question, not a complaint with deadlines."""
+    bare = re.sub(r"[\s.,!。，！~…]+", "", unicodedata.normalize("NFKC", words or "")).strip()
+    return not bare or bool(_NOTHING.match(bare))

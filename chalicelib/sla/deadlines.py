@@ -37,6 +37,14 @@ def opening_clocks(
     return clocks
 
 
+def task_clock(institution: Institution, name: str, now: datetime) -> Clock:
+    """A task arising now (a message to read, a call back owed): due after
+    `after_resolution.task_within` of working time - the first working hour by default."""
+    within = institution.after_resolution.task_within
+    due = add_duration(institution.calendar.work_calendar(), now, within.amount, within.unit)
+    return Clock(name=name, amount=within.amount, unit=within.unit, started_at=now, due_at=due)
+
+
 def pause(clock: Clock, now: datetime) -> Clock:
     if not clock.running:
         return clock

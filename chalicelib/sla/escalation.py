@@ -76,7 +76,7 @@ def age_steps(case: Case, institution: Institution) -> list[Step]:
     """An open case left unresolved long enough is raised ("hot" after a week, "major" after a
     month); the raise is sent to leadership when it reaches their threshold, otherwise to the handler."""
     policy = institution.escalation
-    if policy is None or not case.chain or not is_open(case.status):
+    if policy is None or not case.chain or not is_open(case.status) or case.type == "contact":
         return []
     roles = [member.role for member in case.chain]
     threshold = SEVERITIES.index(policy.alert_leadership_from)
@@ -170,6 +170,8 @@ def new_case_notice(case: Case, institution: Institution) -> Step | None:
     policy = institution.escalation
     if policy is None or not case.chain or not policy.notify_new_cases or case.status != "received":
         return None  # someone has taken it up already
+    if case.type == "contact":
+        return None  # not a complaint: its call-back task alerts when it is not done in time
     at = case.received_at
     if not alerts_at_once(case, institution):
         at = institution.calendar.work_calendar().add_working_time(at, timedelta(0))

@@ -10,15 +10,15 @@ from datetime import datetime, timedelta
 
 from chalicelib.model.case import Case, Clock, Event
 from chalicelib.model.lifecycle import transition
-from chalicelib.model.literals import TASK_CLOCKS
+from chalicelib.model.literals import TASK_CLOCKS, TASK_OUTCOMES
 from chalicelib.model.refusals import Refused
 from chalicelib.model.replies import Judged
 from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.sla.deadlines import task_clock
 from chalicelib.sla.working_time import add_duration
 from chalicelib.staff.case_state import _load, _save
 from chalicelib.store.table import Once
 
-TASK_OUTCOMES = ("replied", "reopened", "nothing_needed")
 REOPENED_CLOCKS = ("respond", "resolve")
 
 
@@ -91,16 +91,14 @@ def open_message_task(
     indexed_text: str | None = None,
 ) -> Case:
     """A message a person has to read: a task on the case, in the queue until it is closed."""
-    within = deps.institution.after_resolution.task_within
-    task = Clock(name="message", amount=within.amount, unit=within.unit, started_at=now, due_at=task_due(deps, now))
+    task = task_clock(deps.institution, "message", now)
     updated = case.model_copy(update={"clocks": [*case.clocks, task]})
     return _save(deps, case, updated, [message], (), now, once, indexed_text)
 
 
 def task_due(deps: Dependencies, now: datetime) -> datetime:
     """When a task arising now is due: `after_resolution.task_within` of working time."""
-    within = deps.institution.after_resolution.task_within
-    return add_duration(deps.institution.calendar.work_calendar(), now, within.amount, within.unit)
+    return task_clock(deps.institution, "message", now).due_at
 
 
 def reopen_by_staff(
@@ -116,15 +114,20 @@ def reopen_by_staff(
 def close_task(
     deps: Dependencies, reference: str, actor: str, outcome: str, now: datetime, expected_version: int | None = None
 ) -> Case:
-    """The open tasks of the case are done, with what came of them."""
+    """The open task of the case is done, with what came of it (one of TASK_OUTCOMES of its kind).
+    A contact's call back done closes the contact: it was not a complaint, or it is registered as
+    one of its own."""
     case = _load(deps.store, reference, expected_version, finished_ok=True)
-    if not case.open_tasks():
+    tasks = case.open_tasks()
+    if not tasks:
         raise Refused("no_open_task")
-    if outcome not in TASK_OUTCOMES:
+    if outcome not in TASK_OUTCOMES[tasks[0].name]:
         raise Refused("task_outcome_invalid")
-    clocks = _tasks_closed(case.clocks, outcome, now)
-    event = Event(at=now, actor=actor, kind="task_closed", data={"outcome": outcome})
-    return _save(deps, case, case.model_copy(update={"clocks": clocks}), [event], (), now)
+    updates: dict = {"clocks": _tasks_closed(case.clocks, outcome, now)}
+    if case.type == "contact":
+        updates |= {"status": transition(case.status, "closed"), "finished_at": now}
+    event = Event(at=now, actor=actor, kind="task_closed", data={"outcome": outcome, "task": tasks[0].name})
+    return _save(deps, case, case.model_copy(update=updates), [event], (), now)
 
 
 def _tasks_closed(clocks: list[Clock], outcome: str, now: datetime) -> list[Clock]:
