@@ -113,6 +113,17 @@ class Clock(Record):
         return self.name if not self.round else f"{self.name}~{self.round}"
 
 
+class FollowUp(Record):
+    """The one follow-up question (回访) of a result, and its answer."""
+
+    asked_at: UtcTime
+    by: Literal["sms", "link", "callback"]
+    answered_at: UtcTime | None = None
+    score: int | None = None  # 1-5
+    verdict: str | None = None  # model/replies.Verdict
+    unanswered: bool = False  # its time ran out
+
+
 class Person(Record):
     id: str
     name: str
@@ -143,6 +154,7 @@ class Case(NewComplaint):
     finished_at: UtcTime | None = None  # when it was last resolved or refused
     outcome: str | None = None  # what the complainant was told then: the result, or the reason
     earlier_clocks: list[Clock] = []  # the clocks of the rounds before a reopening, for the reports
+    follow_up: FollowUp | None = None  # of the latest result
     version: int = 1
 
     def clock(self, name: ClockName) -> Clock | None:

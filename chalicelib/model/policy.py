@@ -73,11 +73,18 @@ class AfterResolution(Strict):
     after the result) that the problem persists has the case reopened, with new respond and resolve
     clocks as the policy gives them from that moment; later, a new case opens, linked as a repeat.
     A message the product cannot read either way becomes a task for the handler, due within
-    `task_within`. Every final reply says where to turn next: the review, then `regulator`."""
+    `task_within`. Every final reply says where to turn next: the review, then `regulator`. A
+    resolved case is followed up once and closes with the answer (a low one reopens it)."""
 
     reopen_within_days: int = Field(default=30, ge=1, le=366)
     task_within: Duration = Duration(amount=1, unit="working_hours")
     regulator: Text | None = None  # e.g. the banking regulator's hotline 12378
+    # Follow-up (回访): one question `follow_up_after` the result (None: no follow-up), never in
+    # `follow_up_quiet_hours` (local); unanswered after `answer_within`: a call-back task, or closed.
+    follow_up_after: Duration | None = Duration(amount=24, unit="hours")
+    follow_up_quiet_hours: tuple[time, time] = (time(21, 0), time(9, 0))
+    answer_within: Duration = Duration(amount=72, unit="hours")
+    no_answer: Literal["callback", "close"] = "callback"
 
 
 class ClockSteps(Strict):

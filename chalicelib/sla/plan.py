@@ -4,10 +4,13 @@ intake, the sweep, the alerts and every case action agree. Pure: no I/O, "now" i
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from chalicelib.model.calendar import after_quiet_hours
 from chalicelib.model.case import Case
 from chalicelib.model.institution import Institution
 from chalicelib.sla.escalation import CALLED_FOR, Step, pending_steps
+from chalicelib.sla.working_time import add_duration
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,37 @@ def plan(case: Case, institution: Institution, now: datetime) -> Plan:
     if due and any(step.kind in CALLED_FOR for step in due):  # recording them may bring their night calls
         recorded = case.model_copy(update={"fired": [*case.fired, *(step.key for step in due), *stale]})
         later = [step for step in pending_steps(recorded, institution) if step.at > now]
-    return Plan(due=due, stale=stale, next_due=pending[0].at if pending else None, after=later[0].at if later else None)
+    follow_up = follow_up_moment(case, institution)
+    return Plan(
+        due=due,
+        stale=stale,
+        next_due=_earliest(pending[0].at if pending else None, follow_up),
+        after=_earliest(later[0].at if later else None, follow_up),
+    )
 
 
 def next_due(case: Case, institution: Institution) -> datetime | None:
-    """When the case next needs the sweep (its place in the due index); None: nothing pending."""
+    """When the case next needs the sweep (its place in the due index): its next alert step or
+    its follow-up's next moment; None: nothing pending."""
     steps = pending_steps(case, institution)
-    return steps[0].at if steps else None
+    return _earliest(steps[0].at if steps else None, follow_up_moment(case, institution))
+
+
+def follow_up_moment(case: Case, institution: Institution) -> datetime | None:
+    """When the case's follow-up next needs the sweep: the question, then the end of its time."""
+    policy = institution.after_resolution
+    if case.status != "resolved" or case.type == "contact" or case.finished_at is None or not policy.follow_up_after:
+        return None
+    calendar = institution.calendar.work_calendar()
+    if case.follow_up is None:
+        delay = policy.follow_up_after
+        at = add_duration(calendar, case.finished_at, delay.amount, delay.unit)
+        return after_quiet_hours(at, policy.follow_up_quiet_hours, ZoneInfo(institution.calendar.timezone))
+    if case.follow_up.answered_at is None and not case.follow_up.unanswered and case.follow_up.by != "callback":
+        return add_duration(calendar, case.follow_up.asked_at, policy.answer_within.amount, policy.answer_within.unit)
+    return None
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return min(present) if present else None

@@ -12,6 +12,7 @@ from datetime import datetime
 from chalicelib.notify import sender as notify
 from chalicelib.runtime import metrics
 from chalicelib.runtime.dependencies import Dependencies
+from chalicelib.sla import follow_up
 from chalicelib.sla.alerts import fire_due
 from chalicelib.sla.plan import plan
 from chalicelib.store.table import DUE_SHARDS
@@ -20,7 +21,7 @@ from chalicelib.store.table import DUE_SHARDS
 def run_sweep(deps: Dependencies, now: datetime, budget_seconds: float = 45, monotonic=time.monotonic) -> dict:
     store, institution = deps.store, deps.institution
     stop_at = monotonic() + budget_seconds
-    result = {"messages_sent": 0, "cases_checked": 0, "alerts_recorded": 0, "complete": True}
+    result = {"messages_sent": 0, "cases_checked": 0, "alerts_recorded": 0, "follow_ups": 0, "complete": True}
     due_cases, message_ids = [], []
     for work in store.cases.due_work(now, first_shard=random.randrange(DUE_SHARDS)):
         if monotonic() > stop_at:
@@ -34,6 +35,8 @@ def run_sweep(deps: Dependencies, now: datetime, budget_seconds: float = 45, mon
         planned = plan(case, institution, now)
         if planned.due:
             due_cases.append(case)
+        elif follow_up.act(deps, case, now):  # its follow-up question, or the end of its time
+            result["follow_ups"] += 1
         else:  # woken for a step that no longer applies (a clock stopped): move the case on
             store.cases.set_next_due(case.reference, planned.next_due)
     if due_cases:  # all at once: a person gets one text per sweep, however many cases it covers

@@ -65,21 +65,37 @@ def reopen(
     updated = case.model_copy(
         update={"status": transition(case.status, "reopened"), "clocks": clocks, "earlier_clocks": earlier}
     )
-    told = Event.told(now, message.actor, "reopened", None, due=str(updated.expected_response_by()))
+    updated = updated.model_copy(update={"follow_up": None})  # the next result is followed up afresh
+    told = Event.told(
+        now,
+        message.actor,
+        "reopened",
+        None,
+        due=str(updated.expected_response_by()),
+        follow_up=_follow_up_pending(case),
+    )
     return _save(deps, case, updated, [message, told], (), now, once, indexed_text)
 
 
 def record_feedback(
     deps: Dependencies, case: Case, message: Event, judged: Judged, now: datetime, once: Once | None = None
 ) -> Case:
-    """Thanks, agreement or a score: on the timeline for the reports; the case stays as it is."""
-    feedback = message.model_copy(
-        update={
-            "kind": "complainant_feedback",
-            "data": {**message.data, "verdict": judged.verdict, "score": judged.score},
-        }
-    )
-    return _save(deps, case, case, [feedback], (), now, once)
+    """Thanks, agreement or a score: on the timeline for the reports. The answer to the case's
+    follow-up question closes the case; any other leaves it as it is."""
+    asked = _follow_up_pending(case)
+    data = {**message.data, "verdict": judged.verdict, "score": judged.score, "follow_up": asked}
+    feedback = message.model_copy(update={"kind": "complainant_feedback", "data": data})
+    updated = case
+    if asked:
+        answer = {"answered_at": now, "score": judged.score, "verdict": judged.verdict}
+        updated = case.model_copy(
+            update={"follow_up": case.follow_up.model_copy(update=answer), "status": transition(case.status, "closed")}
+        )
+    return _save(deps, case, updated, [feedback], (), now, once)
+
+
+def _follow_up_pending(case: Case) -> bool:
+    return case.status == "resolved" and case.follow_up is not None and case.follow_up.answered_at is None
 
 
 def open_message_task(
@@ -126,6 +142,8 @@ def close_task(
     updates: dict = {"clocks": _tasks_closed(case.clocks, outcome, now)}
     if case.type == "contact":
         updates |= {"status": transition(case.status, "closed"), "finished_at": now}
+    elif tasks[0].name == "callback" and case.status == "resolved":  # the follow-up call is made: it closes
+        updates |= {"status": transition(case.status, "closed")}
     event = Event(at=now, actor=actor, kind="task_closed", data={"outcome": outcome, "task": tasks[0].name})
     return _save(deps, case, case.model_copy(update=updates), [event], (), now)
 
