@@ -105,6 +105,20 @@ def tencent_status(token):
     return tencent.status_callback(_deps(), app.current_request, token, now())
 
 
+@app.route("/complaints/follow-up/{token}", methods=["GET"])
+def follow_up_question(token):
+    from chalicelib.edge import follow_up_page
+
+    return follow_up_page.follow_up_page(_deps(), app.current_request, token, now())
+
+
+@app.route("/complaints/follow-up/{token}", methods=["POST"], content_types=FORM)
+def follow_up_answer(token):
+    from chalicelib.edge import follow_up_page
+
+    return follow_up_page.follow_up_page(_deps(), app.current_request, token, now())
+
+
 @app.route("/s/{token}", methods=["GET"])
 def staff_link_page(token):
     from chalicelib.edge import staff_page

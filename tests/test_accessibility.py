@@ -92,3 +92,52 @@ def test_every_complainant_page_passes_axe_in_both_languages_on_a_phone_and_a_de
     assert problems == {}, "axe found serious or critical problems:\n" + "\n".join(
         f"{name}: {problem}" for name, found in problems.items() for problem in found
     )
+
+
+def test_the_follow_up_page_passes_axe_in_both_languages_on_a_phone_and_a_desktop(client, moto_store, twilio):
+    """The follow-up link's page (issue 19) as the app renders it - the question, the question sent
+    back without a choice, the thanks -, loaded into the real browser."""
+    import json
+    import re
+    from datetime import datetime, timedelta, timezone
+
+    import time_machine
+
+    from chalicelib.edge import dependencies as context
+    from chalicelib.sla.sweep import run_sweep
+    from chalicelib.staff.actions import resolve
+    from support import FORM_HEADERS, form_body
+
+    monday = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    ARTIFACTS.mkdir(exist_ok=True)
+    pages: dict[str, str] = {}
+    for lang in LOCALES:
+        with time_machine.travel(monday, tick=False):
+            body = {"description": DESCRIPTION[lang], "email": f"follow.{lang}@example.org", "language": lang}
+            filed = client.http.post(
+                "/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(body)
+            )
+            reference = json.loads(filed.body)["reference"]
+            resolve(context.current(), reference, "staff:chen.jing", "Refunded.", "valid", "", "", "", monday)
+        run_sweep(context.current(), monday + timedelta(hours=24, minutes=1))
+        [message] = [m for m in moto_store.outbox.for_case(reference) if m.purpose == "follow_up"]
+        path = re.search(r"(/complaints/follow-up/[\w-]+)$", message.body).group(1)
+        with time_machine.travel(monday + timedelta(hours=25), tick=False):
+            pages[f"follow-up-{lang}"] = client.http.get(path).body.decode()
+            pages[f"follow-up-choose-{lang}"] = client.http.post(path, headers=FORM_HEADERS, body="").body.decode()
+            answered = client.http.post(path, headers=FORM_HEADERS, body=form_body(score="5"))
+            pages[f"follow-up-thanks-{lang}"] = answered.body.decode()
+    problems: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for viewport in VIEWPORTS:
+            page = browser.new_context(bypass_csp=True, **VIEWPORTS[viewport]).new_page()
+            for name, markup in pages.items():
+                page.set_content(markup)
+                page.screenshot(path=str(ARTIFACTS / f"a11y-{name}-{viewport}.png"), full_page=True)
+                if found := axe_problems(page):
+                    problems[f"{name}-{viewport}"] = found
+        browser.close()
+    assert 'type="radio"' in pages["follow-up-zh"] and "5 非常满意" in pages["follow-up-zh"]
+    assert "请选择一项评价。" in pages["follow-up-choose-zh"] and "Thank you" in pages["follow-up-thanks-en"]
+    assert problems == {}, problems

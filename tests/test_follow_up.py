@@ -159,3 +159,69 @@ def test_a_voice_case_is_followed_up_by_a_call_back_task(client, moto_store, twi
     case = moto_store.cases.get(reference)
     assert _questions(twilio) == [] and case.follow_up.by == "callback"
     assert [t.name for t in case.open_tasks()] == ["callback"]
+
+
+def _email_case(client, address="mei.lin@example.org") -> str:
+    from chalicelib.edge import dependencies as context
+    from chalicelib.staff.actions import resolve
+
+    with time_machine.travel(MONDAY_10, tick=False):
+        response = client.http.post(
+            "/api/complaints",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"description": "Charged twice for one transfer", "email": address, "language": "en"}),
+        )
+        reference = json.loads(response.body)["reference"]
+        resolve(context.current(), reference, "staff:chen.jing", "Refunded.", "valid", "", "", "", MONDAY_10)
+    return reference
+
+
+def _link_path(store, reference) -> str:
+    import re
+
+    [message] = [m for m in store.outbox.for_case(reference) if m.purpose == "follow_up"]
+    assert message.channel == "email" and message.subject == f"How did we do? Complaint {reference}"
+    return re.search(r"https://hotline\.example\.org(/complaints/follow-up/[\w-]{22})$", message.body).group(1)
+
+
+def test_an_email_complainant_answers_on_the_link_page_whose_get_records_nothing(client, moto_store, twilio):
+    from support import FORM_HEADERS, form_body
+
+    reference = _email_case(client)
+    _sweep(MONDAY_10 + timedelta(hours=24, minutes=1))
+    path = _link_path(moto_store, reference)
+    events = len(moto_store.cases.timeline(reference))
+    with time_machine.travel(MONDAY_10 + timedelta(hours=25), tick=False):
+        for _ in range(2):  # a mail scanner, then the person
+            page = client.http.get(path)
+            assert page.status_code == 200 and 'name="score" value="5"' in page.body.decode()
+        assert (
+            len(moto_store.cases.timeline(reference)) == events and moto_store.cases.get(reference).status == "resolved"
+        )
+        wrong = client.http.post(path, headers=FORM_HEADERS, body=form_body(score="9", comment="kept"))
+        assert wrong.status_code == 422 and "Choose one of the answers." in wrong.body.decode()
+        assert ">kept</textarea>" in wrong.body.decode()  # what was typed comes back
+        done = client.http.post(path, headers=FORM_HEADERS, body=form_body(score="4", comment="Quick, thanks"))
+        assert done.status_code == 200 and "Thank you: your answer is recorded." in done.body.decode()
+        again = client.http.post(path, headers=FORM_HEADERS, body=form_body(score="1"))
+        assert "answered already" in again.body.decode()
+    case = moto_store.cases.get(reference)
+    assert case.status == "closed" and case.follow_up.by == "link" and case.follow_up.score == 4
+    assert client.http.get("/complaints/follow-up/" + "x" * 22).status_code == 404
+
+
+def test_a_low_score_on_the_link_reopens_the_case_and_an_expired_link_records_nothing(client, moto_store, twilio):
+    from support import FORM_HEADERS, form_body
+
+    reference = _email_case(client)
+    _sweep(MONDAY_10 + timedelta(hours=24, minutes=1))
+    path = _link_path(moto_store, reference)
+    with time_machine.travel(MONDAY_10 + timedelta(hours=24 + 73), tick=False):  # past the 72 hours
+        expired = client.http.post(path, headers=FORM_HEADERS, body=form_body(score="1"))
+        assert expired.status_code == 410 and moto_store.cases.get(reference).status == "resolved"
+    other = _email_case(client, "second@example.org")
+    _sweep(MONDAY_10 + timedelta(hours=24, minutes=2))
+    with time_machine.travel(MONDAY_10 + timedelta(hours=26), tick=False):
+        answer = client.http.post(_link_path(moto_store, other), headers=FORM_HEADERS, body=form_body(score="1"))
+    assert f"We have reopened complaint {other} and will respond by" in answer.body.decode()
+    assert moto_store.cases.get(other).status == "reopened"

@@ -55,6 +55,7 @@ SMS_KINDS: dict[str, SmsKind] = {
     "sms_message_task": SmsKind(values=("institution", "reference", "due"), replies=True),
     "sms_contact_ask": SmsKind(values=("institution",), replies=True),
     "sms_follow_up": SmsKind(values=("institution", "reference"), replies=True),
+    "sms_follow_up_link": SmsKind(values=("institution", "reference", "link"), one_way=True),
     "sms_no_case": SmsKind(values=("institution",), replies=True),
     "sms_empty": SmsKind(values=("institution",), replies=True),
     "sms_help": SmsKind(values=("institution", "hotline"), replies=True),

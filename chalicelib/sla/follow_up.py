@@ -15,6 +15,7 @@ from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.runtime.rendering import text
 from chalicelib.sla.deadlines import task_clock
 from chalicelib.sla.plan import follow_up_moment, next_due
+from chalicelib.sla.working_time import add_duration
 
 CALLED = ("voice", "walk_in")  # followed up by a call, never a text
 
@@ -30,6 +31,8 @@ def act(deps: Dependencies, case: Case, now: datetime) -> bool:
     messages, events = [], []
     if case.follow_up is None:
         by = _channel(deps, case)
+        if by == "link":
+            messages = _link_messages(deps, case, now)
         if by == "sms":
             language = case.complainant.language
             question = text(
@@ -49,7 +52,8 @@ def act(deps: Dependencies, case: Case, now: datetime) -> bool:
         updated = case.model_copy(update={"follow_up": FollowUp(asked_at=now, by=by)})
         if by == "callback":
             updated = updated.model_copy(update={"clocks": [*case.clocks, task_clock(institution, "callback", now)]})
-        events.append(Event(at=now, actor="system", kind="follow_up_asked", data={"by": by}))
+        sent = {"message_id": messages[0].id} if messages else {}  # the timeline names what went
+        events.append(Event(at=now, actor="system", kind="follow_up_asked", data={"by": by, **sent}))
     else:
         unanswered = case.follow_up.model_copy(update={"unanswered": True})
         updated = case.model_copy(update={"follow_up": unanswered})
@@ -67,10 +71,34 @@ def act(deps: Dependencies, case: Case, now: datetime) -> bool:
 
 
 def _channel(deps: Dependencies, case: Case) -> str:
-    phone = case.complainant.phone
-    if case.channel in CALLED or not phone:
+    """sms: a question to answer by text; link: a link to answer on a page (by email, or a text
+    where replies cannot arrive); callback: someone calls."""
+    phone, email = case.complainant.phone, case.complainant.email
+    if case.channel in CALLED:
         return "callback"
-    profile = deps.institution.channels.sms_profile(phone)
-    if not profile.two_way or deps.store.outbox.is_opted_out(phone):
-        return "callback"
-    return "sms"
+    texts = bool(phone) and not deps.store.outbox.is_opted_out(phone)
+    if texts and deps.institution.channels.sms_profile(phone).two_way:
+        return "sms"
+    return "link" if texts or email else "callback"
+
+
+def _link_messages(deps: Dependencies, case: Case, now: datetime) -> list:
+    """The follow-up link, by email where there is an address, else by text. Its GET shows the
+    choice and records nothing (mail scanners open links); only the page's POST records."""
+    institution, language = deps.institution, case.complainant.language
+    within = institution.after_resolution.answer_within
+    expires = add_duration(institution.calendar.work_calendar(), now, within.amount, within.unit)
+    link = (
+        f"{deps.base_url.rstrip('/')}/complaints/follow-up/{deps.store.links.issue_follow_up(case.reference, expires)}"
+    )
+    common = {"purpose": "follow_up", "language": language, "case_reference": case.reference}
+    if case.complainant.email:
+        body = text(
+            language, "email_follow_up", institution=institution.name.in_(language), reference=case.reference, link=link
+        )
+        subject = text(language, "email_subject_follow_up", reference=case.reference)
+        return [new_message(now, "email", case.complainant.email, body, subject=subject, **common)]
+    body = text(
+        language, "sms_follow_up_link", institution=institution.sms_name(language), reference=case.reference, link=link
+    )
+    return [new_message(now, "sms", case.complainant.phone, body, **common)]

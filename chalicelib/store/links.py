@@ -82,6 +82,28 @@ class LinkStore(FamilyStore):
             )
         return len(pointers)
 
+    def issue_follow_up(self, reference: str, expires_at: datetime) -> str:
+        """A complainant's follow-up link (email, or where texts cannot be answered): 128 random
+        bits handed out once, stored as their SHA-256, for one case until `expires_at`."""
+        token = new_secret()
+        self.table.table.put_item(
+            Item={
+                **single("FOLLOWUP", token_hash(token)),
+                "reference": reference,
+                "expires_at_text": iso(expires_at),
+                "expires_at": int((expires_at + KEPT_AFTER_EXPIRY).timestamp()),
+            },
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+        return token
+
+    def follow_up_reference(self, token: str, now: datetime) -> tuple[str | None, bool]:
+        """(the case the follow-up link is for, whether it has expired); (None, False): no such link."""
+        item = self.table.table.get_item(Key=single("FOLLOWUP", token_hash(token))).get("Item")
+        if not item:
+            return None, False
+        return item["reference"], item["expires_at_text"] <= iso(now)
+
     def allocate_code(self, phone: str, reference: str, now: datetime, lifetime: timedelta = CODE_LIFETIME) -> int:
         """The next short code (1-99, then round again) for texts to this phone, pointing at a case."""
         code = (self.table.add_one(single("CODECOUNTER", phone), "n") - 1) % 99 + 1
