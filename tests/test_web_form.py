@@ -109,7 +109,7 @@ def test_validation_errors_are_shown_next_to_fields_in_english_keeping_what_was_
 
 def test_validation_errors_are_shown_in_chinese(client, store):
     response = client.http.post(
-        "/complaints?lang=zh", headers=FORM_HEADERS, body=form_body(description="太短", phone="abc")
+        "/complaints?lang=zh", headers=FORM_HEADERS, body=form_body(description="短", phone="abc")
     )
     page = response.body.decode()
     assert response.status_code == 422
@@ -252,6 +252,30 @@ def test_too_many_submissions_from_one_source_get_429_with_the_text_kept(client,
     )
     assert refused.status_code == 429
     assert "One more complaint about fees" in refused.body.decode()
+    assert "or call our hotline 95500-123." in refused.body.decode()  # the lock-out says whom to call
+
+
+def test_pages_sent_back_with_errors_do_not_count_against_the_source_limit(client, store, twilio, institution):
+    for _ in range(institution.intake.submissions_per_source_per_hour + 3):
+        sent_back = client.http.post(
+            "/complaints?lang=en", headers=FORM_HEADERS, body=form_body(description="", phone="12")
+        )
+        assert sent_back.status_code == 422
+    filed = client.http.post(
+        "/complaints?lang=en", headers=FORM_HEADERS, body=form_body(description="Fees charged twice")
+    )
+    assert filed.status_code == 200 and _reference(filed.body.decode())
+
+
+@pytest.mark.parametrize("description, accepted", [("被扣费", True), ("扣费", True), ("扣", False), ("hi", False)])
+def test_a_short_chinese_complaint_is_accepted_a_short_latin_one_asked_for_more(
+    client, store, twilio, description, accepted
+):
+    page = client.http.post("/complaints?lang=zh", headers=FORM_HEADERS, body=form_body(description=description))
+    if accepted:
+        assert page.status_code == 200 and re.match(r"HCB-\d{9}$", _reference(page.body.decode()))
+    else:
+        assert page.status_code == 422 and "请再多写一些。" in page.body.decode()
 
 
 def test_double_submission_of_the_same_form_makes_one_case(client, store, twilio):

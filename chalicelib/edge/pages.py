@@ -138,10 +138,17 @@ def submit_form(deps: Dependencies, request, now: datetime) -> Response:
             deps, complaint, now, once=Once("web", token) if 16 <= len(token) <= 64 else None, window=window
         )
     except OverLimit:  # everything typed comes back, with the reason
-        return _form(request, institution, language, 429, values, banner=text(language, "error_429"), switch=fields)
+        banner = _locked_out(institution, language)
+        return _form(request, institution, language, 429, values, banner=banner, switch=fields)
     # A replay (the same form token: the switch to the other language, or a second click) is
     # answered in the page's language; a new case in the complainant's.
     return _confirmation(request, institution, filed, language if filed.replayed else None, switch=fields)
+
+
+def _locked_out(institution: Institution, language: Language) -> str:
+    """Over the per-source limit: wait an hour or call - the hotline's number, where there is one."""
+    hotline = institution.channels.hotline_display or institution.channels.sms_number
+    return text(language, "error_429_hotline", hotline=hotline) if hotline else text(language, "error_429")
 
 
 def _confirmation(request, institution: Institution, filed: Filed, language=None, switch=None) -> Response:
@@ -195,7 +202,7 @@ def status_page(deps: Dependencies, request, now: datetime) -> Response:
             switch=switch,
             values=values,
             case=None,
-            banner=text(language, "error_429"),
+            banner=_locked_out(institution, language),
         )
     case = find_own_case(deps, reference_text, contact)
     if case is None:

@@ -24,6 +24,7 @@ from chalicelib.model.literals import ComplaintType
 from chalicelib.runtime.language import Language, choose, from_text
 
 SHORT_FIELD_CHARS = 500
+MIN_HAN_CHARS, MIN_OTHER_CHARS = 2, 5  # the shortest description that can say what happened
 NAME_CHARS = 100
 
 # pydantic's own error types -> our message keys (see templates/texts/*.json, "error_<key>")
@@ -39,7 +40,7 @@ _ERROR_KEYS = {
 class Submission(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    description: str = Field(min_length=5)
+    description: str = Field(min_length=MIN_HAN_CHARS)  # and 5 unless it is Chinese: _says_something
     type: ComplaintType = "complaint"
     category: str | None = None
     occurred: str | None = Field(None, max_length=SHORT_FIELD_CHARS)
@@ -57,6 +58,15 @@ class Submission(BaseModel):
     @classmethod
     def _blank_is_missing(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("description")
+    @classmethod
+    def _says_something(cls, value: str) -> str:
+        """Chinese says much in few characters ("被扣费" is a complaint); other scripts need 5."""
+        han = any("\u3400" <= ch <= "\u9fff" for ch in value)
+        if len(value.strip()) < (MIN_HAN_CHARS if han else MIN_OTHER_CHARS):
+            raise PydanticCustomError("string_too_short", "too short")
+        return value
 
     @field_validator("description", "demands")
     @classmethod
