@@ -219,3 +219,34 @@ def test_the_status_page_shows_the_result_its_date_labelled_entries_and_where_to
     assert '<dd id="status">已重新处理</dd>' in page and 'id="result"' not in page
     assert re.findall(r"<li><strong>[^<]+</strong> · ([^<]+)", page)[-1] == "重新处理"
     assert re.search(r'<dd id="expected">2026年11月27日.*17:30</dd>', page)
+
+
+def test_dissatisfied_twice_is_an_appeal_reviewed_one_level_up_on_its_own_clock(client, moto_store, twilio):
+    from chalicelib.edge import dependencies as context
+    from chalicelib.staff.actions import resolve
+
+    reference = _resolved(client)
+    with time_machine.travel(TUESDAY_10, tick=False):
+        assert "已重新处理" in _text(client, "不满意，钱还没退")  # the first time: handled again
+    assert moto_store.cases.get(reference).clock("review") is None
+    resolve(context.current(), reference, "staff:chen.jing", "已再次核实并退款。", "valid", "", "", "", TUESDAY_10)
+    wednesday = TUESDAY_10 + timedelta(days=1)
+    with time_machine.travel(wednesday, tick=False):
+        reply = _text(client, "还是不满意")
+    case = moto_store.cases.get(reference)
+    review = case.clock("review")
+    assert case.status == "reopened" and review.started_at == wednesday and review.unit == "working_days"
+    assert review.amount == 15 and case.assignee == "li.qiang"  # one level up, not the handler chen.jing
+    assert reply == f"【海港银行】您对投诉{reference}的复核申请已受理，将由上级复核，我们将于12月16日17:30前答复。"
+    assert moto_store.cases.timeline(reference)[-1].kind == "appeal"
+    resolve(context.current(), reference, "staff:li.qiang", "复核维持原处理。", "valid", "", "", "", wednesday)
+    assert moto_store.cases.get(reference).clock("review").stopped_at == wednesday  # the review decided
+
+
+def test_asking_for_a_review_is_an_appeal_at_once(client, moto_store, twilio):
+    reference = _resolved(client, "en")
+    with time_machine.travel(TUESDAY_10, tick=False):
+        reply = _text(client, "I want this decision reviewed by your manager, I appeal")
+    case = moto_store.cases.get(reference)
+    assert case.clock("review") is not None and case.assignee == "li.qiang"
+    assert reply.startswith(f"HC Bank: your request for a review of complaint {reference} is registered.")

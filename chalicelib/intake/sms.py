@@ -182,10 +182,16 @@ def _after_result(deps: Dependencies, case: Case, words: str, attachments, once:
             reply = say("sms_feedback_thanks", reference=case.reference)
             reopening.record_feedback(deps, case, message, judged, now, once.answering(reply))
         elif judged.verdict == "persists":
-            clocks, _ = reopening.reopened_clocks(case, deps, now)
-            expected = _expected(case.model_copy(update={"clocks": clocks}), deps.institution, None)
-            reply = say("sms_reopened", reference=case.reference, expected=expected)
-            reopening.reopen(deps, case, message, now, once.answering(reply), indexed_text=words)
+            updated = reopening.reopened(case, deps, now, message)
+            review = updated.clock("review")
+            if review is not None and review.started_at == now:  # an appeal: reviewed one level up
+                due = complainant_time(updated, deps.institution, review.due_at, short=True)
+                reply = say("sms_appeal", reference=case.reference, expected=due)
+            else:
+                reply = say(
+                    "sms_reopened", reference=case.reference, expected=_expected(updated, deps.institution, None)
+                )
+            reopening.reopen(deps, case, message, now, once.answering(reply), words, updated)
         else:
             due = complainant_time(case, deps.institution, reopening.task_due(deps, now), short=True)
             reply = say("sms_message_task", reference=case.reference, due=due)

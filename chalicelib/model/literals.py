@@ -25,7 +25,8 @@ SEVERITIES: tuple[Severity, ...] = ("general", "serious", "major", "critical")  
 # transfer: a forwarded case's start; message: a complainant's message on a finished case that the
 # product could not read as thanks or as dissatisfaction, for the handler to look at (a task);
 # callback: a call back owed (a contact that was not a complaint, a follow-up nobody answered)
-ClockName = Literal["acknowledge", "respond", "resolve", "transfer", "message", "callback"]
+# review: an appeal (复核) decided one level up the chain, by someone other than the handler
+ClockName = Literal["acknowledge", "respond", "resolve", "transfer", "message", "callback", "review"]
 TASK_CLOCKS: tuple[ClockName, ...] = ("message", "callback")  # work items: they keep a finished case queued
 TASK_OUTCOMES: dict[str, tuple[str, ...]] = {
     "message": ("replied", "nothing_needed"),

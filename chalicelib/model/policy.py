@@ -52,6 +52,8 @@ class ClockPolicy(Strict):
     # The regulator pattern: a clock may be extended (with a reason, approved one level up)
     # up to this total, and the complainant is told the new date.
     max_extension: Duration = Duration(amount=60, unit="working_days")
+    # An appeal - dissatisfied a second time, or asking for a review - is decided within this.
+    review: Duration = Duration(amount=15, unit="working_days")
 
     def durations_for(self, category: str | None, type_: str, severity: str, channel: str) -> dict[str, Duration]:
         chosen = {name: getattr(self, name) for name in CLOCK_NAMES}
@@ -137,6 +139,8 @@ class Escalation(Strict):
     message: ClockSteps = ClockSteps(remind_at_percent=[], escalate_to="supervisor")
     # A call back owed and not made in its hour: the supervisor.
     callback: ClockSteps = ClockSteps(remind_at_percent=[], escalate_to="supervisor")
+    # An appeal's review not decided in time: the manager.
+    review: ClockSteps = ClockSteps(remind_at_percent=[], escalate_to="manager")
     leadership_role: str = "director"
     alert_leadership_from: Literal["serious", "major", "critical"] = "major"
     # Cases from this severity alert at any hour; the others wait for the end of quiet hours, and

@@ -17,9 +17,9 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 _PERSISTS = re.compile(
     r"不满意|不太满意|非常不满|没解决|没有解决|未解决|没处理|没有处理|还是|仍然|依然|依旧|再次|又出现|又发生|"
-    r"不接受|不认可|不同意|问题还在|没用|不好|很差|太差|差评|又[发被有扣收出来]|新情况|"
+    r"不接受|不认可|不同意|问题还在|没用|不好|很差|太差|差评|又[发被有扣收出来]|新情况|复核|申诉|"
     r"\b(?:not|never|still|again|un)\s*(?:solved|resolved|fixed|happy|satisfied|acceptable)\b|"
-    r"\bdissatisfied\b|\bunhappy\b|\bunacceptable\b|\bstill\b|\bagain\b|\bdisagree\b",
+    r"\bdissatisfied\b|\bunhappy\b|\bunacceptable\b|\bstill\b|\bagain\b|\bdisagree\b|\bappeal\b|\breview\b",
     re.IGNORECASE,
 )
 _THANKS = re.compile(
@@ -62,6 +62,14 @@ _NOTHING = re.compile(
     r"wrong\s*number|sorry|ok|okay|\?|？)+$",
     re.IGNORECASE,
 )
+
+
+_REVIEW = re.compile(r"复核|申诉|复议|上级|\b(?:appeal|review|escalate)\b", re.IGNORECASE)
+
+
+def asks_for_review(words: str) -> bool:
+    """The complainant asks for the decision to be reviewed (an appeal), not just for more handling."""
+    return bool(_REVIEW.search(unicodedata.normalize("NFKC", words or "")))
 
 
 def carries_no_complaint(words: str) -> bool:

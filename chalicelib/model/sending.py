@@ -51,6 +51,7 @@ SMS_KINDS: dict[str, SmsKind] = {
         values=("institution", "reference", "status", "date", "outcome"), replies=True, free_text=True
     ),
     "sms_reopened": SmsKind(values=("institution", "reference", "expected"), replies=True),
+    "sms_appeal": SmsKind(values=("institution", "reference", "expected"), replies=True),
     "sms_feedback_thanks": SmsKind(values=("institution", "reference"), replies=True),
     "sms_message_task": SmsKind(values=("institution", "reference", "due"), replies=True),
     "sms_contact_ask": SmsKind(values=("institution",), replies=True),

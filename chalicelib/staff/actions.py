@@ -163,7 +163,7 @@ def _end_handling(
     updated = case.model_copy(
         update={
             "status": transition(case.status, outcome),
-            "clocks": _stop(case, ("acknowledge", "respond", "resolve"), now),
+            "clocks": _stop(case, ("acknowledge", "respond", "resolve", "review"), now),
             "finished_at": now,
             "outcome": words,
         }

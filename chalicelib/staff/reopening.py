@@ -12,7 +12,7 @@ from chalicelib.model.case import Case, Clock, Event
 from chalicelib.model.lifecycle import transition
 from chalicelib.model.literals import TASK_CLOCKS, TASK_OUTCOMES
 from chalicelib.model.refusals import Refused
-from chalicelib.model.replies import Judged
+from chalicelib.model.replies import Judged, asks_for_review
 from chalicelib.runtime.dependencies import Dependencies
 from chalicelib.sla.deadlines import task_clock
 from chalicelib.sla.working_time import add_duration
@@ -50,6 +50,39 @@ def reopened_clocks(case: Case, deps: Dependencies, now: datetime) -> tuple[list
     return kept + fresh, [*case.earlier_clocks, *earlier]
 
 
+def reopened(case: Case, deps: Dependencies, now: datetime, message: Event) -> Case:
+    """The case as reopening leaves it (not yet written). From the complainant a second time - the
+    case was reopened before - or asking for a review, it is an appeal: a `review` clock
+    (`clocks.review`) and the case assigned one level up the chain to someone other than its
+    handler (the level's A, else its B, else the level above)."""
+    clocks, earlier = reopened_clocks(case, deps, now)
+    clocks = _tasks_closed(clocks, "reopened", now)
+    update = {
+        "status": transition(case.status, "reopened"),
+        "clocks": clocks,
+        "earlier_clocks": earlier,
+        "follow_up": None,  # the next result is followed up afresh
+    }
+    again = any(clock.round for clock in case.clocks if clock.name in REOPENED_CLOCKS)
+    if message.actor == "complainant" and (again or asks_for_review(message.text or "")):
+        reviewer = _reviewer(case)
+        if reviewer is not None:
+            duration, calendar = deps.institution.clocks.review, deps.institution.calendar.work_calendar()
+            due = add_duration(calendar, now, duration.amount, duration.unit)
+            review = Clock(name="review", amount=duration.amount, unit=duration.unit, started_at=now, due_at=due)
+            update |= {"clocks": [*clocks, review], "assignee": reviewer}
+    return case.model_copy(update=update)
+
+
+def _reviewer(case: Case) -> str | None:
+    handler = case.assignee or (case.chain[0].primary.id if case.chain else None)
+    for member in case.chain[1:]:
+        for person in (member.primary, member.backup):
+            if person is not None and person.id != handler:
+                return person.id
+    return None
+
+
 def reopen(
     deps: Dependencies,
     case: Case,
@@ -57,22 +90,22 @@ def reopen(
     now: datetime,
     once: Once | None = None,
     indexed_text: str | None = None,
+    updated: Case | None = None,
 ) -> Case:
     """The case is handled again: `message` (the complainant's words, or the staff's reason) and
-    a `reopened` event the complainant sees go on the timeline; an open task is done by it."""
-    clocks, earlier = reopened_clocks(case, deps, now)
-    clocks = _tasks_closed(clocks, "reopened", now)
-    updated = case.model_copy(
-        update={"status": transition(case.status, "reopened"), "clocks": clocks, "earlier_clocks": earlier}
-    )
-    updated = updated.model_copy(update={"follow_up": None})  # the next result is followed up afresh
+    a `reopened` event the complainant sees go on the timeline; an open task is done by it.
+    `updated`: what `reopened` gave, when the caller needed it first (to word its reply)."""
+    updated = updated or reopened(case, deps, now, message)
+    review = updated.clock("review")
+    appeal = review is not None and review.started_at == now
     told = Event.told(
         now,
         message.actor,
-        "reopened",
+        "appeal" if appeal else "reopened",
         None,
-        due=str(updated.expected_response_by()),
+        due=str(review.due_at if appeal else updated.expected_response_by()),
         follow_up=_follow_up_pending(case),
+        **({"reviewer": updated.assignee} if appeal else {}),
     )
     return _save(deps, case, updated, [message, told], (), now, once, indexed_text)
 
