@@ -250,3 +250,26 @@ def test_asking_for_a_review_is_an_appeal_at_once(client, moto_store, twilio):
     case = moto_store.cases.get(reference)
     assert case.clock("review") is not None and case.assignee == "li.qiang"
     assert reply.startswith(f"HC Bank: your request for a review of complaint {reference} is registered.")
+
+
+def test_a_new_case_about_the_same_category_from_the_same_complainant_is_linked_as_a_repeat(client, moto_store):
+    def filed(category: str) -> str:
+        body = {"description": "柜员态度恶劣", "phone": COMPLAINANT, "category": category}
+        return json.loads(
+            client.http.post(
+                "/api/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(body)
+            ).body
+        )["reference"]
+
+    with time_machine.travel(MONDAY_10, tick=False):
+        first = filed("service_attitude")
+    with time_machine.travel(MONDAY_10 + timedelta(days=3), tick=False):
+        second = filed("service_attitude")
+        other = filed("work_error")
+    assert moto_store.cases.get(second).repeat_of == first
+    assert moto_store.cases.get(other).repeat_of is None  # another matter
+    with time_machine.travel(MONDAY_10 + timedelta(days=25), tick=False):
+        later = filed("service_attitude")
+    assert moto_store.cases.get(later).repeat_of == second  # the most recent within the window
+    with time_machine.travel(MONDAY_10 + timedelta(days=60), tick=False):
+        assert moto_store.cases.get(filed("service_attitude")).repeat_of is None  # 35 days after the last

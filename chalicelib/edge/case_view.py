@@ -120,6 +120,7 @@ def details(case: Case, institution: Institution, language: Language) -> list[tu
             local_time(case.referrer_deadline, zone, language) if case.referrer_deadline else "",
         ),
         ("staff_referrer", case.referrer or ""),
+        ("staff_repeat_of", case.repeat_of or ""),
         ("staff_unit", labels.org_unit(language, case.unit, institution)),
         ("staff_assignee", labels.person(language, case.assignee, institution)),
     ]

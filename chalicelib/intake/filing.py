@@ -85,6 +85,10 @@ def file_complaint(
     )
     unit = complaint.unit or route(institution.routing, complaint.category, complaint.received_on)
     complaint = complaint.model_copy(update={"severity": severity, "unit": unit})
+    if complaint.repeat_of is None:  # the same complainant about the same thing lately: linked as a repeat
+        since = received - timedelta(days=institution.after_resolution.reopen_within_days)
+        repeats = [record.repeat_of(complaint.category, since) for record in contacts.values()]
+        complaint = complaint.model_copy(update={"repeat_of": next((ref for ref in repeats if ref), None)})
     if as_contact:
         complaint = complaint.model_copy(update={"type": "contact"})
         acknowledge, reply_inline = False, False

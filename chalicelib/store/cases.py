@@ -162,6 +162,7 @@ class CaseStore:
                     "received_at": iso(case.received_at),
                     "open": True,
                     "language": case.complainant.language,
+                    **({"category": case.category} if case.category else {}),
                 }
             }
             for contact in case.complainant.contacts()

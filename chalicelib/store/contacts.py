@@ -18,6 +18,7 @@ class ContactCase:
     open: bool
     language: str | None  # None on items written before it was kept
     finished_at: str | None = None  # UTC, ISO: when it was resolved or refused, while it stays so
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class ContactRecord:
                 bool(item.get("open")),
                 item.get("language"),
                 item.get("finished_at"),
+                item.get("category"),
             )
             for item in items
             if item["SK"].startswith("CASE#")
@@ -52,6 +54,14 @@ class ContactRecord:
         from chalicelib.runtime.clock import iso
 
         return [case.reference for case in self.cases if case.received_at >= iso(moment)]
+
+    def repeat_of(self, category: str | None, since: datetime) -> str | None:
+        """This contact's most recent case in the same category received since then: a new one
+        about the same thing is a repeat of it."""
+        from chalicelib.runtime.clock import iso
+
+        same = [c for c in self.cases if category and c.category == category and c.received_at >= iso(since)]
+        return same[-1].reference if same else None
 
     def latest_finished(self) -> ContactCase | None:
         """The case finished most recently (what a "thank you" or a "still not solved" is about)."""
