@@ -92,7 +92,9 @@ class Phone:
             "CallStatus": "in-progress",
         }
         self.last_call_sid = call["CallSid"]
-        self.last_recording_seconds = max(len(spoken) // 12, 3)  # about 12 characters a second
+        # The words typed are a message's gist: with the greeting and goodbye people say, at least 12 s
+        # (about 12 characters a second on top); none typed is 3 s of silence - a contact to call back.
+        self.last_recording_seconds = 12 + len(spoken) // 12 if spoken else 3
         said: list[str] = []
         keys = [language_key, menu_key]
         url, params = "/twilio/voice", dict(call)
