@@ -142,6 +142,16 @@ def test_no_signed_twilio_input_causes_a_server_error(client, moto_store, twilio
         assert response.status_code < 500, (path, response.body[:500])
 
 
+@pytest.mark.parametrize("digits", ["²", "١", "３", "99999999999999999999"])
+def test_keys_that_python_calls_digits_but_are_not_0_to_9_choose_nothing(client, moto_store, twilio, digits):
+    """Found by the fuzzing above: "²".isdigit() is True and int("²") fails; a keypad sends 0-9 only."""
+    from support import twilio_post
+
+    params = {"CallSid": "CA" + "1" * 32, "From": "+8613800138999", "Digits": digits, "RecordingDuration": digits}
+    for path in ("/twilio/voice/category", "/twilio/voice/recorded"):
+        assert twilio_post(client, path, params, query={"lang": "en"}).status_code == 200, path
+
+
 def test_a_complaint_filed_while_dynamodb_throttles_its_transaction_is_stored_once(client, moto_store, twilio):
     """Two throttled tries of the filing transaction (which botocore itself does not retry): the
     third goes through within the budget, and the complaint is stored and acknowledged once."""

@@ -26,7 +26,7 @@ class TooLarge(Exception):
 def body_bytes(request) -> bytes:
     """The body, or TooLarge before anything is parsed (413)."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise TooLarge()
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:

@@ -148,7 +148,7 @@ def show(deps: Dependencies, request, viewer: Viewer, language, now, banner=None
     )
     typed = typed or {}
     shown = typed.get("shown", "")
-    changed = events[int(shown) :] if typed.get("stale") and shown.isdigit() else []
+    changed = events[int(shown) :] if typed.get("stale") and shown.isascii() and shown.isdigit() else []
     meter = case_view.reply_meter(institution, deps.base_url, case, language) if "reply" in offered else None
     attachments = case_view.attachment_lines(case, language, lambda index: f"{viewer.files}{index}{viewer.query}")
     upload = uploads.upload_form(deps, viewer.key, case.reference) if viewer.session else None

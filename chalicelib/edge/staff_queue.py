@@ -115,7 +115,7 @@ def _assign(deps: Dependencies, request, session, member, language, now: datetim
     for ticked in fields.get("case", [])[:MAX_ASSIGNED_AT_ONCE]:
         reference, _, version = ticked.partition("@")
         case = deps.store.cases.get(reference) if normalise_reference(reference) == reference else None
-        if case is None or not can_see(deps.institution, member, case) or not version.isdigit():
+        if case is None or not can_see(deps.institution, member, case) or not (version.isascii() and version.isdigit()):
             refused.append(reference[:20])
             continue
         try:

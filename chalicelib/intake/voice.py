@@ -79,7 +79,8 @@ def choose_category(institution: Institution, params: dict, query: dict, base_ur
     language = _language(query.get("lang"), institution)
     digits = params.get("Digits", "")
     menu = institution.voice.menu
-    category = menu[int(digits) - 1] if digits.isdigit() and 1 <= int(digits) <= len(menu) else None
+    keyed = digits.isascii() and digits.isdigit() and len(digits) <= 2  # "²" is a digit to Python, not to int()
+    category = menu[int(digits) - 1] if keyed and 1 <= int(digits) <= len(menu) else None
     return _record(institution, language, category, base_url)
 
 
@@ -148,7 +149,7 @@ def recorded(deps: Dependencies, params: dict, query: dict, now: datetime, recei
     language = _language(query.get("lang"), institution)
     recording_url = params.get("RecordingUrl", "")
     duration = params.get("RecordingDuration") or "0"
-    seconds = int(duration) if duration.isdigit() else 0
+    seconds = int(duration) if duration.isascii() and duration.isdigit() and len(duration) <= 6 else 0
     response = _response()
     if not recording_url or seconds < max(1, institution.intake.contact_call_seconds):
         # nothing to handle yet: a contact to call back; the caller is not told a complaint was accepted
