@@ -21,6 +21,7 @@ from chalicelib.sla.alerts import fire_due
 from chalicelib.sla.deadlines import opening_clocks, task_clock
 from chalicelib.sla.escalation import assess_severity, chain_snapshot
 from chalicelib.sla.plan import next_due, plan
+from chalicelib.staff.reopening import tasks_closed
 from chalicelib.store.abuse import Window
 from chalicelib.store.contacts import ContactRecord
 from chalicelib.store.stores import Stores
@@ -226,16 +227,7 @@ def promote_contact(
             "attachments": [*contact.attachments, *attachments],
         }
     )
-    callback_done = [
-        clock.model_copy(update={"stopped_at": now, "outcome": "details_followed"})
-        for clock in contact.clocks
-        if clock.stopped_at is None
-    ]
-    clocks = [
-        *(c for c in contact.clocks if c.stopped_at),
-        *callback_done,
-        *opening_clocks(institution, now, complaint),
-    ]
+    clocks = [*tasks_closed(contact.clocks, "details_followed", now), *opening_clocks(institution, now, complaint)]
     complaint = complaint.model_copy(update={"clocks": clocks, "version": contact.version + 1})
     link = status_url(deps.base_url, contact.reference)
     reply = sms_acknowledgement(complaint, institution, link) if reply_inline else None

@@ -183,8 +183,8 @@ def _after_result(deps: Dependencies, case: Case, words: str, attachments, once:
             reopening.record_feedback(deps, case, message, judged, now, once.answering(reply))
         elif judged.verdict == "persists":
             updated = reopening.reopened(case, deps, now, message)
-            review = updated.clock("review")
-            if review is not None and review.started_at == now:  # an appeal: reviewed one level up
+            review = reopening.appeal_review(updated, now)
+            if review is not None:  # an appeal: reviewed one level up
                 due = complainant_time(updated, deps.institution, review.due_at, short=True)
                 reply = say("sms_appeal", reference=case.reference, expected=due)
             else:

@@ -171,22 +171,23 @@ class Case(NewComplaint):
             None,
         )
 
-    def expected_response_by(self) -> datetime | None:
-        """What the complainant is promised next: the response while it is due, then the result;
-        a stopped clock promises nothing."""
+    def promised_clock(self) -> Clock | None:
+        """The clock of what the complainant is promised next: the response while it is due, then
+        the result; a stopped clock promises nothing."""
         for name in ("respond", "resolve"):
             clock = self.clock(name)
             if clock and clock.stopped_at is None:
-                return clock.due_at
+                return clock
         return None
+
+    def expected_response_by(self) -> datetime | None:
+        promised = self.promised_clock()
+        return promised.due_at if promised else None
 
     def extended(self) -> bool:
         """Whether the deadline the complainant is promised was moved by an approved extension."""
-        for name in ("respond", "resolve"):
-            clock = self.clock(name)
-            if clock and clock.stopped_at is None:
-                return bool(clock.extensions)
-        return False
+        promised = self.promised_clock()
+        return bool(promised and promised.extensions)
 
     def open_tasks(self) -> list[Clock]:
         return [clock for clock in self.clocks if clock.name in TASK_CLOCKS and clock.stopped_at is None]

@@ -4,7 +4,8 @@ channel - a text that takes a reply where two-way SMS works and the number has n
 else a call-back task (voice and walk-in cases always: someone calls). Unanswered after
 `answer_within`: a call-back task, or closed, by policy. The sweep calls `act` for each case
 whose moment has come (sla/plan.follow_up_moment, part of the case's due time); the answer itself
-arrives as a text (intake/sms.py, staff/reopening.answer_follow_up)."""
+arrives as a text (intake/sms.py) or on the link's page (edge/follow_up_page.py), and
+staff/reopening.record_feedback (or reopen, for a low one) records it."""
 
 from datetime import datetime
 

@@ -56,7 +56,7 @@ def reopened(case: Case, deps: Dependencies, now: datetime, message: Event) -> C
     (`clocks.review`) and the case assigned one level up the chain to someone other than its
     handler (the level's A, else its B, else the level above)."""
     clocks, earlier = reopened_clocks(case, deps, now)
-    clocks = _tasks_closed(clocks, "reopened", now)
+    clocks = tasks_closed(clocks, "reopened", now)
     update = {
         "status": transition(case.status, "reopened"),
         "clocks": clocks,
@@ -72,6 +72,12 @@ def reopened(case: Case, deps: Dependencies, now: datetime, message: Event) -> C
             review = Clock(name="review", amount=duration.amount, unit=duration.unit, started_at=now, due_at=due)
             update |= {"clocks": [*clocks, review], "assignee": reviewer}
     return case.model_copy(update=update)
+
+
+def appeal_review(updated: Case, now: datetime) -> Clock | None:
+    """The review clock that reopening `now` started, when it made the reopening an appeal."""
+    review = updated.clock("review")
+    return review if review is not None and review.started_at == now else None
 
 
 def _reviewer(case: Case) -> str | None:
@@ -96,8 +102,8 @@ def reopen(
     a `reopened` event the complainant sees go on the timeline; an open task is done by it.
     `updated`: what `reopened` gave, when the caller needed it first (to word its reply)."""
     updated = updated or reopened(case, deps, now, message)
-    review = updated.clock("review")
-    appeal = review is not None and review.started_at == now
+    review = appeal_review(updated, now)
+    appeal = review is not None
     told = Event.told(
         now,
         message.actor,
@@ -172,7 +178,7 @@ def close_task(
         raise Refused("no_open_task")
     if outcome not in TASK_OUTCOMES[tasks[0].name]:
         raise Refused("task_outcome_invalid")
-    updates: dict = {"clocks": _tasks_closed(case.clocks, outcome, now)}
+    updates: dict = {"clocks": tasks_closed(case.clocks, outcome, now)}
     if case.type == "contact":
         updates |= {"status": transition(case.status, "closed"), "finished_at": now}
     elif tasks[0].name == "callback" and case.status == "resolved":  # the follow-up call is made: it closes
@@ -181,7 +187,8 @@ def close_task(
     return _save(deps, case, case.model_copy(update=updates), [event], (), now)
 
 
-def _tasks_closed(clocks: list[Clock], outcome: str, now: datetime) -> list[Clock]:
+def tasks_closed(clocks: list[Clock], outcome: str, now: datetime) -> list[Clock]:
+    """The clocks with every open task stopped now, with what came of it."""
     return [
         clock.model_copy(update={"stopped_at": now, "paused_at": None, "outcome": outcome})
         if clock.name in TASK_CLOCKS and clock.stopped_at is None
